@@ -1,0 +1,1 @@
+"""One module per ``deltagrad`` sub-command (see :mod:`deltagrad.cli`)."""
