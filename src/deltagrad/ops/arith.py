@@ -1,0 +1,107 @@
+"""Arithmetic: + − × ÷ **, negation, matmul, maximum, where, comparisons."""
+from __future__ import annotations
+
+import numpy as np
+
+from deltagrad.ops.core import Primitive, shape_of
+from deltagrad.ops import shape as _shape
+
+add = Primitive("add", np.add)
+add.defvjp(lambda g, out, x, y: g, lambda g, out, x, y: g)
+
+subtract = Primitive("subtract", np.subtract)
+subtract.defvjp(lambda g, out, x, y: g, lambda g, out, x, y: -g)
+
+multiply = Primitive("multiply", np.multiply)
+multiply.defvjp(lambda g, out, x, y: g * y, lambda g, out, x, y: g * x)
+
+divide = Primitive("divide", np.divide)
+divide.defvjp(lambda g, out, x, y: g / y, lambda g, out, x, y: -g * out / y)
+
+negative = Primitive("negative", np.negative)
+negative.defvjp(lambda g, out, x: -g)
+
+
+def _power_dx(g, out, x, y):
+    if isinstance(y, (int, float)) and y == 2:
+        return g * (2 * x)
+    return g * (y * x ** (y - 1))
+
+
+def _power_dy(g, out, x, y):
+    safe_x = where.bind(greater.bind(x, 0), x, 1)  # d/dy x**y = x**y log x, defined for x > 0
+    return g * out * log.bind(safe_x)
+
+
+power = Primitive("power", np.power)
+power.defvjp(_power_dx, _power_dy)
+
+
+# --- matmul: 1-D operands are promoted to matrices, as NumPy does ---------------------------
+
+def _mT(a):
+    axes = tuple(range(len(shape_of(a)) - 2)) + (-1, -2)
+    return _shape.transpose.bind(a, axes=axes)
+
+
+def _matmul_dx(g, out, x, y):
+    xs, ys = shape_of(x), shape_of(y)
+    if len(ys) == 1:  # (…, n) @ (n,) -> (…): outer product with y
+        return _shape.expand_dims(g, -1) * y
+    if len(xs) == 1:  # (n,) @ (…, n, m) -> (…, m)
+        return _shape.squeeze_last(matmul.bind(y, _shape.expand_dims(g, -1)))
+    return matmul.bind(g, _mT(y))
+
+
+def _matmul_dy(g, out, x, y):
+    xs, ys = shape_of(x), shape_of(y)
+    if len(xs) == 1 and len(ys) == 1:
+        return g * x
+    if len(xs) == 1:  # (n,) @ (…, n, m): outer(x, g)
+        return _shape.expand_dims(x, -1) * _shape.expand_dims(g, -2)
+    if len(ys) == 1:  # (…, k, n) @ (n,) -> (…, k)
+        return _shape.squeeze_last(matmul.bind(_mT(x), _shape.expand_dims(g, -1)))
+    return matmul.bind(_mT(x), g)
+
+
+def _matmul_fwd(x, y):
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        raise ValueError(f"matmul needs at least 1-D operands, got shapes {np.shape(x)} and "
+                         f"{np.shape(y)}; use * for scalars")
+    try:
+        return np.matmul(x, y)
+    except ValueError:
+        raise ValueError(f"shapes {np.shape(x)} and {np.shape(y)} are not aligned: "
+                         f"{np.shape(x)[-1]} (last axis of the first) != "
+                         f"{np.shape(y)[-2 if np.ndim(y) > 1 else 0]} "
+                         f"({'second-to-last' if np.ndim(y) > 1 else 'only'} axis of the second)") from None
+
+
+matmul = Primitive("matmul", _matmul_fwd)
+matmul.defvjp(_matmul_dx, _matmul_dy)
+
+
+# --- comparisons: boolean results, no gradient ----------------------------------------------
+less = Primitive("less", np.less, differentiable=False)
+less_equal = Primitive("less_equal", np.less_equal, differentiable=False)
+greater = Primitive("greater", np.greater, differentiable=False)
+greater_equal = Primitive("greater_equal", np.greater_equal, differentiable=False)
+equal = Primitive("equal", np.equal, differentiable=False)
+not_equal = Primitive("not_equal", np.not_equal, differentiable=False)
+
+
+# --- selection ------------------------------------------------------------------------------
+where = Primitive("where", np.where)
+where.defvjp(None,
+             lambda g, out, c, x, y: where.bind(c, g, 0),
+             lambda g, out, c, x, y: where.bind(c, 0, g))
+
+# Ties go to the first argument (as TensorFlow does).
+maximum = Primitive("maximum", np.maximum)
+maximum.defvjp(lambda g, out, x, y: where.bind(greater_equal.bind(x, y), g, 0),
+               lambda g, out, x, y: where.bind(greater_equal.bind(x, y), 0, g))
+minimum = Primitive("minimum", np.minimum)
+minimum.defvjp(lambda g, out, x, y: where.bind(less_equal.bind(x, y), g, 0),
+               lambda g, out, x, y: where.bind(less_equal.bind(x, y), 0, g))
+
+from deltagrad.ops.unary import log  # noqa: E402  (power's rule needs log)

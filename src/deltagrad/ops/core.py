@@ -1,0 +1,127 @@
+"""Primitives and the derivative-rule registry.
+
+A :class:`Primitive` is a name, a NumPy forward function and one vector-Jacobian product (VJP)
+rule per argument, registered with :meth:`Primitive.defvjp` right under the forward definition.
+
+``prim.bind(*args, **params)`` is the one way ops run: given plain arrays it returns a plain
+array; given any Tensor it returns a Tensor and records the op on the active tapes. Rules are
+written with ``bind``-based ops and operators only, so the same rule runs on arrays (a first
+derivative, fast) or on Tensors (recorded by an outer tape, giving higher derivatives).
+
+A rule is called as ``rule(g, out, *args, **params)``: ``g`` the upstream gradient, ``out``
+the op's result. It may return a gradient of the broadcast shape; :func:`unbroadcast` (the one
+place broadcasting is undone) sums it back to the argument's shape.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from deltagrad.tensor import Tensor
+from deltagrad import tape as _tape
+
+
+class Primitive:
+    """A named op: a NumPy forward function plus derivative rules, one per argument."""
+
+    __slots__ = ("name", "fwd", "_vjps", "_vjp_any", "differentiable")
+
+    def __init__(self, name: str, fwd, differentiable: bool = True):
+        self.name = name
+        self.fwd = fwd
+        self.differentiable = differentiable
+        self._vjps: tuple = ()
+        self._vjp_any = None
+
+    def defvjp(self, *rules) -> None:
+        """Register the VJP rule of each positional argument (None: not differentiable)."""
+        self._vjps = rules
+
+    def defvjp_argnum(self, rule) -> None:
+        """Register one rule for all arguments: ``rule(argnum, g, out, *args, **params)``."""
+        self._vjp_any = rule
+
+    def vjp(self, argnum: int):
+        if self._vjp_any is not None:
+            rule = self._vjp_any
+            return lambda g, out, *args, **params: rule(argnum, g, out, *args, **params)
+        rule = self._vjps[argnum] if argnum < len(self._vjps) else None
+        if rule is None:
+            raise NotImplementedError(f"{self.name}: no derivative rule for argument {argnum}")
+        return rule
+
+    def bind(self, *args, **params):
+        tensor_in = False
+        vals = []
+        for a in args:
+            if isinstance(a, Tensor):
+                tensor_in = True
+                vals.append(a._value)
+            else:
+                vals.append(a)
+        try:
+            out = self.fwd(*vals, **params)
+        except (ValueError, TypeError, IndexError) as err:
+            raise _op_error(self.name, vals, params, err) from None
+        if not tensor_in:
+            return out
+        out = Tensor._wrap(out)
+        if _tape._ACTIVE and self.differentiable:
+            _tape.record(self, args, vals, out, params)
+        return out
+
+    def __call__(self, *args, **params) -> Tensor:
+        """Apply the op; always returns a Tensor (plain arrays in are fine)."""
+        out = self.bind(*args, **params)
+        return out if isinstance(out, Tensor) else Tensor._wrap(np.asarray(out))
+
+    def __repr__(self):
+        return f"<deltagrad primitive {self.name}>"
+
+
+def _describe(v):
+    if isinstance(v, (np.ndarray, np.generic)):
+        return f"shape {v.shape} {v.dtype}"
+    if isinstance(v, (list, tuple)) and v and all(isinstance(x, (np.ndarray, np.generic)) for x in v):
+        return "[" + ", ".join(_describe(x) for x in v) + "]"
+    return type(v).__name__
+
+
+def _op_error(name, vals, params, err):
+    args = ", ".join(_describe(v) for v in vals)
+    extra = "".join(f", {k}={v!r}" for k, v in params.items() if k != "key")
+    cls = TypeError if isinstance(err, TypeError) else ValueError
+    reason = str(err).split("\n")[0]
+    if "broadcast" in reason:
+        reason = "shapes cannot be broadcast together"
+    return cls(f"{name}: invalid arguments ({args}{extra}): {reason}")
+
+
+def shape_of(x) -> tuple:
+    """Shape of an array, scalar or Tensor."""
+    return x.shape if isinstance(x, (Tensor, np.ndarray, np.generic)) else np.shape(x)
+
+
+# --- the one place broadcasting is undone --------------------------------------------------
+
+def _sum_to_shape_fwd(x, shape):
+    x = np.asarray(x)
+    if x.shape == shape:
+        return x
+    lead = x.ndim - len(shape)
+    if lead > 0:
+        x = x.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, (n, m) in enumerate(zip(shape, x.shape)) if n == 1 and m != 1)
+    if axes:
+        x = x.sum(axis=axes, keepdims=True)
+    return x if x.shape == shape else np.broadcast_to(x, shape)
+
+
+sum_to_shape = Primitive("sum_to_shape", _sum_to_shape_fwd)
+broadcast_to = Primitive("broadcast_to", lambda x, shape: np.broadcast_to(x, shape))
+sum_to_shape.defvjp(lambda g, out, x, shape: broadcast_to.bind(g, shape=shape_of(x)))
+broadcast_to.defvjp(lambda g, out, x, shape: sum_to_shape.bind(g, shape=shape_of(x)))
+
+
+def unbroadcast(g, shape: tuple):
+    """Sum (or broadcast) gradient ``g`` to ``shape``: undoes NumPy broadcasting."""
+    return g if shape_of(g) == shape else sum_to_shape.bind(g, shape=shape)

@@ -1,0 +1,59 @@
+"""Element-wise functions of one tensor."""
+from __future__ import annotations
+
+import numpy as np
+
+from deltagrad.ops.core import Primitive
+from deltagrad.ops.arith import greater, where
+
+exp = Primitive("exp", np.exp)
+exp.defvjp(lambda g, out, x: g * out)
+
+log = Primitive("log", np.log)
+log.defvjp(lambda g, out, x: g / x)
+
+sqrt = Primitive("sqrt", np.sqrt)
+sqrt.defvjp(lambda g, out, x: g / (2 * out))
+
+square = Primitive("square", np.square)
+square.defvjp(lambda g, out, x: g * (2 * x))
+
+abs_ = Primitive("abs", np.abs)
+abs_.defvjp(lambda g, out, x: g * sign.bind(x))
+
+sign = Primitive("sign", np.sign, differentiable=False)
+
+tanh = Primitive("tanh", np.tanh)
+tanh.defvjp(lambda g, out, x: g * (1 - out * out))
+
+
+def _sigmoid(x):
+    # Stable for any x: exp only ever sees −|x|, so it cannot overflow.
+    e = np.exp(-np.abs(x))
+    return np.where(np.greater_equal(x, 0), 1 / (1 + e), e / (1 + e))
+
+
+sigmoid = Primitive("sigmoid", _sigmoid)
+sigmoid.defvjp(lambda g, out, x: g * (out * (1 - out)))
+
+# Kink convention (project-wide): at x = 0, relu' = 0 and leaky_relu' = alpha (the left slope).
+relu = Primitive("relu", lambda x: np.maximum(x, 0))
+relu.defvjp(lambda g, out, x: where.bind(greater.bind(x, 0), g, 0))
+
+
+def _leaky_relu(x, alpha):
+    return np.where(np.greater_equal(x, 0), x, np.multiply(alpha, x))
+
+
+leaky_relu = Primitive("leaky_relu", _leaky_relu)
+leaky_relu.defvjp(lambda g, out, x, alpha: where.bind(greater.bind(x, 0), g, alpha * g))
+
+
+def _cast(x, dtype):
+    return np.asarray(x).astype(dtype)
+
+
+cast = Primitive("cast", _cast)
+cast.defvjp(lambda g, out, x, dtype: cast.bind(g, dtype=x.dtype))
+
+stop_gradient = Primitive("stop_gradient", lambda x: x, differentiable=False)

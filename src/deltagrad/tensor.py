@@ -1,0 +1,225 @@
+"""Tensors and Variables: NumPy arrays that the tape can follow.
+
+A :class:`Tensor` wraps a NumPy array (or NumPy scalar) and is immutable. A :class:`Variable` is a
+Tensor whose value can be replaced with ``assign``/``assign_add``/``assign_sub``; trainable
+Variables are watched by a :class:`~deltagrad.tape.GradientTape` as soon as an op reads them.
+Python floats become float64; NumPy dtypes are kept.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+_SUPPORTED_KINDS = "biuf"  # bool, signed and unsigned integers, floats
+
+
+def _checked_array(value, dtype=None, what="constant"):
+    if isinstance(value, Tensor):
+        value = value._value
+    try:
+        arr = np.asarray(value, dtype=dtype)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{what}: cannot convert {type(value).__name__} to a tensor"
+                        f"{'' if dtype is None else f' of dtype {np.dtype(dtype)}'}: {err}") from None
+    if arr.dtype.kind not in _SUPPORTED_KINDS:
+        raise TypeError(f"{what}: unsupported dtype {arr.dtype}; deltagrad supports bool, "
+                        "integer and floating-point tensors")
+    return arr
+
+
+class Tensor:
+    """An immutable n-dimensional array that records the ops applied to it on active tapes.
+
+    Build one with :func:`constant`. ``t.numpy()`` returns its value; ``np.asarray(t)`` works too.
+    """
+
+    __slots__ = ("_value", "__weakref__")
+    __array_priority__ = 100
+
+    def __init__(self, value, dtype=None):
+        self._value = _checked_array(value, dtype, what=type(self).__name__)
+
+    @classmethod
+    def _wrap(cls, value):
+        # The fast path used by ops: ``value`` is already a NumPy array or scalar.
+        t = object.__new__(Tensor)
+        t._value = value
+        return t
+
+    # --- NumPy-like attributes -------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return np.shape(self._value)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._value.dtype
+
+    @property
+    def ndim(self) -> int:
+        return np.ndim(self._value)
+
+    @property
+    def size(self) -> int:
+        return int(np.size(self._value))
+
+    def numpy(self):
+        """The value as a NumPy array (a NumPy scalar for 0-d tensors). Shares memory: don't write to it."""
+        v = self._value
+        return v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v
+
+    def __array__(self, dtype=None, copy=None):
+        arr = np.asarray(self._value, dtype=dtype)
+        return arr.copy() if copy else arr
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self._value)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __float__(self):
+        return float(self._value)
+
+    def __int__(self):
+        return int(self._value)
+
+    def __bool__(self):
+        return bool(self._value)
+
+    def _body(self) -> str:
+        arr = np.asarray(self._value)
+        return str(arr[()]) if arr.ndim == 0 else np.array2string(arr, separator=", ")
+
+    def __repr__(self):
+        return f"Tensor({self._body()}, shape={self.shape}, dtype={self.dtype})"
+
+    __hash__ = object.__hash__
+
+    # --- operators: recorded through deltagrad.ops ---------------------------------------------
+    def __add__(self, other): return _ops.add.bind(self, other)
+    def __radd__(self, other): return _ops.add.bind(other, self)
+    def __sub__(self, other): return _ops.subtract.bind(self, other)
+    def __rsub__(self, other): return _ops.subtract.bind(other, self)
+    def __mul__(self, other): return _ops.multiply.bind(self, other)
+    def __rmul__(self, other): return _ops.multiply.bind(other, self)
+    def __truediv__(self, other): return _ops.divide.bind(self, other)
+    def __rtruediv__(self, other): return _ops.divide.bind(other, self)
+    def __pow__(self, other): return _ops.power.bind(self, other)
+    def __rpow__(self, other): return _ops.power.bind(other, self)
+    def __matmul__(self, other): return _ops.matmul.bind(self, other)
+    def __rmatmul__(self, other): return _ops.matmul.bind(other, self)
+    def __neg__(self): return _ops.negative.bind(self)
+    def __pos__(self): return self
+    def __abs__(self): return _ops.abs_.bind(self)
+
+    # Comparisons give boolean tensors and carry no gradient.
+    def __lt__(self, other): return _ops.less.bind(self, other)
+    def __le__(self, other): return _ops.less_equal.bind(self, other)
+    def __gt__(self, other): return _ops.greater.bind(self, other)
+    def __ge__(self, other): return _ops.greater_equal.bind(self, other)
+    def __eq__(self, other): return _ops.equal.bind(self, other)
+    def __ne__(self, other): return _ops.not_equal.bind(self, other)
+
+    def __getitem__(self, key):
+        return _ops.getitem.bind(self, key=_plain_key(key))
+
+    # NumPy ufuncs on tensors go through deltagrad's ops where one exists, so that
+    # ``ndarray + tensor`` and ``np.exp(tensor)`` are recorded like ``tensor + ndarray``.
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        op = _ops.UFUNCS.get(ufunc)
+        if method == "__call__" and op is not None and not kwargs:
+            return op.bind(*inputs)
+        plain = [np.asarray(x._value) if isinstance(x, Tensor) else x for x in inputs]
+        return getattr(ufunc, method)(*plain, **kwargs)
+
+    # --- conveniences mirroring NumPy ---------------------------------------------------------
+    @property
+    def T(self):
+        return _ops.transpose.bind(self, axes=None)
+
+    def reshape(self, *shape):
+        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return _ops.reshape.bind(self, shape=tuple(shape))
+
+    def sum(self, axis=None, keepdims=False):
+        return _ops.sum_.bind(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return _ops.mean.bind(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return _ops.max_.bind(self, axis=axis, keepdims=keepdims)
+
+
+def _plain_key(key):
+    if isinstance(key, Tensor):
+        return np.asarray(key._value)
+    if isinstance(key, tuple):
+        return tuple(np.asarray(k._value) if isinstance(k, Tensor) else k for k in key)
+    return key
+
+
+class Variable(Tensor):
+    """A trainable tensor whose value can change: ``assign``, ``assign_add``, ``assign_sub``.
+
+    Tapes watch trainable floating-point Variables automatically when an op reads them.
+    The shape and dtype are fixed at creation; assignments are cast to that dtype.
+    """
+
+    __slots__ = ("trainable", "name")
+
+    def __init__(self, value, trainable: bool = True, name: str | None = None, dtype=None):
+        super().__init__(value, dtype)
+        if trainable and self._value.dtype.kind != "f":
+            raise TypeError(f"Variable: a trainable Variable needs a floating-point dtype, got "
+                            f"{self._value.dtype}; pass a float value or trainable=False")
+        self.trainable = trainable
+        self.name = name
+
+    def _checked_update(self, value, op):
+        new = _checked_array(value, what=f"Variable.{op}")
+        if new.shape != self.shape and not (op != "assign" and new.ndim == 0):
+            raise ValueError(f"Variable.{op}: value of shape {new.shape} does not match the "
+                             f"variable's shape {self.shape}")
+        return new
+
+    def assign(self, value):
+        """Replace the value (same shape; cast to the variable's dtype). Returns the variable."""
+        new = self._checked_update(value, "assign")
+        self._value = np.array(new, dtype=self._value.dtype)
+        return self
+
+    def assign_add(self, delta):
+        """``self ← self + delta``. Returns the variable."""
+        new = self._checked_update(delta, "assign_add")
+        self._value = np.asarray(self._value + new, dtype=self._value.dtype)
+        return self
+
+    def assign_sub(self, delta):
+        """``self ← self − delta``. Returns the variable."""
+        new = self._checked_update(delta, "assign_sub")
+        self._value = np.asarray(self._value - new, dtype=self._value.dtype)
+        return self
+
+    def __repr__(self):
+        name = f"name={self.name!r}, " if self.name else ""
+        return f"Variable({self._body()}, {name}shape={self.shape}, dtype={self.dtype})"
+
+
+def constant(value, dtype=None) -> Tensor:
+    """A tensor holding ``value`` (array-like). Python floats become float64; NumPy dtypes are kept."""
+    if isinstance(value, Tensor) and (dtype is None or np.dtype(dtype) == value.dtype):
+        return value if type(value) is Tensor else Tensor._wrap(value._value)
+    return Tensor(value, dtype)
+
+
+def as_tensor(value) -> Tensor:
+    """``value`` itself if it is a Tensor, else ``constant(value)``."""
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
+# Operators need the ops, and the ops need Tensor: the ops package is imported last, explicitly.
+from deltagrad import ops as _ops  # noqa: E402
