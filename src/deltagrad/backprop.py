@@ -1,0 +1,493 @@
+"""The chapter's hand-written network (SPEC 7.7, 7.9): ``Layer`` and ``NeuralNetwork``, trained
+by the delta rule, with the chapter's bugs fixed.
+
+What differs from the chapter's listing:
+
+* Biases are trained (``∂L/∂b_k = δ_k``).
+* ``backpropagation`` and ``gradients`` take one sample (d,) or a batch (n, d). For a batch the
+  loss is the *mean* over the samples of the per-sample loss, so the gradients are averaged,
+  not summed: a batch of one is exactly the chapter's per-sample step.
+* Initialisation is the chapter's (weights ~ N(0, 1)·sqrt(1/n_neurons), bias ~ U(0, 1)·0.1),
+  drawn from an explicit seed or ``numpy.random.Generator``: the same seed gives bit-identical
+  weights and training.
+* An unknown activation or loss raises a ValueError listing the valid names.
+* Two losses. ``"mse"``, the chapter's: per sample ``L = ½ Σ_k (o_k − t_k)²``, so the output
+  delta is ``(o − t)·f'(o)``. ``"softmax_cross_entropy"``: the last layer's output ``z`` is
+  taken as logits, ``L = −Σ_k t_k log softmax(z)_k`` and the output delta is
+  ``(softmax(z) − t)·f'(z)``, i.e. ``p − t`` for the linear last layer this loss is meant
+  for. With this loss ``feed_forward`` and ``predict`` return probabilities, so accuracy and
+  decision boundaries work the same way for both losses.
+* ``save``/``load`` use ``.npz`` (arrays and a JSON config, no pickle) and check what they read.
+
+Derivatives at kinks follow :mod:`deltagrad.functional` (relu'(0) = 0, leaky_relu'(0) = p).
+Targets ``y`` for ``backpropagation``/``gradients`` have the output's shape (one-hot for
+classification); ``train`` takes integer labels and one-hot encodes them itself.
+"""
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from deltagrad import functional as F
+from deltagrad.data import check_labels, one_hot
+
+__all__ = ["Layer", "NeuralNetwork", "ACTIVATIONS", "LOSSES"]
+
+ACTIVATIONS = (None, "sigmoid", "relu", "leaky_relu", "tanh")
+LOSSES = ("mse", "softmax_cross_entropy")
+
+_FORWARD = {
+    "sigmoid": F.sigmoid,
+    "relu": F.relu,
+    "leaky_relu": F.leaky_relu,  # slope F.LEAKY_SLOPE = 0.01
+    "tanh": F.tanh,
+}
+# Derivatives evaluated at the layer's *output*, as the chapter does; for (leaky) ReLU the
+# output is positive exactly where the input is, so the input-based function serves.
+_DERIVATIVE_FROM_OUTPUT = {
+    "sigmoid": F.sigmoid_derivative_from_output,
+    "relu": F.relu_derivative,
+    "leaky_relu": F.leaky_relu_derivative,
+    "tanh": F.tanh_derivative_from_output,
+}
+
+_FORMAT = "deltagrad.NeuralNetwork"
+_FORMAT_VERSION = 1
+
+
+def _check_activation(activation):
+    if activation not in ACTIVATIONS:
+        valid = ", ".join(repr(a) for a in ACTIVATIONS)
+        raise ValueError(f"unknown activation {activation!r}; valid: {valid}")
+    return activation
+
+
+def _check_loss(loss):
+    if loss not in LOSSES:
+        valid = ", ".join(repr(name) for name in LOSSES)
+        raise ValueError(f"unknown loss {loss!r}; valid: {valid}")
+    return loss
+
+
+def _check_size(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _parameter(value, shape: tuple, name: str) -> np.ndarray:
+    """A float64 copy of ``value`` with exactly ``shape`` and finite entries."""
+    try:
+        array = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be numeric, got {type(value).__name__}") from None
+    if array.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return array
+
+
+class Layer:
+    """A fully connected layer ``o = f(x @ weights + bias)``; weights have shape (n_input, n_neurons).
+
+    ``weights`` and ``bias`` default to the chapter's initialisation drawn from ``rng``
+    (``None``, a seed, or a ``numpy.random.Generator``; weights are drawn before the bias);
+    given arrays are copied as float64. ``activation`` is one of ``ACTIVATIONS``.
+    """
+
+    def __init__(self, n_input, n_neurons, activation=None, weights=None, bias=None, rng=None):
+        n_input = _check_size(n_input, "n_input")
+        n_neurons = _check_size(n_neurons, "n_neurons")
+        self.activation = _check_activation(activation)
+        if weights is None or bias is None:
+            rng = np.random.default_rng(rng)
+        if weights is None:
+            weights = rng.standard_normal((n_input, n_neurons)) * np.sqrt(1 / n_neurons)
+        if bias is None:
+            bias = rng.random(n_neurons) * 0.1
+        self.weights = _parameter(weights, (n_input, n_neurons), "weights")
+        self.bias = _parameter(bias, (n_neurons,), "bias")
+        self.last_activation = None  # output o of the last activate() call
+        self.error = None  # ∂L/∂o for the last backward pass
+        self.delta = None  # ∂L/∂(x @ W + b) for the last backward pass
+
+    @property
+    def n_input(self) -> int:
+        return self.weights.shape[0]
+
+    @property
+    def n_neurons(self) -> int:
+        return self.weights.shape[1]
+
+    def activate(self, x):
+        """Forward pass: store and return ``f(x @ weights + bias)`` in ``last_activation``."""
+        r = np.dot(x, self.weights) + self.bias  # (n, n_neurons) or (n_neurons,)
+        self.last_activation = self._apply_activation(r)
+        return self.last_activation
+
+    def _apply_activation(self, r):
+        if self.activation is None:
+            return r
+        return _FORWARD[self.activation](r)
+
+    def apply_activation_derivative(self, output):
+        """f'(x @ W + b), computed from the layer's ``output`` (the chapter's habit)."""
+        if self.activation is None:
+            return np.ones_like(output)
+        return _DERIVATIVE_FROM_OUTPUT[self.activation](output)
+
+    def __repr__(self) -> str:
+        return f"Layer({self.n_input}, {self.n_neurons}, activation={self.activation!r})"
+
+
+class NeuralNetwork:
+    """A stack of :class:`Layer` trained by the delta rule (SPEC 7.7, 7.9).
+
+    ``loss`` is ``"mse"`` (the chapter's) or ``"softmax_cross_entropy"``. The parameters are
+    exposed as plain lists of float64 arrays (``weights``, ``biases``), updated in place.
+    """
+
+    def __init__(self, loss: str = "mse"):
+        self.loss = _check_loss(loss)
+        self._layers: list[Layer] = []
+
+    @classmethod
+    def build(cls, sizes, activation="sigmoid", loss="mse", rng=None) -> "NeuralNetwork":
+        """A network with layer sizes ``sizes`` (input first), initialised from one ``rng``.
+
+        Every layer uses ``activation``, except that with ``"softmax_cross_entropy"`` the last
+        layer is linear (its outputs are the logits). ``build([2, 25, 50, 25, 2])`` is the
+        chapter's network (Figure 7-13).
+        """
+        sizes = [_check_size(s, "layer size") for s in sizes]
+        if len(sizes) < 2:
+            raise ValueError(f"need at least an input and an output size, got {sizes}")
+        _check_activation(activation)
+        net, rng = cls(loss), np.random.default_rng(rng)
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            last = i == len(sizes) - 2
+            act = None if last and loss == "softmax_cross_entropy" else activation
+            net.add_layer(Layer(n_in, n_out, act, rng=rng))
+        return net
+
+    # --- structure ----------------------------------------------------------------------
+
+    def add_layer(self, layer: Layer) -> None:
+        """Append a layer; its input size must match the previous layer's output size."""
+        if not isinstance(layer, Layer):
+            raise ValueError(f"add_layer expects a Layer, got {type(layer).__name__}")
+        if self._layers and layer.n_input != self._layers[-1].n_neurons:
+            raise ValueError(f"layer takes {layer.n_input} inputs but the previous layer "
+                             f"has {self._layers[-1].n_neurons} outputs")
+        self._layers.append(layer)
+
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._layers)
+
+    @property
+    def sizes(self) -> list[int]:
+        """[n_input, n_neurons of every layer]."""
+        self._require_layers()
+        return [self._layers[0].n_input] + [layer.n_neurons for layer in self._layers]
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        """The layers' weight arrays (the arrays themselves, not copies)."""
+        return [layer.weights for layer in self._layers]
+
+    @property
+    def biases(self) -> list[np.ndarray]:
+        """The layers' bias arrays (the arrays themselves, not copies)."""
+        return [layer.bias for layer in self._layers]
+
+    @property
+    def activations(self) -> list:
+        """The layers' activation names (``None`` for linear)."""
+        return [layer.activation for layer in self._layers]
+
+    def _require_layers(self):
+        if not self._layers:
+            raise ValueError("the network has no layers; call add_layer first")
+
+    # --- forward ------------------------------------------------------------------------
+
+    def feed_forward(self, X):
+        """Outputs for one sample (d,) or a batch (n, d); probabilities for cross-entropy."""
+        return self._forward(self._check_inputs(X))
+
+    def _forward(self, X):
+        for layer in self._layers:
+            X = layer.activate(X)
+        return F.softmax(X) if self.loss == "softmax_cross_entropy" else X
+
+    def predict(self, X):
+        """The network's outputs (n, K), as in the chapter; see ``predict_proba``/``predict_classes``."""
+        return self.feed_forward(X)
+
+    def predict_classes(self, X) -> np.ndarray:
+        """The predicted class index of every sample: argmax of the outputs."""
+        return np.argmax(self.predict(X), axis=-1)
+
+    def predict_proba(self, X):
+        """Class probabilities: softmax for cross-entropy; for MSE the outputs (estimates of
+        the one-hot targets) clipped at 0 and normalised to sum 1 (uniform if all are <= 0).
+        """
+        out = self.predict(X)
+        if self.loss == "softmax_cross_entropy":
+            return out
+        out = np.clip(out, 0.0, None)
+        total = out.sum(axis=-1, keepdims=True)
+        uniform = np.full_like(out, 1.0 / out.shape[-1])
+        return np.divide(out, total, out=uniform, where=total > 0)
+
+    @staticmethod
+    def accuracy(y_pred, y) -> float:
+        """Fraction of rows of the outputs ``y_pred`` (n, K) whose argmax equals the label ``y``."""
+        y_pred, y = np.asarray(y_pred), check_labels(np.ravel(y), name="y")
+        if y_pred.ndim != 2 or len(y_pred) != len(y):
+            raise ValueError(f"y_pred must have shape (n, K) with n = {len(y)}, got {y_pred.shape}")
+        return float(np.mean(np.argmax(y_pred, axis=1) == y)) if len(y) else float("nan")
+
+    # --- losses and gradients -----------------------------------------------------------
+
+    def loss_value(self, X, Y) -> float:
+        """The loss the delta rule differentiates: the per-sample loss averaged over samples."""
+        X, Y = self._check_batch(X, Y)
+        out = self._forward(X)
+        if self.loss == "mse":
+            return F.squared_error(out, Y)
+        return F.softmax_cross_entropy(self._layers[-1].last_activation, Y)
+
+    def gradients(self, X, Y) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``[(dW, db), ...]`` per layer for one sample or a batch, averaged over the batch.
+
+        Nothing is updated (the layers' cached ``last_activation``/``error``/``delta`` are).
+        """
+        return self._gradients(*self._check_batch(X, Y))
+
+    def _gradients(self, X, Y):
+        """Delta rule on a batch X (n, d), Y (n, K): returns [(dW, db)] averaged over n."""
+        out, layers, n = self._forward(X), self._layers, X.shape[0]
+        error = out - Y  # ∂L/∂o (mse) or ∂L/∂z (softmax cross-entropy), per sample
+        grads = [None] * len(layers)
+        for i in reversed(range(len(layers))):
+            layer = layers[i]
+            layer.error = error
+            layer.delta = delta = error * layer.apply_activation_derivative(layer.last_activation)
+            o_in = X if i == 0 else layers[i - 1].last_activation  # (n, n_input)
+            dW, db = o_in.T @ delta, delta.sum(axis=0)  # (n_input, n_neurons), (n_neurons,)
+            grads[i] = (dW, db) if n == 1 else (dW / n, db / n)
+            if i:
+                error = delta @ layer.weights.T  # Σ_k δ_k w_jk, for the layer below
+        return grads
+
+    def backpropagation(self, X, y, learning_rate):
+        """One gradient-descent step ``θ ← θ − η·∂L/∂θ`` on one sample (d,) or a batch (n, d)
+        with targets ``y`` of the output's shape (one-hot); batch gradients are averaged.
+        """
+        X, Y = self._check_batch(X, y)
+        self._step(X, Y, _check_learning_rate(learning_rate))
+
+    def _step(self, X, Y, learning_rate):
+        grads = self._gradients(X, Y)
+        for layer, (dW, db) in zip(self._layers, grads):
+            layer.weights -= learning_rate * dW  # in place: the parameter lists stay valid
+            layer.bias -= learning_rate * db
+
+    # --- training -----------------------------------------------------------------------
+
+    def train(self, X_train, X_test, y_train, y_test, learning_rate, max_epochs, *,
+              batch_size: int = 1, log_every: int = 10, callback=None) -> dict:
+        """Train by SGD over the samples in order (no shuffling, as the chapter), ``batch_size``
+        at a time (1 = the chapter's per-sample SGD), for ``max_epochs`` epochs.
+
+        Every ``log_every`` epochs (epoch % log_every == 0) and after the last epoch, records
+        the training MSE, mean((Y_onehot − output)²) over all entries, and the test accuracy.
+        ``callback(epoch, record)`` is called after every epoch with ``record`` the recorded
+        dict, or ``None`` on epochs that are not recorded. Returns the history
+        ``{"epoch": [...], "mse": [...], "test_accuracy": [...]}``.
+        """
+        X_train, Y_train, X_test, y_test = self._check_training_data(X_train, X_test, y_train, y_test)
+        learning_rate = _check_learning_rate(learning_rate)
+        max_epochs = _check_size(max_epochs, "max_epochs")
+        batch_size = _check_size(batch_size, "batch_size")
+        log_every = _check_size(log_every, "log_every")
+        history = {"epoch": [], "mse": [], "test_accuracy": []}
+        for epoch in range(max_epochs):
+            _train_epoch_numpy(self, X_train, Y_train, learning_rate, batch_size)
+            record = None
+            if epoch % log_every == 0 or epoch == max_epochs - 1:
+                record = self._evaluate(epoch, X_train, Y_train, X_test, y_test)
+                for key in history:
+                    history[key].append(record[key])
+            if callback is not None:
+                callback(epoch, record)
+        return history
+
+    def _evaluate(self, epoch, X_train, Y_train, X_test, y_test) -> dict:
+        mse = float(np.mean(np.square(Y_train - self._forward(X_train))))
+        test_accuracy = self.accuracy(self._forward(X_test), y_test)
+        return {"epoch": epoch, "mse": mse, "test_accuracy": test_accuracy}
+
+    # --- input checks -------------------------------------------------------------------
+
+    def _check_inputs(self, X, name: str = "X") -> np.ndarray:
+        """X as float64 (d,) or (n, d) with d = n_input and finite entries."""
+        self._require_layers()
+        X = np.asarray(X)
+        if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
+            raise ValueError(f"{name} must be numeric, got dtype {X.dtype}")
+        X = X.astype(np.float64, copy=False)
+        d = self._layers[0].n_input
+        if X.ndim not in (1, 2) or X.shape[-1] != d:
+            raise ValueError(f"{name} must have shape ({d},) or (n, {d}), got {X.shape}")
+        if not np.all(np.isfinite(X)):
+            raise ValueError(f"{name} contains NaN or infinite values")
+        return X
+
+    def _check_batch(self, X, Y):
+        """X (n, d) and targets Y (n, K) as 2-D float64 arrays (one sample becomes n = 1)."""
+        X = self._check_inputs(X)
+        try:
+            Y = np.asarray(Y, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError("targets must be a numeric array") from None
+        K = self._layers[-1].n_neurons
+        expected = (K,) if X.ndim == 1 else (X.shape[0], K)
+        if Y.shape != expected:
+            raise ValueError(f"targets must have shape {expected} to match X, got {Y.shape}")
+        if not np.all(np.isfinite(Y)):
+            raise ValueError("targets contain NaN or infinite values")
+        return np.atleast_2d(X), np.atleast_2d(Y)
+
+    def _check_training_data(self, X_train, X_test, y_train, y_test):
+        self._require_layers()
+        K = self._layers[-1].n_neurons
+        X_train, X_test = self._check_inputs(X_train, "X_train"), self._check_inputs(X_test, "X_test")
+        if X_train.ndim != 2 or X_test.ndim != 2:
+            raise ValueError("X_train and X_test must be 2-D (n, d)")
+        y_train = check_labels(np.ravel(y_train), K, "y_train")
+        y_test = check_labels(np.ravel(y_test), K, "y_test")
+        for X, y, name in ((X_train, y_train, "train"), (X_test, y_test, "test")):
+            if len(X) != len(y):
+                raise ValueError(f"X_{name} has {len(X)} rows but y_{name} has {len(y)}")
+        if len(X_train) == 0:
+            raise ValueError("X_train is empty")
+        return X_train, one_hot(y_train, K), X_test, y_test
+
+    # --- persistence --------------------------------------------------------------------
+
+    def config(self) -> dict:
+        """The network's structure as JSON-able data (what ``save`` stores next to the arrays)."""
+        return {"format": _FORMAT, "version": _FORMAT_VERSION, "loss": self.loss,
+                "layers": [{"n_input": layer.n_input, "n_neurons": layer.n_neurons,
+                            "activation": layer.activation} for layer in self._layers]}
+
+    def save(self, path) -> Path:
+        """Write the network to ``path`` (exactly that name) as ``.npz``: arrays ``W0, b0, ...``
+        and a JSON ``config`` string; no pickle."""
+        self._require_layers()
+        arrays = {"config": np.array(json.dumps(self.config()))}
+        for i, layer in enumerate(self._layers):
+            arrays[f"W{i}"], arrays[f"b{i}"] = layer.weights, layer.bias
+        path = Path(path)
+        with open(path, "wb") as f:
+            np.savez(f, **arrays)
+        return path
+
+    @classmethod
+    def load(cls, path) -> "NeuralNetwork":
+        """Read a network written by ``save``; ValueError naming the file and the problem."""
+        path = Path(path)
+        arrays = _read_npz(path)
+        try:
+            return _network_from_arrays(cls, arrays)
+        except ValueError as err:
+            raise ValueError(f"{path}: not a valid deltagrad network: {err}") from None
+
+    def __repr__(self) -> str:
+        if not self._layers:
+            return f"NeuralNetwork(loss={self.loss!r}, layers=[])"
+        sizes = " → ".join(str(s) for s in self.sizes)
+        acts = ", ".join(repr(a) for a in self.activations)
+        return f"NeuralNetwork({sizes}, activations=[{acts}], loss={self.loss!r})"
+
+
+def _check_learning_rate(learning_rate) -> float:
+    try:
+        lr = float(learning_rate)
+    except (TypeError, ValueError):
+        raise ValueError(f"learning_rate must be a number, got {learning_rate!r}") from None
+    if not np.isfinite(lr) or lr <= 0:
+        raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
+    return lr
+
+
+def _train_epoch_numpy(net: NeuralNetwork, X, Y, learning_rate, batch_size):
+    """One epoch of SGD in the samples' order: X (n, d), Y (n, K) one-hot, in place."""
+    if batch_size == 1:
+        for j in range(X.shape[0]):
+            net._step(X[j:j + 1], Y[j:j + 1], learning_rate)
+        return
+    for start in range(0, X.shape[0], batch_size):
+        net._step(X[start:start + batch_size], Y[start:start + batch_size], learning_rate)
+
+
+def _read_npz(path: Path) -> dict:
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as err:
+        raise ValueError(f"{path}: not a .npz file written by NeuralNetwork.save ({err})") from None
+    if not isinstance(loaded, np.lib.npyio.NpzFile):  # a .npy holds one bare array
+        raise ValueError(f"{path}: not a .npz archive (it holds a single .npy array)")
+    try:
+        with loaded:
+            return {key: loaded[key] for key in loaded.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
+        raise ValueError(f"{path}: unreadable .npz archive ({err})") from None
+
+
+def _network_from_arrays(cls, arrays: dict) -> NeuralNetwork:
+    config = _read_config(arrays)
+    net = cls(config["loss"])
+    for i, spec in enumerate(config["layers"]):
+        for key in (f"W{i}", f"b{i}"):
+            if key not in arrays:
+                raise ValueError(f"missing array {key!r}")
+        try:
+            layer = Layer(spec["n_input"], spec["n_neurons"], spec["activation"],
+                          weights=arrays[f"W{i}"], bias=arrays[f"b{i}"])
+        except (KeyError, TypeError) as err:
+            raise ValueError(f"layer {i}: bad description {spec!r}") from err
+        except ValueError as err:
+            raise ValueError(f"layer {i}: {err}") from None
+        net.add_layer(layer)
+    extra = sorted(set(arrays) - {"config"} - {f"{p}{i}" for p in "Wb" for i in range(len(net._layers))})
+    if extra:
+        raise ValueError(f"unexpected arrays {extra}")
+    return net
+
+
+def _read_config(arrays: dict) -> dict:
+    if "config" not in arrays:
+        raise ValueError("missing 'config'")
+    try:
+        config = json.loads(str(arrays["config"]))
+    except json.JSONDecodeError:
+        raise ValueError("'config' is not valid JSON") from None
+    if not isinstance(config, dict) or config.get("format") != _FORMAT:
+        raise ValueError(f"'config' does not describe a {_FORMAT}")
+    if config.get("version") != _FORMAT_VERSION:
+        raise ValueError(f"unsupported format version {config.get('version')!r}")
+    layers = config.get("layers")
+    if not isinstance(layers, list) or not layers or not all(isinstance(s, dict) for s in layers):
+        raise ValueError("'config' has no list of layers")
+    _check_loss(config.get("loss"))
+    return config
