@@ -1,0 +1,173 @@
+"""Figures 7-13 to 7-16 and the decision boundary, drawn from a two-moons run.
+
+Every function draws on its own ``matplotlib.figure.Figure`` (no pyplot, no global state, the
+default font) and writes it to ``path``. Curves span every epoch of the run: the x-axis is the
+real epoch number of each logged point, from the first epoch to the last.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+
+__all__ = ["network_figure", "dataset_figure", "train_mse_figure", "test_accuracy_figure",
+           "decision_boundary_figure", "write_all", "FIGURE_NAMES"]
+
+FIGURE_NAMES = ("fig7_13_network.png", "fig7_14_dataset.png", "fig7_15_train_mse.png",
+                "fig7_16_test_accuracy.png", "decision_boundary.png")
+_CMAP = "Spectral"  # the chapter's colour map: class 0 red, class 1 blue
+_DPI = 120
+_MAX_NODES = 64  # nodes drawn per layer in Figure 7-13; the caption gives the true size
+
+
+def _save(fig: Figure, path) -> Path:
+    path = Path(path)
+    fig.savefig(path, dpi=_DPI)
+    return path
+
+
+def _class_colours(n_classes: int):
+    from matplotlib import colormaps
+
+    cmap = colormaps[_CMAP]
+    return [cmap(v) for v in np.linspace(0.0, 1.0, max(n_classes, 2))]
+
+
+def _scatter_classes(ax, X, y, size=14):
+    y = np.asarray(y)
+    colours = _class_colours(int(y.max()) + 1)
+    for c in np.unique(y):
+        pts = X[y == c]
+        ax.scatter(pts[:, 0], pts[:, 1], s=size, color=colours[c], edgecolors="black",
+                   linewidths=0.3, label=f"class {c}")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+
+
+# --- Figure 7-13: the network ------------------------------------------------------------
+
+def _layer_caption(i: int, n_layers: int, size: int, activation) -> str:
+    if i == 0:
+        return f"input\n{size}"
+    kind = "output" if i == n_layers else f"hidden {i}"
+    return f"{kind}\n{size}, {activation or 'linear'}"
+
+
+def network_figure(network, path) -> Path:
+    """Figure 7-13: the layers of ``network`` as columns of nodes joined by every weight
+    (at most 64 nodes are drawn per layer; the captions give the true sizes)."""
+    sizes, acts = network.sizes, network.activations
+    shown = [min(n, _MAX_NODES) for n in sizes]  # wider layers: the first _MAX_NODES nodes
+    tallest = max(shown)
+    gap = [min(0.25, 1.0 / max(n - 1, 1)) for n in shown]  # small layers spread out, up to 1
+    ys = [(np.arange(n) - (n - 1) / 2) * g for n, g in zip(shown, gap)]
+    fig = Figure(figsize=(2.0 + 1.8 * len(sizes), 6.5), layout="constrained")
+    ax = fig.add_subplot()
+    edges = [[(i, a), (i + 1, b)] for i in range(len(sizes) - 1)
+             for a in ys[i] for b in ys[i + 1]]
+    ax.add_collection(LineCollection(edges, colors="0.55", linewidths=0.25, alpha=0.5))
+    for i, y in enumerate(ys):
+        colour = "tab:green" if i == 0 else "tab:red" if i == len(sizes) - 1 else "tab:blue"
+        ax.scatter(np.full(len(y), i), y, s=max(10, 300 / tallest * 4), color=colour, zorder=3,
+                   edgecolors="black", linewidths=0.4)
+        ax.text(i, -0.62, _layer_caption(i, len(acts), sizes[i], acts[i - 1] if i else None),
+                ha="center", va="top", fontsize=9)
+    ax.set_xlim(-0.5, len(sizes) - 0.5)
+    ax.set_ylim(-0.8, 0.58)
+    ax.set_axis_off()
+    arrow = " → ".join(str(s) for s in sizes)
+    ax.set_title(f"Network structure: {arrow} (loss: {network.loss})")
+    return _save(fig, path)
+
+
+# --- Figure 7-14: the data ---------------------------------------------------------------
+
+def dataset_figure(X, y, path, title: str = "Two-moons dataset") -> Path:
+    """Figure 7-14: the points coloured by class."""
+    X, y = np.asarray(X), np.asarray(y)
+    fig = Figure(figsize=(8, 6), layout="constrained")
+    ax = fig.add_subplot()
+    _scatter_classes(ax, X, y)
+    ax.set_title(f"{title} ({len(X)} points)")
+    ax.legend(loc="best")
+    return _save(fig, path)
+
+
+# --- Figures 7-15 and 7-16: training curves ----------------------------------------------
+
+def _curve(history: dict, key: str, scale: float, ylabel: str, title: str, path) -> Path:
+    epochs = np.asarray(history["epoch"])
+    values = np.asarray(history[key], dtype=float) * scale
+    fig = Figure(figsize=(8, 5), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(epochs, values, color="tab:blue", marker="." if len(epochs) < 60 else None)
+    ax.set_xlim(0, max(int(epochs[-1]), 1))
+    ax.set_xlabel("Epoch")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    return _save(fig, path)
+
+
+def train_mse_figure(history: dict, path) -> Path:
+    """Figure 7-15: training MSE against the epoch, over all epochs of the run."""
+    return _curve(history, "mse", 1.0, "Training MSE", "Training error (MSE) per epoch", path)
+
+
+def test_accuracy_figure(history: dict, path) -> Path:
+    """Figure 7-16: test accuracy (%) against the epoch, over all epochs of the run."""
+    return _curve(history, "test_accuracy", 100.0, "Test accuracy (%)",
+                  "Test accuracy per epoch", path)
+
+
+# --- decision boundary -------------------------------------------------------------------
+
+def _grid(X, steps: int = 300, margin: float = 0.5):
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
+    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def decision_boundary_figure(network, X, y, path, title: str = "Decision boundary") -> Path:
+    """Filled contour of the predicted probability of class 1 with its 0.5 line, points on top.
+
+    With more than two classes the fill is the predicted class and the lines its borders.
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    xx, yy, grid = _grid(X)
+    proba = network.predict_proba(grid)
+    fig = Figure(figsize=(8, 6), layout="constrained")
+    ax = fig.add_subplot()
+    if proba.shape[1] == 2:
+        p1 = proba[:, 1].reshape(xx.shape)
+        filled = ax.contourf(xx, yy, p1, levels=np.linspace(0, 1, 26), cmap=_CMAP, alpha=0.8)
+        ax.contour(xx, yy, p1, levels=[0.5], colors="black", linewidths=1.5)
+        fig.colorbar(filled, ax=ax, label="Predicted probability of class 1")
+    else:
+        k = proba.shape[1]
+        cls = np.argmax(proba, axis=1).reshape(xx.shape)
+        ax.contourf(xx, yy, cls, levels=np.arange(k + 1) - 0.5, cmap=_CMAP, alpha=0.6)
+        ax.contour(xx, yy, cls, levels=np.arange(k - 1) + 0.5, colors="black", linewidths=1.0)
+    _scatter_classes(ax, X, y, size=10)
+    ax.set_xlim(xx.min(), xx.max())
+    ax.set_ylim(yy.min(), yy.max())
+    ax.legend(loc="upper right")
+    ax.set_title(title)
+    return _save(fig, path)
+
+
+def write_all(result, path_for) -> list[Path]:
+    """Write the five figures of a ``MoonsResult``; ``path_for(name)`` gives each file's path."""
+    net, history = result.network, result.history
+    acc = result.metrics.get("test_accuracy")
+    boundary_title = "Decision boundary" + (f" (test accuracy {acc:.2%})" if acc is not None else "")
+    return [
+        network_figure(net, path_for(FIGURE_NAMES[0])),
+        dataset_figure(result.X, result.y, path_for(FIGURE_NAMES[1])),
+        train_mse_figure(history, path_for(FIGURE_NAMES[2])),
+        test_accuracy_figure(history, path_for(FIGURE_NAMES[3])),
+        decision_boundary_figure(net, result.X, result.y, path_for(FIGURE_NAMES[4]),
+                                 title=boundary_title),
+    ]
