@@ -235,6 +235,40 @@ def test_delta_rule_matches_finite_differences(activation, loss, n):
     assert relative_error(analytic, numeric) < 1e-6
 
 
+def tape_gradients(net, X, Y):
+    """The same network and loss written with deltagrad's GradientTape (reverse mode)."""
+    import deltagrad as dg
+
+    apply = {None: lambda z: z, "sigmoid": dg.sigmoid, "relu": dg.relu, "tanh": dg.tanh,
+             "leaky_relu": lambda z: dg.leaky_relu(z, F.LEAKY_SLOPE)}
+    params = [(dg.Variable(W), dg.Variable(b)) for W, b in zip(net.weights, net.biases)]
+    X, Y = np.atleast_2d(X), np.atleast_2d(Y)
+    with dg.GradientTape() as tape:
+        o = dg.constant(X)
+        for (W, b), activation in zip(params, net.activations):
+            o = apply[activation](o @ W + b)
+        if net.loss == "mse":
+            loss = 0.5 * dg.sum(dg.square(o - dg.constant(Y))) / len(X)
+        else:
+            loss = -dg.sum(dg.constant(Y) * dg.log_softmax(o, axis=-1)) / len(X)
+    grads = tape.gradient(loss, [v for pair in params for v in pair])
+    return [g.numpy() for g in grads], float(loss.numpy())
+
+
+@pytest.mark.parametrize("activation,loss", CASES, ids=IDS)
+@pytest.mark.parametrize("n", [1, 4])
+def test_delta_rule_matches_the_tape(activation, loss, n):
+    # Three-way agreement: delta rule = tape (here, 1e-10) = finite differences (above, 1e-6).
+    net = random_network(activation, loss)
+    X, Y = random_batch(net, n)
+    if n == 1:
+        X, Y = X[0], Y[0]
+    delta_rule = flat_grads(net.gradients(X, Y))
+    tape, tape_loss = tape_gradients(net, X, Y)
+    assert relative_error(delta_rule, tape) < 1e-10
+    assert tape_loss == pytest.approx(net.loss_value(X, Y), rel=1e-12)
+
+
 @pytest.mark.parametrize("loss", LOSSES)
 def test_loss_value_is_the_documented_loss(loss):
     net = random_network("tanh", loss)
