@@ -1,0 +1,218 @@
+"""Optimise Himmelblau's function by gradient descent through the GradientTape (SPEC 7.8).
+
+Runs descent (or, with --ascent, bounded gradient ascent) from each start, printing every 20
+steps like the chapter, then Table 7-1, the nine critical points found by Newton's method with
+Hessians from nested tapes, and the basin-of-attraction maps. Writes results.json and
+Figures 7-1, 7-11, 7-12 and himmelblau_basins.png to --out.
+
+A negative start needs the '=' form, since argparse reads '-4,0' as an option: --start=-4,0.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import time
+
+import numpy as np
+
+from deltagrad.commands import common
+from deltagrad.experiments import himmelblau as hb
+
+NAME = "himmelblau"
+HELP = "gradient descent on Himmelblau's function: Table 7-1, critical points, basins, Figures 7-1, 7-11, 7-12"
+
+PRINT_EVERY = 20
+DEFAULT_BASIN_LR = 0.02  # past 2/λmax at two of the four minima: they stop attracting, the rim diverges
+FIGURES = ("fig7_11_himmelblau_surface.png", "fig7_12_himmelblau_contour.png",
+           "fig7_1_nonconvex.png", "himmelblau_basins.png")
+
+
+def start_point(text: str) -> tuple[float, float]:
+    """argparse type: 'X,Y', two finite numbers."""
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"expected X,Y (two numbers and one comma), got {text!r}")
+    try:
+        x, y = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected X,Y with X and Y numbers, got {text!r}") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise argparse.ArgumentTypeError(f"X and Y must be finite, got {text!r}")
+    return x, y
+
+
+def grid_size(text: str) -> int:
+    """argparse type: an integer ≥ 2 (a grid needs two points per side)."""
+    n = common.positive_int(text)
+    if n < 2:
+        raise argparse.ArgumentTypeError(f"must be >= 2, got {text!r}")
+    return n
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lr", type=common.positive_float, default=0.01,
+                        help="learning rate η (default: 0.01)")
+    parser.add_argument("--steps", type=common.positive_int, default=200,
+                        help="gradient steps per start (default: 200)")
+    parser.add_argument("--start", type=start_point, action="append", metavar="X,Y",
+                        help="a start point; repeat for several (default: the chapter's four, "
+                        "4,0 1,0 -4,0 -2,2); write --start=-4,0 when X is negative")
+    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                        help="floating-point type (default: float32, like the chapter)")
+    parser.add_argument("--ascent", action="store_true",
+                        help="gradient ascent θ + η∇f instead of descent, each step at most "
+                        "--max-step long")
+    parser.add_argument("--max-step", type=common.positive_float, default=None, metavar="L",
+                        help=f"longest step allowed (default: {hb.ASCENT_MAX_STEP:g} for ascent, "
+                        "unbounded for descent)")
+    parser.add_argument("--basin-lr", type=common.positive_float, default=DEFAULT_BASIN_LR,
+                        metavar="LR", help="learning rate of the second basin map, one where descent "
+                        f"starts to diverge (default: {DEFAULT_BASIN_LR:g}; the first uses --lr)")
+    parser.add_argument("--basin-grid", type=grid_size, default=400, metavar="N",
+                        help="starts per side of the basin maps (default: 400, i.e. 160,000 starts)")
+    parser.add_argument("--no-figures", action="store_true", help="skip the figures")
+    common.add_common_arguments(parser, default_out="out/himmelblau")
+
+
+# --- printing -----------------------------------------------------------------------------
+
+def _pt(p, spec: str = ".6g") -> str:
+    return "(" + ", ".join(format(float(v), spec) for v in p) + ")"
+
+
+def format_table(header, rows) -> str:
+    """Rows of strings as an aligned text table: numbers right-aligned, text left-aligned."""
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
+
+    def line(cells):
+        return "  ".join(c.rjust(w) if c[:1] in "-0123456789" else c.ljust(w)
+                         for c, w in zip(cells, widths)).rstrip()
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(header), rule, *(line(r) for r in rows)])
+
+
+def print_run(run: hb.Run) -> None:
+    verb = "ascent" if run.ascent else "descent"
+    bound = f", steps at most {run.max_step:g} long" if run.max_step is not None else ""
+    print(f"gradient {verb} from {_pt(run.start)}: lr {run.lr:g}, {run.steps} steps, "
+          f"{run.dtype}{bound}")
+    for step in range(PRINT_EVERY - 1, run.steps_taken, PRINT_EVERY):
+        print(f"step {step}: x = {run.trajectory[step + 1]}, f(x) = {run.f[step + 1]}")
+    if run.status == "diverged":
+        print(f"step {run.steps_taken}: diverged (the next point was not finite); stopped. "
+              f"Try a smaller --lr.")
+    elif run.bounded:
+        print(f"({run.bounded} of {run.steps_taken} steps were shortened to {run.max_step:g})")
+    print()
+
+
+def table_7_1_text(rows) -> str:
+    header = ["start", "numerical solution", "nearest minimum", "distance", "f"]
+    body = [[_pt(r["start"]), _pt(r["solution"], ".6f"), _pt(r["nearest_minimum"], ".6f"),
+             f"{r['distance']:.2e}", f"{r['f']:.2e}"] for r in rows]
+    return format_table(header, body)
+
+
+def ascent_table(runs) -> list[dict]:
+    return [{"start": list(r.start), "final": r.final.tolist(), "f_start": float(r.f[0]),
+             "f_final": r.final_f, "bounded_steps": r.bounded, "steps_taken": r.steps_taken,
+             "status": r.status} for r in runs]
+
+
+def ascent_table_text(rows) -> str:
+    header = ["start", "final point", "f(start)", "f(final)", "bounded steps"]
+    body = [[_pt(r["start"]), _pt(r["final"], ".6f"), f"{r['f_start']:.6g}", f"{r['f_final']:.6g}",
+             f"{r['bounded_steps']}/{r['steps_taken']}"] for r in rows]
+    return format_table(header, body)
+
+
+def critical_text(points) -> str:
+    header = ["kind", "x", "y", "f", "Hessian eigenvalues"]
+    body = [[c.kind, f"{c.point[0]:.6f}", f"{c.point[1]:.6f}", f"{c.f:.6g}",
+             f"{c.eigenvalues[0]:.4g}, {c.eigenvalues[1]:.4g}"] for c in points]
+    return format_table(header, body)
+
+
+def basin_text(data, seconds: float) -> str:
+    n = data["labels"].size
+    names = {f"minimum {i}": f"-> {_pt(m, '.3g')}" for i, m in enumerate(data["minima"])}
+    parts = [f"{names.get(name, name)} {count} ({100 * count / n:.1f}%)"
+             for name, count in data["counts"].items()]
+    return (f"lr {data['lr']:g}: {n} starts in {seconds:.2f} s: " + ", ".join(parts))
+
+
+# --- the command --------------------------------------------------------------------------
+
+def run(args) -> int:
+    starts = args.start or list(hb.CHAPTER_STARTS)
+    out = common.output_dir(args.out)  # every flag is valid by now (argparse types)
+
+    runs = [hb.descend(s, args.lr, args.steps, args.dtype, ascent=args.ascent,
+                       max_step=args.max_step) for s in starts]
+    for r in runs:
+        print_run(r)
+
+    critical = hb.critical_points()
+    mins = hb.minima(critical)
+    if args.ascent:
+        table = ascent_table(runs)
+        print("Gradient ascent: f climbs from every start (Himmelblau's f has no upper bound;"
+              " near the maximum ascent stops there)")
+        print(ascent_table_text(table))
+    else:
+        table = hb.table_7_1(runs, mins)
+        print("Table 7-1: the start decides which minimum descent finds")
+        print(table_7_1_text(table))
+    print()
+    print("Critical points (Newton's method, gradient and Hessian from nested tapes)")
+    print(critical_text(critical))
+    print()
+
+    maps, seconds = [], []
+    for lr in (args.lr, args.basin_lr):
+        t0 = time.perf_counter()
+        maps.append(hb.basins(lr, args.steps, n=args.basin_grid, dtype=args.dtype,
+                              marks=starts, minima_points=mins))
+        seconds.append(time.perf_counter() - t0)
+    print(f"Basins of attraction ({args.basin_grid} x {args.basin_grid} starts over [-6, 6]^2, "
+          f"{args.steps} descent steps, one vectorised pass each)")
+    for data, sec in zip(maps, seconds):
+        print(basin_text(data, sec))
+
+    results = {
+        "command": NAME,
+        "settings": {"lr": args.lr, "steps": args.steps, "dtype": args.dtype,
+                     "ascent": args.ascent, "max_step": runs[0].max_step,
+                     "starts": [list(s) for s in starts], "basin_lr": args.basin_lr,
+                     "basin_grid": args.basin_grid, "seed": args.seed},
+        "runs": [r.to_dict() for r in runs],
+        "table": {"kind": "ascent" if args.ascent else "table_7_1", "rows": table},
+        "critical_points": [c.to_dict() for c in critical],
+        "basins": [{"lr": d["lr"], "steps": d["steps"], "n": d["n"], "lim": d["lim"],
+                    "dtype": d["dtype"], "tol": d["tol"], "counts": d["counts"],
+                    "label_names": {"-2": "diverged", "-1": "unconverged",
+                                    **{str(i): m.tolist() for i, m in enumerate(d["minima"])}},
+                    "starts": d["marks"].tolist(), "start_labels": d["mark_labels"].tolist(),
+                    "seconds": sec} for d, sec in zip(maps, seconds)],
+    }
+    path = common.write_json(out, "results.json", results)
+    print()
+    print(f"wrote {path}")
+    if not args.no_figures:
+        descents = runs if not args.ascent else [hb.descend(s, args.lr, args.steps, args.dtype)
+                                                 for s in starts]
+        for written in write_figures(out, runs, descents, critical, maps):
+            print(f"wrote {written}")
+    return 0
+
+
+def write_figures(out, runs, descents, critical, maps) -> list:
+    from deltagrad.figures import himmelblau as fig  # matplotlib only when figures are drawn
+
+    surf = hb.surface()
+    paths = [common.output_file(out, name) for name in FIGURES]
+    fig.surface_fig7_11(surf, paths[0])
+    fig.contour_fig7_12(surf, runs, critical, paths[1])
+    fig.nonconvex_fig7_1(surf, descents, paths[2])
+    fig.basins_map(maps, paths[3])
+    return paths
