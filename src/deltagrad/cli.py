@@ -14,7 +14,7 @@ from deltagrad import __version__
 from deltagrad.commands.common import UsageError
 
 # Module names in ``deltagrad.commands``, in the order ``--help`` lists them.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES = ["chain_rule", "moons", "himmelblau"]
 
 
 def _load_commands():

@@ -48,18 +48,23 @@ def _as_float64(inputs):
     return arrays
 
 
+def _call(f, xs):
+    out = f(*xs)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"check_grads: the function must return a Tensor, got {type(out).__name__}")
+    return out
+
+
 def _scalarize(f, u):
     """⟨u, f(x)⟩ for a fixed random ``u``, so that vector outputs are checked too."""
     def fu(*xs):
-        out = f(*xs)
-        if not isinstance(out, Tensor):
-            raise TypeError(f"check_grads: the function must return a Tensor, got {type(out).__name__}")
+        out = _call(f, xs)
         return (out * u).sum() if out.ndim else out * u
     return fu
 
 
 def _output_weights(f, arrays, rng):
-    out = f(*[constant(a) for a in arrays])
+    out = _call(f, [constant(a) for a in arrays])
     return rng.standard_normal(out.shape) if out.ndim else 1.0
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deltagrad.tensor import Tensor, Variable
+from deltagrad.tensor import Tensor, Variable, _wrap
 
 # The tapes currently recording, innermost last. Not random state: just which `with` blocks are open.
 _ACTIVE: list["GradientTape"] = []
@@ -19,19 +19,25 @@ _UNCONNECTED = ("none", "zero")
 
 
 def record(prim, args, vals, out, params) -> None:
-    """Append the op to every active tape on which one of ``args`` is watched."""
+    """Append the op to every active tape on which one of ``args`` is watched.
+
+    An entry keeps the op, its arguments and their values, the output, and which arguments
+    carry gradient (``idxs``), so that the backward pass visits only those.
+    """
     for tape in _ACTIVE:
         watched = tape._watched
-        hit = False
+        idxs = ()
+        i = 0
         for a in args:
             if id(a) in watched:
-                hit = True
+                idxs += (i,)
             elif (a.__class__ is Variable and tape._auto_watch and a.trainable
                   and a._value.dtype.kind == "f"):
                 tape._watch_one(a)
-                hit = True
-        if hit:
-            tape._entries.append((prim, args, vals, out, params))
+                idxs += (i,)
+            i += 1
+        if idxs:
+            tape._entries.append((id(out), prim, args, vals, out, params, idxs))
             watched.add(id(out))
 
 
@@ -145,24 +151,30 @@ class GradientTape:
                                "tape; create the tape with GradientTape(persistent=True) to compute "
                                "several gradients")
         self._used = True
-        sources_flat, rebuild = _flatten(sources, "sources")
+        if isinstance(sources, Tensor):  # the common case, without the structure machinery
+            sources_flat, rebuild = [sources], None
+        else:
+            sources_flat, rebuild = _flatten(sources, "sources")
         for s in sources_flat:
             _check_float(s, "gradient")
-        targets, _ = _flatten(target, "targets")
+        targets = [target] if isinstance(target, Tensor) else _flatten(target, "targets")[0]
         seeds = self._seeds(targets, output_gradients)
         was_active = self in _ACTIVE
-        self._stop()  # the backward pass is not recorded on the tape being differentiated
+        if was_active:
+            self._stop()  # the backward pass is not recorded on the tape being differentiated
         try:
             found = self._backward(targets, seeds, {id(s) for s in sources_flat})
         finally:
             if was_active:
                 _ACTIVE.append(self)
         grads = [self._result(s, found.get(id(s)), unconnected_gradients) for s in sources_flat]
-        return rebuild(grads)
+        return grads[0] if rebuild is None else rebuild(grads)
 
     def _seeds(self, targets, output_gradients):
         if output_gradients is None:
-            return [np.ones_like(t._value) for t in targets]
+            # A read-only broadcast 1 costs nothing, whatever the target's size.
+            return [t._value.dtype.type(1) if t.ndim == 0
+                    else np.broadcast_to(t._value.dtype.type(1), t.shape) for t in targets]
         given, _ = _flatten(output_gradients if not isinstance(output_gradients, np.ndarray)
                             else Tensor(output_gradients), "output_gradients")
         if len(given) != len(targets):
@@ -179,27 +191,51 @@ class GradientTape:
         pending: dict[int, object] = {}
         for t, g in zip(targets, seeds):
             if higher and not isinstance(g, Tensor):
-                g = Tensor._wrap(g)
+                g = _wrap(g)
             elif not higher and isinstance(g, Tensor):
                 g = g._value
             _accumulate(pending, id(t), g)
         found = {}
-        watched = self._watched
-        for prim, args, vals, out, params in reversed(self._entries):
-            g = pending.pop(id(out), None)
+        pop, get = pending.pop, pending.get
+        owned: set[int] = set()  # pending arrays allocated here and not yet handed out: safe to add into
+        for oid, prim, args, vals, out, params, idxs in reversed(self._entries):
+            g = pop(oid, None)
             if g is None:
                 continue
-            if id(out) in source_ids:
-                found[id(out)] = g
-            for i, a in enumerate(args):
-                if id(a) not in watched:
+            owned.discard(id(g))  # from now on rules may alias g
+            if oid in source_ids:
+                found[oid] = g
+            rules = prim.vjps
+            for i in idxs:
+                k = id(args[i])
+                if not higher and prim.vjp_into is not None:
+                    # Index-like ops add their gradient into one buffer instead of scattering
+                    # into fresh zeros for every use.
+                    prev = get(k)
+                    buf = _owned_buffer(prev, vals[i], g, owned)
+                    prim.vjp_into(buf, g, *vals, fresh=prev is None, **params)
+                    pending[k] = buf
                     continue
-                rule = prim.vjp(i)
+                rule = rules[i] if i < len(rules) else None
+                if rule is None:
+                    rule = prim.vjp(i)  # raises, naming the op and the argument, if there is none
                 if higher:
                     gi = rule(g, out, *args, **params)
                 else:
                     gi = rule(g, out._value, *vals, **params)
-                _accumulate(pending, id(a), _ops.unbroadcast(gi, np.shape(vals[i])))
+                shape = vals[i].shape
+                if gi.shape != shape:
+                    gi = _ops.unbroadcast(gi, shape)
+                prev = get(k)
+                if prev is None:
+                    pending[k] = gi
+                elif id(prev) in owned and prev.dtype == gi.dtype:
+                    prev += gi
+                else:
+                    prev = prev + gi
+                    if isinstance(prev, np.ndarray):
+                        owned.add(id(prev))
+                    pending[k] = prev
         for k in source_ids:
             if k not in found and k in pending:
                 found[k] = pending[k]
@@ -208,13 +244,23 @@ class GradientTape:
     @staticmethod
     def _result(source, g, unconnected):
         if g is None:
-            return Tensor._wrap(np.zeros_like(source._value)) if unconnected == "zero" else None
+            return _wrap(np.zeros_like(source._value)) if unconnected == "zero" else None
         if isinstance(g, Tensor):
             return g
-        g = np.asarray(g)
-        if g.dtype != source._value.dtype:
-            g = g.astype(source._value.dtype)
-        return Tensor._wrap(g)
+        dtype = source._value.dtype
+        if g.dtype != dtype:
+            g = g.astype(dtype)
+        return _wrap(g)
+
+
+def _owned_buffer(prev, x, g, owned):
+    """An array of ``x``'s shape holding ``prev`` (or zeros) that this backward pass may write into."""
+    if prev is not None and id(prev) in owned:
+        return prev
+    dtype = np.result_type(g.dtype, x.dtype) if prev is None else np.result_type(prev, g)
+    buf = np.zeros(x.shape, dtype) if prev is None else np.array(prev, dtype=dtype)
+    owned.add(id(buf))
+    return buf
 
 
 def _accumulate(pending, key, g):

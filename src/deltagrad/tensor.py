@@ -38,13 +38,6 @@ class Tensor:
     def __init__(self, value, dtype=None):
         self._value = _checked_array(value, dtype, what=type(self).__name__)
 
-    @classmethod
-    def _wrap(cls, value):
-        # The fast path used by ops: ``value`` is already a NumPy array or scalar.
-        t = object.__new__(Tensor)
-        t._value = value
-        return t
-
     # --- NumPy-like attributes -------------------------------------------------------------
     @property
     def shape(self) -> tuple:
@@ -99,32 +92,34 @@ class Tensor:
     __hash__ = object.__hash__
 
     # --- operators: recorded through deltagrad.ops ---------------------------------------------
-    def __add__(self, other): return _ops.add.bind(self, other)
-    def __radd__(self, other): return _ops.add.bind(other, self)
-    def __sub__(self, other): return _ops.subtract.bind(self, other)
-    def __rsub__(self, other): return _ops.subtract.bind(other, self)
-    def __mul__(self, other): return _ops.multiply.bind(self, other)
-    def __rmul__(self, other): return _ops.multiply.bind(other, self)
-    def __truediv__(self, other): return _ops.divide.bind(self, other)
-    def __rtruediv__(self, other): return _ops.divide.bind(other, self)
-    def __pow__(self, other): return _ops.power.bind(self, other)
-    def __rpow__(self, other): return _ops.power.bind(other, self)
-    def __matmul__(self, other): return _ops.matmul.bind(self, other)
-    def __rmatmul__(self, other): return _ops.matmul.bind(other, self)
-    def __neg__(self): return _ops.negative.bind(self)
+    def __add__(self, other): return _binary(_ops.add, self, other)
+    def __radd__(self, other): return _binary(_ops.add, other, self)
+    def __sub__(self, other): return _binary(_ops.subtract, self, other)
+    def __rsub__(self, other): return _binary(_ops.subtract, other, self)
+    def __mul__(self, other): return _binary(_ops.multiply, self, other)
+    def __rmul__(self, other): return _binary(_ops.multiply, other, self)
+    def __truediv__(self, other): return _binary(_ops.divide, self, other)
+    def __rtruediv__(self, other): return _binary(_ops.divide, other, self)
+    def __pow__(self, other): return _binary(_ops.power, self, other)
+    def __rpow__(self, other): return _binary(_ops.power, other, self)
+    def __matmul__(self, other): return _binary(_ops.matmul, self, other)
+    def __rmatmul__(self, other): return _binary(_ops.matmul, other, self)
+    def __neg__(self): return _ops.negative.apply((self,), (self._value,), _NO_PARAMS)
     def __pos__(self): return self
     def __abs__(self): return _ops.abs_.bind(self)
 
     # Comparisons give boolean tensors and carry no gradient.
-    def __lt__(self, other): return _ops.less.bind(self, other)
-    def __le__(self, other): return _ops.less_equal.bind(self, other)
-    def __gt__(self, other): return _ops.greater.bind(self, other)
-    def __ge__(self, other): return _ops.greater_equal.bind(self, other)
-    def __eq__(self, other): return _ops.equal.bind(self, other)
-    def __ne__(self, other): return _ops.not_equal.bind(self, other)
+    def __lt__(self, other): return _binary(_ops.less, self, other)
+    def __le__(self, other): return _binary(_ops.less_equal, self, other)
+    def __gt__(self, other): return _binary(_ops.greater, self, other)
+    def __ge__(self, other): return _binary(_ops.greater_equal, self, other)
+    def __eq__(self, other): return _binary(_ops.equal, self, other)
+    def __ne__(self, other): return _binary(_ops.not_equal, self, other)
 
     def __getitem__(self, key):
-        return _ops.getitem.bind(self, key=_plain_key(key))
+        if key.__class__ is not int and key.__class__ is not slice:
+            key = _plain_key(key)
+        return _ops.getitem.apply((self,), (self._value,), {"key": key})
 
     # NumPy ufuncs on tensors go through deltagrad's ops where one exists, so that
     # ``ndarray + tensor`` and ``np.exp(tensor)`` are recorded like ``tensor + ndarray``.
@@ -152,6 +147,34 @@ class Tensor:
 
     def max(self, axis=None, keepdims=False):
         return _ops.max_.bind(self, axis=axis, keepdims=keepdims)
+
+
+_NO_PARAMS: dict = {}  # shared, never mutated
+
+
+def _wrap(value) -> Tensor:
+    """The fast path used by ops: ``value`` is already a NumPy array or scalar."""
+    t = _new(Tensor)
+    t._value = value
+    return t
+
+
+_new = object.__new__
+
+
+def _binary(prim, x, y):
+    """``prim`` on two operands, at least one a Tensor: the operators' fast path (see Primitive.apply)."""
+    xv = x._value if isinstance(x, Tensor) else x
+    yv = y._value if isinstance(y, Tensor) else y
+    try:
+        v = prim.fwd(xv, yv)
+    except (ValueError, TypeError, IndexError) as err:
+        raise prim.error((xv, yv), _NO_PARAMS, err) from None
+    out = _new(Tensor)
+    out._value = v
+    if _ACTIVE and prim.differentiable:
+        _record(prim, (x, y), (xv, yv), out, _NO_PARAMS)
+    return out
 
 
 def _plain_key(key):
@@ -212,7 +235,7 @@ class Variable(Tensor):
 def constant(value, dtype=None) -> Tensor:
     """A tensor holding ``value`` (array-like). Python floats become float64; NumPy dtypes are kept."""
     if isinstance(value, Tensor) and (dtype is None or np.dtype(dtype) == value.dtype):
-        return value if type(value) is Tensor else Tensor._wrap(value._value)
+        return value if type(value) is Tensor else _wrap(value._value)
     return Tensor(value, dtype)
 
 
@@ -223,3 +246,4 @@ def as_tensor(value) -> Tensor:
 
 # Operators need the ops, and the ops need Tensor: the ops package is imported last, explicitly.
 from deltagrad import ops as _ops  # noqa: E402
+from deltagrad.tape import _ACTIVE, record as _record  # noqa: E402

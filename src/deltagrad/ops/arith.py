@@ -1,30 +1,38 @@
-"""Arithmetic: + − × ÷ **, negation, matmul, maximum, where, comparisons."""
+"""Arithmetic: + − × ÷ **, negation, matmul, maximum, where, comparisons.
+
+Forward functions are Python's operators rather than ufunc calls: on NumPy scalars they are about
+ten times faster (no ufunc dispatch), and on arrays they are the same ufuncs.
+"""
 from __future__ import annotations
+
+import operator
 
 import numpy as np
 
 from deltagrad.ops.core import Primitive, shape_of
 from deltagrad.ops import shape as _shape
 
-add = Primitive("add", np.add)
+add = Primitive("add", operator.add)
 add.defvjp(lambda g, out, x, y: g, lambda g, out, x, y: g)
 
-subtract = Primitive("subtract", np.subtract)
+subtract = Primitive("subtract", operator.sub)
 subtract.defvjp(lambda g, out, x, y: g, lambda g, out, x, y: -g)
 
-multiply = Primitive("multiply", np.multiply)
+multiply = Primitive("multiply", operator.mul)
 multiply.defvjp(lambda g, out, x, y: g * y, lambda g, out, x, y: g * x)
 
-divide = Primitive("divide", np.divide)
+divide = Primitive("divide", operator.truediv)
 divide.defvjp(lambda g, out, x, y: g / y, lambda g, out, x, y: -g * out / y)
 
-negative = Primitive("negative", np.negative)
+negative = Primitive("negative", operator.neg)
 negative.defvjp(lambda g, out, x: -g)
 
 
 def _power_dx(g, out, x, y):
     if isinstance(y, (int, float)) and y == 2:
-        return g * (2 * x)
+        dx = 2 * x  # a fresh array (or a Tensor, where *= means * ): one temporary, not two
+        dx *= g
+        return dx
     return g * (y * x ** (y - 1))
 
 
@@ -33,7 +41,7 @@ def _power_dy(g, out, x, y):
     return g * out * log.bind(safe_x)
 
 
-power = Primitive("power", np.power)
+power = Primitive("power", operator.pow)
 power.defvjp(_power_dx, _power_dy)
 
 
@@ -82,12 +90,12 @@ matmul.defvjp(_matmul_dx, _matmul_dy)
 
 
 # --- comparisons: boolean results, no gradient ----------------------------------------------
-less = Primitive("less", np.less, differentiable=False)
-less_equal = Primitive("less_equal", np.less_equal, differentiable=False)
-greater = Primitive("greater", np.greater, differentiable=False)
-greater_equal = Primitive("greater_equal", np.greater_equal, differentiable=False)
-equal = Primitive("equal", np.equal, differentiable=False)
-not_equal = Primitive("not_equal", np.not_equal, differentiable=False)
+less = Primitive("less", operator.lt, differentiable=False)
+less_equal = Primitive("less_equal", operator.le, differentiable=False)
+greater = Primitive("greater", operator.gt, differentiable=False)
+greater_equal = Primitive("greater_equal", operator.ge, differentiable=False)
+equal = Primitive("equal", operator.eq, differentiable=False)
+not_equal = Primitive("not_equal", operator.ne, differentiable=False)
 
 
 # --- selection ------------------------------------------------------------------------------

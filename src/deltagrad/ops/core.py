@@ -16,25 +16,29 @@ from __future__ import annotations
 
 import numpy as np
 
-from deltagrad.tensor import Tensor
+from deltagrad.tensor import Tensor, _wrap
 from deltagrad import tape as _tape
 
 
 class Primitive:
     """A named op: a NumPy forward function plus derivative rules, one per argument."""
 
-    __slots__ = ("name", "fwd", "_vjps", "_vjp_any", "differentiable")
+    __slots__ = ("name", "fwd", "vjps", "_vjp_any", "vjp_into", "differentiable")
 
     def __init__(self, name: str, fwd, differentiable: bool = True):
         self.name = name
         self.fwd = fwd
         self.differentiable = differentiable
-        self._vjps: tuple = ()
+        self.vjps: tuple = ()  # one rule per argument (None: not differentiable)
         self._vjp_any = None
+        # Optional: vjp_into(buf, g, *args, fresh, **params) adds argument 0's gradient into
+        # ``buf`` in place (``fresh``: buf is all zeros). Used for first derivatives of
+        # index-like ops; ``vjps`` still serves higher derivatives.
+        self.vjp_into = None
 
     def defvjp(self, *rules) -> None:
         """Register the VJP rule of each positional argument (None: not differentiable)."""
-        self._vjps = rules
+        self.vjps = rules
 
     def defvjp_argnum(self, rule) -> None:
         """Register one rule for all arguments: ``rule(argnum, g, out, *args, **params)``."""
@@ -44,35 +48,40 @@ class Primitive:
         if self._vjp_any is not None:
             rule = self._vjp_any
             return lambda g, out, *args, **params: rule(argnum, g, out, *args, **params)
-        rule = self._vjps[argnum] if argnum < len(self._vjps) else None
+        rule = self.vjps[argnum] if argnum < len(self.vjps) else None
         if rule is None:
             raise NotImplementedError(f"{self.name}: no derivative rule for argument {argnum}")
         return rule
 
     def bind(self, *args, **params):
-        tensor_in = False
-        vals = []
+        """Run the op: arrays in give an array out; any Tensor in gives a recorded Tensor out."""
         for a in args:
             if isinstance(a, Tensor):
-                tensor_in = True
-                vals.append(a._value)
-            else:
-                vals.append(a)
+                return self.apply(args, [b._value if isinstance(b, Tensor) else b for b in args],
+                                  params)
         try:
-            out = self.fwd(*vals, **params)
+            return self.fwd(*args, **params)
         except (ValueError, TypeError, IndexError) as err:
-            raise _op_error(self.name, vals, params, err) from None
-        if not tensor_in:
-            return out
-        out = Tensor._wrap(out)
+            raise self.error(args, params, err) from None
+
+    def apply(self, args, vals, params):
+        """The Tensor path of :meth:`bind` (``vals`` are the values of ``args``)."""
+        try:
+            out = _wrap(self.fwd(*vals, **params))
+        except (ValueError, TypeError, IndexError) as err:
+            raise self.error(vals, params, err) from None
         if _tape._ACTIVE and self.differentiable:
             _tape.record(self, args, vals, out, params)
         return out
 
+    def error(self, vals, params, err):
+        """A ValueError/TypeError naming this op, the shapes and dtypes, and the reason."""
+        return _op_error(self.name, vals, params, err)
+
     def __call__(self, *args, **params) -> Tensor:
         """Apply the op; always returns a Tensor (plain arrays in are fine)."""
         out = self.bind(*args, **params)
-        return out if isinstance(out, Tensor) else Tensor._wrap(np.asarray(out))
+        return out if isinstance(out, Tensor) else _wrap(np.asarray(out))
 
     def __repr__(self):
         return f"<deltagrad primitive {self.name}>"
@@ -124,4 +133,4 @@ broadcast_to.defvjp(lambda g, out, x, shape: sum_to_shape.bind(g, shape=shape_of
 
 def unbroadcast(g, shape: tuple):
     """Sum (or broadcast) gradient ``g`` to ``shape``: undoes NumPy broadcasting."""
-    return g if shape_of(g) == shape else sum_to_shape.bind(g, shape=shape)
+    return sum_to_shape.bind(g, shape=shape) if shape_of(g) != shape else g

@@ -32,12 +32,14 @@ def squeeze_last(x):
 # --- indexing: the gradient scatters g back into zeros ---------------------------------------
 
 def _is_fancy(key):
+    if key.__class__ is int or key.__class__ is slice:
+        return False
     keys = key if isinstance(key, tuple) else (key,)
     return any(isinstance(k, (list, np.ndarray)) for k in keys)
 
 
 def _scatter(g, key, shape):
-    out = np.zeros(shape, dtype=np.result_type(g))
+    out = np.zeros(shape, dtype=g.dtype)
     if _is_fancy(key):
         np.add.at(out, key, g)  # repeated indices accumulate
     else:
@@ -45,9 +47,21 @@ def _scatter(g, key, shape):
     return out
 
 
-getitem = Primitive("getitem", lambda x, key: np.asarray(x)[key] if not isinstance(x, np.generic) else x[key])
+getitem = Primitive("getitem", lambda x, key: x[key])
 scatter = Primitive("scatter", _scatter)
 getitem.defvjp(lambda g, out, x, key: scatter.bind(g, key=key, shape=shape_of(x)))
+
+
+def _getitem_into(buf, g, x, key, fresh):
+    if _is_fancy(key):
+        np.add.at(buf, key, g)
+    elif fresh:  # buf is all zeros: writing is enough
+        buf[key] = g
+    else:
+        buf[key] += g
+
+
+getitem.vjp_into = _getitem_into
 scatter.defvjp(lambda g, out, x, key, shape: getitem.bind(g, key=key))
 
 
