@@ -53,8 +53,8 @@ def test_chapter_run_from_4_0_matches_its_printed_line(chapter_runs):
 def test_f_is_evaluated_at_the_current_point_not_the_stale_one(chapter_runs):
     for run in chapter_runs:
         for k in (0, 19, 200):
-            assert run.f[k] == pytest.approx(float(hb.himmelblau(run.trajectory[k].astype(np.float64))),
-                                             rel=1e-4, abs=1e-9)
+            here = float(hb.himmelblau(run.trajectory[k].astype(np.float64)))
+            assert run.f[k] == pytest.approx(here, rel=1e-4, abs=1e-9)
 
 
 def test_table_7_1_reproduced(chapter_runs, critical):
@@ -226,3 +226,17 @@ def test_out_that_is_a_file_is_a_usage_error(tmp_path):
     target.write_text("x")
     with pytest.raises(cmd.common.UsageError, match="not a folder"):
         cmd.run(parser().parse_args(["--out", str(target), "--no-figures"]))
+
+
+def test_through_deltagrad_cli_main(monkeypatch, tmp_path, capsys):
+    from deltagrad import cli
+    monkeypatch.setattr(cli, "COMMAND_MODULES", ["himmelblau"])
+    out = tmp_path / "cli"
+    assert cli.main(["himmelblau", "--out", str(out), "--steps", "20", "--no-figures",
+                     "--basin-grid", "8"]) == 0
+    assert (out / "results.json").exists()
+    file_out = tmp_path / "a-file"
+    file_out.write_text("")
+    assert cli.main(["himmelblau", "--out", str(file_out), "--no-figures"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"deltagrad himmelblau: error: --out {str(file_out)!r} exists and is not a folder"]

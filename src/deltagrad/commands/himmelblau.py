@@ -19,10 +19,12 @@ from deltagrad.commands import common
 from deltagrad.experiments import himmelblau as hb
 
 NAME = "himmelblau"
-HELP = "gradient descent on Himmelblau's function: Table 7-1, critical points, basins, Figures 7-1, 7-11, 7-12"
+HELP = ("gradient descent on Himmelblau's function: Table 7-1, critical points, basins of "
+        "attraction, Figures 7-1, 7-11, 7-12")
 
 PRINT_EVERY = 20
-DEFAULT_BASIN_LR = 0.02  # past 2/λmax at two of the four minima: they stop attracting, the rim diverges
+# Past 2/λmax at two of the four minima (0.0149, 0.0190): they stop attracting, the rim diverges.
+DEFAULT_BASIN_LR = 0.02
 FIGURES = ("fig7_11_himmelblau_surface.png", "fig7_12_himmelblau_contour.png",
            "fig7_1_nonconvex.png", "himmelblau_basins.png")
 
@@ -35,7 +37,8 @@ def start_point(text: str) -> tuple[float, float]:
     try:
         x, y = float(parts[0]), float(parts[1])
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected X,Y with X and Y numbers, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected X,Y with X and Y numbers, got {text!r}") from None
     if not (math.isfinite(x) and math.isfinite(y)):
         raise argparse.ArgumentTypeError(f"X and Y must be finite, got {text!r}")
     return x, y
@@ -66,10 +69,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"longest step allowed (default: {hb.ASCENT_MAX_STEP:g} for ascent, "
                         "unbounded for descent)")
     parser.add_argument("--basin-lr", type=common.positive_float, default=DEFAULT_BASIN_LR,
-                        metavar="LR", help="learning rate of the second basin map, one where descent "
-                        f"starts to diverge (default: {DEFAULT_BASIN_LR:g}; the first uses --lr)")
+                        metavar="LR", help="learning rate of the second basin map, one where "
+                        f"descent starts to diverge (default: {DEFAULT_BASIN_LR:g}; the first "
+                        "map uses --lr)")
     parser.add_argument("--basin-grid", type=grid_size, default=400, metavar="N",
-                        help="starts per side of the basin maps (default: 400, i.e. 160,000 starts)")
+                        help="starts per side of the basin maps (default: 400, i.e. 160,000 "
+                        "starts)")
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
     common.add_common_arguments(parser, default_out="out/himmelblau")
 
@@ -85,7 +90,7 @@ def format_table(header, rows) -> str:
     widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
 
     def line(cells):
-        return "  ".join(c.rjust(w) if c[:1] in "-0123456789" else c.ljust(w)
+        return "  ".join(c.rjust(w) if c[:1] in "-0123456789" and c != "-" else c.ljust(w)
                          for c, w in zip(cells, widths)).rstrip()
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(header), rule, *(line(r) for r in rows)])
@@ -108,9 +113,20 @@ def print_run(run: hb.Run) -> None:
 
 def table_7_1_text(rows) -> str:
     header = ["start", "numerical solution", "nearest minimum", "distance", "f"]
-    body = [[_pt(r["start"]), _pt(r["solution"], ".6f"), _pt(r["nearest_minimum"], ".6f"),
-             f"{r['distance']:.2e}", f"{r['f']:.2e}"] for r in rows]
+    body = []
+    for r in rows:
+        if r["status"] == "diverged":
+            body.append([_pt(r["start"]), "diverged", "-", "-", "-"])
+        else:
+            body.append([_pt(r["start"]), _pt(r["solution"], _spec(r["solution"])),
+                         _pt(r["nearest_minimum"], ".6f"), f"{r['distance']:.2e}",
+                         f"{r['f']:.2e}"])
     return format_table(header, body)
+
+
+def _spec(p) -> str:
+    """Fixed six decimals, like the chapter's printout, unless the numbers are huge."""
+    return ".6f" if max(abs(float(v)) for v in p) < 1e6 else ".4g"
 
 
 def ascent_table(runs) -> list[dict]:
@@ -121,7 +137,7 @@ def ascent_table(runs) -> list[dict]:
 
 def ascent_table_text(rows) -> str:
     header = ["start", "final point", "f(start)", "f(final)", "bounded steps"]
-    body = [[_pt(r["start"]), _pt(r["final"], ".6f"), f"{r['f_start']:.6g}", f"{r['f_final']:.6g}",
+    body = [[_pt(r["start"]), _pt(r["final"], _spec(r["final"])), f"{r['f_start']:.6g}", f"{r['f_final']:.6g}",
              f"{r['bounded_steps']}/{r['steps_taken']}"] for r in rows]
     return format_table(header, body)
 

@@ -220,7 +220,8 @@ def critical_points(grid: int = 21, lim: float = 6.0, tol: float = 1e-6) -> list
     out = []
     for p, h in zip(found, H):
         eig = np.linalg.eigvalsh(h)
-        out.append(CriticalPoint(point=p, f=float(himmelblau(p)), eigenvalues=eig, kind=classify(eig)))
+        out.append(CriticalPoint(point=p, f=float(himmelblau(p)), eigenvalues=eig,
+                                 kind=classify(eig)))
     return sorted(out, key=lambda c: (KINDS.index(c.kind), _angle(c.point)))
 
 

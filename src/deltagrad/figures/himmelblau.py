@@ -125,7 +125,8 @@ def _basin_panel(ax, data):
         ax.plot(x, y, "o", markersize=9, markerfacecolor=colors[index[int(lab)]],
                 markeredgecolor="white", markeredgewidth=2)
         ax.annotate(_fmt((x, y)), (x, y), xytext=(6, 6), textcoords="offset points",
-                    fontsize=8, color="white", fontweight="bold")
+                    fontsize=8, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
+                                      "edgecolor": "none", "alpha": 0.8})
     n = data["labels"].size
     counts = data["counts"]
     ax.set_title(f"lr = {data['lr']:g}, {data['steps']} steps: {100 * counts['diverged'] / n:.2f}% "
@@ -133,8 +134,10 @@ def _basin_panel(ax, data):
     ax.set_xlabel("start x")
     ax.set_ylabel("start y")
     ax.set_aspect("equal")
-    handles = [Patch(color=MINIMUM_COLORS[i], label=f"→ minimum {_fmt(mins[i])}") for i in range(k)]
-    handles += [Patch(facecolor=UNCONVERGED_COLOR, edgecolor="grey", label="not converged"),
+    handles = [Patch(color=MINIMUM_COLORS[i], label=f"→ minimum {_fmt(mins[i])}")
+               for i in range(k)]
+    handles += [Patch(facecolor=UNCONVERGED_COLOR, edgecolor="grey",
+                      label="not converged (oscillating)"),
                 Patch(color=DIVERGED_COLOR, label="diverged"),
                 Line2D([], [], linestyle="none", marker="o", markerfacecolor="grey",
                        markeredgecolor="white", markeredgewidth=2, markersize=9,
