@@ -137,8 +137,8 @@ def ascent_table(runs) -> list[dict]:
 
 def ascent_table_text(rows) -> str:
     header = ["start", "final point", "f(start)", "f(final)", "bounded steps"]
-    body = [[_pt(r["start"]), _pt(r["final"], _spec(r["final"])), f"{r['f_start']:.6g}", f"{r['f_final']:.6g}",
-             f"{r['bounded_steps']}/{r['steps_taken']}"] for r in rows]
+    body = [[_pt(r["start"]), _pt(r["final"], _spec(r["final"])), f"{r['f_start']:.6g}",
+             f"{r['f_final']:.6g}", f"{r['bounded_steps']}/{r['steps_taken']}"] for r in rows]
     return format_table(header, body)
 
 
@@ -172,8 +172,8 @@ def run(args) -> int:
     mins = hb.minima(critical)
     if args.ascent:
         table = ascent_table(runs)
-        print("Gradient ascent: f climbs from every start (Himmelblau's f has no upper bound;"
-              " near the maximum ascent stops there)")
+        print(f"Gradient ascent, each step at most {runs[0].max_step:g} long: Himmelblau's f has "
+              "no upper bound, so ascent climbs away unless it starts near the maximum")
         print(ascent_table_text(table))
     else:
         table = hb.table_7_1(runs, mins)
