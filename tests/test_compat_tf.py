@@ -373,3 +373,9 @@ def test_crossentropy_mismatched_labels_name_both_shapes():
     logits = tf.constant(np.zeros((3, 4)).tolist())
     with pytest.raises(ValueError, match=r"\(3,\).*\(3, 4\).*one_hot"):
         tf.losses.categorical_crossentropy([0, 1, 2], logits, from_logits=True)
+
+
+def test_tensors_print_like_tensorflow():
+    # The format; repr() keeps the engine's own.
+    assert str(tf.constant(2.0)) == "tf.Tensor(2.0, shape=(), dtype=float32)"
+    assert repr(tf.constant(2.0)) == "Tensor(2.0, shape=(), dtype=float32)"

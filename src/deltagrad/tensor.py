@@ -11,6 +11,10 @@ import numpy as np
 
 _SUPPORTED_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 
+# Prefix of str(tensor), i.e. of print(); importing deltagrad.compat.tf sets it to "tf." so that
+# the chapter's listings print like TensorFlow. repr() never changes.
+STR_PREFIX = ""
+
 
 def _checked_array(value, dtype=None, what="constant"):
     if isinstance(value, Tensor):
@@ -88,6 +92,9 @@ class Tensor:
 
     def __repr__(self):
         return f"Tensor({self._body()}, shape={self.shape}, dtype={self.dtype})"
+
+    def __str__(self):
+        return STR_PREFIX + repr(self)
 
     __hash__ = object.__hash__
 
