@@ -108,7 +108,7 @@ def test_decision_boundary_with_three_classes(tmp_path, three_class_data):
     assert path.read_bytes()[:8] == PNG
 
 
-def test_curves_span_every_epoch(tmp_path):
+def test_curves_span_every_epoch(tmp_path, monkeypatch):
     from matplotlib.figure import Figure
 
     history = {"epoch": [0, 10, 20, 999], "mse": [0.3, 0.2, 0.1, 0.05],
@@ -119,15 +119,17 @@ def test_curves_span_every_epoch(tmp_path):
     def spy(self, *args, **kwargs):
         captured["xlim"] = self.axes[0].get_xlim()
         captured["x"] = self.axes[0].lines[0].get_xdata()
+        captured["labels"] = (self.axes[0].get_xlabel(), self.axes[0].get_ylabel())
         return original(self, *args, **kwargs)
 
-    Figure.savefig = spy
-    try:
-        figures.train_mse_figure(history, tmp_path / "mse.png")
-    finally:
-        Figure.savefig = original
+    monkeypatch.setattr(Figure, "savefig", spy)
+    figures.train_mse_figure(history, tmp_path / "mse.png")
     assert captured["xlim"] == (0, 999)
     np.testing.assert_array_equal(captured["x"], [0, 10, 20, 999])
+    assert captured["labels"] == ("Epoch", "Training MSE")
+    figures.test_accuracy_figure(history, tmp_path / "acc.png")
+    np.testing.assert_array_equal(captured["x"], [0, 10, 20, 999])
+    assert captured["labels"] == ("Epoch", "Test accuracy (%)")
 
 
 # --- the command --------------------------------------------------------------------------
@@ -212,7 +214,7 @@ def assert_usage_error(main, tmp_path, capsys, argv, match, created=()):
     (["--epochs", "0"], r"argument --epochs: must be >= 1"),
     (["--epochs", "ten"], r"argument --epochs: expected an integer"),
     (["--hidden", ""], r"argument --hidden: expected at least one layer size"),
-    (["--hidden", "25,,25"], r"argument --hidden: '25,,25': every size expected an integer"),
+    (["--hidden", "25,,25"], r"argument --hidden: '25,,25': expected an integer, got ''"),
     (["--hidden", "25,0"], r"argument --hidden: .*must be >= 1"),
     (["--activation", "swish"], r"argument --activation: invalid choice"),
     (["--loss", "hinge"], r"argument --loss: invalid choice"),

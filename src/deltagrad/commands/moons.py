@@ -36,7 +36,7 @@ def hidden_sizes(text: str) -> tuple[int, ...]:
     try:
         return tuple(common.positive_int(p) for p in parts)
     except argparse.ArgumentTypeError as err:
-        raise argparse.ArgumentTypeError(f"{text!r}: every size {err}") from None
+        raise argparse.ArgumentTypeError(f"{text!r}: {err}") from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -146,4 +146,5 @@ def _write_outputs(out: Path, result, data_path) -> None:
     metrics["engine"] = "numpy"
     common.write_json(out, "metrics.json", metrics)
     result.network.save(common.output_file(out, "model.npz"))
-    write_all(result, lambda name: common.output_file(out, name))
+    title = f"Data set {data_path}" if data_path else "Two-moons dataset"
+    write_all(result, lambda name: common.output_file(out, name), dataset_title=title)

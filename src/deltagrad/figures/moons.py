@@ -158,14 +158,14 @@ def decision_boundary_figure(network, X, y, path, title: str = "Decision boundar
     return _save(fig, path)
 
 
-def write_all(result, path_for) -> list[Path]:
+def write_all(result, path_for, dataset_title: str = "Two-moons dataset") -> list[Path]:
     """Write the five figures of a ``MoonsResult``; ``path_for(name)`` gives each file's path."""
     net, history = result.network, result.history
     acc = result.metrics.get("test_accuracy")
     boundary_title = "Decision boundary" + (f" (test accuracy {acc:.2%})" if acc is not None else "")
     return [
         network_figure(net, path_for(FIGURE_NAMES[0])),
-        dataset_figure(result.X, result.y, path_for(FIGURE_NAMES[1])),
+        dataset_figure(result.X, result.y, path_for(FIGURE_NAMES[1]), title=dataset_title),
         train_mse_figure(history, path_for(FIGURE_NAMES[2])),
         test_accuracy_figure(history, path_for(FIGURE_NAMES[3])),
         decision_boundary_figure(net, result.X, result.y, path_for(FIGURE_NAMES[4]),
