@@ -135,3 +135,8 @@ def test_gradient_table_validation():
         gradient_table(lambda t: dg.sum(t), [np.ones(2)], names=["a", "b"])
     with pytest.raises(ValueError):
         gradient_table(lambda t: dg.sum(t), [np.ones(2)], reference=[np.ones(3)])
+
+
+def test_order2_check_passes_with_a_tiny_partial_derivative():
+    # d/dt t^3 at t = 0.005 is ~7.5e-5 while at t = 1 it is 3: compared at the gradient's scale.
+    check_grads(lambda t: t ** 3, np.array([0.005, 1.0]), order=2)

@@ -565,3 +565,9 @@ def test_sgd_skips_none_gradient_and_validates():
         dg.optim.SGD(-1.0)
     with pytest.raises(ValueError):
         dg.optim.SGD(0.1).apply_gradients([(dg.constant([1.0, 2.0]), v)])
+
+
+def test_watch_error_names_watch():
+    with dg.GradientTape() as tape:
+        with pytest.raises(TypeError, match="GradientTape.watch"):
+            tape.watch(3.0)

@@ -176,3 +176,22 @@ def test_cast_gradient_is_cast_back():
     g = tape.gradient(y, x)
     assert y.dtype == np.float32 and g.dtype == np.float64
     np.testing.assert_allclose(g.numpy(), [2.0, 4.0])
+
+
+def test_numpy_reductions_call_the_tensor_methods():
+    t = dg.constant([1.0, 2.0, 4.0])
+    assert float(np.sum(t)) == 7.0 and float(np.mean(t)) == pytest.approx(7.0 / 3)
+    with dg.GradientTape() as tape:
+        tape.watch(t)
+        y = np.sum(t * t)
+    np.testing.assert_allclose(tape.gradient(y, t).numpy(), [2.0, 4.0, 8.0])
+
+
+def test_ufunc_without_a_rule_is_refused_not_silently_constant():
+    with pytest.raises(TypeError, match="np.sin .*no derivative rule"):
+        np.sin(dg.constant([1.0]))
+
+
+def test_index_out_of_range_is_an_index_error():
+    with pytest.raises(IndexError, match="getitem"):
+        dg.constant([1.0, 2.0])[10]

@@ -41,12 +41,12 @@ def record(prim, args, vals, out, params) -> None:
             watched.add(id(out))
 
 
-def _flatten(structure, what):
+def _flatten(structure, what, method="gradient"):
     """Flatten a Tensor / list / tuple / dict of Tensors; return (leaves, rebuild)."""
     if isinstance(structure, Tensor):
         return [structure], lambda leaves: leaves[0]
     if isinstance(structure, (list, tuple)):
-        parts = [_flatten(s, what) for s in structure]
+        parts = [_flatten(s, what, method) for s in structure]
         kind = type(structure)
 
         def rebuild(leaves):
@@ -58,9 +58,9 @@ def _flatten(structure, what):
         return [leaf for flat, _ in parts for leaf in flat], rebuild
     if isinstance(structure, dict):
         keys = list(structure)
-        flat, rb = _flatten([structure[k] for k in keys], what)
+        flat, rb = _flatten([structure[k] for k in keys], what, method)
         return flat, lambda leaves: dict(zip(keys, rb(leaves)))
-    raise TypeError(f"GradientTape.gradient: {what} must be Tensors or Variables (or lists, "
+    raise TypeError(f"GradientTape.{method}: {what} must be Tensors or Variables (or lists, "
                     f"tuples or dicts of them), got {type(structure).__name__}")
 
 
@@ -115,7 +115,7 @@ class GradientTape:
 
     def watch(self, tensor) -> None:
         """Watch a tensor (or a list/tuple/dict of tensors) so that gradients flow to it."""
-        leaves, _ = _flatten(tensor, "watched values")
+        leaves, _ = _flatten(tensor, "watched values", "watch")
         for t in leaves:
             _check_float(t, "watch")
             self._watch_one(t)

@@ -128,14 +128,17 @@ class Tensor:
             key = _plain_key(key)
         return _ops.getitem.apply((self,), (self._value,), {"key": key})
 
-    # NumPy ufuncs on tensors go through deltagrad's ops where one exists, so that
-    # ``ndarray + tensor`` and ``np.exp(tensor)`` are recorded like ``tensor + ndarray``.
+    # NumPy ufuncs on tensors go through deltagrad's ops, so that ``ndarray + tensor`` and
+    # ``np.exp(tensor)`` are recorded like ``tensor + ndarray``. A ufunc deltagrad has no op for
+    # would silently drop off the tape, so it is refused with a hint instead.
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         op = _ops.UFUNCS.get(ufunc)
         if method == "__call__" and op is not None and not kwargs:
             return op.bind(*inputs)
-        plain = [np.asarray(x._value) if isinstance(x, Tensor) else x for x in inputs]
-        return getattr(ufunc, method)(*plain, **kwargs)
+        name = ufunc.__name__ + ("" if method == "__call__" else f".{method}")
+        raise TypeError(f"np.{name} on a deltagrad Tensor has no derivative rule in deltagrad "
+                        f"(and would drop off the tape); use deltagrad's ops, or np.asarray(t) "
+                        f"to compute on the values without a gradient")
 
     # --- conveniences mirroring NumPy ---------------------------------------------------------
     @property
@@ -146,17 +149,27 @@ class Tensor:
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
         return _ops.reshape.bind(self, shape=tuple(shape))
 
-    def sum(self, axis=None, keepdims=False):
+    # ``dtype=None, out=None`` let np.sum(t), np.mean(t), np.max(t) call these methods.
+    def sum(self, axis=None, keepdims=False, dtype=None, out=None):
+        _no_numpy_extras("sum", dtype, out)
         return _ops.sum_.bind(self, axis=axis, keepdims=keepdims)
 
-    def mean(self, axis=None, keepdims=False):
+    def mean(self, axis=None, keepdims=False, dtype=None, out=None):
+        _no_numpy_extras("mean", dtype, out)
         return _ops.mean.bind(self, axis=axis, keepdims=keepdims)
 
-    def max(self, axis=None, keepdims=False):
+    def max(self, axis=None, keepdims=False, out=None):
+        _no_numpy_extras("max", None, out)
         return _ops.max_.bind(self, axis=axis, keepdims=keepdims)
 
 
 _NO_PARAMS: dict = {}  # shared, never mutated
+
+
+def _no_numpy_extras(name, dtype, out):
+    if dtype is not None or out is not None:
+        raise TypeError(f"Tensor.{name}: dtype= and out= are not supported (tensors are "
+                        f"immutable); use dg.cast for another dtype")
 
 
 def _wrap(value) -> Tensor:

@@ -98,7 +98,12 @@ def _describe(v):
 def _op_error(name, vals, params, err):
     args = ", ".join(_describe(v) for v in vals)
     extra = "".join(f", {k}={v!r}" for k, v in params.items() if k != "key")
-    cls = TypeError if isinstance(err, TypeError) else ValueError
+    if isinstance(err, TypeError):
+        cls = TypeError
+    elif isinstance(err, IndexError) and not isinstance(err, ValueError):  # AxisError is both
+        cls = IndexError
+    else:
+        cls = ValueError
     reason = str(err).split("\n")[0]
     if "broadcast" in reason:
         reason = "shapes cannot be broadcast together"
