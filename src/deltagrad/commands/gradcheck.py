@@ -1,0 +1,132 @@
+"""Check every gradient of the chapter's two-moons network three ways (Sections 7.7, 7.9): the
+hand-written delta rule, deltagrad's GradientTape, and central finite differences in float64.
+
+Builds the network 2 -> 25 -> 50 -> 25 -> 2 (sigmoid, MSE, as the chapter) from --seed, takes
+the first --samples points of the chapter's training set, and compares all 2,702 weight and
+bias derivatives. Errors are relative to the largest derivative of the same weight matrix or
+bias vector. Prints a summary and the first and worst rows, writes gradient_table.csv (one
+row per parameter) and results.json to --out, and exits with 1 if any error exceeds 1e-6.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+from pathlib import Path
+
+from deltagrad.backprop import ACTIVATIONS, LOSSES
+from deltagrad.commands import common
+
+NAME = "gradcheck"
+HELP = "check the moons network's gradients: delta rule vs tape vs finite differences"
+
+CSV_NAME = "gradient_table.csv"
+SHOWN_ROWS = 5
+
+_ACTIVATIONS = {("none" if a is None else a): a for a in ACTIVATIONS[1:] + ACTIVATIONS[:1]}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--samples", type=common.positive_int, default=8, metavar="N",
+                        help="training points the loss is averaged over (default: 8)")
+    parser.add_argument("--activation", choices=list(_ACTIVATIONS), default="sigmoid",
+                        help="activation of every layer (default: sigmoid); with "
+                             "softmax_cross_entropy the output layer is linear")
+    parser.add_argument("--loss", choices=LOSSES, default="mse",
+                        help="mse against one-hot labels, as the chapter, or "
+                             "softmax_cross_entropy (default: mse)")
+    common.add_common_arguments(parser, default_out="out/gradcheck")
+
+
+def run(args) -> int:
+    from deltagrad.experiments import gradcheck as experiment
+
+    if args.seed < 0:
+        raise common.UsageError(f"--seed must be >= 0, got {args.seed}")
+    _check_out(args.out)
+    try:
+        rows = experiment.moons_gradient_table(seed=args.seed, n_samples=args.samples,
+                                               activation=_ACTIVATIONS[args.activation],
+                                               loss=args.loss)
+    except ValueError as err:
+        raise common.UsageError(str(err).replace("n_samples", "--samples")) from None
+    summary = experiment.summarize(rows)
+    config = {"seed": args.seed, "samples": args.samples, "sizes": experiment.CHAPTER_SIZES,
+              "activation": args.activation, "loss": args.loss, "eps": experiment.FD_EPS}
+    print("\n".join(report_lines(rows, summary, config)))
+    out = common.output_dir(args.out)
+    write_outputs(out, rows, {**summary, "config": config})
+    print(f"\nwrote {CSV_NAME} and results.json to {out}")
+    return 0 if summary["passed"] else 1
+
+
+def _check_out(path) -> None:
+    """Refuse an unusable --out before computing, without creating anything."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise common.UsageError(f"--out {str(path)!r} exists and is not a folder")
+    parent = next((p for p in [out, *out.parents] if p.exists()), Path("."))
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise common.UsageError(f"--out {str(path)!r}: cannot write in {str(parent)!r}")
+
+
+def format_index(index) -> str:
+    """(0, 3) -> "0,3"; (3,) -> "3"."""
+    return ",".join(str(i) for i in index)
+
+
+def format_table(rows) -> list[str]:
+    """Rows as aligned text lines, with a header line."""
+    lines = [f"{'parameter':<10}{'index':>8}{'delta rule':>17}{'tape':>17}"
+             f"{'finite diff':>17}{'rel error':>11}"]
+    for r in rows:
+        lines.append(f"{r['parameter']:<10}{format_index(r['index']):>8}"
+                     f"{r['delta_rule']:>17.9e}{r['tape']:>17.9e}{r['numeric']:>17.9e}"
+                     f"{r['rel_error']:>11.2e}")
+    return lines
+
+
+def report_lines(rows, summary, config) -> list[str]:
+    """What the command prints: the setting, the verdict, the first and the worst rows."""
+    act, loss = config["activation"], config["loss"]
+    sizes = " -> ".join(str(s) for s in config["sizes"])
+    lines = [
+        f"network {sizes}, activation {act}, loss {loss}, seed {config['seed']}, "
+        f"{config['samples']} training samples; central differences with step {config['eps']:g}",
+        f"parameters checked: {summary['parameters']}",
+        f"max relative error, delta rule vs tape:               "
+        f"{summary['max_rel_error_tape']:.2e}",
+        f"max relative error, delta rule vs finite differences: "
+        f"{summary['max_rel_error_numeric']:.2e}",
+    ]
+    if summary["kinks"]:
+        lines.append(f"finite differences skipped at ReLU kinks: {summary['kinks']} rows "
+                     "(compared with the tape only)")
+    tol = summary["tolerance"]
+    lines.append(f"PASS: every error <= {tol:g}" if summary["passed"] else
+                 f"FAIL: {summary['failures']} rows with an error above {tol:g}")
+    lines.append("(errors are relative to the largest derivative of the same W or b)")
+    worst = sorted(rows, key=lambda r: r["rel_error"], reverse=True)[:SHOWN_ROWS]
+    lines += ["", f"first {SHOWN_ROWS} rows:", *format_table(rows[:SHOWN_ROWS]),
+              "", f"worst {SHOWN_ROWS} rows:", *format_table(worst)]
+    return lines
+
+
+def write_csv(rows, path) -> Path:
+    """The table as CSV: parameter,index,delta_rule,tape,numeric,rel_error (full precision)."""
+    from deltagrad.experiments.gradcheck import COLUMNS
+
+    path = Path(path)
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(COLUMNS)
+        for r in rows:
+            writer.writerow([r["parameter"], format_index(r["index"]),
+                             *(repr(r[c]) for c in COLUMNS[2:])])
+    return path
+
+
+def write_outputs(out: Path, rows, results: dict) -> None:
+    """gradient_table.csv and results.json in ``out`` (an existing folder)."""
+    write_csv(rows, common.output_file(out, CSV_NAME))
+    common.write_json(out, "results.json", {**results, "files": [CSV_NAME]})
