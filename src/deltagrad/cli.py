@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from deltagrad import __version__
 from deltagrad.commands.common import UsageError
 
 # Module names in ``deltagrad.commands``, in the order ``--help`` lists them.
-COMMAND_MODULES = ["chain_rule", "moons", "himmelblau"]
+COMMAND_MODULES = ["reproduce", "moons", "himmelblau", "gradcheck", "chain_rule"]
 
 
 def _load_commands():
@@ -50,6 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"deltagrad {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug, not a usage error: one line, the traceback on request
+        if os.environ.get("DELTAGRAD_DEBUG"):
+            raise
+        print(f"deltagrad {args.command}: internal error: {type(err).__name__}: {err} "
+              "(set DELTAGRAD_DEBUG=1 to see the traceback, and please report it)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,103 @@
+"""Reproduce the whole chapter in one command: every figure and number, every derivation
+checked numerically, and one HTML page (report.html) that shows it all.
+
+Writes into --out: chain_rule/ (7.6), derivatives/ (7.2-7.4), gradcheck/ (the three-way
+gradient table), himmelblau/ (7.8), moons/ (7.9, plus the decision boundary as a GIF and
+per-layer gradient norms), metrics.json (a summary) and report.html. --quick shrinks the work
+(fewer epochs, coarser grids) to a few seconds, for tests and a first look.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+from deltagrad import __version__
+from deltagrad.commands import common
+
+NAME = "reproduce"
+HELP = "reproduce every figure and number of the chapter, with an HTML report"
+
+CHAPTER_MOONS = {"test_accuracy": 0.9767, "train_mse": 0.024335, "epoch": 990}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    common.add_common_arguments(parser, default_out="out")
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer epochs and coarser grids: the whole run in a few seconds")
+
+
+def _settings(quick: bool) -> dict:
+    if quick:
+        return {"moons_epochs": 20, "log_every": 2, "basin_grid": 60, "gradcheck_samples": 2,
+                "gif_epochs": 6, "gif_frames": 4, "norm_epochs": 4, "norm_every": 1}
+    return {"moons_epochs": 1000, "log_every": 10, "basin_grid": 400, "gradcheck_samples": 8,
+            "gif_epochs": 300, "gif_frames": 30, "norm_epochs": 200, "norm_every": 5}
+
+
+def _command(argv: list[str]) -> int:
+    """Run another deltagrad command in this process, with its own validation and outputs."""
+    from deltagrad.cli import build_parser
+
+    args = build_parser().parse_args(argv)
+    return int(args._run(args) or 0)
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def run(args) -> int:
+    from deltagrad.commands import reproduce_steps as steps
+
+    if args.seed < 0:
+        raise common.UsageError(f"--seed must be >= 0, got {args.seed}")
+    out = common.output_dir(args.out)
+    settings = _settings(args.quick)
+    plan = steps.plan(out, args.seed, settings, _command)
+    sections, summary, timings = [], {}, {}
+    start = time.perf_counter()
+    for k, (key, title, step) in enumerate(plan, 1):
+        print(f"\n=== [{k}/{len(plan)}] {title} ===", flush=True)
+        t0 = time.perf_counter()
+        result = step()
+        timings[key] = round(time.perf_counter() - t0, 3)
+        sections.extend(result["sections"])
+        summary[key] = result["summary"]
+    total = time.perf_counter() - start
+    meta = _meta(args, total)
+    report = steps.write_report(out, sections, meta)
+    common.write_json(out, "metrics.json", {
+        "seed": args.seed, "quick": args.quick, "seconds": total, "step_seconds": timings,
+        "versions": _versions(), "settings": settings, "results": summary,
+        "report": report.name})
+    print(f"\nReproduced the chapter in {total:.1f} s: {report} (open it in a browser), "
+          f"metrics.json and every figure under {out}")
+    return 0
+
+
+def _versions() -> dict:
+    import matplotlib
+    import numpy
+    import sklearn
+
+    versions = {"deltagrad": __version__, "python": platform.python_version(),
+                "numpy": numpy.__version__, "matplotlib": matplotlib.__version__,
+                "scikit-learn": sklearn.__version__}
+    try:
+        import numba
+        versions["numba"] = numba.__version__
+    except ImportError:  # pragma: no cover - numba is a dependency, but report its absence honestly
+        versions["numba"] = "not installed"
+    return versions
+
+
+def _meta(args, seconds: float) -> list[str]:
+    v = _versions()
+    mode = "quick mode (fewer epochs, coarser grids)" if args.quick else "full run"
+    return [f"Seed {args.seed}; {mode}; {seconds:.1f} s on {platform.machine()} "
+            f"({sys.platform}).",
+            "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + "."]
