@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from deltagrad import functional as F
+from deltagrad.experiments.gradcheck import tape_network_gradients as tape_gradients
 from deltagrad.backprop import ACTIVATIONS, LOSSES, Layer, NeuralNetwork
 from deltagrad.data import one_hot
 
@@ -233,26 +234,6 @@ def test_delta_rule_matches_finite_differences(activation, loss, n):
     analytic = flat_grads(net.gradients(X, Y))
     numeric = flat_grads(finite_difference_gradients(net, X, Y))
     assert relative_error(analytic, numeric) < 1e-6
-
-
-def tape_gradients(net, X, Y):
-    """The same network and loss written with deltagrad's GradientTape (reverse mode)."""
-    import deltagrad as dg
-
-    apply = {None: lambda z: z, "sigmoid": dg.sigmoid, "relu": dg.relu, "tanh": dg.tanh,
-             "leaky_relu": lambda z: dg.leaky_relu(z, F.LEAKY_SLOPE)}
-    params = [(dg.Variable(W), dg.Variable(b)) for W, b in zip(net.weights, net.biases)]
-    X, Y = np.atleast_2d(X), np.atleast_2d(Y)
-    with dg.GradientTape() as tape:
-        o = dg.constant(X)
-        for (W, b), activation in zip(params, net.activations):
-            o = apply[activation](o @ W + b)
-        if net.loss == "mse":
-            loss = 0.5 * dg.sum(dg.square(o - dg.constant(Y))) / len(X)
-        else:
-            loss = -dg.sum(dg.constant(Y) * dg.log_softmax(o, axis=-1)) / len(X)
-    grads = tape.gradient(loss, [v for pair in params for v in pair])
-    return [g.numpy() for g in grads], float(loss.numpy())
 
 
 @pytest.mark.parametrize("activation,loss", CASES, ids=IDS)
