@@ -166,7 +166,8 @@ def test_moons_command_is_reproducible(main, tmp_path, capsys):
     assert main(args + ["--out", "a"]) == 0
     assert main(args + ["--out", "b"]) == 0
     a, b = (json.loads((tmp_path / d / "metrics.json").read_text()) for d in "ab")
-    a.pop("seconds"), b.pop("seconds")
+    for timing in ("seconds", "compile_seconds"):  # how long, not what
+        a.pop(timing), b.pop(timing)
     assert a == b
     na, nb = NeuralNetwork.load(tmp_path / "a/model.npz"), NeuralNetwork.load(tmp_path / "b/model.npz")
     for p, q in zip(na.weights + na.biases, nb.weights + nb.biases):
@@ -252,3 +253,139 @@ def test_moons_reports_divergence(main, tmp_path, capsys):
                        ["moons", "--epochs", "2", "--hidden", "8", "--activation", "none",
                         "--lr", "1e6", "--out", "o"],
                        r"training diverged .* try a smaller learning rate")
+
+
+# --- engines --------------------------------------------------------------------------------
+
+def test_experiment_engines_agree_and_report_themselves():
+    from deltagrad import fast
+
+    if not fast.available():
+        pytest.skip("Numba is not available")
+    config = MoonsConfig(epochs=3, hidden=(7, 5), activation="tanh", log_every=1)
+    ref, fast_run = run(config, engine="numpy"), run(config, engine="compiled")
+    assert ref.metrics["engine"] == "numpy" and ref.metrics["compile_seconds"] == 0.0
+    assert fast_run.metrics["engine"] == "compiled" and fast_run.metrics["compile_seconds"] >= 0
+    assert run(config).metrics["engine"] == "compiled"  # auto
+    assert fast_run.metrics["test_accuracy"] == ref.metrics["test_accuracy"]
+    np.testing.assert_allclose(fast_run.history["mse"], ref.history["mse"], rtol=1e-9)
+    for p, q in zip(fast_run.network.weights, ref.network.weights):
+        np.testing.assert_allclose(p, q, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "compiled"])
+def test_moons_command_engine_flag(main, tmp_path, capsys, engine):
+    assert main(["moons", "--epochs", "2", "--hidden", "4", "--engine", engine, "--out", "o"]) == 0
+    metrics = json.loads((tmp_path / "o/metrics.json").read_text())
+    assert metrics["engine"] == engine and "compile_seconds" in metrics
+    assert f"{engine} engine" in capsys.readouterr().out
+
+
+def test_moons_command_without_numba_says_so(main, tmp_path, capsys, monkeypatch):
+    from deltagrad import fast
+
+    monkeypatch.setattr(fast, "_kernels", None)
+    monkeypatch.setattr(fast, "_import_error", "ModuleNotFoundError: No module named 'numba'")
+    assert_usage_error(main, tmp_path, capsys,
+                       ["moons", "--epochs", "1", "--engine", "compiled", "--out", "o"],
+                       r"--engine compiled: engine='compiled' needs Numba.*No module named 'numba'")
+    assert main(["moons", "--epochs", "1", "--hidden", "3", "--out", "o"]) == 0  # auto: NumPy
+    assert json.loads((tmp_path / "o/metrics.json").read_text())["engine"] == "numpy"
+
+
+@pytest.mark.slow
+def test_the_default_run_reaches_the_chapters_accuracy(main, tmp_path, capsys):
+    """The whole default protocol: 1,000 epochs of per-sample SGD (seconds when compiled)."""
+    assert main(["moons", "--out", "full"]) == 0
+    metrics = json.loads((tmp_path / "full/metrics.json").read_text())
+    assert metrics["epochs"] == 1000 and metrics["history"][-1]["epoch"] == 999
+    assert metrics["test_accuracy"] >= 0.97
+
+
+# --- seed sweeps ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,seeds", [
+    ("0-31", list(range(32))), ("0,3,7", [0, 3, 7]), ("0-3,10", [0, 1, 2, 3, 10]),
+    ("5", [5]), (" 2 - 4 , 9", [2, 3, 4, 9]), ("7,1", [7, 1]),
+])
+def test_seed_specs(text, seeds):
+    from deltagrad.commands.moons import seed_list
+
+    assert seed_list(text) == seeds
+
+
+@pytest.mark.parametrize("argv,match", [
+    (["--seeds", "0-"], r"argument --seeds: '0-': expected seeds like 0-31, 0,3,7 or 0-3,10"),
+    (["--seeds", "a"], r"argument --seeds: 'a': expected seeds like"),
+    (["--seeds", ""], r"argument --seeds: '': expected seeds like"),
+    (["--seeds", "0,,2"], r"argument --seeds: '0,,2': expected seeds like"),
+    (["--seeds", "5-3"], r"argument --seeds: '5-3': '5-3' is not a range of seeds >= 0"),
+    (["--seeds", "-1"], r"argument --seeds: '-1': expected seeds like"),
+    (["--seeds", "0-3,2"], r"argument --seeds: '0-3,2': seed 2 is listed twice"),
+    (["--seeds", "0-20000"], r"argument --seeds: '0-20000': more than 10000 seeds"),
+    (["--seeds", "0-3", "--seed", "1"], r"error: --seeds and --seed cannot be combined"),
+    (["--seeds", "0-3", "--engine", "jax"], r"argument --engine: invalid choice"),
+])
+def test_moons_rejects_bad_sweeps(main, tmp_path, capsys, argv, match):
+    assert_usage_error(main, tmp_path, capsys, ["moons", *argv, "--out", "o"], match)
+
+
+def test_sweep_equals_single_runs_in_any_number_of_processes():
+    from deltagrad.experiments.moons import sweep
+
+    config = MoonsConfig(epochs=3, hidden=(5,), log_every=1)
+    one, two = sweep(config, [4, 0, 2], processes=1), sweep(config, [4, 0, 2], processes=2)
+    assert one.seeds == [4, 0, 2] and [r["seed"] for r in one.runs] == [0, 2, 4]
+    assert one.runs == [{**r, "seconds": q["seconds"]} for r, q in zip(two.runs, one.runs)]
+    single = run(MoonsConfig(epochs=3, hidden=(5,), log_every=1, seed=2))
+    assert one.runs[1]["test_accuracy"] == single.metrics["test_accuracy"]
+    assert one.runs[1]["final_train_mse"] == single.metrics["final_train_mse"]
+    assert one.runs[1]["history"] == single.history
+    accs = [r["test_accuracy"] for r in one.runs]
+    assert one.summary["mean"] == pytest.approx(np.mean(accs))
+    assert one.summary["std"] == pytest.approx(np.std(accs, ddof=1))
+    assert (one.summary["min"], one.summary["max"]) == (min(accs), max(accs))
+    assert one.metrics["processes"] == 1 and two.metrics["processes"] == 2
+    json.dumps(one.metrics)
+
+
+@pytest.mark.parametrize("seeds,processes,match", [
+    ([], None, "at least one seed"), ([1, 1], None, "must not repeat"),
+    ([-1], None, "integer >= 0"), ([1.5], None, "integer >= 0"), ([1], 0, "processes"),
+])
+def test_sweep_checks_its_arguments(seeds, processes, match):
+    from deltagrad.experiments.moons import sweep
+
+    with pytest.raises(ValueError, match=match):
+        sweep(MoonsConfig(epochs=1), seeds, processes=processes)
+
+
+def test_moons_command_sweeps_seeds(main, tmp_path, capsys):
+    assert main(["moons", "--seeds", "0-1,5", "--epochs", "3", "--hidden", "6",
+                 "--log-every", "1", "--out", "sweep"]) == 0
+    out, err = capsys.readouterr()
+    assert re.search(r"3 seeds, 3 epochs each: test accuracy mean \d+\.\d\d%, std \d+\.\d\d%, "
+                     r"min .*\(seed \d\), max .*\(seed \d\)", out)
+    assert "seeds" in err  # the progress bar over seeds
+    files = sorted(p.name for p in (tmp_path / "sweep").iterdir())
+    assert files == ["metrics.json", "seed_sweep.png"]
+    assert (tmp_path / "sweep/seed_sweep.png").read_bytes()[:8] == PNG
+    metrics = json.loads((tmp_path / "sweep/metrics.json").read_text())
+    assert metrics["seeds"] == [0, 1, 5] and list(metrics["test_accuracies"]) == ["0", "1", "5"]
+    assert set(metrics["summary"]) >= {"mean", "std", "min", "max"}
+    assert metrics["config"]["seed"] is None and metrics["config"]["hidden"] == [6]
+    assert main(["moons", "--seed", "5", "--epochs", "3", "--hidden", "6", "--log-every", "1",
+                 "--out", "five"]) == 0
+    five = json.loads((tmp_path / "five/metrics.json").read_text())
+    assert metrics["test_accuracies"]["5"] == five["test_accuracy"]
+    assert metrics["runs"][2]["final_train_mse"] == five["final_train_mse"]
+
+
+def test_seed_sweep_figure(tmp_path):
+    runs = [{"seed": s, "test_accuracy": a,
+             "history": {"epoch": [0, 10, 19], "test_accuracy": [0.5, 0.8, a]}}
+            for s, a in [(0, 0.97), (1, 0.975), (2, 0.97), (3, 0.9)]]
+    path = figures.seed_sweep_figure(runs, tmp_path / "s.png")
+    assert path.read_bytes()[:8] == PNG and path.stat().st_size > 5000
+    one = figures.seed_sweep_figure(runs[:1], tmp_path / "one.png")  # a single seed: no spread
+    assert one.read_bytes()[:8] == PNG

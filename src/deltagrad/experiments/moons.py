@@ -5,19 +5,26 @@ a 70/30 split (random_state 42), the network 2 → 25 → 50 → 25 → 2 with s
 MSE against one-hot labels, per-sample SGD with learning rate 0.01 for 1,000 epochs. The seed
 only draws the initial weights; the data and the sample order are fixed. Nothing is printed or
 plotted: progress goes to an optional ``callback(epoch, record)``, results come back as data.
+
+``engine`` picks the trainer (``"auto"``: the compiled one when Numba imports; see
+``NeuralNetwork.train``); ``metrics["compile_seconds"]`` is what compiling its kernels cost
+this run (0 when they came from the on-disk cache). ``sweep(config, seeds)`` trains one network
+per seed, one process per core, and summarises how the result depends on the initial weights.
 """
 from __future__ import annotations
 
 import math
+import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from deltagrad.backprop import ACTIVATIONS, LOSSES, NeuralNetwork
+from deltagrad.backprop import ACTIVATIONS, LOSSES, NeuralNetwork, resolve_engine
 from deltagrad.data import check_labels, moons, one_hot, train_test_split
 
-__all__ = ["MoonsConfig", "MoonsResult", "prepare_data", "run"]
+__all__ = ["MoonsConfig", "MoonsResult", "SweepResult", "prepare_data", "run", "sweep",
+           "default_processes"]
 
 
 @dataclass(frozen=True)
@@ -103,34 +110,49 @@ def prepare_data(data=None):
     return train_test_split(X, y)
 
 
-def run(config: MoonsConfig | None = None, data=None, callback=None) -> MoonsResult:
+def run(config: MoonsConfig | None = None, data=None, callback=None,
+        engine: str = "auto") -> MoonsResult:
     """Train the configured network and measure it.
 
     ``data``: ``None`` for the chapter's moons, or ``(X, y)`` (e.g. from ``load_csv``).
     ``callback(epoch, record)`` is called after every epoch (see ``NeuralNetwork.train``).
+    ``engine``: ``"auto"``, ``"numpy"`` or ``"compiled"``.
     """
     config = (config or MoonsConfig()).check()
-    X_train, X_test, y_train, y_test = prepare_data(data)
+    return _run_split(config, prepare_data(data), callback, engine)
+
+
+def _run_split(config: MoonsConfig, split, callback, engine: str) -> MoonsResult:
+    X_train, X_test, y_train, y_test = split
+    engine = resolve_engine(engine)
+    compile_seconds = _warm_up() if engine == "compiled" else 0.0
     n_classes = int(max(y_train.max(), y_test.max())) + 1
     sizes = [X_train.shape[1], *config.hidden, n_classes]
     net = NeuralNetwork.build(sizes, config.activation, config.loss, rng=config.seed)
     start = time.perf_counter()
     history = net.train(X_train, X_test, y_train, y_test, config.learning_rate, config.epochs,
                         batch_size=config.batch_size, log_every=config.log_every,
-                        callback=callback)
+                        callback=callback, engine=engine)
     seconds = time.perf_counter() - start
     result = MoonsResult(config, net, X_train, X_test, y_train, y_test, history)
     result.metrics = _metrics(result, seconds)
+    result.metrics.update(engine=engine, compile_seconds=compile_seconds)
     return result
+
+
+def _warm_up() -> float:
+    from deltagrad import fast
+
+    return fast.warm_up()
 
 
 def _metrics(result: MoonsResult, seconds: float) -> dict:
     net, config = result.network, result.config
-    Y_train = one_hot(result.y_train, net.sizes[-1])
     return {
         "test_accuracy": net.accuracy(net.predict(result.X_test), result.y_test),
         "train_accuracy": net.accuracy(net.predict(result.X_train), result.y_train),
-        "final_train_mse": float(np.mean(np.square(Y_train - net.predict(result.X_train)))),
+        # the last epoch is always recorded: its training MSE is the final one
+        "final_train_mse": result.history["mse"][-1],
         "epochs": config.epochs,
         "seconds": seconds,
         "seed": config.seed,
@@ -141,4 +163,158 @@ def _metrics(result: MoonsResult, seconds: float) -> dict:
         "history": [{"epoch": e, "mse": m, "test_accuracy": a} for e, m, a in
                     zip(result.history["epoch"], result.history["mse"],
                         result.history["test_accuracy"])],
+    }
+
+
+# --- seed sweeps ---------------------------------------------------------------------------
+
+@dataclass
+class SweepResult:
+    """One run per seed (sorted by seed, each a dict of plain data) and their summary."""
+
+    config: MoonsConfig  # the seed field is ignored: ``seeds`` says which were run
+    seeds: list[int]
+    runs: list[dict]  # seed, test/train accuracy, final_train_mse, epoch_reaching_95, history
+    summary: dict  # statistics of the final test accuracies over the seeds
+    metrics: dict = field(default_factory=dict)
+
+
+def default_processes() -> int:
+    """The cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def sweep(config: MoonsConfig | None, seeds, processes: int | None = None, data=None,
+          engine: str = "auto", progress=None) -> SweepResult:
+    """Train one network per seed (the initial weights; data and sample order stay fixed),
+    ``processes`` at a time in separate processes (default: one per core).
+
+    Every run is ``run(replace(config, seed=s))``, so a seed gives the same numbers in a sweep
+    as on its own. ``progress(done, run)`` is called in this process as each run finishes.
+    The summary gives the mean, the sample standard deviation, min and max of the final test
+    accuracies, the seeds at the extremes, and when the runs first reached 95% test accuracy
+    (the first logged epoch; None for a run that never did).
+    """
+    config = (config or MoonsConfig()).check()
+    seeds = _check_seeds(seeds)
+    processes = default_processes() if processes is None else _check_processes(processes)
+    processes = min(processes, len(seeds))
+    split = prepare_data(data)
+    engine = resolve_engine(engine)
+    compile_seconds = _warm_up() if engine == "compiled" else 0.0  # compile before the workers
+    start = time.perf_counter()
+    jobs = [(replace(config, seed=seed).check(), split, engine) for seed in seeds]
+    runs = []
+    for run_ in _map_unordered(_sweep_one, jobs, processes):
+        runs.append(run_)
+        if progress is not None:
+            progress(len(runs), run_)
+    runs.sort(key=lambda r: r["seed"])
+    result = SweepResult(config, seeds, runs, _summary(runs))
+    result.metrics = {
+        "seeds": seeds,
+        "summary": result.summary,
+        "runs": runs,
+        "seconds": time.perf_counter() - start,
+        "processes": processes,
+        "engine": engine,
+        "compile_seconds": compile_seconds,
+        "config": {**config.as_dict(), "seed": None},
+        "epochs": config.epochs,
+        "n_train": len(split[0]),
+        "n_test": len(split[1]),
+    }
+    return result
+
+
+def _check_seeds(seeds) -> list[int]:
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("seeds must list at least one seed")
+    for seed in seeds:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"every seed must be an integer >= 0, got {seed!r}")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError("seeds must not repeat")
+    return [int(s) for s in seeds]
+
+
+def _check_processes(processes) -> int:
+    if isinstance(processes, bool) or not isinstance(processes, (int, np.integer)) or processes < 1:
+        raise ValueError(f"processes must be an integer >= 1, got {processes!r}")
+    return int(processes)
+
+
+def _map_unordered(fn, jobs, processes: int):
+    """``fn(*job)`` for every job, yielded as they finish: in this process when
+    ``processes`` is 1, else in a pool of fresh ("spawn") processes."""
+    if processes == 1:
+        for job in jobs:
+            yield fn(*job)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded BLAS/LLVM state
+    with ProcessPoolExecutor(processes, mp_context=context, initializer=_init_worker) as pool:
+        futures = [pool.submit(fn, *job) for job in jobs]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+_BLAS_LIMIT = None  # a worker's threadpoolctl limit, kept alive for the worker's lifetime
+
+
+def _init_worker() -> None:
+    """One BLAS thread per worker: the workers already fill the cores."""
+    global _BLAS_LIMIT
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    _BLAS_LIMIT = threadpool_limits(limits=1)
+
+
+REACHED = 0.95
+"""The test accuracy whose first logged epoch the sweep reports per seed."""
+
+
+def _sweep_one(config: MoonsConfig, split, engine: str) -> dict:
+    """One seed's run, reduced to plain, picklable data."""
+    result = _run_split(config, split, None, engine)
+    m, history = result.metrics, result.history
+    reached = [e for e, a in zip(history["epoch"], history["test_accuracy"]) if a >= REACHED]
+    return {"seed": config.seed, "test_accuracy": m["test_accuracy"],
+            "train_accuracy": m["train_accuracy"], "final_train_mse": m["final_train_mse"],
+            "epoch_reaching_95": reached[0] if reached else None,
+            "seconds": m["seconds"], "history": history}
+
+
+def _summary(runs: list[dict]) -> dict:
+    acc = np.array([r["test_accuracy"] for r in runs], dtype=float)
+    seeds = [r["seed"] for r in runs]
+    reached = [r["epoch_reaching_95"] for r in runs if r["epoch_reaching_95"] is not None]
+    return {
+        "n": len(runs),
+        "mean": float(np.mean(acc)),
+        "std": float(np.std(acc, ddof=1)) if len(acc) > 1 else 0.0,
+        "min": float(np.min(acc)),
+        "max": float(np.max(acc)),
+        "median": float(np.median(acc)),
+        "min_seed": seeds[int(np.argmin(acc))],
+        "max_seed": seeds[int(np.argmax(acc))],
+        # when the run got there, not where it ended: the part the initial weights decide
+        "epoch_reaching_95": {
+            "reached": len(reached),
+            "median": float(np.median(reached)) if reached else None,
+            "min": min(reached) if reached else None,
+            "max": max(reached) if reached else None,
+        },
     }

@@ -13,7 +13,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 __all__ = ["network_figure", "dataset_figure", "train_mse_figure", "test_accuracy_figure",
-           "decision_boundary_figure", "write_all", "FIGURE_NAMES"]
+           "decision_boundary_figure", "seed_sweep_figure", "write_all", "FIGURE_NAMES"]
 
 FIGURE_NAMES = ("fig7_13_network.png", "fig7_14_dataset.png", "fig7_15_train_mse.png",
                 "fig7_16_test_accuracy.png", "decision_boundary.png")
@@ -171,3 +171,63 @@ def write_all(result, path_for, dataset_title: str = "Two-moons dataset") -> lis
         decision_boundary_figure(net, result.X, result.y, path_for(FIGURE_NAMES[4]),
                                  title=boundary_title),
     ]
+
+
+# --- seed sweeps -------------------------------------------------------------------------
+
+def seed_sweep_figure(runs, path, title: str | None = None, n_test: int | None = None) -> Path:
+    """How the result depends on the initial weights: the distribution of the final test
+    accuracies (histogram, every seed as a tick, mean ± std) beside every seed's
+    test-accuracy curve and their mean.
+
+    ``runs``: one dict per seed with ``seed``, ``test_accuracy`` and ``history`` (the
+    ``{"epoch", "test_accuracy"}`` lists of a run), as ``experiments.moons.sweep`` returns.
+    ``n_test``, the size of the test set, sets the bar width: accuracies are multiples of
+    1/n_test.
+    """
+    final = np.array([r["test_accuracy"] for r in runs], dtype=float) * 100
+    mean, std = float(np.mean(final)), float(np.std(final, ddof=1)) if len(final) > 1 else 0.0
+    fig = Figure(figsize=(13, 5), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=[1, 1.5])
+    _accuracy_distribution(left, final, mean, std, 100 / n_test if n_test else None)
+    _accuracy_curves(right, runs)
+    fig.suptitle(title or f"{len(runs)} seeds: final test accuracy {mean:.2f}% ± {std:.2f}% "
+                          f"(min {final.min():.2f}%, max {final.max():.2f}%)")
+    return _save(fig, path)
+
+
+def _accuracy_distribution(ax, final, mean, std, step):
+    # Accuracies on a test set are multiples of 1/n_test: one bar per value taken.
+    values, counts = np.unique(final, return_counts=True)
+    if step is None:
+        step = float(np.min(np.diff(values))) if len(values) > 1 else 1.0
+    ax.bar(values, counts, width=0.8 * step, color="tab:blue", alpha=0.7, label="seeds")
+    ax.plot(final, np.zeros_like(final), "|", color="black", markersize=18,
+            label="one seed each")
+    margin = max(2 * step, 0.5)
+    ax.set_xlim(values[0] - margin, values[-1] + margin)
+    ax.set_ylim(0, counts.max() * 1.35)
+    ax.axvline(mean, color="tab:red", linewidth=2, label=f"mean {mean:.2f}%")
+    if std > 0:
+        ax.axvspan(mean - std, mean + std, color="tab:red", alpha=0.12, label=f"± std {std:.2f}%")
+    ax.set_xlabel("Final test accuracy (%)")
+    ax.set_ylabel("Seeds")
+    ax.set_title("Distribution of final test accuracies")
+    ax.legend(loc="upper right")
+
+
+def _accuracy_curves(ax, runs):
+    epochs = np.asarray(runs[0]["history"]["epoch"])
+    curves = np.array([np.asarray(r["history"]["test_accuracy"], dtype=float) * 100
+                       for r in runs])
+    for curve in curves:
+        ax.plot(epochs, curve, color="tab:blue", linewidth=0.7, alpha=0.35)
+    ax.plot(epochs, curves.mean(axis=0), color="tab:red", linewidth=2,
+            label="mean over seeds")
+    ax.plot([], [], color="tab:blue", linewidth=0.7, label="one seed each")
+    ax.set_xlim(0, max(int(epochs[-1]), 1))
+    ax.set_xlabel("Epoch")
+    ax.set_ylabel("Test accuracy (%)")
+    ax.set_title("Test accuracy per epoch, every seed")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right")
