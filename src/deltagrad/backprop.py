@@ -141,13 +141,13 @@ class Layer:
         f = _FORWARD[self.activation]
         if r.size <= _CHUNK:
             return f(r)
-        # Elementwise, so the same bits chunk by chunk; chunks keep the temporaries in cache
-        # (eight times faster on a 300 x 300 decision-boundary grid).
-        out = np.empty_like(r)
+        # Elementwise, so the same bits chunk by chunk, written over r (a fresh array from
+        # activate): the temporaries stay in cache and no second large array is touched
+        # (several times faster on a 300 x 300 decision-boundary grid).
         rows = max(1, _CHUNK // r.shape[-1])
         for start in range(0, len(r), rows):
-            out[start:start + rows] = f(r[start:start + rows])
-        return out
+            r[start:start + rows] = f(r[start:start + rows])
+        return r
 
     def apply_activation_derivative(self, output):
         """f'(x @ W + b), computed from the layer's ``output`` (the chapter's habit)."""
