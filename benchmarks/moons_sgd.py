@@ -1,7 +1,7 @@
 """The chapter's protocol (Section 7.9) step for step, in five implementations, side by side.
 
-    python benchmarks/moons_sgd.py            # about a minute
-    python benchmarks/moons_sgd.py --repeats 3
+    python benchmarks/moons_sgd.py            # about ten seconds
+    python benchmarks/moons_sgd.py --repeats 9
 
 One step is one per-sample SGD update of the 2 → 25 → 50 → 25 → 2 sigmoid network (MSE
 against one-hot targets, learning rate 0.01); an epoch is the 1,400 training points in order,
@@ -199,7 +199,8 @@ def report(rows, best, steps: int) -> None:
     ref_a = per_step[0] if names[0].startswith("(a)") else math.nan
     ref_c = dict(zip(names, per_step)).get("(c) deltagrad, compiled engine", math.nan)
     print(f"\nPer-sample SGD on {' → '.join(map(str, SIZES))} (sigmoid, MSE, lr {LR}), "
-          f"{steps} steps per epoch; best epoch of each, timed round-robin.\n")
+          f"{steps} steps per epoch; best epoch of each, timed round-robin.")
+    print(_versions() + "\n")
     print(f"{'implementation':<36}{'per step':>11}{'1,000 epochs':>14}{'(a) / this':>12}"
           f"{'this / (c)':>12}{'vs (b) after 1 epoch':>22}")
     for (name, _, _, diff), t in zip(rows, per_step):
@@ -215,6 +216,21 @@ def report(rows, best, steps: int) -> None:
         line.append(f"{speedup_d:.1f}x faster than (d) (target 1.5x: "
                     f"{'met' if speedup_d >= 1.5 else 'NOT met'})")
     print("\n" + "; ".join(line) + ".")
+
+
+def _versions() -> str:
+    import platform
+
+    import numba
+
+    found = [f"Python {platform.python_version()}", f"NumPy {np.__version__}",
+             f"Numba {numba.__version__}"]
+    for module in ("jax", "torch"):
+        try:
+            found.append(f"{module} {__import__(module).__version__}")
+        except ImportError:
+            pass
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; " + ", ".join(found)
 
 
 def main(argv=None) -> int:
