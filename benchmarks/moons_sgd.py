@@ -72,7 +72,9 @@ def deltagrad_network(weights):
 
 def deltagrad_numpy(weights, X, Y):
     net = deltagrad_network(weights)
-    return (lambda: _train_epoch_numpy(net, X, Y, LR, 1)), lambda: list(zip(net.weights, net.biases))
+    def epoch():
+        _train_epoch_numpy(net, X, Y, LR, 1)
+    return epoch, lambda: list(zip(net.weights, net.biases))
 
 
 def deltagrad_compiled(weights, X, Y):
@@ -230,7 +232,8 @@ def _versions() -> str:
             found.append(f"{module} {__import__(module).__version__}")
         except ImportError:
             pass
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; " + ", ".join(found)
+    cpu = platform.processor() or platform.machine()
+    return f"{cpu}, {os.cpu_count()} CPUs; " + ", ".join(found)
 
 
 def main(argv=None) -> int:

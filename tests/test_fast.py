@@ -245,3 +245,14 @@ def test_a_cold_cache_compiles_and_reports_it(tmp_path):
     assert runs[0]["cache"] == "compiled" and runs[0]["compile_seconds"] > 0
     assert runs[1]["cache"] == "loaded" and runs[1]["compile_seconds"] == 0.0
     assert runs[0]["weights"] == runs[1]["weights"]  # compiled or loaded: the same bits
+
+
+def test_trainer_checks_shapes_the_kernels_would_not():
+    net = NeuralNetwork.build([3, 4, 2], rng=0)
+    with pytest.raises(ValueError, match=r"X must have shape \(n, 3\), got \(5, 2\)"):
+        fast.Trainer(net.layers, "mse", np.zeros((5, 2)), np.zeros((5, 2)), 0.1)
+    with pytest.raises(ValueError, match=r"Y must have shape \(5, 2\), got \(5, 3\)"):
+        fast.Trainer(net.layers, "mse", np.zeros((5, 3)), np.zeros((5, 3)), 0.1)
+    trainer = fast.Trainer(net.layers, "mse", np.zeros((5, 3)), np.zeros((5, 2)), 0.1)
+    with pytest.raises(ValueError, match="X must have shape"):
+        trainer.predict(np.zeros(3))

@@ -124,12 +124,23 @@ class Trainer:
         self.kernels = _require()
         self.layers = list(layers)
         self.packed = Packed(self.layers, loss)
-        self.X, self.Y = _c_float(X), _c_float(Y)
+        self.X, self.Y = self._inputs(X), _c_float(Y)
+        K = int(self.packed.layout[-1, 1])
+        if self.Y.shape != (len(self.X), K):
+            raise ValueError(f"Y must have shape {(len(self.X), K)}, got {self.Y.shape}")
         self.learning_rate = float(learning_rate)
         self.batch_size = int(batch_size)
         self.acts = np.zeros(self.packed.units)
         self.deltas = np.zeros(self.packed.units)
         self.grad = np.zeros_like(self.packed.params) if self.batch_size > 1 else None
+
+    def _inputs(self, X) -> np.ndarray:
+        """X as a C-ordered float64 copy, checked: the kernels do not check bounds."""
+        X = _c_float(X)
+        d = int(self.packed.layout[0, 0])
+        if X.ndim != 2 or X.shape[1] != d:
+            raise ValueError(f"X must have shape (n, {d}), got {X.shape}")
+        return X
 
     def epoch(self) -> None:
         p, k = self.packed, self.kernels
@@ -146,7 +157,7 @@ class Trainer:
     def predict(self, X) -> np.ndarray:
         """The outputs (n, K) for X (n, d), as ``NeuralNetwork.feed_forward``."""
         p = self.packed
-        X = _c_float(X)
+        X = self._inputs(X)
         out = np.empty((len(X), int(p.layout[-1, 1])))
         self.kernels.predict(p.params, p.layout, p.loss, F.LEAKY_SLOPE, X, out, self.acts,
                              self.deltas)

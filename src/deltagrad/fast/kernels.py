@@ -278,7 +278,8 @@ def _forward(params, layout, slope, x, acts):
 
 @_strict
 def _output_delta(layout, loss, slope, t, acts, deltas, start):
-    """δ of the last layer: (o − t)·f'(o) for MSE, (softmax(o) − t)·f'(o) for cross-entropy."""
+    """δ of the last layer: (o − t)·f'(o) for MSE, (softmax(o) − t)·f'(o) for
+    cross-entropy."""
     n = t.shape[0]
     out, delta = acts[start:start + n], deltas[start:start + n]
     if loss == SOFTMAX_CROSS_ENTROPY:
