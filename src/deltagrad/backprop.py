@@ -318,7 +318,7 @@ class NeuralNetwork:
 
     def train(self, X_train, X_test, y_train, y_test, learning_rate, max_epochs, *,
               batch_size: int = 1, log_every: int = 10, callback=None,
-              engine: str = "numpy") -> dict:
+              engine: str = "auto") -> dict:
         """Train by SGD over the samples in order (no shuffling, as the chapter), ``batch_size``
         at a time (1 = the chapter's per-sample SGD), for ``max_epochs`` epochs.
 
@@ -331,7 +331,7 @@ class NeuralNetwork:
         ``engine``: ``"numpy"`` (the reference, this class's own methods), ``"compiled"``
         (:mod:`deltagrad.fast`: the same mathematics, one Numba kernel call per epoch, some
         hundred times faster; results agree with NumPy's to rounding) or ``"auto"``
-        (compiled when Numba imports, else NumPy). See :func:`resolve_engine`.
+        (the default: compiled when Numba imports, else NumPy). See :func:`resolve_engine`.
         """
         X_train, Y_train, X_test, y_test = self._check_training_data(X_train, X_test, y_train, y_test)
         learning_rate = _check_learning_rate(learning_rate)

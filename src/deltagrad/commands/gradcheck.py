@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 from pathlib import Path
 
 from deltagrad.backprop import ACTIVATIONS, LOSSES
@@ -43,7 +42,7 @@ def run(args) -> int:
 
     if args.seed < 0:
         raise common.UsageError(f"--seed must be >= 0, got {args.seed}")
-    _check_out(args.out)
+    common.check_out(args.out)
     try:
         rows = experiment.moons_gradient_table(seed=args.seed, n_samples=args.samples,
                                                activation=_ACTIVATIONS[args.activation],
@@ -58,16 +57,6 @@ def run(args) -> int:
     write_outputs(out, rows, {**summary, "config": config})
     print(f"\nwrote {CSV_NAME} and results.json to {out}")
     return 0 if summary["passed"] else 1
-
-
-def _check_out(path) -> None:
-    """Refuse an unusable --out before computing, without creating anything."""
-    out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise common.UsageError(f"--out {str(path)!r} exists and is not a folder")
-    parent = next((p for p in [out, *out.parents] if p.exists()), Path("."))
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise common.UsageError(f"--out {str(path)!r}: cannot write in {str(parent)!r}")
 
 
 def format_index(index) -> str:

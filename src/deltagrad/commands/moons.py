@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 from pathlib import Path
 
@@ -103,7 +102,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     config = _config(args)
     data = _load_data(args.data)
-    _check_out(args.out)
+    common.check_out(args.out)
     if args.seeds is not None:
         return _run_sweep(args, config, data)
     result = _train(config, data, args.engine)
@@ -144,16 +143,6 @@ def _load_data(path):
         return load_csv(path)
     except ValueError as err:
         raise common.UsageError(f"--data {err}") from None
-
-
-def _check_out(path) -> None:
-    """Refuse an unusable --out before training, without creating anything."""
-    out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise common.UsageError(f"--out {str(path)!r} exists and is not a folder")
-    parent = next((p for p in [out, *out.parents] if p.exists()), Path("."))
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise common.UsageError(f"--out {str(path)!r}: cannot write in {str(parent)!r}")
 
 
 def _train(config, data, engine):
