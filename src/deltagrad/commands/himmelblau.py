@@ -13,7 +13,6 @@ import argparse
 import math
 import time
 
-import numpy as np
 
 from deltagrad.commands import common
 from deltagrad.experiments import himmelblau as hb

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from deltagrad.backprop import ACTIVATIONS, LOSSES, NeuralNetwork, resolve_engine
-from deltagrad.data import check_labels, moons, one_hot, train_test_split
+from deltagrad.data import check_labels, moons, train_test_split
 
 __all__ = ["MoonsConfig", "MoonsResult", "SweepResult", "prepare_data", "run", "sweep",
            "default_processes"]
