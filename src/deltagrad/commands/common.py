@@ -23,6 +23,23 @@ def add_common_arguments(parser: argparse.ArgumentParser, default_out: str, seed
                             help="random seed; the same seed gives the same numbers (default: 0)")
 
 
+# --activation names on the command line ("none" for a linear layer) -> the library's names.
+ACTIVATION_FLAGS = {"sigmoid": "sigmoid", "relu": "relu", "leaky_relu": "leaky_relu",
+                    "tanh": "tanh", "none": None}
+LOSS_FLAGS = ("mse", "softmax_cross_entropy")
+
+
+def add_network_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--activation`` and ``--loss`` for commands that build the chapter's network;
+    ``ACTIVATION_FLAGS[args.activation]`` is the activation to pass on."""
+    parser.add_argument("--activation", choices=list(ACTIVATION_FLAGS), default="sigmoid",
+                        help="activation of every layer (default: sigmoid); with "
+                             "softmax_cross_entropy the output layer is linear")
+    parser.add_argument("--loss", choices=LOSS_FLAGS, default="mse",
+                        help="mse against one-hot labels, as the chapter, or "
+                             "softmax_cross_entropy (default: mse)")
+
+
 def positive_float(text: str) -> float:
     """argparse type: a finite number > 0."""
     try:

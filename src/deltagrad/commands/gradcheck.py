@@ -13,7 +13,6 @@ import argparse
 import csv
 from pathlib import Path
 
-from deltagrad.backprop import ACTIVATIONS, LOSSES
 from deltagrad.commands import common
 
 NAME = "gradcheck"
@@ -22,18 +21,11 @@ HELP = "check the moons network's gradients: delta rule vs tape vs finite differ
 CSV_NAME = "gradient_table.csv"
 SHOWN_ROWS = 5
 
-_ACTIVATIONS = {("none" if a is None else a): a for a in ACTIVATIONS[1:] + ACTIVATIONS[:1]}
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--samples", type=common.positive_int, default=8, metavar="N",
                         help="training points the loss is averaged over (default: 8)")
-    parser.add_argument("--activation", choices=list(_ACTIVATIONS), default="sigmoid",
-                        help="activation of every layer (default: sigmoid); with "
-                             "softmax_cross_entropy the output layer is linear")
-    parser.add_argument("--loss", choices=LOSSES, default="mse",
-                        help="mse against one-hot labels, as the chapter, or "
-                             "softmax_cross_entropy (default: mse)")
+    common.add_network_arguments(parser)
     common.add_common_arguments(parser, default_out="out/gradcheck")
 
 
@@ -45,7 +37,7 @@ def run(args) -> int:
     common.check_out(args.out)
     try:
         rows = experiment.moons_gradient_table(seed=args.seed, n_samples=args.samples,
-                                               activation=_ACTIVATIONS[args.activation],
+                                               activation=common.ACTIVATION_FLAGS[args.activation],
                                                loss=args.loss)
     except ValueError as err:
         raise common.UsageError(str(err).replace("n_samples", "--samples")) from None

@@ -28,9 +28,6 @@ from deltagrad.commands import common
 NAME = "moons"
 HELP = "train the chapter's two-moons network (Figures 7-13 to 7-16)"
 
-_ACTIVATIONS = {"sigmoid": "sigmoid", "relu": "relu", "leaky_relu": "leaky_relu",
-                "tanh": "tanh", "none": None}
-_LOSSES = ("mse", "softmax_cross_entropy")
 _ENGINES = ("auto", "numpy", "compiled")
 MAX_SEEDS = 10_000
 
@@ -76,12 +73,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="learning rate (default: 0.01)")
     parser.add_argument("--hidden", type=hidden_sizes, default=(25, 50, 25), metavar="SIZES",
                         help="hidden layer sizes, comma-separated (default: 25,50,25)")
-    parser.add_argument("--activation", choices=list(_ACTIVATIONS), default="sigmoid",
-                        help="activation of every layer (default: sigmoid); with "
-                             "softmax_cross_entropy the output layer is linear")
-    parser.add_argument("--loss", choices=_LOSSES, default="mse",
-                        help="mse against one-hot labels, as the chapter, or "
-                             "softmax_cross_entropy (default: mse)")
+    common.add_network_arguments(parser)
     parser.add_argument("--batch-size", type=common.positive_int, default=1, metavar="N",
                         help="samples per gradient step; 1 is the chapter's per-sample SGD "
                              "(default: 1)")
@@ -127,7 +119,7 @@ def _config(args):
         raise common.UsageError(f"--seed must be >= 0, got {seed}")
     try:
         return MoonsConfig(epochs=args.epochs, learning_rate=args.lr, hidden=tuple(args.hidden),
-                           activation=_ACTIVATIONS[args.activation], loss=args.loss,
+                           activation=common.ACTIVATION_FLAGS[args.activation], loss=args.loss,
                            batch_size=args.batch_size, seed=seed,
                            log_every=args.log_every).check()
     except ValueError as err:
