@@ -9,7 +9,6 @@ per-layer gradient norms), metrics.json (a summary) and report.html. --quick shr
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import time
@@ -20,8 +19,6 @@ from deltagrad.commands import common
 
 NAME = "reproduce"
 HELP = "reproduce every figure and number of the chapter, with an HTML report"
-
-CHAPTER_MOONS = {"test_accuracy": 0.9767, "train_mse": 0.024335, "epoch": 990}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,10 +41,6 @@ def _command(argv: list[str]) -> int:
 
     args = build_parser().parse_args(argv)
     return int(args._run(args) or 0)
-
-
-def _read_json(path: Path) -> dict:
-    return json.loads(path.read_text())
 
 
 def run(args) -> int:
