@@ -12,7 +12,6 @@ import argparse
 import platform
 import sys
 import time
-from pathlib import Path
 
 from deltagrad import __version__
 from deltagrad.commands import common
