@@ -133,3 +133,27 @@ def cast(x, dtype) -> Tensor:
 def stop_gradient(x) -> Tensor:
     """``x`` as a constant: no gradient flows through it."""
     return _ops.stop_gradient(as_tensor(x))
+
+
+# --- NumPy's functions on Tensors -----------------------------------------------------------
+
+# NumPy functions whose deltagrad op has another name. Every other public function of this
+# module with a NumPy namesake is found by name.
+_NUMPY_ALIASES = {"amax": "max"}
+
+
+def numpy_functions() -> dict:
+    """``{numpy function: deltagrad function}``: what ``np.f(tensor, …)`` runs (see
+    :mod:`deltagrad._numpy_dispatch`). A deltagrad function registered here takes NumPy's
+    argument names for everything it supports."""
+    table = {}
+    public = {name: fn for name, fn in globals().items()
+              if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__}
+    for name, fn in public.items():
+        np_fn = getattr(np, name, None)
+        if np_fn is not None and not isinstance(np_fn, np.ufunc) and callable(np_fn):
+            table[np_fn] = fn
+    for np_name, dg_name in _NUMPY_ALIASES.items():
+        if hasattr(np, np_name) and dg_name in public:
+            table[getattr(np, np_name)] = public[dg_name]
+    return table

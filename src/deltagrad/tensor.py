@@ -140,6 +140,12 @@ class Tensor:
                         f"(and would drop off the tape); use deltagrad's ops, or np.asarray(t) "
                         f"to compute on the values without a gradient")
 
+    # NumPy functions that are not ufuncs (np.reshape, np.concatenate, np.einsum, …) call this.
+    # Each runs the deltagrad op of the same name (recorded on the tape) or is refused: nothing
+    # computed from a Tensor may silently leave the tape.
+    def __array_function__(self, func, types, args, kwargs):
+        return _numpy_dispatch.call(func, args, kwargs)
+
     # --- conveniences mirroring NumPy ---------------------------------------------------------
     @property
     def T(self):
@@ -266,4 +272,5 @@ def as_tensor(value) -> Tensor:
 
 # Operators need the ops, and the ops need Tensor: the ops package is imported last, explicitly.
 from deltagrad import ops as _ops  # noqa: E402
+from deltagrad import _numpy_dispatch  # noqa: E402
 from deltagrad.tape import _ACTIVE, record as _record  # noqa: E402

@@ -1,0 +1,106 @@
+"""NumPy's ``__array_function__`` protocol for Tensors: ``np.f(tensor, …)`` runs ``dg.f``.
+
+NumPy calls :meth:`Tensor.__array_function__` for every non-ufunc function that receives a
+Tensor (``np.reshape``, ``np.concatenate``, ``np.einsum``, ``np.var``, …). The call is bound to
+NumPy's own signature and handed to the deltagrad function registered for it (by default the one
+of the same name in :mod:`deltagrad.api`), so it is recorded on the active tapes. A function
+deltagrad has no op for is refused with a TypeError naming it: a result computed from a Tensor
+never silently leaves the tape. Functions whose results carry no gradient (shapes, booleans,
+indices) run on the values.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+
+import numpy as np
+
+# Functions that only read values and return things with no gradient (shapes, booleans,
+# integer indices, text, files): safe to run on the plain values.
+_VALUE_ONLY = {
+    np.shape, np.ndim, np.size, np.allclose, np.isclose, np.array_equal, np.array_equiv,
+    np.any, np.all, np.count_nonzero, np.nonzero, np.argwhere, np.flatnonzero, np.argsort,
+    np.result_type, np.can_cast, np.iscomplexobj, np.isrealobj, np.array_repr, np.array_str,
+    np.array2string, np.save, np.savez, np.savez_compressed, np.savetxt, np.searchsorted,
+    np.testing.assert_allclose, np.testing.assert_array_equal,
+    np.testing.assert_array_almost_equal, np.testing.assert_equal,
+}
+
+_registry: dict | None = None
+
+
+def _table() -> dict:
+    global _registry
+    if _registry is None:
+        from deltagrad import api
+        _registry = api.numpy_functions()
+    return _registry
+
+
+@functools.lru_cache(maxsize=None)
+def _signature(func):
+    try:
+        return inspect.signature(func)
+    except (TypeError, ValueError):
+        return None
+
+
+def _plain(x):
+    from deltagrad.tensor import Tensor
+    if isinstance(x, Tensor):
+        return x._value
+    if isinstance(x, (list, tuple)):
+        return type(x)(_plain(v) for v in x)
+    return x
+
+
+def _split(func, args, kwargs):
+    """Bind a NumPy call to NumPy's signature: required arguments positionally, the rest by
+    keyword, dropping those given at their default."""
+    sig = _signature(func)
+    if sig is None:
+        return list(args), dict(kwargs)
+    bound = sig.bind(*args, **kwargs)
+    call_args, call_kw = [], {}
+    for name, value in bound.arguments.items():
+        p = sig.parameters[name]
+        if p.kind is p.VAR_POSITIONAL:
+            call_args.extend(value)
+        elif p.kind is p.VAR_KEYWORD:
+            call_kw.update(value)
+        elif p.kind is p.POSITIONAL_ONLY or p.default is p.empty:
+            call_args.append(value)
+        elif value is not p.default:
+            call_kw[name] = value
+    return call_args, call_kw
+
+
+def _numpy_name(func) -> str:
+    module = getattr(func, "__module__", "") or ""
+    prefix = "np.linalg." if module.endswith("linalg") else "np."
+    return prefix + getattr(func, "__name__", repr(func))
+
+
+def call(func, args, kwargs):
+    """Run NumPy function ``func`` on arguments that include a Tensor (see the module doc)."""
+    if func in _VALUE_ONLY:
+        return func(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()})
+    name = _numpy_name(func)
+    impl = _table().get(func)
+    if impl is None:
+        raise TypeError(f"{name} on a deltagrad Tensor has no derivative rule in deltagrad (and "
+                        f"would drop off the tape); use deltagrad's ops (dg.*), or "
+                        f"np.asarray(t) to compute on the values without a gradient")
+    try:
+        call_args, call_kw = _split(func, args, kwargs)
+    except TypeError as err:
+        raise TypeError(f"{name}: {err}") from None
+    impl_sig = _signature(impl)
+    if impl_sig is not None:
+        try:
+            impl_sig.bind(*call_args, **call_kw)
+        except TypeError:
+            given = ", ".join(sorted(call_kw)) or "these arguments"
+            raise TypeError(f"{name} on a deltagrad Tensor runs dg.{impl.__name__}{impl_sig}, "
+                            f"which does not take {given}") from None
+    return impl(*call_args, **call_kw)
