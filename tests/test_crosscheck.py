@@ -60,7 +60,7 @@ def test_softmax_cross_entropy_matches_torch(rng):
     z = dg.constant(logits)
     with dg.GradientTape() as tape:
         tape.watch(z)
-        loss = dg.mean(dg.softmax_cross_entropy(labels, z))
+        loss = dg.mean(dg.softmax_cross_entropy(labels=labels, logits=z))
     zt = torch.tensor(logits, requires_grad=True)
     lt = torch.nn.functional.cross_entropy(zt, torch.tensor(labels.argmax(axis=1)))
     (gt,) = torch.autograd.grad(lt, zt)

@@ -76,9 +76,10 @@ def _split(func, args, kwargs):
 
 
 def _numpy_name(func) -> str:
-    module = getattr(func, "__module__", "") or ""
-    prefix = "np.linalg." if module.endswith("linalg") else "np."
-    return prefix + getattr(func, "__name__", repr(func))
+    parts = [p for p in (getattr(func, "__module__", "") or "numpy").split(".")
+             if not p.startswith("_")]
+    parts[0] = "np"  # numpy.linalg → np.linalg
+    return ".".join(parts + [getattr(func, "__name__", repr(func))])
 
 
 def call(func, args, kwargs):

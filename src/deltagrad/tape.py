@@ -8,9 +8,11 @@ second (and higher) derivatives.
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
-from deltagrad.tensor import Tensor, Variable, _wrap
+from deltagrad.tensor import Tensor, Variable, _checked_array, _wrap
 
 # The tapes currently recording, innermost last. Not random state: just which `with` blocks are open.
 _ACTIVE: list["GradientTape"] = []
@@ -95,6 +97,10 @@ class GradientTape:
         self._used = False
 
     def __enter__(self):
+        if self in _ACTIVE:
+            raise RuntimeError("GradientTape: this tape is already recording; a tape cannot be "
+                               "entered again inside its own `with` block (use a second tape "
+                               "for higher derivatives)")
         _ACTIVE.append(self)
         return self
 
@@ -123,6 +129,22 @@ class GradientTape:
     def watched_variables(self) -> list:
         """The Variables this tape watches, in the order they were first watched."""
         return [t for t in self._keep if isinstance(t, Variable)]
+
+    @contextlib.contextmanager
+    def stop_recording(self):
+        """A context in which ops are not recorded on this tape (it records again afterwards).
+
+        Raises RuntimeError when the tape is not recording (outside its ``with`` block).
+        """
+        if self not in _ACTIVE:
+            raise RuntimeError("GradientTape.stop_recording: the tape is not recording (use it "
+                               "inside the tape's `with` block)")
+        position = _ACTIVE.index(self)
+        self._stop()
+        try:
+            yield
+        finally:
+            _ACTIVE.insert(min(position, len(_ACTIVE)), self)
 
     def reset(self) -> None:
         """Forget everything recorded so far (the tape keeps recording if it is active)."""
@@ -157,34 +179,123 @@ class GradientTape:
             sources_flat, rebuild = _flatten(sources, "sources")
         for s in sources_flat:
             _check_float(s, "gradient")
-        targets = [target] if isinstance(target, Tensor) else _flatten(target, "targets")[0]
-        seeds = self._seeds(targets, output_gradients)
-        was_active = self in _ACTIVE
-        if was_active:
-            self._stop()  # the backward pass is not recorded on the tape being differentiated
-        try:
-            found = self._backward(targets, seeds, {id(s) for s in sources_flat})
-        finally:
-            if was_active:
-                _ACTIVE.append(self)
+        if isinstance(target, Tensor):
+            targets, target_rebuild = [target], None
+        else:
+            targets, target_rebuild = _flatten(target, "targets")
+        seeds = self._seeds(targets, output_gradients, target_rebuild is not None)
+        found = self._run_backward(targets, seeds, sources_flat)
         grads = [self._result(s, found.get(id(s)), unconnected_gradients) for s in sources_flat]
         return grads[0] if rebuild is None else rebuild(grads)
 
-    def _seeds(self, targets, output_gradients):
+    def _run_backward(self, targets, seeds, sources_flat):
+        """``_backward`` with this tape paused: its own backward pass is not recorded on it."""
+        was_active = self in _ACTIVE
+        if was_active:
+            position = _ACTIVE.index(self)
+            self._stop()
+        try:
+            return self._backward(targets, seeds, {id(s) for s in sources_flat})
+        finally:
+            if was_active:
+                _ACTIVE.insert(position, self)
+
+    def _seeds(self, targets, output_gradients, structured):
         if output_gradients is None:
             # A read-only broadcast 1 costs nothing, whatever the target's size.
             return [t._value.dtype.type(1) if t.ndim == 0
                     else np.broadcast_to(t._value.dtype.type(1), t.shape) for t in targets]
-        given, _ = _flatten(output_gradients if not isinstance(output_gradients, np.ndarray)
-                            else Tensor(output_gradients), "output_gradients")
+        # One target: output_gradients is one array-like (a Tensor, an array, a number, a
+        # nested list). Several: a list or tuple with one array-like per target.
+        if not structured:
+            given = [output_gradients]
+        elif isinstance(output_gradients, (list, tuple)):
+            given = list(output_gradients)
+        else:
+            raise TypeError("GradientTape.gradient: with several targets, output_gradients must "
+                            f"be a list with one entry per target, got {type(output_gradients).__name__}")
         if len(given) != len(targets):
             raise ValueError(f"GradientTape.gradient: {len(given)} output_gradients for "
                              f"{len(targets)} targets")
+        seeds = []
         for g, t in zip(given, targets):
+            if not isinstance(g, Tensor):
+                g = _wrap(_checked_array(g, t._value.dtype, what="GradientTape.gradient: "
+                                                                  "output_gradients"))
             if g.shape != t.shape:
                 raise ValueError(f"GradientTape.gradient: output_gradients shape {g.shape} does "
                                  f"not match target shape {t.shape}")
-        return given
+            seeds.append(g)
+        return seeds
+
+    def jacobian(self, target, sources, unconnected_gradients="none"):
+        """The Jacobian of ``target`` with respect to each source: shape target.shape + source.shape.
+
+        One backward pass per element of ``target`` (reverse mode). Returns the structure of
+        ``sources``; an unconnected source gives None (or zeros with
+        ``unconnected_gradients="zero"``). As in TensorFlow, a non-persistent tape allows one
+        call of ``gradient`` or ``jacobian``.
+        """
+        return self._jacobian(target, sources, unconnected_gradients, batch=False)
+
+    def batch_jacobian(self, target, source, unconnected_gradients="none"):
+        """Per-example Jacobians: ``result[i] = d target[i] / d source[i]``.
+
+        ``target`` and ``source`` share their first (batch) axis; the result has shape
+        ``(batch,) + target.shape[1:] + source.shape[1:]``. As in TensorFlow, each target row
+        must depend only on the same row of ``source`` (rows that mix examples give their sum).
+        """
+        if not isinstance(target, Tensor) or not isinstance(source, Tensor):
+            raise TypeError("GradientTape.batch_jacobian: target and source must be Tensors")
+        if target.ndim < 1 or source.ndim < 1 or target.shape[0] != source.shape[0]:
+            raise ValueError(f"GradientTape.batch_jacobian: target of shape {target.shape} and "
+                             f"source of shape {source.shape} need the same first (batch) axis")
+        return self._jacobian(target, source, unconnected_gradients, batch=True)
+
+    def _jacobian(self, target, sources, unconnected_gradients, batch):
+        what = "batch_jacobian" if batch else "jacobian"
+        if unconnected_gradients not in _UNCONNECTED:
+            raise ValueError(f"GradientTape.{what}: unconnected_gradients must be 'none' or "
+                             f"'zero', got {unconnected_gradients!r}")
+        if not isinstance(target, Tensor):
+            raise TypeError(f"GradientTape.{what}: target must be a Tensor, got "
+                            f"{type(target).__name__}")
+        if self._used and not self.persistent:
+            raise RuntimeError(f"GradientTape.{what} can only be called once on a non-persistent "
+                               "tape; create the tape with GradientTape(persistent=True)")
+        self._used = True
+        sources_flat, rebuild = _flatten(sources, "sources", what)
+        for s in sources_flat:
+            _check_float(s, what)
+        dtype = target._value.dtype
+        inner = target.shape[1:] if batch else target.shape
+        rows = [[] for _ in sources_flat]
+        connected = [False] * len(sources_flat)
+        for index in np.ndindex(*inner):
+            seed = np.zeros(target.shape, dtype)
+            seed[(slice(None),) + index if batch else index] = 1
+            found = self._run_backward([target], [seed], sources_flat)
+            for k, s in enumerate(sources_flat):
+                g = found.get(id(s))
+                connected[k] |= g is not None
+                rows[k].append(self._result(s, g, "zero"))
+        results = []
+        for k, s in enumerate(sources_flat):
+            if not connected[k] and unconnected_gradients == "none":
+                results.append(None)
+                continue
+            if batch:  # rows[k][j]: (batch,) + source.shape[1:] for target element j
+                stacked = _ops.stack.bind(*rows[k], axis=1) if rows[k] else None
+                shape = target.shape[:1] + inner + s.shape[1:]
+            else:
+                stacked = _ops.stack.bind(*rows[k], axis=0) if rows[k] else None
+                shape = inner + s.shape
+            if stacked is None:
+                results.append(_wrap(np.zeros(shape, s._value.dtype)))
+            else:
+                out = _ops.reshape.bind(stacked, shape=shape)
+                results.append(out if isinstance(out, Tensor) else _wrap(out))
+        return results[0] if isinstance(sources, Tensor) else rebuild(results)
 
     def _backward(self, targets, seeds, source_ids):
         higher = bool(_ACTIVE)  # another tape is recording: make the backward pass differentiable

@@ -34,6 +34,12 @@ class Tensor:
     """An immutable n-dimensional array that records the ops applied to it on active tapes.
 
     Build one with :func:`constant`. ``t.numpy()`` returns its value; ``np.asarray(t)`` works too.
+
+    Off the tape: ``float(t)``, ``int(t)``, ``round(t)``, ``t.item()``, ``f"{t:.4f}"``,
+    ``t.numpy()`` and ``np.asarray(t)`` give plain Python numbers or ndarrays, and whatever is
+    computed from those carries no gradient. NumPy functions called on the tensor itself
+    (``np.exp(t)``, ``np.reshape(t, …)``) stay on the tape, or raise a TypeError when deltagrad
+    has no derivative for them.
     """
 
     __slots__ = ("_value", "__weakref__")
@@ -77,14 +83,45 @@ class Tensor:
         for i in range(len(self)):
             yield self[i]
 
+    # Python numbers from scalar tensors, as NumPy scalars give them. A Python number (or an
+    # ndarray from np.asarray / .numpy()) is a plain value: it is off the tape, and what is
+    # computed from it carries no gradient.
     def __float__(self):
         return float(self._value)
 
     def __int__(self):
         return int(self._value)
 
+    def __index__(self):
+        if self._value.dtype.kind not in "biu" or self.ndim != 0:
+            raise TypeError(f"only 0-d integer tensors can be used as an index, got shape "
+                            f"{self.shape} {self.dtype}")
+        return int(self._value)
+
     def __bool__(self):
         return bool(self._value)
+
+    def item(self):
+        """The value of a one-element tensor as a Python number (off the tape)."""
+        if self.size != 1:
+            raise ValueError(f"Tensor.item: only one-element tensors convert to a Python number, "
+                             f"got shape {self.shape}")
+        return self._value.item()
+
+    def __format__(self, spec):
+        if not spec:
+            return str(self)
+        if self.ndim != 0:
+            raise TypeError(f"format spec {spec!r} needs a 0-d tensor, got shape {self.shape}; "
+                            "format t.numpy() element by element")
+        return format(self._value.item(), spec)
+
+    def __round__(self, ndigits=None):
+        if self.ndim == 0:
+            value = self._value.item()
+            return round(value) if ndigits is None else round(value, ndigits)
+        from deltagrad import api  # a recorded op (zero gradient) for arrays, like np.round
+        return api.round(self, decimals=0 if ndigits is None else ndigits)
 
     def _body(self) -> str:
         arr = np.asarray(self._value)
@@ -186,6 +223,7 @@ def _wrap(value) -> Tensor:
 
 
 _new = object.__new__
+_REAL_NUMBERS = frozenset({int, float, bool})
 
 
 def _binary(prim, x, y):
@@ -196,6 +234,10 @@ def _binary(prim, x, y):
         v = prim.fwd(xv, yv)
     except (ValueError, TypeError, IndexError) as err:
         raise prim.error((xv, yv), _NO_PARAMS, err) from None
+    # A Tensor is real; only the other operand (an ndarray, a complex number) can make it complex.
+    if ((xv is x and x.__class__ not in _REAL_NUMBERS)
+            or (yv is y and y.__class__ not in _REAL_NUMBERS)) and v.dtype.kind not in _SUPPORTED_KINDS:
+        raise prim.error((xv, yv), _NO_PARAMS, TypeError(f"unsupported result dtype {v.dtype}"))
     out = _new(Tensor)
     out._value = v
     if _ACTIVE and prim.differentiable:

@@ -29,11 +29,18 @@ negative.defvjp(lambda g, out, x: -g)
 
 
 def _power_dx(g, out, x, y):
-    if isinstance(y, (int, float)) and y == 2:
-        dx = 2 * x  # a fresh array (or a Tensor, where *= means * ): one temporary, not two
-        dx *= g
-        return dx
-    return g * (y * x ** (y - 1))
+    # d/dx x**y = y·x**(y−1), and exactly 0 where y = 0 (also at x = 0, where x**(y−1) is inf):
+    # the limit PyTorch, JAX and autograd give, at every order.
+    if y.__class__ is int or y.__class__ is float or isinstance(y, np.generic):  # constant
+        if y == 0:
+            return g * 0
+        if y == 2:
+            dx = 2 * x  # a fresh array (or a Tensor, where *= means * ): one temporary, not two
+            dx *= g
+            return dx
+        return g * (y * x ** (y - 1))
+    y_is_0 = equal.bind(y, 0)
+    return g * (y * x ** where.bind(y_is_0, 1, y - 1))
 
 
 def _power_dy(g, out, x, y):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deltagrad.tensor import Tensor, _wrap
+from deltagrad.tensor import _SUPPORTED_KINDS, Tensor, _wrap
 from deltagrad import tape as _tape
 
 
@@ -67,9 +67,18 @@ class Primitive:
     def apply(self, args, vals, params):
         """The Tensor path of :meth:`bind` (``vals`` are the values of ``args``)."""
         try:
-            out = _wrap(self.fwd(*vals, **params))
+            value = self.fwd(*vals, **params)
         except (ValueError, TypeError, IndexError) as err:
             raise self.error(vals, params, err) from None
+        try:
+            kind = value.dtype.kind
+        except AttributeError:  # a user primitive returned a Python number or a list
+            value = np.asarray(value)
+            kind = value.dtype.kind
+        if kind not in _SUPPORTED_KINDS:  # e.g. from a complex ndarray operand
+            raise self.error(vals, params, TypeError(f"unsupported result dtype {value.dtype}; "
+                                                     "deltagrad computes on real numbers"))
+        out = _wrap(value)
         if _tape._ACTIVE and self.differentiable:
             _tape.record(self, args, vals, out, params)
         return out
@@ -81,7 +90,13 @@ class Primitive:
     def __call__(self, *args, **params) -> Tensor:
         """Apply the op; always returns a Tensor (plain arrays in are fine)."""
         out = self.bind(*args, **params)
-        return out if isinstance(out, Tensor) else _wrap(np.asarray(out))
+        if isinstance(out, Tensor):
+            return out
+        out = np.asarray(out)
+        if out.dtype.kind not in _SUPPORTED_KINDS:
+            raise self.error(args, params, TypeError(f"unsupported dtype {out.dtype}; deltagrad "
+                                                     "computes on bool, integer and real numbers"))
+        return _wrap(out)
 
     def __repr__(self):
         return f"<deltagrad primitive {self.name}>"

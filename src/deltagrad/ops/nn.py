@@ -29,6 +29,10 @@ log_softmax.defvjp(lambda g, out, x, axis:
 
 
 def _softmax_cross_entropy(labels, logits, axis):
+    if np.shape(labels) != np.shape(logits):
+        raise ValueError(f"labels of shape {np.shape(labels)} and logits of shape "
+                         f"{np.shape(logits)} must have the same shape (for integer class "
+                         "indices use sparse_softmax_cross_entropy)")
     return -np.sum(labels * _log_softmax(logits, axis), axis=axis)
 
 
@@ -44,3 +48,36 @@ def _sce_dlabels(g, out, labels, logits, axis):
 
 softmax_cross_entropy = Primitive("softmax_cross_entropy", _softmax_cross_entropy)
 softmax_cross_entropy.defvjp(_sce_dlabels, _sce_dlogits)
+
+
+# --- integer class indices: labels of shape logits.shape[:-1] ---------------------------------
+
+def _check_sparse(labels, logits):
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"labels must be integer class indices, got dtype {labels.dtype}")
+    if np.ndim(logits) < 1 or labels.shape != np.shape(logits)[:-1]:
+        raise ValueError(f"labels of shape {labels.shape} must have the shape of logits "
+                         f"{np.shape(logits)} without its last (class) axis")
+    n_classes = np.shape(logits)[-1]
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        bad = labels[(labels < 0) | (labels >= n_classes)].flat[0]
+        raise ValueError(f"label {bad} is out of range for {n_classes} classes (0 to "
+                         f"{n_classes - 1})")
+    return labels
+
+
+def _sparse_sce(labels, logits):
+    labels = _check_sparse(labels, logits)
+    picked = np.take_along_axis(_log_softmax(logits, -1), labels[..., None], axis=-1)
+    return -picked[..., 0]
+
+
+def _sparse_sce_dlogits(g, out, labels, logits):
+    one_hot = np.zeros(np.shape(logits), dtype=np.result_type(np.asarray(logits).dtype, np.float32))
+    np.put_along_axis(one_hot, np.asarray(labels)[..., None], 1, axis=-1)
+    return expand_dims(g, -1) * (softmax.bind(logits, axis=-1) - one_hot)
+
+
+sparse_softmax_cross_entropy = Primitive("sparse_softmax_cross_entropy", _sparse_sce)
+sparse_softmax_cross_entropy.defvjp(None, _sparse_sce_dlogits)

@@ -1,11 +1,24 @@
-"""Reductions: sum, mean, max over an axis (or all), with keepdims."""
+"""Reductions over an axis (or all), with keepdims: sum, mean, max, min, prod, logsumexp, var,
+std, norm; cumsum; argmax and argmin (integer results, no gradient).
+
+Conventions: tied maxima (minima) share the gradient equally; prod's gradient is exact when
+entries are 0; the gradients of std and of the 2-norm are 0 where the result is 0 (a
+subgradient, not NaN).
+"""
 from __future__ import annotations
 
 import numpy as np
 
-from deltagrad.ops.core import Primitive, broadcast_to, shape_of
+from deltagrad.ops.core import Primitive, _op_error, broadcast_to, shape_of
 from deltagrad.ops.shape import reshape
-from deltagrad.ops.arith import equal
+from deltagrad.ops.arith import equal, where
+from deltagrad.ops.unary import abs_, exp
+from deltagrad.tensor import Tensor
+
+
+def _plain(x):
+    """The value of a Tensor (or x itself): for masks and counts, which carry no gradient."""
+    return x._value if isinstance(x, Tensor) else x
 
 
 def _normal_axes(axis, ndim):
@@ -56,9 +69,262 @@ def _max_vjp(g, out, x, axis, keepdims):
     # Ties share the gradient equally (as TensorFlow's reduce_max does).
     full = _spread(out, x, axis, keepdims)
     mask = equal.bind(x, full)
-    count = sum_.bind(mask, axis=axis, keepdims=True)
+    # The count of ties is a constant, in g's float dtype (an int64 count would make float32
+    # gradients float64).
+    gv = _plain(g)
+    dtype = gv.dtype if np.asarray(gv).dtype.kind == "f" else np.float64
+    count = np.sum(_plain(mask), axis=_axis_arg(axis), keepdims=True).astype(dtype)
     return _spread(g, x, axis, keepdims) * mask / count
 
 
 max_ = Primitive("max", _check_axis(np.max))
 max_.defvjp(_max_vjp)
+
+
+min_ = Primitive("min", _check_axis(np.min))
+min_.defvjp(_max_vjp)  # ties share the gradient equally, as for max
+
+
+# --- argmax / argmin: integer results, no gradient --------------------------------------------
+
+def _single_axis(axis, ndim):
+    """Check an axis that must be one int (or None) and lie in −ndim … ndim−1."""
+    if axis is None:
+        return None
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"axis must be an int or None, got {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis {axis} is out of bounds for a tensor of rank {ndim}")
+    return int(axis)
+
+
+def _arg_reduce(fn):
+    def fwd(x, axis, keepdims):
+        return fn(x, axis=_single_axis(axis, np.ndim(x)), keepdims=keepdims)
+    return fwd
+
+
+argmax = Primitive("argmax", _arg_reduce(np.argmax), differentiable=False)
+argmin = Primitive("argmin", _arg_reduce(np.argmin), differentiable=False)
+
+
+# --- logsumexp --------------------------------------------------------------------------------
+
+def _axis_arg(axis):
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def _logsumexp(x, axis, keepdims):
+    _normal_axes(axis, np.ndim(x))
+    axis = _axis_arg(axis)
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)  # rows of ±inf: no shift (−inf − −inf would be NaN)
+    s = np.sum(np.exp(x - m), axis=axis, keepdims=keepdims)
+    with np.errstate(divide="ignore"):  # a row of −inf has log 0 = −inf
+        return np.log(s) + (m if keepdims else np.reshape(m, np.shape(s)))
+
+
+def _logsumexp_vjp(g, out, x, axis, keepdims):
+    # ∂/∂x log Σ eˣ = softmax(x) = e^(x − m) / Σ e^(x − m), for the constant shift m = max x
+    # (which cancels, at every order): exponents ≤ 0 cannot overflow, and x − m is exact where
+    # x − logsumexp(x) would lose float32 digits at |x| = 1000.
+    m = np.max(_plain(x), axis=_axis_arg(axis), keepdims=True)
+    e = exp.bind(x - np.where(np.isfinite(m), m, 0))
+    return _spread(g, x, axis, keepdims) * (e / sum_.bind(e, axis=axis, keepdims=True))
+
+
+logsumexp = Primitive("logsumexp", _logsumexp)
+logsumexp.defvjp(_logsumexp_vjp)
+
+
+# --- prod, exact when entries are zero --------------------------------------------------------
+
+def _prod_others(x, axis):
+    """For each entry, the product of the other entries reduced with it: ∂ prod / ∂x.
+
+    Computed from the product of the non-zero entries and the number of zeros, so it is exact
+    when entries are 0 (no division by 0): with no zero it is prod / x; with one zero it is the
+    product of the others at the zero and 0 elsewhere; with two or more zeros it is 0.
+    """
+    axis = _axis_arg(axis)
+    x = np.asarray(x)
+    zero = x == 0
+    n_zeros = np.sum(zero, axis=axis, keepdims=True)
+    safe = np.where(zero, 1, x)
+    p = np.prod(safe, axis=axis, keepdims=True)  # the product of the non-zero entries
+    return np.where(n_zeros == 0, p / safe, np.where(zero & (n_zeros == 1), p, 0))
+
+
+def _prod_others_vjp(h, out, x, axis):
+    # (Jᵀh)_k = Σ_{i≠k} h_i ∏_{m∉{i,k}} x_m, by the number of zeros (P: product of the non-zero
+    # entries, hx = Σ_{x_i≠0} h_i/x_i, hz = Σ_{x_i=0} h_i):
+    #   x_k ≠ 0: no zero → (P/x_k)(hx − h_k/x_k); one zero → (P/x_k)·hz; more → 0
+    #   x_k = 0: one zero → P·hx; two zeros → P·(hz − h_k); more → 0
+    # Exact at zeros (so prod's second derivative is); the masks are constants, so third
+    # derivatives are exact away from zeros only.
+    zero = equal.bind(x, 0)
+    n_zeros = sum_.bind(zero, axis=axis, keepdims=True)
+    safe = where.bind(zero, 1, x)
+    p = prod.bind(safe, axis=axis, keepdims=True)
+    h_over_x = where.bind(zero, 0, h / safe)
+    hx = sum_.bind(h_over_x, axis=axis, keepdims=True)
+    hz = sum_.bind(where.bind(zero, h, 0), axis=axis, keepdims=True)
+    p_over_x = p / safe
+    at_nonzero = where.bind(equal.bind(n_zeros, 0), p_over_x * (hx - h_over_x),
+                            where.bind(equal.bind(n_zeros, 1), p_over_x * hz, 0))
+    at_zero = where.bind(equal.bind(n_zeros, 1), p * hx,
+                         where.bind(equal.bind(n_zeros, 2), p * (hz - h), 0))
+    return where.bind(zero, at_zero, at_nonzero)
+
+
+prod = Primitive("prod", _check_axis(np.prod))
+prod.defvjp(lambda g, out, x, axis, keepdims:
+            _spread(g, x, axis, keepdims) * prod_others.bind(x, axis=axis))
+prod_others = Primitive("prod_others", _prod_others)
+prod_others.defvjp(_prod_others_vjp)
+
+
+# --- cumsum -----------------------------------------------------------------------------------
+
+def _cumsum(x, axis):
+    # NumPy treats a 0-d array as 1-d for axis=0; here the axis must exist (None flattens).
+    return np.cumsum(x, axis=_single_axis(axis, np.ndim(x)))
+
+
+def _cumsum_reverse(x, axis):
+    """out[i] = Σ_{j ≥ i} x[j] along ``axis``: the transpose of cumsum."""
+    return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
+
+
+cumsum = Primitive("cumsum", _cumsum)
+cumsum_reverse = Primitive("cumsum_reverse", _cumsum_reverse)
+cumsum.defvjp(lambda g, out, x, axis:
+              reshape.bind(cumsum_reverse.bind(g, axis=0), shape=shape_of(x)) if axis is None
+              else cumsum_reverse.bind(g, axis=axis))
+cumsum_reverse.defvjp(lambda g, out, x, axis: cumsum.bind(g, axis=axis))
+
+
+# --- var and std ------------------------------------------------------------------------------
+
+def _dof(x, axis, ddof):
+    """n − ddof for the entries reduced; a ValueError when it is not positive."""
+    n = _count(x, axis)
+    if not n - ddof > 0:
+        raise ValueError(f"ddof={ddof} must be smaller than the number of entries reduced ({n})")
+    return float(n - ddof)
+
+
+def _moment(fn):
+    def fwd(x, axis, ddof, keepdims):
+        _normal_axes(axis, np.ndim(x))
+        _dof(x, axis, ddof)
+        return fn(x, axis=_axis_arg(axis), ddof=ddof, keepdims=keepdims)
+    return fwd
+
+
+def _centered(x, axis):
+    return x - mean.bind(x, axis=axis, keepdims=True)
+
+
+var = Primitive("var", _moment(np.var))
+var.defvjp(lambda g, out, x, axis, ddof, keepdims:
+           _spread(g * (2.0 / _dof(x, axis, ddof)), x, axis, keepdims) * _centered(x, axis))
+
+
+def _std_vjp(g, out, x, axis, ddof, keepdims):
+    # ∂std/∂x = (x − mean) / ((n − ddof)·std); where std = 0 (all entries equal) it is 0.
+    zero = equal.bind(out, 0)
+    coef = where.bind(zero, 0, g / where.bind(zero, 1, out)) / _dof(x, axis, ddof)
+    return _spread(coef, x, axis, keepdims) * _centered(x, axis)
+
+
+std = Primitive("std", _moment(np.std))
+std.defvjp(_std_vjp)
+
+
+# --- norm -------------------------------------------------------------------------------------
+
+def _norm2(x, axis, keepdims):
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
+    return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+
+
+def _norm2_vjp(g, out, x, axis, keepdims):
+    # ∂‖x‖/∂x = x / ‖x‖; at x = 0 it is 0 (a subgradient), not NaN.
+    zero = equal.bind(out, 0)
+    coef = where.bind(zero, 0, g / where.bind(zero, 1, out))
+    return _spread(coef, x, axis, keepdims) * x
+
+
+norm2 = Primitive("norm", _norm2)
+norm2.defvjp(_norm2_vjp)
+
+_VECTOR_ORDS = "None, 1, 2, inf, -inf"
+_MATRIX_ORDS = "None, 'fro', 1, -1, inf, -inf"
+
+
+def _norm_axes(x, ord, axis):
+    """The axes of a norm: one (a vector norm) or two (a matrix norm), as NumPy picks them."""
+    ndim = len(shape_of(x))
+    if axis is None:
+        if ndim in (1, 2):
+            return tuple(range(ndim))
+        raise ValueError(f"ord={ord!r} needs a 1-D or 2-D tensor (or axis=), got rank {ndim}")
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    if len(axes) not in (1, 2):
+        raise ValueError(f"axis must be an int or a pair of ints, got {axis!r}")
+    for a in axes:
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"axis must be an int or a pair of ints, got {axis!r}")
+        if not -ndim <= a < ndim:
+            raise ValueError(f"axis {a} is out of bounds for a tensor of rank {ndim}")
+    axes = tuple(int(a) % ndim for a in axes)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"duplicate axes given: {axis!r}")
+    return axes
+
+
+def _squeeze_axes(y, x, axes):
+    s = shape_of(x)
+    return reshape.bind(y, shape=tuple(n for i, n in enumerate(s) if i not in axes))
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    """NumPy's ``linalg.norm`` (vector ords None/1/2/±inf, matrix ords None/'fro'/±1/±inf),
+    from primitives whose gradients are defined at 0 (see :func:`deltagrad.norm`)."""
+    try:
+        if ord is None and axis is None:
+            return norm2.bind(x, axis=None, keepdims=keepdims)
+        axes = _norm_axes(x, ord, axis)
+        if len(axes) == 1:
+            ax = axes[0]
+            if ord is None or ord == 2:
+                return norm2.bind(x, axis=ax, keepdims=keepdims)
+            if isinstance(ord, str) or ord not in (1, np.inf, -np.inf):
+                raise ValueError(f"ord={ord!r} is not supported for vectors (supported: "
+                                 f"{_VECTOR_ORDS})")
+            a = abs_.bind(x)
+            if ord == 1:
+                return sum_.bind(a, axis=ax, keepdims=keepdims)
+            return (max_ if ord > 0 else min_).bind(a, axis=ax, keepdims=keepdims)
+        if ord is None or (isinstance(ord, str) and ord == "fro"):
+            return norm2.bind(x, axis=axes, keepdims=keepdims)
+        if isinstance(ord, str) or ord not in (1, -1, np.inf, -np.inf):
+            raise ValueError(f"ord={ord!r} is not supported for matrices (supported: "
+                             f"{_MATRIX_ORDS}; the spectral and nuclear norms need the SVD)")
+        row, col = axes
+        summed, over = (row, col) if abs(ord) == 1 else (col, row)  # ±1: columns, ±inf: rows
+        sums = sum_.bind(abs_.bind(x), axis=summed, keepdims=True)
+        out = (max_ if ord > 0 else min_).bind(sums, axis=over, keepdims=True)
+        return out if keepdims else _squeeze_axes(out, x, axes)
+    except (ValueError, TypeError, IndexError) as err:
+        if str(err).startswith("norm:"):
+            raise
+        vals = [x._value if hasattr(x, "_value") else x]
+        raise _op_error("norm", vals, {"ord": ord, "axis": axis, "keepdims": keepdims},
+                        err) from None

@@ -1,9 +1,16 @@
-"""Shape ops: reshape, transpose, indexing, concatenate, stack."""
+"""Shape ops: reshape, transpose, indexing, concatenate, stack; squeeze, expand_dims, swapaxes,
+moveaxis, flip, roll, repeat, tile, pad, split, take, sort.
+
+Ops that only rearrange or select elements are compositions of reshape, transpose and getitem
+where that is exact; the others are primitives whose rules are again such ops (flip and roll are
+their own adjoints, repeat/tile pair with a sum of the copies, sort with the inverse permutation).
+"""
 from __future__ import annotations
 
 import numpy as np
 
-from deltagrad.ops.core import Primitive, shape_of
+from deltagrad.ops.core import Primitive, _op_error, shape_of
+from deltagrad.tensor import Tensor
 
 reshape = Primitive("reshape", lambda x, shape: np.reshape(x, shape))
 reshape.defvjp(lambda g, out, x, shape: reshape.bind(g, shape=shape_of(x)))
@@ -19,14 +26,6 @@ transpose = Primitive("transpose", lambda x, axes: np.transpose(x, axes))
 transpose.defvjp(lambda g, out, x, axes: transpose.bind(g, axes=_inverse(axes, len(shape_of(x)))))
 
 
-def expand_dims(x, axis):
-    s = list(shape_of(x))
-    s.insert(axis if axis >= 0 else len(s) + axis + 1, 1)
-    return reshape.bind(x, shape=tuple(s))
-
-
-def squeeze_last(x):
-    return reshape.bind(x, shape=shape_of(x)[:-1])
 
 
 # --- indexing: the gradient scatters g back into zeros ---------------------------------------
@@ -88,3 +87,409 @@ def _stack_vjp(i, g, out, *xs, axis):
 
 
 stack.defvjp_argnum(_stack_vjp)
+
+
+# --- shared checks: errors name the op, the shapes and dtypes --------------------------------
+
+def _val(x):
+    """The value of a Tensor, or ``x`` itself."""
+    return x._value if isinstance(x, Tensor) else x
+
+
+def as_operand(name: str, x):
+    """``x`` as a Tensor or an ndarray of a real dtype; else a TypeError naming ``name``."""
+    if isinstance(x, Tensor):
+        return x
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name}: cannot convert {type(x).__name__} to an array: {err}") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: unsupported dtype {arr.dtype} (shape {arr.shape}); deltagrad "
+                        f"supports bool, integer and real floating-point arrays")
+    return arr
+
+
+def check_real(*xs) -> None:
+    """Raise a TypeError unless every array has a bool, integer or real floating-point dtype."""
+    for x in xs:
+        dtype = getattr(x, "dtype", None)
+        if dtype is None:
+            dtype = np.asarray(x).dtype
+        if dtype.kind not in "biuf":
+            raise TypeError(f"unsupported dtype {dtype}; deltagrad supports bool, integer and real "
+                            f"floating-point arrays")
+
+
+def fail(name, xs, params, err):
+    """The error :meth:`Primitive.bind` would raise for ``err`` in op ``name`` (to ``raise``)."""
+    return _op_error(name, [_val(x) for x in xs], params, err)
+
+
+def _is_int(a) -> bool:
+    return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
+
+
+def normal_axis(axis, ndim: int) -> int:
+    """``axis`` in ``range(ndim)``; ValueError for out-of-range axes, TypeError for non-integers."""
+    if not _is_int(axis):
+        raise TypeError(f"axis must be an integer, got {type(axis).__name__} {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis {axis} is out of bounds for an array of rank {ndim}")
+    return int(axis) % ndim
+
+
+def normal_axes(axis, ndim: int) -> tuple:
+    """An int or a sequence of ints as a tuple of distinct axes in ``range(ndim)`` (same order)."""
+    seq = isinstance(axis, (tuple, list, np.ndarray)) and not _is_int(axis)
+    axes = tuple(axis) if seq else (axis,)
+    out = tuple(normal_axis(a, ndim) for a in axes)
+    if len(set(out)) != len(out):
+        raise ValueError(f"repeated axis in {axis!r}")
+    return out
+
+
+# --- squeeze, expand_dims, swapaxes, moveaxis: compositions of reshape and transpose -----------
+
+def _squeezed_shape(shape, axis):
+    if axis is None:
+        return tuple(n for n in shape if n != 1)
+    axes = normal_axes(axis, len(shape))
+    for a in axes:
+        if shape[a] != 1:
+            raise ValueError(f"cannot squeeze axis {a}: its size is {shape[a]}, not 1")
+    return tuple(n for k, n in enumerate(shape) if k not in axes)
+
+
+def squeeze(x, axis=None):
+    """``x`` without the given size-1 axes (all of them when ``axis`` is None), by reshape."""
+    try:
+        new = _squeezed_shape(shape_of(x), axis)
+    except (ValueError, TypeError) as err:
+        raise fail("squeeze", [x], {"axis": axis}, err) from None
+    return reshape.bind(x, shape=new)
+
+
+def _expanded_shape(shape, axis):
+    ndim = len(shape) + (1 if _is_int(axis) else len(axis))
+    axes = normal_axes(axis, ndim)
+    rest = iter(shape)
+    return tuple(1 if k in axes else next(rest) for k in range(ndim))
+
+
+def expand_dims(x, axis):
+    """``x`` with new size-1 axes at ``axis`` (an int or a tuple; positions in the result)."""
+    if axis.__class__ is int and -len(shape_of(x)) - 1 <= axis <= len(shape_of(x)):  # fast path
+        s = list(shape_of(x))
+        s.insert(axis if axis >= 0 else len(s) + axis + 1, 1)
+        return reshape.bind(x, shape=tuple(s))
+    try:
+        new = _expanded_shape(shape_of(x), axis)
+    except (ValueError, TypeError) as err:
+        raise fail("expand_dims", [x], {"axis": axis}, err) from None
+    return reshape.bind(x, shape=new)
+
+
+def squeeze_last(x):
+    return reshape.bind(x, shape=shape_of(x)[:-1])
+
+
+def swapaxes(x, axis1, axis2):
+    """``x`` with axes ``axis1`` and ``axis2`` interchanged, by transpose."""
+    ndim = len(shape_of(x))
+    try:
+        a, b = normal_axis(axis1, ndim), normal_axis(axis2, ndim)
+    except (ValueError, TypeError) as err:
+        raise fail("swapaxes", [x], {"axis1": axis1, "axis2": axis2}, err) from None
+    perm = list(range(ndim))
+    perm[a], perm[b] = b, a
+    return transpose.bind(x, axes=tuple(perm))
+
+
+def moveaxis(x, source, destination):
+    """``x`` with axes ``source`` moved to positions ``destination`` (others keep their order)."""
+    ndim = len(shape_of(x))
+    try:
+        src, dst = normal_axes(source, ndim), normal_axes(destination, ndim)
+        if len(src) != len(dst):
+            raise ValueError(f"source and destination must have the same number of elements, "
+                             f"got {len(src)} and {len(dst)}")
+    except (ValueError, TypeError) as err:
+        raise fail("moveaxis", [x], {"source": source, "destination": destination}, err) from None
+    order = [k for k in range(ndim) if k not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose.bind(x, axes=tuple(order))
+
+
+# --- flip and roll: their own adjoints (up to the sign of the shift) ------------------------
+
+def _flip_fwd(x, axis):
+    check_real(x)
+    return np.flip(x, axis)
+
+
+flip = Primitive("flip", _flip_fwd)
+flip.defvjp(lambda g, out, x, axis: flip.bind(g, axis=axis))
+
+
+def _roll_fwd(x, shift, axis):
+    check_real(x)
+    if not (_is_int(shift) or (isinstance(shift, tuple) and all(_is_int(s) for s in shift))):
+        raise TypeError(f"shift must be an integer or a tuple of integers, got {shift!r}")
+    if axis is not None:  # an axis may repeat (its shifts add up), as in NumPy
+        for a in (axis if isinstance(axis, tuple) else (axis,)):
+            normal_axis(a, np.ndim(x))
+    return np.roll(x, shift, axis)
+
+
+def _negated(shift):
+    return tuple(-s for s in shift) if isinstance(shift, tuple) else -shift
+
+
+roll = Primitive("roll", _roll_fwd)
+roll.defvjp(lambda g, out, x, shift, axis: roll.bind(g, shift=_negated(shift), axis=axis))
+
+
+# --- repeat and tile: the gradient sums the copies ----------------------------------------------
+
+def _repeat_fwd(x, repeats, axis):
+    check_real(x)
+    if np.asarray(repeats).dtype.kind not in "iu":
+        raise TypeError(f"repeats must be integers, got {np.asarray(repeats).dtype}")
+    if axis is not None:
+        normal_axis(axis, np.ndim(x))
+    return np.repeat(x, repeats, axis)
+
+
+def _repeat_sum_fwd(g, repeats, axis, shape):
+    """The sum of each run of ``repeats`` copies along ``axis``: the adjoint of repeat."""
+    g = np.asarray(g)
+    if axis is None:
+        ax, n = 0, int(np.prod(shape))
+    else:
+        ax = axis % len(shape)
+        n = shape[ax]
+    reps = np.asarray(repeats)
+    if reps.ndim == 0 or reps.size == 1:  # every element repeated r times: sum an axis of length r
+        r = int(reps.reshape(-1)[0]) if reps.size else 0
+        out = g.reshape(g.shape[:ax] + (n, r) + g.shape[ax + 1:]).sum(axis=ax + 1)
+    else:
+        reps = np.broadcast_to(reps, (n,))
+        nonzero = reps > 0
+        out = np.zeros(g.shape[:ax] + (n,) + g.shape[ax + 1:], dtype=g.dtype)
+        if nonzero.any():
+            starts = (np.cumsum(reps) - reps)[nonzero]
+            key = (slice(None),) * ax + (nonzero,)
+            out[key] = np.add.reduceat(g, starts, axis=ax)
+    return out.reshape(shape) if axis is None else out
+
+
+repeat = Primitive("repeat", _repeat_fwd)
+repeat_sum = Primitive("repeat_sum", _repeat_sum_fwd)
+repeat.defvjp(lambda g, out, x, repeats, axis:
+              repeat_sum.bind(g, repeats=repeats, axis=axis, shape=shape_of(x)))
+repeat_sum.defvjp(lambda g, out, y, repeats, axis, shape:
+                  repeat.bind(g, repeats=repeats, axis=axis))
+
+
+def _tile_reps(reps):
+    reps = tuple(reps) if isinstance(reps, (tuple, list, np.ndarray)) else (reps,)
+    if not all(_is_int(r) for r in reps):
+        raise TypeError(f"reps must be an integer or a sequence of integers, got {reps!r}")
+    if any(r < 0 for r in reps):
+        raise ValueError(f"reps must be non-negative, got {reps!r}")
+    return reps
+
+
+def _tile_fwd(x, reps):
+    check_real(x)
+    return np.tile(x, _tile_reps(reps))
+
+
+def _tile_sum_fwd(g, reps, shape):
+    """The sum of the tiles of ``g``: the adjoint of tile (``shape`` is the tiled array's)."""
+    reps = _tile_reps(reps)
+    d = max(len(shape), len(reps))
+    xs = (1,) * (d - len(shape)) + tuple(shape)
+    rs = (1,) * (d - len(reps)) + reps
+    split = tuple(n for pair in zip(rs, xs) for n in pair)
+    return np.asarray(g).reshape(split).sum(axis=tuple(range(0, 2 * d, 2))).reshape(shape)
+
+
+tile = Primitive("tile", _tile_fwd)
+tile_sum = Primitive("tile_sum", _tile_sum_fwd)
+tile.defvjp(lambda g, out, x, reps: tile_sum.bind(g, reps=reps, shape=shape_of(x)))
+tile_sum.defvjp(lambda g, out, y, reps, shape: tile.bind(g, reps=reps))
+
+
+# --- pad: 'constant' crops the gradient; the copying modes are an index map (a gather) ----------
+
+_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+_PAD_UNSUPPORTED = ("linear_ramp", "maximum", "mean", "median", "minimum", "empty")
+
+
+def pad_pairs(pad_width, ndim):
+    """``pad_width`` as ``((before, after),) * ndim`` of non-negative ints, as NumPy reads it."""
+    pw = np.asarray(pad_width)
+    if pw.dtype.kind not in "iu" or (pw.size == 0 and ndim):
+        raise TypeError(f"pad_width must be integers, got {pad_width!r}")
+    try:
+        pairs = np.broadcast_to(pw, (ndim, 2))
+    except ValueError:
+        raise ValueError(f"pad_width {pad_width!r} does not fit an array of rank {ndim}: give an "
+                         f"int, a (before, after) pair or one pair per axis") from None
+    if (pairs < 0).any():
+        raise ValueError(f"pad_width must be non-negative, got {pad_width!r}")
+    return tuple((int(b), int(a)) for b, a in pairs)
+
+
+def _pad_fwd(x, pad_width, constant_values):
+    check_real(x)
+    return np.pad(x, pad_width or 0, mode="constant", constant_values=constant_values)
+
+
+pad_constant = Primitive("pad", _pad_fwd)
+pad_constant.defvjp(lambda g, out, x, pad_width, constant_values: getitem.bind(
+    g, key=tuple(slice(b, b + n) for (b, _), n in zip(pad_width, shape_of(x)))))
+
+
+def pad(x, pad_width, mode="constant", constant_values=None):
+    """``np.pad`` for modes 'constant', 'edge', 'reflect', 'symmetric' and 'wrap'."""
+    params = {"pad_width": pad_width, "mode": mode}
+    try:
+        if not isinstance(mode, str) or mode not in _PAD_MODES:
+            if isinstance(mode, str) and mode in _PAD_UNSUPPORTED or callable(mode):
+                raise NotImplementedError(
+                    f"pad: mode {mode!r} is not supported (its gradient is not implemented); "
+                    f"supported modes: {', '.join(_PAD_MODES)}")
+            raise ValueError(f"mode {mode!r} is not a padding mode; supported modes: "
+                             f"{', '.join(_PAD_MODES)}")
+        if mode != "constant" and constant_values is not None:
+            raise ValueError(f"constant_values is only used with mode='constant', not {mode!r}")
+        pairs = pad_pairs(pad_width, len(shape_of(x)))
+        cv = 0 if constant_values is None else constant_values
+        if isinstance(cv, Tensor) and cv.ndim != 0:
+            raise TypeError("constant_values as a Tensor must be a scalar (a 0-d Tensor); give "
+                            "per-axis constants as plain numbers")
+        if mode != "constant":
+            # Each output element is a copy of one input element: find which, with np.pad on the
+            # positions, and gather (repeated sources accumulate their gradients).
+            idx = [np.pad(np.arange(n), p, mode=mode) for n, p in zip(shape_of(x), pairs)]
+    except (ValueError, TypeError) as err:
+        raise fail("pad", [x], params, err) from None
+    if mode != "constant":
+        return getitem.bind(x, key=np.ix_(*idx)) if idx else x
+    if isinstance(cv, Tensor):  # a differentiable constant: pad with 0, add cv on the border
+        border = np.pad(np.zeros(shape_of(x), dtype=bool), pairs, constant_values=True)
+        return pad_constant.bind(x, pad_width=pairs, constant_values=0) + cv * border
+    return pad_constant.bind(x, pad_width=pairs, constant_values=cv)
+
+
+# --- split, take: slices and gathers --------------------------------------------------------
+
+def split(x, indices_or_sections, axis=0, equal=True):
+    """The pieces of ``x`` along ``axis``, each a differentiable slice (see ``np.split``;
+    ``equal=False`` is ``np.array_split``)."""
+    name = "split" if equal else "array_split"
+    shape = shape_of(x)
+    try:
+        if not shape:
+            raise ValueError("cannot split a 0-d array")
+        ax = normal_axis(axis, len(shape))
+        n = shape[ax]
+        if _is_int(indices_or_sections):
+            sections = int(indices_or_sections)
+            if sections <= 0:
+                raise ValueError(f"the number of sections must be positive, got {sections}")
+            if equal and n % sections:
+                raise ValueError(f"array split does not result in an equal division: axis {ax} "
+                                 f"of size {n} into {sections} sections")
+            each, extra = divmod(n, sections)
+            sizes = [each + 1] * extra + [each] * (sections - extra)
+            bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+        else:
+            idx = np.asarray(indices_or_sections)
+            if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
+                raise TypeError(f"indices_or_sections must be an integer or a 1-D sequence of "
+                                f"integers, got {indices_or_sections!r}")
+            bounds = [0] + [int(i) for i in idx] + [n]
+    except (ValueError, TypeError) as err:
+        raise fail(name, [x], {"indices_or_sections": indices_or_sections, "axis": axis},
+                   err) from None
+    pre = (slice(None),) * ax
+    return [getitem.bind(x, key=pre + (slice(a, b),)) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def take(x, indices, axis=None, mode="raise"):
+    """``np.take`` by a gather (repeated indices accumulate their gradients)."""
+    shape = shape_of(x)
+    params = {"axis": axis, "mode": mode}
+    idx = np.asarray(_val(indices))
+    try:
+        if idx.dtype.kind not in "iu":
+            raise TypeError(f"indices must be integers, got dtype {idx.dtype}")
+        if axis is None:
+            n, pre = int(np.prod(shape)), ()
+        else:
+            ax = normal_axis(axis, len(shape))
+            n, pre = shape[ax], (slice(None),) * ax
+        if mode == "wrap":
+            if n == 0 and idx.size:
+                raise IndexError("cannot take from an empty axis")
+            idx = idx % n if idx.size else idx
+        elif mode == "clip":
+            if n == 0 and idx.size:
+                raise IndexError("cannot take from an empty axis")
+            idx = np.clip(idx, 0, n - 1)
+        elif mode == "raise":
+            bad = (idx < -n) | (idx >= n)
+            if bad.any():
+                raise IndexError(f"index {idx[bad].reshape(-1)[0]} is out of bounds for axis "
+                                 f"{'None (the flattened array)' if axis is None else axis} "
+                                 f"with size {n}")
+        else:
+            raise ValueError(f"mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
+    except (ValueError, TypeError, IndexError) as err:
+        raise fail("take", [x, idx], params, err) from None
+    if axis is None:
+        x = reshape.bind(x, shape=(-1,))
+    return getitem.bind(x, key=pre + (idx,))
+
+
+# --- sort: the gradient goes back to where each element came from -------------------------
+
+def _permute_fwd(x, perm, inverse, axis):
+    return np.take_along_axis(x, perm, axis)
+
+
+# ``perm`` is a permutation along ``axis`` and ``inverse`` its inverse: each is the other's adjoint.
+permute = Primitive("permute", _permute_fwd)
+permute.defvjp(lambda g, out, x, perm, inverse, axis:
+               permute.bind(g, perm=inverse, inverse=perm, axis=axis))
+
+
+def _sort_fwd(x, axis, kind, stable):
+    check_real(x)
+    if stable is not None:
+        return np.sort(x, axis=axis, kind=kind, stable=stable)
+    return np.sort(x, axis=axis, kind=kind)
+
+
+def _sort_vjp(g, out, x, axis, kind, stable):
+    # Stable order: of equal elements, the one first in x gets the first sorted slot's gradient.
+    xv = np.asarray(_val(x))
+    ax = 0 if axis is None else axis
+    if axis is None:
+        xv = xv.reshape(-1)
+    perm = np.argsort(xv, axis=ax, kind="stable")
+    inverse = np.empty_like(perm)
+    positions = np.arange(perm.shape[ax]).reshape([-1 if k == ax % perm.ndim else 1
+                                                  for k in range(perm.ndim)])
+    np.put_along_axis(inverse, perm, positions, axis=ax)
+    gx = permute.bind(g, perm=inverse, inverse=perm, axis=ax)
+    return reshape.bind(gx, shape=shape_of(x)) if axis is None else gx
+
+
+sort = Primitive("sort", _sort_fwd)
+sort.defvjp(_sort_vjp)

@@ -53,7 +53,14 @@ def _cast(x, dtype):
     return np.asarray(x).astype(dtype)
 
 
+# A cast to a floating-point dtype passes the gradient back (cast to the input's dtype); a cast
+# to an integer or boolean dtype gives a result that carries no gradient (as in TensorFlow).
 cast = Primitive("cast", _cast)
 cast.defvjp(lambda g, out, x, dtype: cast.bind(g, dtype=x.dtype))
+cast_to_discrete = Primitive("cast", _cast, differentiable=False)
 
 stop_gradient = Primitive("stop_gradient", lambda x: x, differentiable=False)
+
+# A new tensor with the same value, recorded: gives an argument its own identity on the tape.
+identity = Primitive("identity", lambda x: x)
+identity.defvjp(lambda g, out, x: g)

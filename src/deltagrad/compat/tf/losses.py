@@ -69,7 +69,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     if label_smoothing:
         y_true = y_true * (1 - label_smoothing) + label_smoothing / y_pred.shape[axis]
     if from_logits:
-        return dg.softmax_cross_entropy(y_true, y_pred, axis=axis)
+        return dg.softmax_cross_entropy(labels=y_true, logits=y_pred, axis=axis)
     p = y_pred / dg.sum(y_pred, axis=axis, keepdims=True)
     p = dg.minimum(dg.maximum(p, EPSILON), 1 - EPSILON)
     return -dg.sum(y_true * dg.log(p), axis=axis)
