@@ -664,3 +664,9 @@ def test_python_number_is_off_the_tape():
 def test_complex_values_are_refused(call):
     with pytest.raises(TypeError, match="complex"):
         call()
+
+
+def test_std_of_equal_entries_has_zero_gradient():
+    # np.std([0.1] * 3) is 1.4e-17, not 0: the convention must not depend on round-off.
+    assert float(dg.grad(lambda x: dg.std(dg.stack([x, x, x])))(0.1)) == 0.0
+    np.testing.assert_array_equal(dg.grad(dg.std)(np.full(3, 0.7)).numpy(), np.zeros(3))

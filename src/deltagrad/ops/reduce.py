@@ -234,9 +234,17 @@ var.defvjp(lambda g, out, x, axis, ddof, keepdims:
            _spread(g * (2.0 / _dof(x, axis, ddof)), x, axis, keepdims) * _centered(x, axis))
 
 
+def _all_equal(x, axis, keepdims):
+    """Where the reduced entries are all equal: std is 0 there in exact arithmetic, although
+    NumPy's value is round-off (np.std([0.1] * 3) is 1.4e-17)."""
+    v = x._value if isinstance(x, Tensor) else np.asarray(x)
+    a = _axis_arg(axis)
+    return np.max(v, axis=a, keepdims=keepdims) == np.min(v, axis=a, keepdims=keepdims)
+
+
 def _std_vjp(g, out, x, axis, ddof, keepdims):
-    # ∂std/∂x = (x − mean) / ((n − ddof)·std); where std = 0 (all entries equal) it is 0.
-    zero = equal.bind(out, 0)
+    # ∂std/∂x = (x − mean) / ((n − ddof)·std); where all entries are equal (std = 0) it is 0.
+    zero = _all_equal(x, axis, keepdims)
     coef = where.bind(zero, 0, g / where.bind(zero, 1, out)) / _dof(x, axis, ddof)
     return _spread(coef, x, axis, keepdims) * _centered(x, axis)
 
