@@ -223,21 +223,42 @@ def _wrap(value) -> Tensor:
 
 
 _new = object.__new__
-_REAL_NUMBERS = frozenset({int, float, bool})
+
+
+def _check_real_operand(prim, x, y):
+    for v in (x, y):
+        if not isinstance(v, Tensor):
+            try:
+                kind = np.asarray(v).dtype.kind
+            except (TypeError, ValueError):
+                kind = "O"
+            if kind not in _SUPPORTED_KINDS:
+                vals = tuple(a._value if isinstance(a, Tensor) else a for a in (x, y))
+                raise prim.error(vals, _NO_PARAMS, TypeError(
+                    f"unsupported operand dtype {np.asarray(v).dtype if kind != 'O' else type(v).__name__}; "
+                    "deltagrad computes on bool, integer and real numbers"))
 
 
 def _binary(prim, x, y):
     """``prim`` on two operands, at least one a Tensor: the operators' fast path (see Primitive.apply)."""
-    xv = x._value if isinstance(x, Tensor) else x
-    yv = y._value if isinstance(y, Tensor) else y
+    # A Tensor is real: only another operand (an ndarray, a complex number) can bring a
+    # complex or object dtype, so only those are checked.
+    if isinstance(x, Tensor):
+        xv = x._value
+    else:
+        xv = x
+        if x.__class__ is not float and x.__class__ is not int:
+            _check_real_operand(prim, x, y)
+    if isinstance(y, Tensor):
+        yv = y._value
+    else:
+        yv = y
+        if y.__class__ is not float and y.__class__ is not int:
+            _check_real_operand(prim, x, y)
     try:
         v = prim.fwd(xv, yv)
     except (ValueError, TypeError, IndexError) as err:
         raise prim.error((xv, yv), _NO_PARAMS, err) from None
-    # A Tensor is real; only the other operand (an ndarray, a complex number) can make it complex.
-    if ((xv is x and x.__class__ not in _REAL_NUMBERS)
-            or (yv is y and y.__class__ not in _REAL_NUMBERS)) and v.dtype.kind not in _SUPPORTED_KINDS:
-        raise prim.error((xv, yv), _NO_PARAMS, TypeError(f"unsupported result dtype {v.dtype}"))
     out = _new(Tensor)
     out._value = v
     if _ACTIVE and prim.differentiable:

@@ -70,14 +70,11 @@ class Primitive:
             value = self.fwd(*vals, **params)
         except (ValueError, TypeError, IndexError) as err:
             raise self.error(vals, params, err) from None
-        try:
-            kind = value.dtype.kind
-        except AttributeError:  # a user primitive returned a Python number or a list
-            value = np.asarray(value)
-            kind = value.dtype.kind
-        if kind not in _SUPPORTED_KINDS:  # e.g. from a complex ndarray operand
-            raise self.error(vals, params, TypeError(f"unsupported result dtype {value.dtype}; "
-                                                     "deltagrad computes on real numbers"))
+        if len(vals) > 1:  # a non-Tensor operand may bring a complex or object dtype
+            value = np.asarray(value) if not hasattr(value, "dtype") else value
+            if value.dtype.kind not in _SUPPORTED_KINDS:
+                raise self.error(vals, params, TypeError(f"unsupported result dtype {value.dtype}; "
+                                                         "deltagrad computes on real numbers"))
         out = _wrap(value)
         if _tape._ACTIVE and self.differentiable:
             _tape.record(self, args, vals, out, params)
