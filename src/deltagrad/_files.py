@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import uuid
 from pathlib import Path
 
 
@@ -21,8 +21,8 @@ def atomic_path(path: str | os.PathLike):
     (matplotlib's ``savefig``, ``np.savez``) behave the same.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".part{path.suffix}")
-    os.close(fd)
+    # A unique name the writer creates itself, so the file gets the usual permissions (umask).
+    tmp = path.parent / f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part{path.suffix}"
     try:
         yield Path(tmp)
         os.replace(tmp, path)
