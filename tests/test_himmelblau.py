@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import deltagrad as dg
+from deltagrad.commands import common
 from deltagrad.commands import himmelblau as cmd
 from deltagrad.experiments import himmelblau as hb
 
@@ -181,6 +182,7 @@ def test_command_writes_results_and_figures(tmp_path, capsys):
     out = tmp_path / "hb"
     args = parser().parse_args(["--out", str(out), "--basin-grid", "24"])
     assert cmd.run(args) == 0
+    common.release_locks()  # what the command line does on exit
     text = capsys.readouterr().out
     assert "step 199: x = [ 3.5844283 -1.8481264], f(x) = " in text
     assert "Table 7-1" in text and "saddle" in text and "maximum" in text
@@ -200,6 +202,7 @@ def test_command_ascent_and_own_starts(tmp_path, capsys):
                                 "--steps", "40", "--no-figures", "--basin-grid", "8",
                                 "--dtype", "float64"])
     assert cmd.run(args) == 0
+    common.release_locks()  # what the command line does on exit
     assert "Gradient ascent" in capsys.readouterr().out
     data = json.loads((out / "results.json").read_text())
     assert data["settings"]["starts"] == [[-4.0, 0.0], [0.5, 0.0]]

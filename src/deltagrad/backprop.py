@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from deltagrad import functional as F
+from deltagrad._files import atomic_path
 from deltagrad.data import check_labels, one_hot
 
 __all__ = ["Layer", "NeuralNetwork", "ACTIVATIONS", "LOSSES", "ENGINES", "resolve_engine"]
@@ -444,7 +445,7 @@ class NeuralNetwork:
         for i, layer in enumerate(self._layers):
             arrays[f"W{i}"], arrays[f"b{i}"] = layer.weights, layer.bias
         path = Path(path)
-        with open(path, "wb") as f:
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
             np.savez(f, **arrays)
         return path
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 
 from deltagrad import __version__
-from deltagrad.commands.common import UsageError
+from deltagrad.commands.common import UsageError, check_out, release_locks
 
 # Module names in ``deltagrad.commands``, in the order ``--help`` lists them.
 COMMAND_MODULES = ["reproduce", "moons", "himmelblau", "gradcheck", "chain_rule"]
@@ -33,17 +35,74 @@ def build_parser() -> argparse.ArgumentParser:
     for module in _load_commands():
         p = sub.add_parser(module.NAME, help=module.HELP, description=module.__doc__)
         module.add_arguments(p)
-        p.set_defaults(_run=module.run)
+        p.set_defaults(_run=module.run, _parser=p)
     return parser
+
+
+def parse(parser: argparse.ArgumentParser, argv):
+    """Parse ``argv``; an unknown flag is reported by the sub-command's own parser, so the
+    message names the sub-command and shows its usage (exit 2)."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        (getattr(args, "_parser", None) or parser).error(
+            f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
+class _PipeSafe:
+    """A text stream whose reader may go away (``| head``): once writing fails with a broken
+    pipe, output is discarded and the run goes on, so every file still gets written."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._broken = False
+
+    def _silence(self):
+        self._broken = True
+        try:  # later writes (and Python's final flush) go to /dev/null, not to the closed pipe
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def write(self, text):
+        if not self._broken:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._silence()
+        return len(text)
+
+    def flush(self):
+        if not self._broken:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._silence()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds like an interrupt: temporary files and locks go
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
     if getattr(args, "_run", None) is None:
         parser.print_help()
         return 2
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _PipeSafe(sys.stdout), _PipeSafe(sys.stderr)
+    previous_term = None
+    if threading.current_thread() is threading.main_thread():
+        previous_term = signal.signal(signal.SIGTERM, _terminate)
     try:
+        if getattr(args, "out", None) is not None:
+            check_out(args.out)  # before any work: a run never ends on an unwritable folder
         return int(args._run(args) or 0)
     except UsageError as err:
         print(f"deltagrad {args.command}: error: {err}", file=sys.stderr)
@@ -57,6 +116,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"deltagrad {args.command}: internal error: {type(err).__name__}: {err} "
               "(set DELTAGRAD_DEBUG=1 to see the traceback, and please report it)", file=sys.stderr)
         return 1
+    finally:
+        release_locks()
+        if previous_term is not None:
+            signal.signal(signal.SIGTERM, previous_term)
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        sys.stdout, sys.stderr = saved
 
 
 if __name__ == "__main__":  # pragma: no cover

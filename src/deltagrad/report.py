@@ -11,6 +11,8 @@ import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deltagrad._files import write_text
+
 _MIME = {".png": "image/png", ".gif": "image/gif", ".svg": "image/svg+xml", ".jpg": "image/jpeg"}
 
 _CSS = """
@@ -113,5 +115,5 @@ def render(title: str, sections: list[Section], meta: list[str]) -> str:
 def write(path, title: str, sections: list[Section], meta: list[str]) -> Path:
     """Render the page and write it to ``path``."""
     path = Path(path)
-    path.write_text(render(title, sections, meta), encoding="utf-8")
+    write_text(path, render(title, sections, meta))
     return path

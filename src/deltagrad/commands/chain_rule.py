@@ -43,7 +43,7 @@ def run(args) -> int:
     rows = [chain_rule.dz_dt(t) for t in ts]
     for r in rows:
         print(f"{r['t']:>8g}{r['tape']:>18.10g}{r['analytic']:>18.10g}")
-    out = common.output_dir(args.out)
+    out = common.output_dir(args.out, records=("results.json",))
     path = common.write_json(out, "results.json", {"tape_demo": demo, "dz_dt": rows})
     print(f"\nwrote {path}")
     return 0

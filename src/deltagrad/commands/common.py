@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 from pathlib import Path
 
 import numpy as np
+
+from deltagrad._files import write_text
 
 
 class UsageError(Exception):
@@ -17,7 +20,11 @@ class UsageError(Exception):
 def add_common_arguments(parser: argparse.ArgumentParser, default_out: str, seed: bool = True) -> None:
     """Add ``--out DIR`` and ``--seed N`` to a command's parser."""
     parser.add_argument("--out", default=default_out, metavar="DIR",
-                        help=f"output folder for figures and results (default: {default_out})")
+                        help=f"output folder for figures and results (default: {default_out}). "
+                             "Files are written whole (temporary name, then renamed); the run's "
+                             "record (metrics.json or results.json) is removed when a run starts "
+                             "and written last, so its presence means the run finished; a folder "
+                             "another run is writing to is refused")
     if seed:
         parser.add_argument("--seed", type=int, default=0, metavar="N",
                             help="random seed; the same seed gives the same numbers (default: 0)")
@@ -64,6 +71,8 @@ def positive_int(text: str) -> int:
 
 def check_out(path: str | Path) -> None:
     """Refuse an unusable --out before any work is done, without creating anything."""
+    if not str(path).strip():
+        raise UsageError("--out is empty; give a folder name (e.g. --out out)")
     out = Path(path)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {str(path)!r} exists and is not a folder")
@@ -72,16 +81,79 @@ def check_out(path: str | Path) -> None:
         raise UsageError(f"--out {str(path)!r}: cannot write in {str(parent)!r}")
 
 
-def output_dir(path: str | Path) -> Path:
-    """Create (if needed) and return the output folder, or raise UsageError."""
+def output_dir(path: str | Path, records: tuple[str, ...] = ()) -> Path:
+    """Create (if needed), lock and return the output folder, or raise UsageError.
+
+    ``records`` are the files that say a run finished (its metrics.json or results.json, a
+    report): they are removed now and written last by the command, so an interrupted run
+    never leaves a complete-looking record beside partly new files. The lock (a file
+    ``.deltagrad.lock`` holding this process's id) is released by :func:`release_locks`, which
+    the command line calls on every exit path.
+    """
+    check_out(path)
     out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {str(path)!r} exists and is not a folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise UsageError(f"cannot create output folder {str(path)!r}: {err.strerror}") from None
+    _lock(out)
+    for name in records:
+        with contextlib.suppress(FileNotFoundError):
+            output_file(out, name).unlink()
     return out
+
+
+LOCK_NAME = ".deltagrad.lock"
+_held_locks: dict[Path, Path] = {}  # folders this process writes to -> their lock files
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def _lock(out: Path) -> None:
+    key = out.resolve()
+    if key in _held_locks:
+        return
+    lock = key / LOCK_NAME
+    for _ in range(3):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                pid = None  # being written, or garbage: treat as stale once it is old
+            if pid is not None and pid != os.getpid() and _pid_alive(pid):
+                raise UsageError(f"--out {str(out)!r}: another deltagrad run (process {pid}) is "
+                                 f"writing to this folder; wait for it to finish or choose "
+                                 f"another --out (if no run is active, delete {lock})") from None
+            with contextlib.suppress(FileNotFoundError):
+                lock.unlink()  # left by a run that was killed
+            continue
+        except OSError as err:
+            raise UsageError(f"--out {str(out)!r}: cannot write there: {err.strerror}") from None
+        with os.fdopen(fd, "w") as fh:
+            fh.write(f"{os.getpid()}\n")
+        _held_locks[key] = lock
+        return
+    raise UsageError(f"--out {str(out)!r}: could not take the folder's lock {lock}")
+
+
+def release_locks() -> None:
+    """Release every output folder this process locked (safe to call more than once)."""
+    for lock in _held_locks.values():
+        with contextlib.suppress(OSError):
+            lock.unlink()
+    _held_locks.clear()
 
 
 def output_file(out: Path, name: str) -> Path:
@@ -111,5 +183,4 @@ def _jsonable(obj):
 def write_json(out: Path, name: str, data) -> Path:
     """Write ``data`` (NumPy values allowed) as indented JSON to ``out / name``."""
     path = output_file(out, name)
-    path.write_text(json.dumps(_jsonable(data), indent=2) + "\n")
-    return path
+    return write_text(path, json.dumps(_jsonable(data), indent=2) + "\n")

@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 from deltagrad import report as rp
+from deltagrad._files import atomic_path
 from deltagrad.commands import common
 from deltagrad.experiments import derivatives
 from deltagrad.figures import derivatives as figures
@@ -26,9 +27,10 @@ def _point(p: dict) -> str:
 
 def run(folder: Path) -> dict:
     """Write derivatives.csv, results.json and the five figures; return report sections."""
-    out = common.output_dir(folder)
+    out = common.output_dir(folder, records=("results.json",))
     rows = derivatives.worked_examples()
-    with open(common.output_file(out, "derivatives.csv"), "w", newline="") as fh:
+    with atomic_path(common.output_file(out, "derivatives.csv")) as tmp, \
+            open(tmp, "w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(_COLUMNS)
         for r in rows:

@@ -13,6 +13,7 @@ import argparse
 import csv
 from pathlib import Path
 
+from deltagrad._files import atomic_path
 from deltagrad.commands import common
 
 NAME = "gradcheck"
@@ -45,7 +46,7 @@ def run(args) -> int:
     config = {"seed": args.seed, "samples": args.samples, "sizes": experiment.CHAPTER_SIZES,
               "activation": args.activation, "loss": args.loss, "eps": experiment.FD_EPS}
     print("\n".join(report_lines(rows, summary, config)))
-    out = common.output_dir(args.out)
+    out = common.output_dir(args.out, records=("results.json",))
     write_outputs(out, rows, {**summary, "config": config})
     print(f"\nwrote {CSV_NAME} and results.json to {out}")
     return 0 if summary["passed"] else 1
@@ -98,7 +99,7 @@ def write_csv(rows, path) -> Path:
     from deltagrad.experiments.gradcheck import COLUMNS
 
     path = Path(path)
-    with open(path, "w", newline="") as f:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(COLUMNS)
         for r in rows:

@@ -160,7 +160,7 @@ def basin_text(data, seconds: float) -> str:
 
 def run(args) -> int:
     starts = args.start or list(hb.CHAPTER_STARTS)
-    out = common.output_dir(args.out)  # every flag is valid by now (argparse types)
+    out = common.output_dir(args.out, records=("results.json",))  # every flag is valid by now
 
     runs = [hb.descend(s, args.lr, args.steps, args.dtype, ascent=args.ascent,
                        max_step=args.max_step) for s in starts]
@@ -210,14 +210,14 @@ def run(args) -> int:
                     "starts": d["marks"].tolist(), "start_labels": d["mark_labels"].tolist(),
                     "seconds": sec} for d, sec in zip(maps, seconds)],
     }
-    path = common.write_json(out, "results.json", results)
     print()
-    print(f"wrote {path}")
     if not args.no_figures:
         descents = runs if not args.ascent else [hb.descend(s, args.lr, args.steps, args.dtype)
                                                  for s in starts]
         for written in write_figures(out, runs, descents, critical, maps):
             print(f"wrote {written}")
+    path = common.write_json(out, "results.json", results)  # last: the run finished
+    print(f"wrote {path}")
     return 0
 
 

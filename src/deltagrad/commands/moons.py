@@ -98,7 +98,7 @@ def run(args) -> int:
     if args.seeds is not None:
         return _run_sweep(args, config, data)
     result = _train(config, data, args.engine)
-    out = common.output_dir(args.out)
+    out = common.output_dir(args.out, records=("metrics.json",))
     _write_outputs(out, result, args.data)
     m = result.metrics
     compiled = f", compiling {m['compile_seconds']:.1f} s" if m["compile_seconds"] else ""
@@ -191,7 +191,7 @@ def _run_sweep(args, config, data) -> int:
                                           progress=progress)
             except ValueError as err:
                 raise common.UsageError(str(err)) from None
-    out = common.output_dir(args.out)
+    out = common.output_dir(args.out, records=("metrics.json",))
     _write_sweep(out, result, args.data)
     s, m = result.summary, result.metrics
     print(f"{s['n']} seeds, {config.epochs} epochs each: test accuracy mean {s['mean']:.2%}, "
@@ -214,9 +214,9 @@ def _write_sweep(out: Path, result, data_path) -> None:
                "test_accuracies": {str(r["seed"]): r["test_accuracy"] for r in result.runs},
                **m, "config": {**m["config"], "data": data_path or "moons"},
                "data": data_path or "make_moons(n_samples=2000, noise=0.2, random_state=100)"}
-    common.write_json(out, "metrics.json", metrics)
     seed_sweep_figure(result.runs, common.output_file(out, "seed_sweep.png"),
                       n_test=m["n_test"])
+    common.write_json(out, "metrics.json", metrics)  # last: its presence means the run finished
 
 
 def _write_outputs(out: Path, result, data_path) -> None:
@@ -225,7 +225,7 @@ def _write_outputs(out: Path, result, data_path) -> None:
     metrics = dict(result.metrics)
     metrics["config"] = {**metrics["config"], "data": data_path or "moons"}
     metrics["data"] = data_path or "make_moons(n_samples=2000, noise=0.2, random_state=100)"
-    common.write_json(out, "metrics.json", metrics)
     result.network.save(common.output_file(out, "model.npz"))
     title = f"Data set {data_path}" if data_path else "Two-moons dataset"
     write_all(result, lambda name: common.output_file(out, name), dataset_title=title)
+    common.write_json(out, "metrics.json", metrics)  # last: its presence means the run finished

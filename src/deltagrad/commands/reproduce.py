@@ -47,7 +47,7 @@ def run(args) -> int:
 
     if args.seed < 0:
         raise common.UsageError(f"--seed must be >= 0, got {args.seed}")
-    out = common.output_dir(args.out)
+    out = common.output_dir(args.out, records=("metrics.json", "report.html"))
     settings = _settings(args.quick)
     plan = steps.plan(out, args.seed, settings, _command)
     sections, summary, timings = [], {}, {}

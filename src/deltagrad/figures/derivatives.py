@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
+from deltagrad.figures import save_figure
+
 __all__ = ["FILENAMES", "activation_figure", "softmax_figure"]
 
 FILENAMES = {
@@ -52,7 +54,7 @@ def activation_figure(curve: dict, path) -> None:
     _pad_limits(ax_d, curve["analytic"])
     fig.suptitle(f"Figure {curve['figure']}: {curve['title']} and its derivative")
     fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
+    save_figure(fig, path, dpi=DPI)
 
 
 def _pad_limits(ax, y) -> None:
@@ -85,4 +87,4 @@ def softmax_figure(example: dict, path) -> None:
     fig.suptitle("Figure 7-6: softmax turns logits into probabilities "
                  f"(Σp = {float(np.sum(p)):.6g})")
     fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
+    save_figure(fig, path, dpi=DPI)

@@ -7,6 +7,9 @@ import numpy as np
 from matplotlib.animation import FuncAnimation, PillowWriter
 from matplotlib.figure import Figure
 
+from deltagrad._files import atomic_path
+from deltagrad.figures import save_figure
+
 _CMAP = "RdBu_r"
 
 
@@ -28,7 +31,8 @@ def boundary_gif(evolution: dict, X, y, path, fps: int = 6) -> Path:
         return []
 
     anim = FuncAnimation(fig, draw, frames=len(evolution["epochs"]), blit=False)
-    anim.save(path, writer=PillowWriter(fps=fps))
+    with atomic_path(path) as tmp:
+        anim.save(tmp, writer=PillowWriter(fps=fps))
     return Path(path)
 
 
@@ -45,5 +49,5 @@ def gradient_norms_figure(norms: dict, path) -> Path:
     axes[0].set_ylabel("Gradient norm ‖∂L/∂W‖ (full training batch)")
     axes[-1].legend(title="layer (1 = nearest the input)")
     fig.suptitle("Per-layer gradient norms during training")
-    fig.savefig(path, dpi=90)
+    save_figure(fig, path, dpi=90)
     return Path(path)

@@ -10,6 +10,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from deltagrad.experiments.himmelblau import DIVERGED, UNCONVERGED
+from deltagrad.figures import save_figure
 
 MINIMUM_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red")
 UNCONVERGED_COLOR = "lightgrey"
@@ -34,7 +35,7 @@ def surface_fig7_11(surf: dict, path) -> None:
     ax.set_ylabel("y")
     ax.set_zlabel("f(x, y)")
     ax.set_title("Figure 7-11: Himmelblau's function")
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
 
 
 def _mark_critical_points(ax, critical):
@@ -78,7 +79,7 @@ def contour_fig7_12(surf: dict, runs, critical, path) -> None:
     ax.set_title(title)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, fontsize=8)
     fig.subplots_adjust(bottom=0.22)
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
 
 
 def nonconvex_fig7_1(surf: dict, runs, path) -> None:
@@ -103,7 +104,7 @@ def nonconvex_fig7_1(surf: dict, runs, path) -> None:
     ax.set_title("Figure 7-1: non-convex, so each start finds its own minimum\n"
                  "(gradient descent on Himmelblau's function; ● start, ★ end)")
     ax.legend(loc="upper left", fontsize=8)
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
 
 
 def _basin_panel(ax, data):
@@ -157,4 +158,4 @@ def basins_map(maps, path) -> None:
                  f"({n} × {n} starts)")
     fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=9)
     fig.subplots_adjust(bottom=0.2, top=0.88, wspace=0.25)
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)

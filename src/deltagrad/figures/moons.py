@@ -12,6 +12,8 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
+from deltagrad.figures import save_figure
+
 __all__ = ["network_figure", "dataset_figure", "train_mse_figure", "test_accuracy_figure",
            "decision_boundary_figure", "seed_sweep_figure", "write_all", "FIGURE_NAMES"]
 
@@ -24,7 +26,7 @@ _MAX_NODES = 64  # nodes drawn per layer in Figure 7-13; the caption gives the t
 
 def _save(fig: Figure, path) -> Path:
     path = Path(path)
-    fig.savefig(path, dpi=_DPI)
+    save_figure(fig, path, dpi=_DPI)
     return path
 
 
