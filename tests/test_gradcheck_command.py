@@ -33,6 +33,8 @@ def main(argv) -> int:
         return command.run(parser.parse_args(argv))
     except common.UsageError:
         return 2
+    finally:
+        common.release_locks()
 
 
 # --- the experiment -----------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Himmelblau (SPEC 7.1, 7.8): Table 7-1 from the chapter's starts, the nine critical points and
+"""Himmelblau (chapter 7.1, 7.8): Table 7-1 from the chapter's starts, the nine critical points and
 their kinds, bounded gradient ascent, the basins of the chapter's starts, and the command."""
 import argparse
 import json
@@ -11,7 +11,7 @@ from deltagrad.commands import common
 from deltagrad.commands import himmelblau as cmd
 from deltagrad.experiments import himmelblau as hb
 
-# SPEC 7.8: (start, the chapter's numerical solution). The chapter truncates to 2 decimals.
+# Chapter 7.8: (start, the chapter's numerical solution). The chapter truncates to 2 decimals.
 TABLE_7_1 = [((4, 0), (3.58, -1.84)), ((1, 0), (3.0, 1.99)), ((-4, 0), (-3.77, -3.28)),
              ((-2, 2), (-2.80, 3.13))]
 SPEC_MINIMA = [(3, 2), (-2.805118, 3.131313), (-3.779310, -3.283186), (3.584428, -1.848127)]

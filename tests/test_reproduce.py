@@ -21,7 +21,7 @@ EXPECTED = {
                    "himmelblau_basins.png"],
     "moons": ["metrics.json", "model.npz", "fig7_13_network.png", "fig7_14_dataset.png",
               "fig7_15_train_mse.png", "fig7_16_test_accuracy.png", "decision_boundary.png",
-              "decision_boundary.gif", "gradient_norms.png"],
+              "decision_boundary.gif", "decision_boundary.json", "gradient_norms.png"],
 }
 CHAPTER_FIGURES = ["Figure 7-1:", "Figure 7-2:", "Figure 7-3:", "Figure 7-4:", "Figure 7-5:",
                    "Figure 7-6:", "Figure 7-11:", "Figure 7-12:", "Figure 7-13:",
@@ -125,3 +125,30 @@ def test_negative_seed_is_a_usage_error(tmp_path, capsys):
     assert cli.main(["reproduce", "--quick", "--seed", "-1", "--out", str(out)]) == 2
     assert "--seed" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_the_gif_shows_the_whole_moons_run_from_its_own_snapshots(run_dir):
+    from PIL import Image
+
+    m = json.loads((run_dir / "moons" / "metrics.json").read_text())
+    frames = json.loads((run_dir / "moons" / "decision_boundary.json").read_text())
+    epochs, accuracy = frames["epochs"], frames["test_accuracy"]
+    # from the first epoch to the last of the run the report shows (not a shorter training)
+    assert epochs[0] == 0 and epochs[-1] == m["epochs"] - 1 == frames["total_epochs"] - 1
+    assert epochs == sorted(set(epochs)) and len(epochs) >= 6
+    # the same run: each frame's test accuracy is the one the run logged at that epoch
+    logged = {h["epoch"]: h["test_accuracy"] for h in m["history"]}
+    shared = [e for e in epochs if e in logged]
+    assert len(shared) >= 3
+    for e in shared:
+        assert accuracy[epochs.index(e)] == logged[e], e
+    assert accuracy[-1] == m["test_accuracy"]
+    with Image.open(run_dir / "moons" / "decision_boundary.gif") as gif:
+        assert gif.n_frames == len(epochs)
+
+
+def test_report_lets_every_figure_open_at_full_size(run_dir):
+    text = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert text.count('<button type="button" class="zoom"') == text.count("<figure>")
+    assert 'id="lightbox"' in text and "<script>" in text
+    assert "http://" not in text and "https://" not in text  # self-contained: no network

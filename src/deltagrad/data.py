@@ -1,4 +1,4 @@
-"""Data for the chapter's classifier (SPEC 7.9): two moons, the train/test split, one-hot
+"""Data for the chapter's classifier (chapter 7.9): two moons, the train/test split, one-hot
 labels, and a checked CSV loader for a user's own 2-D data.
 
 scikit-learn is imported only inside the functions that need it, so ``import deltagrad.data``
@@ -6,6 +6,7 @@ stays cheap.
 """
 from __future__ import annotations
 
+import array
 import csv
 import math
 from pathlib import Path
@@ -13,11 +14,18 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["moons", "train_test_split", "chapter_data", "one_hot", "check_labels",
-           "load_csv", "CSV_COLUMNS", "MIN_ROWS"]
+           "check_input_range", "load_csv", "CSV_COLUMNS", "MIN_ROWS", "MAX_ABS_INPUT"]
 
 CSV_COLUMNS = ("x1", "x2", "label")
 MIN_ROWS = 4
 """Fewest data rows ``load_csv`` accepts: enough for both halves of a 70/30 split."""
+
+MAX_ABS_INPUT = 1e6
+"""Largest |coordinate| accepted for training. The network takes its inputs as they are, with no
+scaling (as the chapter does): far beyond the unit scale of the moons every first-layer unit
+saturates, so nothing is learned, and near ±1e308 the weighted sums and the figures' axes
+overflow to inf. Data on a larger scale must be rescaled first (e.g. divided by a power of 10).
+"""
 
 
 def moons(n_samples: int = 2000, noise: float = 0.2, random_state: int = 100):
@@ -64,6 +72,27 @@ def check_labels(y, n_classes: int | None = None, name: str = "labels") -> np.nd
     return y
 
 
+def check_input_range(X, max_abs: float = MAX_ABS_INPUT, names=CSV_COLUMNS[:2]) -> None:
+    """Raise a ValueError naming the column and the value if any |X| exceeds ``max_abs``."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.size == 0:
+        return
+    worst = np.abs(X).max(axis=0)
+    for j in np.flatnonzero(worst > max_abs):
+        i = int(np.argmax(np.abs(X[:, j])))
+        name = names[j] if j < len(names) else f"column {j + 1}"
+        raise ValueError(_range_message(name, f"{X[i, j]:.6g} (row {i + 1} of X)", X[i, j],
+                                         max_abs))
+
+
+def _range_message(name: str, shown: str, value: float, max_abs: float) -> str:
+    power = math.ceil(math.log10(abs(value)))  # dividing by 10^power brings it within ±1
+    return (f"{name} = {shown} is beyond ±{max_abs:,.0f}: the network takes its inputs "
+            f"unscaled, as the chapter does, so at this scale every unit saturates (and near "
+            f"±1e308 the sums overflow) and nothing can be learned or plotted; rescale the data "
+            f"first (e.g. divide {name} by 1e{power}, near the moons' scale of about ±2)")
+
+
 def _all_integral(y: np.ndarray) -> bool:
     if not np.issubdtype(y.dtype, np.floating):
         return False
@@ -82,54 +111,78 @@ def one_hot(labels, n_classes: int | None = None) -> np.ndarray:
 
 # --- CSV ---------------------------------------------------------------------------------
 
-def load_csv(path):
+def load_csv(path, max_abs: float | None = MAX_ABS_INPUT, progress=None):
     """Read a user's 2-D data set: columns ``x1, x2, label``; a header line is optional.
 
     Returns ``X`` (n, 2) float64 and ``y`` (n,) int64. Every value must be a finite number,
-    labels whole numbers ``0..C−1`` with every class present and at least two classes, and
-    there must be at least ``MIN_ROWS`` rows. Blank lines are skipped. Any problem raises a
-    ValueError that names the file and, where a row is at fault, its row number (the line
-    number in the file, counting from 1, header included).
+    coordinates within ``±max_abs`` (:data:`MAX_ABS_INPUT`; ``None``: no bound), labels whole
+    numbers ``0..C−1`` with every class present and at least two classes, and there must be at
+    least ``MIN_ROWS`` rows. Blank lines are skipped. Any problem raises a ValueError that
+    names the file and, where a row is at fault, its row number (the line number in the file,
+    counting from 1, header included).
+
+    The file is read line by line into compact arrays (about 32 bytes per row), so a large
+    file costs little memory; ``progress(bytes_read, file_size)`` is called as it is read.
     """
     path = Path(path)
-    rows = _numeric_rows(path, _read_lines(path))
-    if len(rows) < MIN_ROWS:
-        raise ValueError(f"{path}: need at least {MIN_ROWS} data rows, found {len(rows)}")
-    _check_classes(path, rows)
-    X = np.array([r[1] for r in rows], dtype=np.float64).reshape(-1, 2)
-    y = np.array([r[2] for r in rows], dtype=np.int64)
-    return X, y
+    numbers, xs, labels = _numeric_rows(path, max_abs, progress)
+    n = len(numbers)
+    if n < MIN_ROWS:
+        raise ValueError(f"{path}: need at least {MIN_ROWS} data rows, found {n}")
+    numbers = np.frombuffer(numbers, dtype=np.int64)
+    y = np.frombuffer(labels, dtype=np.float64)
+    _check_classes(path, numbers, y)
+    X = np.frombuffer(xs, dtype=np.float64).reshape(-1, 2).copy()
+    return X, y.astype(np.int64)
 
 
-def _read_lines(path: Path) -> list[list[str]]:
+def _open_text(path: Path):
     if not path.exists():
         raise ValueError(f"{path}: no such file")
     if not path.is_file():
         raise ValueError(f"{path}: not a file")
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValueError(f"{path}: not a text (UTF-8) CSV file") from None
+        return open(path, encoding="utf-8-sig", newline=None)  # universal newlines
     except OSError as err:
         raise ValueError(f"{path}: cannot read: {err.strerror}") from None
-    try:
-        return list(csv.reader(text.splitlines()))
-    except csv.Error as err:
-        raise ValueError(f"{path}: malformed CSV: {err}") from None
 
 
-def _numeric_rows(path: Path, lines: list[list[str]]) -> list[tuple[int, tuple, int]]:
-    """(row number, (x1, x2), label) for every non-blank line, skipping a header line."""
-    rows, seen_first = [], False
-    for number, fields in enumerate(lines, start=1):
-        fields = [f.strip() for f in fields]
-        if not any(fields):
-            continue
-        first, seen_first = not seen_first, True
-        if first and _is_header(fields):
-            continue
-        rows.append(_parse_row(path, number, fields))
-    return rows
+_PROGRESS_ROWS = 1 << 16  # rows between progress calls
+
+
+def _numeric_rows(path: Path, max_abs, progress):
+    """Line numbers, (x1, x2) pairs and labels (as floats) of every non-blank line, skipping
+    a header line, as ``array`` buffers."""
+    numbers, xs, labels = array.array("q"), array.array("d"), array.array("d")
+    size = path.stat().st_size if path.exists() and path.is_file() else 0
+    with _open_text(path) as fh:
+        reader = csv.reader(fh)
+        seen_first = False
+        try:
+            for fields in reader:
+                fields = [f.strip() for f in fields]
+                if not any(fields):
+                    continue
+                first, seen_first = not seen_first, True
+                if first and _is_header(fields):
+                    continue
+                number = reader.line_num
+                x1, x2, label = _parse_row(path, number, fields, max_abs)
+                numbers.append(number)
+                xs.append(x1)
+                xs.append(x2)
+                labels.append(label)
+                if progress is not None and len(numbers) % _PROGRESS_ROWS == 0:
+                    progress(fh.buffer.tell(), size)
+        except UnicodeDecodeError:
+            raise ValueError(f"{path}: not a text (UTF-8) CSV file") from None
+        except csv.Error as err:
+            raise ValueError(f"{path}: malformed CSV: {err}") from None
+        except OSError as err:
+            raise ValueError(f"{path}: cannot read: {err.strerror}") from None
+    if progress is not None:
+        progress(size, size)
+    return numbers, xs, labels
 
 
 def _is_header(fields: list[str]) -> bool:
@@ -144,7 +197,7 @@ def _float_or_none(text: str):
         return None
 
 
-def _parse_row(path: Path, number: int, fields: list[str]):
+def _parse_row(path: Path, number: int, fields: list[str], max_abs=None):
     where = f"{path}: row {number}"
     if len(fields) != 3:
         raise ValueError(f"{where}: expected 3 columns (x1, x2, label), found {len(fields)}")
@@ -159,16 +212,22 @@ def _parse_row(path: Path, number: int, fields: list[str]):
     label = values[2]
     if label != int(label) or label < 0:
         raise ValueError(f"{where}: label must be a whole number >= 0, found {fields[2]!r}")
-    return number, (values[0], values[1]), int(label)
+    if max_abs is not None:
+        for name, text, value in zip(CSV_COLUMNS, fields, values[:2]):
+            if abs(value) > max_abs:
+                raise ValueError(f"{where}: " + _range_message(name, text, value, max_abs))
+    return values[0], values[1], label
 
 
-def _check_classes(path: Path, rows) -> None:
-    """At least two classes, numbered 0..C−1 without gaps."""
-    classes = sorted({label for _, _, label in rows})
+def _check_classes(path: Path, numbers: np.ndarray, labels: np.ndarray) -> None:
+    """At least two classes, numbered 0..C−1 without gaps (labels are whole floats >= 0)."""
+    classes = np.unique(labels)
     if len(classes) < 2:
-        raise ValueError(f"{path}: need at least two classes, every row has label {classes[0]}")
-    missing = next((k for k, c in enumerate(classes) if c != k), None)
-    if missing is not None:
-        number, _, label = next(r for r in rows if r[2] > missing)
-        raise ValueError(f"{path}: row {number}: label {label} but no row has label {missing}; "
-                         "labels must be 0..C-1 with every class present")
+        raise ValueError(f"{path}: need at least two classes, every row has label "
+                         f"{int(classes[0])}")
+    gaps = np.flatnonzero(classes != np.arange(len(classes)))
+    if len(gaps):
+        missing = int(gaps[0])
+        i = int(np.argmax(labels > missing))  # the first row past the gap
+        raise ValueError(f"{path}: row {int(numbers[i])}: label {int(labels[i])} but no row has "
+                         f"label {missing}; labels must be 0..C-1 with every class present")

@@ -1,4 +1,4 @@
-"""Activations and losses with their analytic derivatives, in plain NumPy (SPEC 7.3 to 7.5).
+"""Activations and losses with their analytic derivatives, in plain NumPy (chapter 7.3 to 7.5).
 
 Every function takes array-likes and returns float arrays (integer input is promoted to
 float64; float32 stays float32). Nothing here warns or returns NaN for finite input, even at
@@ -160,7 +160,7 @@ def mse_grad(output, target):
 
 
 def squared_error(output, target) -> float:
-    """½ Σ_k (o_k − t_k)² per sample, averaged over samples (SPEC 7.4's MSE, as trained)."""
+    """½ Σ_k (o_k − t_k)² per sample, averaged over samples (chapter 7.4's MSE, as trained)."""
     o, t = _float(output), _float(target)
     _check_same_shape(o, t, "squared_error")
     return float(0.5 * np.sum(np.square(o - t)) / _n_samples(o))

@@ -2,11 +2,12 @@
 
 Prints dy2/dy1, dy1/dw1, their product and dy2/dw1 (the chapter prints 2.0 and 2.0), then
 dz/dt for z = (2t + 1)² + e^(t²) from the tape beside the hand-derived 4(2t + 1) + 2t·e^(t²),
-and writes both to results.json in --out.
+and writes both to results.json in --out. Nothing here is random, so there is no --seed.
 """
 from __future__ import annotations
 
 import argparse
+import re
 
 from deltagrad.commands import common
 from deltagrad.experiments import chain_rule
@@ -26,7 +27,10 @@ def _finite_float(text):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    common.add_common_arguments(parser, default_out="out/chain_rule")
+    # '--t -1e-3' is a value: argparse only knows plain negative numbers like '-1' or '-.5'
+    # as values, and this parser has no option that starts with '-' and a digit.
+    parser._negative_number_matcher = re.compile(r"^-\.?\d")
+    common.add_common_arguments(parser, default_out="out/chain_rule", seed=False)
     parser.add_argument("--t", type=_finite_float, action="append", metavar="T",
                         help="a point t for dz/dt (repeatable; default: -1, 0, 0.5, 1)")
 

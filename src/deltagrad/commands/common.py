@@ -6,6 +6,7 @@ import contextlib
 import json
 import math
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,14 @@ def add_network_arguments(parser: argparse.ArgumentParser) -> None:
                              "softmax_cross_entropy (default: mse)")
 
 
+def progress_bar(**kwargs):
+    """A tqdm bar on stderr, drawn only when stderr is a terminal (``disable=None``): redrawn
+    bars would fill a log file with carriage returns. Print other lines with ``tqdm.write``."""
+    from tqdm import tqdm
+
+    return tqdm(file=sys.stderr, dynamic_ncols=True, disable=None, **kwargs)
+
+
 def positive_float(text: str) -> float:
     """argparse type: a finite number > 0."""
     try:
@@ -74,9 +83,12 @@ def check_out(path: str | Path) -> None:
     if not str(path).strip():
         raise UsageError("--out is empty; give a folder name (e.g. --out out)")
     out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {str(path)!r} exists and is not a folder")
-    parent = next((p for p in [out, *out.parents] if p.exists()), Path("."))
+    try:
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"--out {str(path)!r} exists and is not a folder")
+        parent = next((p for p in [out, *out.parents] if p.exists()), Path("."))
+    except OSError as err:  # e.g. a parent folder this user may not enter
+        raise UsageError(f"--out {str(path)!r}: cannot write there: {err.strerror}") from None
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         raise UsageError(f"--out {str(path)!r}: cannot write in {str(parent)!r}")
 
@@ -88,15 +100,17 @@ def output_dir(path: str | Path, records: tuple[str, ...] = ()) -> Path:
     report): they are removed now and written last by the command, so an interrupted run
     never leaves a complete-looking record beside partly new files. The lock (a file
     ``.deltagrad.lock`` holding this process's id) is released by :func:`release_locks`, which
-    the command line calls on every exit path.
+    the command line calls on every exit path; folders created here that are still empty then
+    (the run stopped before writing anything) are removed again.
     """
     check_out(path)
     out = Path(path)
+    created = [p for p in [out, *out.parents] if not p.exists()]
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise UsageError(f"cannot create output folder {str(path)!r}: {err.strerror}") from None
-    _lock(out)
+    _lock(out, created)
     for name in records:
         with contextlib.suppress(FileNotFoundError):
             output_file(out, name).unlink()
@@ -104,7 +118,7 @@ def output_dir(path: str | Path, records: tuple[str, ...] = ()) -> Path:
 
 
 LOCK_NAME = ".deltagrad.lock"
-_held_locks: dict[Path, Path] = {}  # folders this process writes to -> their lock files
+_held_locks: dict[Path, tuple[Path, list[Path]]] = {}  # folder -> (lock file, folders created)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -119,7 +133,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _lock(out: Path) -> None:
+def _lock(out: Path, created: list[Path]) -> None:
     key = out.resolve()
     if key in _held_locks:
         return
@@ -143,16 +157,19 @@ def _lock(out: Path) -> None:
             raise UsageError(f"--out {str(out)!r}: cannot write there: {err.strerror}") from None
         with os.fdopen(fd, "w") as fh:
             fh.write(f"{os.getpid()}\n")
-        _held_locks[key] = lock
+        _held_locks[key] = (lock, created)
         return
     raise UsageError(f"--out {str(out)!r}: could not take the folder's lock {lock}")
 
 
 def release_locks() -> None:
     """Release every output folder this process locked (safe to call more than once)."""
-    for lock in _held_locks.values():
+    for lock, created in _held_locks.values():
         with contextlib.suppress(OSError):
             lock.unlink()
+        for folder in created:  # innermost first; only empty ones go
+            with contextlib.suppress(OSError):
+                folder.rmdir()
     _held_locks.clear()
 
 

@@ -1,16 +1,21 @@
-"""Optimise Himmelblau's function by gradient descent through the GradientTape (SPEC 7.8).
+"""Optimise Himmelblau's function by gradient descent through the GradientTape (chapter 7.8).
 
 Runs descent (or, with --ascent, bounded gradient ascent) from each start, printing every 20
 steps like the chapter, then Table 7-1, the nine critical points found by Newton's method with
 Hessians from nested tapes, and the basin-of-attraction maps. Writes results.json and
 Figures 7-1, 7-11, 7-12 and himmelblau_basins.png to --out.
 
-A negative start needs the '=' form, since argparse reads '-4,0' as an option: --start=-4,0.
+Everything is deterministic (fixed starts, a fixed grid), so there is no --seed. Negative
+starts are written either way: --start -4,0 or --start=-4,0. Every step of every start is kept
+in results.json, and each basin map descends grid² starts; so at most 100 starts,
+--steps 100,000, --steps × starts 1,000,000, --basin-grid 2,000, and --basin-grid² × --steps
+10^10 descent steps per map (a few minutes), with a progress bar on a terminal.
 """
 from __future__ import annotations
 
 import argparse
 import math
+import re
 import time
 
 
@@ -26,6 +31,18 @@ PRINT_EVERY = 20
 DEFAULT_BASIN_LR = 0.02
 FIGURES = ("fig7_11_himmelblau_surface.png", "fig7_12_himmelblau_contour.png",
            "fig7_1_nonconvex.png", "himmelblau_basins.png")
+
+# Limits on the work a run may ask for (each is checked before anything runs; see run()).
+MAX_STEPS = 100_000            # a descent of 200 steps already reaches its minimum
+MAX_STARTS = 100               # every start is printed and drawn in Figures 7-1 and 7-12
+MAX_TRAJECTORY_POINTS = 1_000_000  # steps × starts, all kept in results.json (about 80 MB)
+MAX_BASIN_GRID = 2000          # 4 million starts per map; the map is drawn about 700 pixels wide
+MAX_BASIN_WORK = 10 ** 10      # grid² × steps per map: a few minutes at ~20 ns per start-step
+
+# argparse takes an argument that starts with '-' and a digit for an option unless it is a plain
+# negative number ('-4', '-.5'); the start points are pairs like '-4,0'. This parser has no
+# option that starts with '-' and a digit, so every such argument is a value.
+_NEGATIVE_VALUE = re.compile(r"^-\.?\d")
 
 
 def start_point(text: str) -> tuple[float, float]:
@@ -52,13 +69,15 @@ def grid_size(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser._negative_number_matcher = _NEGATIVE_VALUE  # --start -4,0 is a value, not an option
     parser.add_argument("--lr", type=common.positive_float, default=0.01,
                         help="learning rate η (default: 0.01)")
     parser.add_argument("--steps", type=common.positive_int, default=200,
-                        help="gradient steps per start (default: 200)")
+                        help=f"gradient steps per start (default: 200; at most {MAX_STEPS:,}, "
+                        "every step is kept in results.json)")
     parser.add_argument("--start", type=start_point, action="append", metavar="X,Y",
                         help="a start point; repeat for several (default: the chapter's four, "
-                        "4,0 1,0 -4,0 -2,2); write --start=-4,0 when X is negative")
+                        f"4,0 1,0 -4,0 -2,2; at most {MAX_STARTS}), e.g. --start -4,0")
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32",
                         help="floating-point type (default: float32, like the chapter)")
     parser.add_argument("--ascent", action="store_true",
@@ -73,9 +92,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "map uses --lr)")
     parser.add_argument("--basin-grid", type=grid_size, default=400, metavar="N",
                         help="starts per side of the basin maps (default: 400, i.e. 160,000 "
-                        "starts)")
+                        f"starts; at most {MAX_BASIN_GRID:,}, and N² × --steps at most "
+                        f"{MAX_BASIN_WORK:.0e} per map)")
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
-    common.add_common_arguments(parser, default_out="out/himmelblau")
+    common.add_common_arguments(parser, default_out="out/himmelblau", seed=False)
 
 
 # --- printing -----------------------------------------------------------------------------
@@ -158,12 +178,45 @@ def basin_text(data, seconds: float) -> str:
 
 # --- the command --------------------------------------------------------------------------
 
+def check_work(starts, steps: int, grid: int) -> None:
+    """Refuse (UsageError) a run beyond the limits above, saying which and why."""
+    if len(starts) > MAX_STARTS:
+        raise common.UsageError(f"{len(starts)} --start points: at most {MAX_STARTS} (each is "
+                                "printed and drawn in Figures 7-1 and 7-12)")
+    if steps > MAX_STEPS:
+        raise common.UsageError(f"--steps {steps:,}: at most {MAX_STEPS:,}; every step of "
+                                "every start is kept in results.json, and descent from the "
+                                "chapter's starts settles within 200 steps")
+    if steps * len(starts) > MAX_TRAJECTORY_POINTS:
+        raise common.UsageError(f"--steps {steps:,} from {len(starts)} starts keeps "
+                                f"{steps * len(starts):,} points in results.json; at most "
+                                f"{MAX_TRAJECTORY_POINTS:,}: use fewer steps or starts")
+    if grid > MAX_BASIN_GRID:
+        raise common.UsageError(f"--basin-grid {grid:,}: at most {MAX_BASIN_GRID:,} "
+                                f"({MAX_BASIN_GRID ** 2:,} starts per map, more than the map's "
+                                "figure can show); each map holds one label per start")
+    if grid * grid * steps > MAX_BASIN_WORK:
+        raise common.UsageError(
+            f"--basin-grid {grid:,} with --steps {steps:,} is {grid * grid * steps:.1e} descent "
+            f"steps per basin map (two maps); at most {MAX_BASIN_WORK:.0e} (a few minutes): "
+            "use a smaller --basin-grid or fewer --steps")
+
+
+def _bar(total: int, desc: str, unit: str = "step"):
+    """A bar for one stage, shown once it has run for a second, then erased."""
+    return common.progress_bar(total=total, desc=desc, unit=unit, unit_scale=True, delay=1.0,
+                               leave=False)
+
+
 def run(args) -> int:
     starts = args.start or list(hb.CHAPTER_STARTS)
+    check_work(starts, args.steps, args.basin_grid)
     out = common.output_dir(args.out, records=("results.json",))  # every flag is valid by now
 
-    runs = [hb.descend(s, args.lr, args.steps, args.dtype, ascent=args.ascent,
-                       max_step=args.max_step) for s in starts]
+    verb = "ascent" if args.ascent else "descent"
+    with _bar(len(starts) * args.steps, f"gradient {verb}") as bar:
+        runs = [hb.descend(s, args.lr, args.steps, args.dtype, ascent=args.ascent,
+                           max_step=args.max_step, progress=bar.update) for s in starts]
     for r in runs:
         print_run(r)
 
@@ -184,10 +237,12 @@ def run(args) -> int:
     print()
 
     maps, seconds = [], []
+    passes = hb.basin_chunks(args.basin_grid, len(starts))
     for lr in (args.lr, args.basin_lr):
         t0 = time.perf_counter()
-        maps.append(hb.basins(lr, args.steps, n=args.basin_grid, dtype=args.dtype,
-                              marks=starts, minima_points=mins))
+        with _bar(passes * args.steps, f"basin map, lr {lr:g}") as bar:
+            maps.append(hb.basins(lr, args.steps, n=args.basin_grid, dtype=args.dtype,
+                                  marks=starts, minima_points=mins, progress=bar.update))
         seconds.append(time.perf_counter() - t0)
     print(f"Basins of attraction ({args.basin_grid} x {args.basin_grid} starts over [-6, 6]^2, "
           f"{args.steps} descent steps, one vectorised pass each)")
@@ -199,7 +254,7 @@ def run(args) -> int:
         "settings": {"lr": args.lr, "steps": args.steps, "dtype": args.dtype,
                      "ascent": args.ascent, "max_step": runs[0].max_step,
                      "starts": [list(s) for s in starts], "basin_lr": args.basin_lr,
-                     "basin_grid": args.basin_grid, "seed": args.seed},
+                     "basin_grid": args.basin_grid},
         "runs": [r.to_dict() for r in runs],
         "table": {"kind": "ascent" if args.ascent else "table_7_1", "rows": table},
         "critical_points": [c.to_dict() for c in critical],
@@ -212,8 +267,12 @@ def run(args) -> int:
     }
     print()
     if not args.no_figures:
-        descents = runs if not args.ascent else [hb.descend(s, args.lr, args.steps, args.dtype)
-                                                 for s in starts]
+        if args.ascent:  # Figure 7-1 shows descents
+            with _bar(len(starts) * args.steps, "gradient descent") as bar:
+                descents = [hb.descend(s, args.lr, args.steps, args.dtype, progress=bar.update)
+                            for s in starts]
+        else:
+            descents = runs
         for written in write_figures(out, runs, descents, critical, maps):
             print(f"wrote {written}")
     path = common.write_json(out, "results.json", results)  # last: the run finished

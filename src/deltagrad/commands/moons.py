@@ -1,11 +1,19 @@
-"""Train the chapter's two-moons classifier (Section 7.9) with the hand-written delta rule and
+"""Train the chapter's two-moons classifier (chapter 7.9) with the hand-written delta rule and
 write metrics.json, model.npz and Figures 7-13 to 7-16 plus the decision boundary to --out.
 
 The defaults are the chapter's: make_moons(2000, noise 0.2), a 70/30 split, the network
 2 -> 25 -> 50 -> 25 -> 2 with sigmoid everywhere, MSE against one-hot labels, per-sample SGD
 (--batch-size 1) with learning rate 0.01 for 1000 epochs; the chapter reports 97.67% test
 accuracy. --data FILE.csv trains on your own 2-D data instead (columns x1, x2, label; header
-optional; labels 0..C-1), split 70/30 the same way.
+optional; labels 0..C-1; coordinates within ±1,000,000, since the network takes them unscaled
+as the chapter does), split 70/30 the same way.
+
+With --loss softmax_cross_entropy the printed lines, metrics.json ("loss_name", "final_loss",
+"loss" in every logged epoch) and Figure 7-15 report the mean cross-entropy being minimised,
+with the training MSE beside it. Before training, the memory the network needs (its
+parameters, the activations of a forward pass, the logged epochs) is compared with the memory
+available: a run that cannot fit is refused, saying why. The progress bar is drawn only on a
+terminal; a log file (deltagrad moons > log 2>&1) gets only the logged epochs' lines.
 
 --engine auto (the default) trains with the compiled Numba kernels, a few seconds for the
 default 1000 epochs (the first run on a machine also compiles them, once); --engine numpy is
@@ -18,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -78,13 +87,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="samples per gradient step; 1 is the chapter's per-sample SGD "
                              "(default: 1)")
     parser.add_argument("--data", metavar="FILE.csv",
-                        help="your own 2-D data (x1, x2, label) instead of the moons")
+                        help="your own 2-D data (x1, x2, label) instead of the moons; "
+                             "coordinates within ±1,000,000 (rescale larger ones: the network "
+                             "takes them unscaled, as the chapter does)")
     parser.add_argument("--log-every", type=common.positive_int, default=10, metavar="N",
-                        help="record and print MSE and test accuracy every N epochs (default: 10)")
+                        help="record and print the training loss (and MSE) and test accuracy "
+                             "every N epochs (default: 10)")
     parser.add_argument("--engine", choices=_ENGINES, default="auto",
                         help="auto: compiled (Numba) when available, else numpy; numpy: the "
                              "plain NumPy reference (default: auto)")
-    parser.add_argument("--seeds", type=seed_list, metavar="SPEC",
+    parser.add_argument("--seeds", type=seed_list, metavar="SEEDS",
                         help="train one network per seed, on every core, e.g. 0-31, 0,3,7 or "
                              "0-3,10, and write the spread of the results (not with --seed)")
     common.add_common_arguments(parser, default_out="out/moons")
@@ -94,19 +106,145 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     config = _config(args)
     data = _load_data(args.data)
-    common.check_out(args.out)
+    common.output_dir(args.out, records=("metrics.json",))  # claimed (locked) for this run
+    shape = _data_shape(data)
     if args.seeds is not None:
-        return _run_sweep(args, config, data)
+        return _run_sweep(args, config, data, shape)
+    _check_memory(args, config, shape)
+    _note_long_run(config, shape, runs=1, processes=1)
     result = _train(config, data, args.engine)
     out = common.output_dir(args.out, records=("metrics.json",))
     _write_outputs(out, result, args.data)
     m = result.metrics
     compiled = f", compiling {m['compile_seconds']:.1f} s" if m["compile_seconds"] else ""
     print(f"Test accuracy: {m['test_accuracy']:.2%}, train accuracy: {m['train_accuracy']:.2%}, "
-          f"final training MSE: {m['final_train_mse']:.6f} "
+          f"{_final_loss_text(config, m)} "
           f"({config.epochs} epochs, {m['seconds']:.1f} s, {m['engine']} engine{compiled})")
     print(f"Wrote metrics.json, model.npz and 5 figures to {out}")
     return 0
+
+
+def _final_loss_text(config, m) -> str:
+    if config.loss == "mse":
+        return f"final training MSE: {m['final_train_mse']:.6f}"
+    return (f"final training loss ({m['loss_name']}): {m['final_loss']:.6f}, "
+            f"MSE: {m['final_train_mse']:.6f}")
+
+
+# --- what a run needs, checked before it starts ----------------------------------------------
+
+def available_memory() -> int | None:
+    """Bytes of memory that can still be used: MemAvailable from /proc/meminfo (else the
+    free physical pages from os.sysconf), capped by a cgroup (container) limit; None if
+    unknown."""
+    avail = None
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    avail = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    if avail is None:
+        try:
+            avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            pass
+    room = _cgroup_room()
+    if room is not None:
+        avail = room if avail is None else min(avail, room)
+    return avail
+
+
+def _cgroup_room() -> int | None:
+    """A container's memory limit minus its usage (cgroup v2, else v1), or None."""
+    for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                                    "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+        try:
+            with open(limit_file) as fh:
+                limit = fh.read().strip()
+            with open(usage_file) as fh:
+                usage = int(fh.read().strip())
+        except (OSError, ValueError):
+            continue
+        if limit.isdigit() and int(limit) < 1 << 60:  # "max" or a huge number: no limit
+            return max(0, int(limit) - usage)
+    return None
+
+
+def size_text(n: float) -> str:
+    """Bytes for people: 512 B, 3.2 MiB, 74.5 GiB."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(n) < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} PiB"  # pragma: no cover
+
+
+def _data_shape(data) -> dict:
+    """n_train, n_test, n_features, n_classes of the data the run will use (the chapter's
+    70/30 split: test rows ceil(0.3 n))."""
+    if data is None:
+        return {"n_train": 1400, "n_test": 600, "n_features": 2, "n_classes": 2}
+    X, y = data
+    n_test = math.ceil(0.3 * len(X))
+    return {"n_train": len(X) - n_test, "n_test": n_test, "n_features": int(X.shape[1]),
+            "n_classes": int(y.max()) + 1}
+
+
+_BASELINE_BYTES = 300 * 1024 ** 2  # the interpreter, NumPy, Numba, matplotlib
+
+
+def _check_memory(args, config, shape, seeds: int = 1, processes: int = 1) -> dict:
+    """Refuse a run whose memory estimate exceeds the memory available (UsageError)."""
+    from deltagrad.experiments.moons import memory_estimate
+
+    est = memory_estimate(config, seeds=seeds, processes=processes, **shape)
+    avail = available_memory()
+    if avail is None or est["bytes"] + _BASELINE_BYTES <= avail:
+        return est
+    sizes = "-".join(str(s) for s in est["sizes"])
+    parts = {"parameters": est["parameter_bytes"], "activations": est["activation_bytes"],
+             "logged epochs": est["history_bytes"]}
+    advice = {"parameters": f"use smaller --hidden sizes (now {_hidden_text(config)})",
+              "activations": f"use smaller --hidden sizes (now {_hidden_text(config)})"
+                             + (" or fewer rows of --data" if args.data else ""),
+              "logged epochs": f"log less often (--log-every, now {config.log_every}) or "
+                               f"train fewer --epochs (now {config.epochs})"}
+    worst = max(parts, key=parts.get)
+    detail = "; ".join(f"{name} {size_text(b)}" for name, b in parts.items())
+    where = f" ({processes} at once)" if processes > 1 else ""
+    raise common.UsageError(
+        f"the network {sizes} has {est['parameters']:,} parameters and training it{where} needs "
+        f"about {size_text(est['bytes'])} of memory ({detail}), more than the "
+        f"{size_text(avail)} available; {advice[worst]}")
+
+
+def _hidden_text(config) -> str:
+    text = ",".join(str(h) for h in config.hidden)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+LONG_RUN_FLOPS = 1e12
+"""Training work above which the command says up front that the run will be long (the
+chapter's run is about 2.3e10 floating-point operations, a few seconds compiled)."""
+
+
+def _note_long_run(config, shape, runs: int, processes: int) -> None:
+    from deltagrad.experiments.moons import parameter_count, work_estimate
+
+    work = work_estimate(config, shape["n_train"], shape["n_features"], shape["n_classes"])
+    total = work * runs / max(processes, 1)
+    if total <= LONG_RUN_FLOPS:
+        return
+    params = parameter_count([shape["n_features"], *config.hidden, shape["n_classes"]])
+    seeds = f" × {runs} seeds / {processes} processes" if runs > 1 else ""
+    print(f"deltagrad moons: note: {params:,} parameters × {shape['n_train']:,} samples × "
+          f"{config.epochs:,} epochs{seeds} is about {total:.1e} floating-point operations, "
+          f"{total / 2.3e10:,.0f} times the chapter's run (a few seconds): expect a long run; "
+          f"the progress bar shows its pace (Ctrl-C stops it)", file=sys.stderr)
 
 
 def _config(args):
@@ -131,10 +269,15 @@ def _load_data(path):
         return None
     from deltagrad.data import load_csv
 
-    try:
-        return load_csv(path)
-    except ValueError as err:
-        raise common.UsageError(f"--data {err}") from None
+    with common.progress_bar(desc="reading", unit="B", unit_scale=True, delay=1.0, leave=False) as bar:
+        def progress(done, size):
+            bar.total = size
+            bar.update(done - bar.n)
+
+        try:
+            return load_csv(path, progress=progress)
+        except ValueError as err:
+            raise common.UsageError(f"--data {err}") from None
 
 
 def _train(config, data, engine):
@@ -143,52 +286,88 @@ def _train(config, data, engine):
     from deltagrad.experiments import moons as experiment
 
     _check_engine(engine)
-    with tqdm(total=config.epochs, desc="moons", unit="epoch", file=sys.stderr,
-              dynamic_ncols=True) as bar:
+    with common.progress_bar(total=config.epochs, desc="moons", unit="epoch") as bar:
         def progress(epoch, record):
             bar.update(1)
-            if record is not None:
-                bar.set_postfix(mse=f"{record['mse']:.6f}", acc=f"{record['test_accuracy']:.2%}")
-                tqdm.write(f"Epoch: #{epoch}, MSE: {record['mse']:f}", file=sys.stdout)
-                tqdm.write(f"Accuracy: {record['test_accuracy'] * 100:.2f}%", file=sys.stdout)
+            if record is None:
+                return
+            acc = f"{record['test_accuracy']:.2%}"
+            # On a terminal, tqdm.write clears the bar, prints the line and redraws the bar
+            # below it; without a terminal there is no bar and these are plain lines.
+            if config.loss == "mse":
+                bar.set_postfix(mse=f"{record['mse']:.6f}", acc=acc, refresh=False)
+                line = f"Epoch: #{epoch}, MSE: {record['mse']:f}"
+            else:
+                bar.set_postfix(loss=f"{record['loss']:.6f}", acc=acc, refresh=False)
+                line = (f"Epoch: #{epoch}, loss ({experiment.LOSS_NAMES[config.loss]}): "
+                        f"{record['loss']:f}, MSE: {record['mse']:f}")
+            tqdm.write(f"{line}\nAccuracy: {record['test_accuracy'] * 100:.2f}%",
+                       file=sys.stdout)
 
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             try:
                 result = experiment.run(config, data, callback=progress, engine=engine)
             except ValueError as err:  # the data passed load_csv; this is a last safety net
                 raise common.UsageError(str(err)) from None
-    if not math.isfinite(result.metrics["final_train_mse"]):
-        raise common.UsageError(f"training diverged (the MSE is not finite) with --lr "
-                                f"{config.learning_rate}; try a smaller learning rate")
+    m = result.metrics
+    if not (math.isfinite(m["final_train_mse"]) and math.isfinite(m["final_loss"])):
+        scale = float(np.abs(data[0]).max()) if data is not None else 0.0
+        hint = (f", or rescale --data (its coordinates reach {scale:.3g}; the moons' lie "
+                f"within about ±2)" if scale > 10 else "")
+        raise common.UsageError(f"training diverged (the loss is not finite) with --lr "
+                                f"{config.learning_rate}; try a smaller learning rate{hint}")
     return result
 
 
 def _check_engine(engine) -> None:
+    from deltagrad import fast
     from deltagrad.backprop import resolve_engine
 
     try:
-        resolve_engine(engine)
+        chosen = resolve_engine(engine)
     except RuntimeError as err:
         raise common.UsageError(f"--engine {engine}: {err}") from None
+    note = fast.status()["note"] if chosen == "compiled" else None
+    if note:  # e.g. Numba cannot write its cache: where the kernels are cached instead
+        print(f"deltagrad moons: note: {note}", file=sys.stderr)
 
 
-def _run_sweep(args, config, data) -> int:
-    from tqdm import tqdm
+def _sweep_processes(args, config, shape, seeds) -> int:
+    """One process per core, fewer when that many networks at once would not fit in memory
+    (a note says so); a UsageError when even one does not."""
+    from deltagrad.experiments.moons import default_processes
 
+    processes = min(default_processes(), len(seeds))
+    est = _check_memory(args, config, shape, seeds=len(seeds), processes=1)
+    avail = available_memory()
+    if avail is not None and processes > 1:
+        room = avail - _BASELINE_BYTES - est["history_bytes"]
+        fit = max(1, int(room // (est["per_run_bytes"] + _BASELINE_BYTES)))
+        if fit < processes:
+            print(f"deltagrad moons: note: {processes} networks at once would need about "
+                  f"{size_text(processes * (est['per_run_bytes'] + _BASELINE_BYTES))} of "
+                  f"memory, {size_text(avail)} is available: training {fit} at a time",
+                  file=sys.stderr)
+            processes = fit
+    return processes
+
+
+def _run_sweep(args, config, data, shape) -> int:
     from deltagrad.experiments import moons as experiment
 
     _check_engine(args.engine)
     seeds = args.seeds
-    with tqdm(total=len(seeds), desc="seeds", unit="seed", file=sys.stderr,
-              dynamic_ncols=True) as bar:
+    processes = _sweep_processes(args, config, shape, seeds)
+    _note_long_run(config, shape, runs=len(seeds), processes=processes)
+    with common.progress_bar(total=len(seeds), desc="seeds", unit="seed") as bar:
         def progress(done, run_):
             bar.update(1)
             bar.set_postfix(seed=run_["seed"], acc=f"{run_['test_accuracy']:.2%}")
 
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             try:
-                result = experiment.sweep(config, seeds, data=data, engine=args.engine,
-                                          progress=progress)
+                result = experiment.sweep(config, seeds, processes=processes, data=data,
+                                          engine=args.engine, progress=progress)
             except ValueError as err:
                 raise common.UsageError(str(err)) from None
     out = common.output_dir(args.out, records=("metrics.json",))

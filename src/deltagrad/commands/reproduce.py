@@ -27,11 +27,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _settings(quick: bool) -> dict:
+    # The GIF: gif_snapshots snapshots of the moons run spread over all its epochs, of which
+    # gif_frames are drawn (more where the boundary moves), on a gif_grid × gif_grid grid.
     if quick:
         return {"moons_epochs": 20, "log_every": 2, "basin_grid": 60, "gradcheck_samples": 2,
-                "gif_epochs": 6, "gif_frames": 4, "norm_epochs": 4, "norm_every": 1}
+                "gif_snapshots": 8, "gif_frames": 8, "gif_grid": 50, "norm_epochs": 4,
+                "norm_every": 1}
     return {"moons_epochs": 1000, "log_every": 10, "basin_grid": 400, "gradcheck_samples": 8,
-            "gif_epochs": 300, "gif_frames": 30, "norm_epochs": 200, "norm_every": 5}
+            "gif_snapshots": 201, "gif_frames": 60, "gif_grid": 120, "norm_epochs": 200,
+            "norm_every": 5}
 
 
 def _command(argv: list[str]) -> int:

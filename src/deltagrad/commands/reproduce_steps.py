@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from deltagrad import report as rp
+from deltagrad.commands import common
 
 CHAPTER_MOONS = {"test_accuracy": 0.9767, "train_mse": 0.024335, "epoch": 990}
 
@@ -73,7 +74,7 @@ def plan(out: Path, seed: int, s: dict, command) -> list:
                               f"{max(float(row['rel_error']) for row in rows):.2e} "
                               f"(threshold 1e-6): {verdict}. The full table is "
                               f"<code>gradcheck/gradient_table.csv</code>."], [table],
-                             anchor="gradcheck")
+                             anchor="gradcheck", nav="Gradient check of the network")
         return {"sections": [section], "summary": {"parameters": len(rows), "passed": code == 0,
                                                    **{k: v for k, v in r.items() if k != "rows"}}}
 
@@ -108,11 +109,18 @@ def plan(out: Path, seed: int, s: dict, command) -> list:
             "table_7_1": rows, "critical_points": {k: kinds.count(k) for k in sorted(set(kinds))}}}
 
     def moons():
+        from deltagrad.experiments.moons import watching
+
+        from deltagrad.data import chapter_data
+
         d = out / "moons"
-        command(["moons", "--out", str(d), "--seed", str(seed), "--epochs",
-                 str(s["moons_epochs"]), "--log-every", str(s["log_every"])])
+        data = chapter_data()  # the moons command's default data, split the chapter's way
+        snapshots = _boundary_snapshots(s, data)
+        with watching(snapshots):  # the GIF's frames: snapshots of this run, not a second one
+            command(["moons", "--out", str(d), "--seed", str(seed), "--epochs",
+                     str(s["moons_epochs"]), "--log-every", str(s["log_every"])])
         m = _read_json(d / "metrics.json")
-        _dynamics(d, seed, s)
+        _dynamics(d, seed, s, snapshots.evolution(frames=s["gif_frames"]), data)
         last = m["history"][-1]
         table = rp.Table("deltagrad beside the chapter (2-25-50-25-2 sigmoid network, MSE, "
                          "per-sample SGD, learning rate 0.01)",
@@ -127,13 +135,16 @@ def plan(out: Path, seed: int, s: dict, command) -> list:
                 _fig(d, "fig7_16_test_accuracy.png", "Figure 7-16: test accuracy per epoch"),
                 _fig(d, "decision_boundary.png", "The learned decision boundary: predicted "
                      "probability of class 1, its 0.5 line, and the data"),
-                _fig(d, "decision_boundary.gif", "The decision boundary evolving over training"),
+                _fig(d, "decision_boundary.gif", f"The decision boundary over the whole run "
+                     f"above ({m['epochs']} epochs, seed {seed}): snapshots of the same "
+                     "training, each with its epoch and test accuracy; frames are denser "
+                     "where the boundary moves, and the last is held"),
                 _fig(d, "gradient_norms.png", "Per-layer gradient norms during training: the "
                      "sigmoid network's first layers get far smaller gradients than ReLU's")]
         section = rp.Section("7.9 Backpropagation by hand: the two-moons classifier", [
             f"Trained in {m['seconds']:.1f} s. Test accuracy {m['test_accuracy']:.2%}, training "
             f"accuracy {m['train_accuracy']:.2%}, final training MSE {m['final_train_mse']:.6f}."],
-            [table], figs, anchor="moons")
+            [table], figs, anchor="moons", nav="7.9 The two-moons classifier")
         return {"sections": [section], "summary": {
             k: m[k] for k in ("test_accuracy", "train_accuracy", "final_train_mse", "epochs",
                               "seconds")}}
@@ -145,18 +156,33 @@ def plan(out: Path, seed: int, s: dict, command) -> list:
             ("moons", "7.9 the two-moons network", moons)]
 
 
-def _dynamics(d: Path, seed: int, s: dict) -> None:
-    """decision_boundary.gif and gradient_norms.png next to the moons outputs."""
-    from deltagrad.data import chapter_data
+def _boundary_snapshots(s: dict, data):
+    """A watcher for the moons run: copies of the network at gif_snapshots epochs spread over
+    the whole run, drawn on a grid covering ``data`` (the chapter's split, the run's data)."""
+    from deltagrad.experiments import dynamics
+
+    X_train, X_test, _, y_test = data
+    epochs = s["moons_epochs"]
+    return dynamics.BoundarySnapshots(np.concatenate([X_train, X_test]), X_test, y_test,
+                                      dynamics.snapshot_epochs(epochs, s["gif_snapshots"]),
+                                      epochs, steps=s["gif_grid"])
+
+
+def _dynamics(d: Path, seed: int, s: dict, evolution: dict, data) -> None:
+    """decision_boundary.gif (from the moons run's snapshots) and gradient_norms.png next to
+    the moons outputs."""
     from deltagrad.experiments import dynamics
     from deltagrad.figures import dynamics as figures
 
-    X_train, X_test, y_train, y_test = chapter_data()
-    evolution = dynamics.boundary_evolution(X_train, X_test, y_train, y_test,
-                                            epochs=s["gif_epochs"], frames=s["gif_frames"],
-                                            seed=seed)
+    X_train, X_test, y_train, y_test = data
+    if not evolution["epochs"]:
+        raise RuntimeError("reproduce: the moons run took no snapshots for the GIF")
     figures.boundary_gif(evolution, np.concatenate([X_train, X_test]),
                          np.concatenate([y_train, y_test]), d / "decision_boundary.gif")
+    common.write_json(d, "decision_boundary.json", {  # what each frame of the GIF shows
+        "source": "snapshots of this folder's moons run (metrics.json), taken while it trained",
+        "epochs": evolution["epochs"], "test_accuracy": evolution["test_accuracy"],
+        "total_epochs": evolution["total_epochs"], "grid": list(evolution["xx"].shape)})
     norms = dynamics.gradient_norms(X_train, X_test, y_train, y_test, epochs=s["norm_epochs"],
                                     seed=seed, every=s["norm_every"])
     figures.gradient_norms_figure(norms, d / "gradient_norms.png")

@@ -1,4 +1,4 @@
-"""SPEC 7.6: the chain rule, checked on the tape.
+"""Chapter 7.6: the chain rule, checked on the tape.
 
 ``tape_demo()`` is the chapter's GradientTape demonstration (y1 = x·w1 + b1, y2 = y1·w2 + b2);
 ``dz_dt(t)`` the worked example z = (2t + 1)² + e^(t²), on the tape and by hand.

@@ -1,4 +1,4 @@
-"""SPEC 7.2 to 7.4 as data: derivative rules, activation curves and softmax, each checked
+"""chapter 7.2 to 7.4 as data: derivative rules, activation curves and softmax, each checked
 three ways — the hand-derived formula, the tape (reverse mode) and a central finite difference
 in float64.
 
@@ -114,7 +114,7 @@ RULES = (
           ("a·x/(xw + b)", lambda p: p["a"] * p["x"] / (p["x"] * p["w"] + p["b"])),
           ("a/(xw + b)", lambda p: p["a"] / (p["x"] * p["w"] + p["b"]))),
 )
-"""Every rule and worked loss of SPEC 7.2, each with its concrete function and hand formula."""
+"""Every rule and worked loss of chapter 7.2, each with its concrete function and hand formula."""
 
 
 def _check_point(p: dict) -> dict:
@@ -155,7 +155,7 @@ def _example_rows(ex: _Example, p: dict) -> list[dict]:
 
 
 def worked_examples(points=DEFAULT_POINTS) -> list[dict]:
-    """The derivative rules and worked losses of SPEC 7.2 at each of ``points``.
+    """The derivative rules and worked losses of chapter 7.2 at each of ``points``.
 
     ``points`` are dicts with ``x, w, b, y, a`` (``x > 0``, ``xw + b > 0``); each example uses
     the entries it needs. One row per rule and point, and per partial derivative (∂L/∂w,

@@ -5,6 +5,8 @@ Plain data out; the figures module draws it.
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from deltagrad.backprop import NeuralNetwork
@@ -18,31 +20,104 @@ def boundary_grid(X, steps: int = 120, margin: float = 0.5):
     return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
 
 
-def _snapshot_epochs(epochs: int, frames: int) -> set[int]:
-    return {int(round(e)) for e in np.linspace(0, epochs - 1, min(frames, epochs))}
+def snapshot_epochs(epochs: int, frames: int) -> list[int]:
+    """The epochs (0-based, as ``NeuralNetwork.train`` counts them) after which to snapshot a
+    run of ``epochs`` epochs: ``frames`` of them spread evenly over the WHOLE run, after the
+    first epoch and then every ``epochs / (frames - 1)`` epochs completed, the last included.
+    """
+    frames = max(2, min(int(frames), int(epochs) + 1))
+    completed = np.maximum(np.round(np.linspace(0, epochs, frames)).astype(int), 1)
+    return sorted({int(c) - 1 for c in completed})
+
+
+class BoundarySnapshots:
+    """A training watcher, ``watch(network, epoch, record)``, that keeps a copy of the network
+    (a few kilobytes, next to nothing beside an epoch of training) after each of ``epochs``.
+
+    Pass it to :func:`deltagrad.experiments.moons.watching` to snapshot the run a command
+    trains (no second training), or call it from ``NeuralNetwork.train``'s callback.
+    :meth:`evolution` turns the copies into what :func:`deltagrad.figures.dynamics.boundary_gif`
+    draws: the predicted class-1 probability on a ``steps`` × ``steps`` grid covering ``X``
+    and the test accuracy, of each copy.
+    """
+
+    def __init__(self, X, X_test, y_test, epochs, total_epochs: int, steps: int = 120):
+        X = np.asarray(X, dtype=np.float64)
+        self.xx, self.yy, self._grid = boundary_grid(X, steps)
+        self._coarse = boundary_grid(X, min(steps, 40))[2]  # enough to see where it moves
+        self._X_test, self._y_test = np.asarray(X_test, dtype=np.float64), np.asarray(y_test)
+        self.wanted = set(int(e) for e in epochs)
+        self.total_epochs = int(total_epochs)
+        self.epochs, self.networks = [], []
+
+    def __call__(self, network, epoch, record=None):
+        if epoch in self.wanted:
+            self.epochs.append(int(epoch))
+            self.networks.append(copy.deepcopy(network))
+
+    @staticmethod
+    def _p1(network, points):
+        return network.predict_proba(points)[:, 1].astype(np.float32)
+
+    def evolution(self, frames: int | None = None) -> dict:
+        """``{"xx", "yy", "epochs", "proba", "test_accuracy", "total_epochs"}`` for every
+        snapshot, or for at most ``frames`` of them chosen by :func:`choose_frames`."""
+        keep = list(range(len(self.epochs)))
+        if frames is not None and len(keep) > frames:
+            coarse = [self._p1(net, self._coarse) for net in self.networks]
+            keep = choose_frames(self.epochs, coarse, frames)
+        return {"xx": self.xx, "yy": self.yy, "epochs": [self.epochs[i] for i in keep],
+                "proba": [self._p1(self.networks[i], self._grid).reshape(self.xx.shape)
+                          for i in keep],
+                "test_accuracy": [net.accuracy(net.predict(self._X_test), self._y_test)
+                                  for net in (self.networks[i] for i in keep)],
+                "total_epochs": self.total_epochs}
+
+
+def choose_frames(epochs, proba, frames: int, change_weight: float = 0.6) -> list[int]:
+    """Indices of at most ``frames`` of the snapshots (``epochs`` and their probability maps
+    ``proba``), chosen so an animation spends its time where the boundary moves: evenly
+    spaced in a mix of elapsed epochs (weight ``1 - change_weight``) and cumulative change of
+    the map (``change_weight``); the first and last snapshots are always kept.
+    """
+    n = len(epochs)
+    if n <= frames:
+        return list(range(n))
+    epochs = np.asarray(epochs, dtype=float)
+    change = np.array([0.0] + [float(np.mean(np.abs(np.asarray(proba[i], dtype=np.float64)
+                                                     - proba[i - 1]))) for i in range(1, n)])
+    progress = (1 - change_weight) * (epochs - epochs[0]) / max(epochs[-1] - epochs[0], 1.0)
+    if change.sum() > 0:
+        progress = progress + change_weight * np.cumsum(change) / change.sum()
+    targets = np.linspace(progress[0], progress[-1], frames)
+    return sorted({0, n - 1, *(int(np.argmin(np.abs(progress - t))) for t in targets)})
+
+
+def select_frames(evolution: dict, frames: int, change_weight: float = 0.6) -> dict:
+    """``evolution`` cut to the snapshots :func:`choose_frames` picks."""
+    keep = choose_frames(evolution["epochs"], evolution["proba"], frames, change_weight)
+    out = dict(evolution)
+    for key in ("epochs", "proba", "test_accuracy"):
+        out[key] = [evolution[key][i] for i in keep]
+    out["epochs"] = [int(e) for e in out["epochs"]]
+    return out
 
 
 def boundary_evolution(X_train, X_test, y_train, y_test, epochs: int, frames: int = 24,
                        learning_rate: float = 0.01, hidden=(25, 50, 25), activation="sigmoid",
                        seed: int = 0, steps: int = 120) -> dict:
     """Train the chapter's network and keep the predicted class-1 probability on a grid at
-    ``frames`` evenly spaced epochs. Returns ``{"xx", "yy", "epochs", "proba", "test_accuracy"}``.
+    ``frames`` epochs spread over the run (:func:`snapshot_epochs`). Returns
+    ``{"xx", "yy", "epochs", "proba", "test_accuracy", "total_epochs"}``. (``reproduce``
+    snapshots its main moons run instead, with :class:`BoundarySnapshots`.)
     """
     sizes = [X_train.shape[1], *hidden, int(max(y_train.max(), y_test.max())) + 1]
     net = NeuralNetwork.build(sizes, activation, "mse", rng=seed)
-    xx, yy, grid = boundary_grid(np.concatenate([X_train, X_test]), steps)
-    wanted = _snapshot_epochs(epochs, frames)
-    snaps = {"epochs": [], "proba": [], "test_accuracy": []}
-
-    def keep(epoch, record):
-        if epoch in wanted:
-            snaps["epochs"].append(epoch)
-            snaps["proba"].append(net.predict_proba(grid)[:, 1].reshape(xx.shape))
-            snaps["test_accuracy"].append(net.accuracy(net.predict(X_test), y_test))
-
+    snaps = BoundarySnapshots(np.concatenate([X_train, X_test]), X_test, y_test,
+                              snapshot_epochs(epochs, frames), epochs, steps)
     net.train(X_train, X_test, y_train, y_test, learning_rate, epochs, log_every=epochs,
-              callback=keep)
-    return {"xx": xx, "yy": yy, **snaps}
+              callback=lambda epoch, record: snaps(net, epoch, record))
+    return snaps.evolution()
 
 
 def gradient_norms(X_train, X_test, y_train, y_test, epochs: int,

@@ -1,7 +1,8 @@
-"""Himmelblau's function (SPEC 7.8): descent and ascent through the tape, its nine critical
+"""Himmelblau's function (chapter 7.8): descent and ascent through the tape, its nine critical
 points from nested tapes, and the basin-of-attraction map of gradient descent.
 
 Everything here returns plain data (dataclasses, dicts, NumPy arrays); nothing prints or plots.
+Long loops take an optional ``progress(k)`` callable, called as each k steps are done.
 """
 from __future__ import annotations
 
@@ -95,13 +96,14 @@ def _bounded(g, lr, max_step):
 
 
 def descend(start, lr: float = 0.01, steps: int = 200, dtype="float32", ascent: bool = False,
-            max_step: float | None = None) -> Run:
+            max_step: float | None = None, progress=None) -> Run:
     """Gradient descent θ ← θ − lr·∇f (or ascent θ ← θ + lr·∇f) on Himmelblau's function.
 
     Each step records f on a :class:`~deltagrad.GradientTape`, takes ``tape.gradient`` and lets
     ``dg.optim.SGD(lr, maximize=ascent)`` update a ``dg.Variable`` of ``dtype``. For ascent a step
     longer than ``max_step`` (default :data:`ASCENT_MAX_STEP`) is shortened to that length, so the
     climb is at most linear and stays finite; descent is unbounded unless ``max_step`` is given.
+    ``progress(1)`` is called after every step.
     """
     if ascent and max_step is None:
         max_step = ASCENT_MAX_STEP
@@ -117,6 +119,8 @@ def descend(start, lr: float = 0.01, steps: int = 200, dtype="float32", ascent: 
             values.append(y.numpy())
             bounded += cut
             opt.apply_gradients([(g, v)])
+            if progress is not None:
+                progress(1)
             if not np.all(np.isfinite(v.numpy())):
                 status = "diverged"
                 break
@@ -205,7 +209,7 @@ def critical_points(grid: int = 21, lim: float = 6.0, tol: float = 1e-6) -> list
     Newton starts from a ``grid`` × ``grid`` grid over [−lim, lim]²; converged points (gradient
     norm < 1e-8) within ``tol`` of each other are one point. Each is classified by the eigenvalues
     of the Hessian from nested tapes. Sorted minima, maxima, saddles, each counter-clockwise from
-    the positive x axis (the order SPEC 7.8 lists them in).
+    the positive x axis (the order chapter 7.8 lists them in).
     """
     axis = np.linspace(-lim, lim, grid)
     X, Y = np.meshgrid(axis, axis)
@@ -252,12 +256,13 @@ def table_7_1(runs, minima_points=None) -> list[dict]:
 
 # --- basins of attraction: every start of a grid descended at once -------------------------
 
-def descend_many(starts, lr: float, steps: int, dtype="float32"):
+def descend_many(starts, lr: float, steps: int, dtype="float32", progress=None):
     """Gradient descent from every column of ``starts`` (2, N) at once, as one (2, N) Variable.
 
     The starts are independent, so the gradient of Σf is every start's own gradient; one tape
     per step serves all of them. Overflow is expected where descent diverges and is not warned
-    about: those columns end non-finite. Returns the final points (2, N).
+    about: those columns end non-finite. Returns the final points (2, N). ``progress(1)`` is
+    called after every step.
     """
     v = dg.Variable(np.array(starts, dtype=dtype))
     opt = dg.optim.SGD(lr)
@@ -266,6 +271,8 @@ def descend_many(starts, lr: float, steps: int, dtype="float32"):
             with dg.GradientTape() as tape:
                 y = himmelblau(v)
             opt.apply_gradients([(tape.gradient(y, v), v)])
+            if progress is not None:
+                progress(1)
     return v.numpy().copy()
 
 
@@ -285,22 +292,41 @@ def label(points, minima_points, tol: float = 1e-2, far: float = 1e3):
     return np.where(gone, DIVERGED, np.where(close, nearest, UNCONVERGED)).astype(np.int64)
 
 
+BASIN_CHUNK = 1 << 20
+"""Starts descended together in one vectorised pass of :func:`basins` (about 100 MB of
+temporaries); a larger grid is descended chunk by chunk, with the same results."""
+
+
+def basin_chunks(n: int, n_marks: int = len(CHAPTER_STARTS), chunk: int = BASIN_CHUNK) -> int:
+    """How many vectorised passes :func:`basins` makes for an ``n`` × ``n`` grid."""
+    return max(1, -(-(n * n + n_marks) // chunk))
+
+
 def basins(lr: float = 0.01, steps: int = 200, n: int = 400, lim: float = 6.0, dtype="float32",
-           marks=CHAPTER_STARTS, minima_points=None, tol: float = 1e-2) -> dict:
+           marks=CHAPTER_STARTS, minima_points=None, tol: float = 1e-2,
+           chunk: int = BASIN_CHUNK, progress=None) -> dict:
     """The basin-of-attraction map: which minimum descent reaches from each start of a grid.
 
     The ``n`` × ``n`` grid over [−lim, lim]² and the ``marks`` (the chapter's starts) descend
-    together in one vectorised pass (:func:`descend_many`). Returns a dict with the grid axis
-    ``axis`` (n,), ``labels`` (n, n) indexed [row = y, column = x] (a minimum's index,
-    :data:`UNCONVERGED` or :data:`DIVERGED`), ``marks`` and ``mark_labels``, the ``minima``, and
-    ``counts`` of each label.
+    together in vectorised passes of at most ``chunk`` starts (:func:`descend_many`; one pass
+    for the default 400 × 400 grid); the starts are independent, so the chunking changes no
+    result. Returns a dict with the grid axis ``axis`` (n,), ``labels`` (n, n) indexed
+    [row = y, column = x] (a minimum's index, :data:`UNCONVERGED` or :data:`DIVERGED`),
+    ``marks`` and ``mark_labels``, the ``minima``, and ``counts`` of each label.
+    ``progress(1)`` is called after every step of every pass
+    (``steps * basin_chunks(n, len(marks), chunk)`` calls).
     """
     mins = minima() if minima_points is None else np.asarray(minima_points, dtype=np.float64)
     axis = np.linspace(-lim, lim, n)
-    X, Y = np.meshgrid(axis, axis)
     marks = np.array(marks, dtype=np.float64).reshape(-1, 2)
-    starts = np.concatenate([np.stack([X.ravel(), Y.ravel()]), marks.T], axis=1)
-    labels = label(descend_many(starts, lr, steps, dtype), mins, tol=tol)
+    total = n * n + len(marks)
+    labels = np.empty(total, dtype=np.int64)
+    for lo in range(0, total, chunk):
+        index = np.arange(lo, min(lo + chunk, total))
+        on_grid = index[index < n * n]
+        starts = np.concatenate([np.stack([axis[on_grid % n], axis[on_grid // n]]),
+                                 marks[index[index >= n * n] - n * n].T], axis=1)
+        labels[index] = label(descend_many(starts, lr, steps, dtype, progress), mins, tol=tol)
     grid_labels = labels[: n * n].reshape(n, n)
     names = {DIVERGED: "diverged", UNCONVERGED: "unconverged"}
     counts = {names.get(k, f"minimum {k}"): int(np.count_nonzero(grid_labels == k))

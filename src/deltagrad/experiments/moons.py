@@ -1,4 +1,4 @@
-"""The chapter's two-moons classifier (SPEC 7.9) as a function: configure, train, measure.
+"""The chapter's two-moons classifier (chapter 7.9) as a function: configure, train, measure.
 
 ``run(MoonsConfig())`` is the chapter's experiment: make_moons(2000, noise 0.2, seed 100),
 a 70/30 split (random_state 42), the network 2 → 25 → 50 → 25 → 2 with sigmoid everywhere,
@@ -10,6 +10,13 @@ plotted: progress goes to an optional ``callback(epoch, record)``, results come 
 ``NeuralNetwork.train``); ``metrics["compile_seconds"]`` is what compiling its kernels cost
 this run (0 when they came from the on-disk cache). ``sweep(config, seeds)`` trains one network
 per seed, one process per core, and summarises how the result depends on the initial weights.
+
+Every logged epoch records the training loss being minimised (``history["loss"]``: the MSE for
+``loss="mse"``, the mean softmax cross-entropy for ``"softmax_cross_entropy"``) beside the
+training MSE and the test accuracy; ``metrics["loss_name"]`` names it. ``memory_estimate``
+says how many bytes a configuration needs before anything is allocated, and ``prepare_data``
+refuses coordinates beyond ``MAX_ABS_INPUT`` (the network takes them unscaled, as the chapter
+does).
 """
 from __future__ import annotations
 
@@ -21,10 +28,15 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from deltagrad.backprop import ACTIVATIONS, LOSSES, NeuralNetwork, resolve_engine
-from deltagrad.data import check_labels, moons, train_test_split
+from deltagrad.data import MAX_ABS_INPUT, check_input_range, check_labels, moons, one_hot, \
+    train_test_split
 
 __all__ = ["MoonsConfig", "MoonsResult", "SweepResult", "prepare_data", "run", "sweep",
-           "default_processes"]
+           "default_processes", "LOSS_NAMES", "MAX_ABS_INPUT", "parameter_count",
+           "memory_estimate", "work_estimate"]
+
+LOSS_NAMES = {"mse": "MSE", "softmax_cross_entropy": "softmax cross-entropy"}
+"""How each loss is named in printed lines, metrics.json (``loss_name``) and Figure 7-15."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,60 @@ def _positive_int(value, name):
         raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
 
 
+# --- what a run costs, before it starts ------------------------------------------------------
+
+_FLOAT = 8                # bytes of a float64
+_RECORD_BYTES = 1000      # one logged epoch: history lists, metrics.json's record and its text
+_FIGURE_FLOATS = 1 << 20  # a layer's output per chunk of the decision-boundary grid (8 MiB)
+_BOUNDARY_POINTS = 300 * 300
+
+
+def parameter_count(sizes) -> int:
+    """Weights and biases of a network with layer sizes ``sizes`` (input first)."""
+    sizes = [int(s) for s in sizes]
+    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def memory_estimate(config: MoonsConfig, n_train: int, n_test: int, n_features: int = 2,
+                    n_classes: int = 2, seeds: int = 1, processes: int = 1) -> dict:
+    """The bytes a run needs at its peak, by part, worked out before anything is allocated
+    (on the generous side, so that a run that passes does fit):
+
+    * ``parameter_bytes``: the weights, the compiled engine's packed copy and its gradient
+      buffer, and the update's temporaries for the largest weight matrix;
+    * ``activation_bytes``: a forward pass over the largest set of rows at once (the training
+      set, the test set, or a chunk of the decision-boundary grid), which keeps every layer's
+      output, plus the data's copies;
+    * ``history_bytes``: the logged epochs, in memory and in metrics.json.
+
+    ``processes`` networks train at once in a seed sweep of ``seeds`` seeds.
+    Returns those parts, their sum ``bytes``, ``parameters`` and ``sizes``.
+    """
+    sizes = [int(n_features), *(int(h) for h in config.hidden), int(n_classes)]
+    parameters = parameter_count(sizes)
+    largest = max(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    parameter_bytes = _FLOAT * (3 * parameters + 2 * largest)
+    figure_rows = min(_BOUNDARY_POINTS, max(1, _FIGURE_FLOATS // max(sizes)))
+    rows = max(n_train, n_test, figure_rows, min(config.batch_size, n_train))
+    activation_bytes = _FLOAT * (2 * rows * sum(sizes)
+                                 + 3 * (n_train + n_test) * (n_features + n_classes))
+    records = config.epochs // config.log_every + 2
+    history_bytes = _RECORD_BYTES * records * seeds
+    per_run = parameter_bytes + activation_bytes
+    return {"sizes": sizes, "parameters": parameters,
+            "parameter_bytes": parameter_bytes * processes,
+            "activation_bytes": activation_bytes * processes, "history_bytes": history_bytes,
+            "bytes": per_run * processes + history_bytes, "per_run_bytes": per_run}
+
+
+def work_estimate(config: MoonsConfig, n_train: int, n_features: int = 2,
+                  n_classes: int = 2) -> float:
+    """Floating-point operations of training: about 6 per parameter per sample per epoch
+    (2 forward, 4 backward). The chapter's run is about 2.3e10."""
+    sizes = [n_features, *config.hidden, n_classes]
+    return 6.0 * parameter_count(sizes) * n_train * config.epochs
+
+
 @dataclass
 class MoonsResult:
     """Everything a report or a figure needs from one run."""
@@ -80,7 +146,7 @@ class MoonsResult:
     X_test: np.ndarray
     y_train: np.ndarray
     y_test: np.ndarray
-    history: dict  # {"epoch": [...], "mse": [...], "test_accuracy": [...]}, logged epochs
+    history: dict  # {"epoch", "mse", "test_accuracy", "loss"}: lists over the logged epochs
     metrics: dict = field(default_factory=dict)
 
     @property
@@ -105,6 +171,7 @@ def prepare_data(data=None):
         raise ValueError(f"X must have shape (n, d) with n = {len(y)}, got {X.shape}")
     if not np.all(np.isfinite(X)):
         raise ValueError("X contains NaN or infinite values")
+    check_input_range(X)
     if len(np.unique(y)) < 2:
         raise ValueError("y must contain at least two classes")
     return train_test_split(X, y)
@@ -122,6 +189,34 @@ def run(config: MoonsConfig | None = None, data=None, callback=None,
     return _run_split(config, prepare_data(data), callback, engine)
 
 
+_WATCHERS: list = []  # see watching()
+
+
+class watching:
+    """``with watching(fn): ...``: every run in this process (``run``, a command) also calls
+    ``fn(network, epoch, record)`` after each epoch, e.g. to snapshot the network while a
+    command trains it (``deltagrad reproduce`` draws its decision-boundary GIF this way)."""
+
+    def __init__(self, watch):
+        self.watch = watch
+
+    def __enter__(self):
+        _WATCHERS.append(self.watch)
+        return self.watch
+
+    def __exit__(self, *exc):
+        _WATCHERS.remove(self.watch)
+
+
+def _watched(callback, net, watchers):
+    def both(epoch, record):
+        if callback is not None:
+            callback(epoch, record)
+        for watch in watchers:
+            watch(net, epoch, record)
+    return both
+
+
 def _run_split(config: MoonsConfig, split, callback, engine: str) -> MoonsResult:
     X_train, X_test, y_train, y_test = split
     engine = resolve_engine(engine)
@@ -129,15 +224,39 @@ def _run_split(config: MoonsConfig, split, callback, engine: str) -> MoonsResult
     n_classes = int(max(y_train.max(), y_test.max())) + 1
     sizes = [X_train.shape[1], *config.hidden, n_classes]
     net = NeuralNetwork.build(sizes, config.activation, config.loss, rng=config.seed)
+    losses = []
+    loss_of = _loss_function(net, X_train, y_train, n_classes)
+
+    def on_epoch(epoch, record):  # every logged record gets the training loss
+        if record is not None:
+            record["loss"] = loss_of(record)
+            losses.append(record["loss"])
+        if callback is not None:
+            callback(epoch, record)
+
+    if _WATCHERS:
+        on_epoch = _watched(on_epoch, net, tuple(_WATCHERS))
     start = time.perf_counter()
     history = net.train(X_train, X_test, y_train, y_test, config.learning_rate, config.epochs,
                         batch_size=config.batch_size, log_every=config.log_every,
-                        callback=callback, engine=engine)
+                        callback=on_epoch, engine=engine)
     seconds = time.perf_counter() - start
+    history["loss"] = losses
     result = MoonsResult(config, net, X_train, X_test, y_train, y_test, history)
     result.metrics = _metrics(result, seconds)
     result.metrics.update(engine=engine, compile_seconds=compile_seconds)
     return result
+
+
+def _loss_function(net: NeuralNetwork, X_train, y_train, n_classes: int):
+    """``record -> training loss`` at a logged epoch: the MSE the record holds for
+    ``loss="mse"``; else the mean softmax cross-entropy over the training set, computed from
+    the network's current parameters (every engine leaves them in the layers after an epoch).
+    """
+    if net.loss == "mse":
+        return lambda record: record["mse"]
+    Y_train = one_hot(y_train, n_classes)
+    return lambda record: net.loss_value(X_train, Y_train)
 
 
 def _warm_up() -> float:
@@ -153,6 +272,8 @@ def _metrics(result: MoonsResult, seconds: float) -> dict:
         "train_accuracy": net.accuracy(net.predict(result.X_train), result.y_train),
         # the last epoch is always recorded: its training MSE is the final one
         "final_train_mse": result.history["mse"][-1],
+        "loss_name": LOSS_NAMES[config.loss],
+        "final_loss": result.history["loss"][-1],
         "epochs": config.epochs,
         "seconds": seconds,
         "seed": config.seed,
@@ -160,9 +281,10 @@ def _metrics(result: MoonsResult, seconds: float) -> dict:
         "network": {"sizes": net.sizes, "activations": net.activations, "loss": net.loss},
         "n_train": len(result.X_train),
         "n_test": len(result.X_test),
-        "history": [{"epoch": e, "mse": m, "test_accuracy": a} for e, m, a in
-                    zip(result.history["epoch"], result.history["mse"],
-                        result.history["test_accuracy"])],
+        "history": [{"epoch": e, "mse": m, "test_accuracy": a, "loss": loss}
+                    for e, m, a, loss in zip(result.history["epoch"], result.history["mse"],
+                                             result.history["test_accuracy"],
+                                             result.history["loss"])],
     }
 
 
@@ -174,7 +296,8 @@ class SweepResult:
 
     config: MoonsConfig  # the seed field is ignored: ``seeds`` says which were run
     seeds: list[int]
-    runs: list[dict]  # seed, test/train accuracy, final_train_mse, epoch_reaching_95, history
+    runs: list[dict]  # seed, test/train accuracy, final_train_mse, final_loss, epoch_reaching_95,
+    #                   history
     summary: dict  # statistics of the final test accuracies over the seeds
     metrics: dict = field(default_factory=dict)
 
@@ -222,6 +345,7 @@ def sweep(config: MoonsConfig | None, seeds, processes: int | None = None, data=
         "processes": processes,
         "engine": engine,
         "compile_seconds": compile_seconds,
+        "loss_name": LOSS_NAMES[config.loss],
         "config": {**config.as_dict(), "seed": None},
         "epochs": config.epochs,
         "n_train": len(split[0]),
@@ -293,7 +417,7 @@ def _sweep_one(config: MoonsConfig, split, engine: str) -> dict:
     reached = [e for e, a in zip(history["epoch"], history["test_accuracy"]) if a >= REACHED]
     return {"seed": config.seed, "test_accuracy": m["test_accuracy"],
             "train_accuracy": m["train_accuracy"], "final_train_mse": m["final_train_mse"],
-            "epoch_reaching_95": reached[0] if reached else None,
+            "final_loss": m["final_loss"], "epoch_reaching_95": reached[0] if reached else None,
             "seconds": m["seconds"], "history": history}
 
 

@@ -6,23 +6,52 @@ step, or every minibatch's), one per recorded evaluation, and the parameters cop
 into the layers' own arrays after every epoch, so ``log_every``, callbacks and the network
 object behave exactly as with ``engine="numpy"``.
 
-Kernels are compiled with ``cache=True``: the first use on a machine compiles them (seconds)
-and writes the on-disk cache next to the source; later processes load them in a fraction of
-a second. :func:`warm_up` does this on a tiny network and reports the seconds spent
-compiling (0 when the kernels came from the cache or were already loaded).
+Kernels are compiled with Numba's on-disk cache: the first use on a machine compiles them
+(seconds) and writes the cache; later processes load them in a fraction of a second.
+:func:`warm_up` does this on a tiny network and reports the seconds spent compiling (0 when
+the kernels came from the cache or were already loaded).
+
+Where the cache goes. Numba looks for a folder it can write: ``$NUMBA_CACHE_DIR``, then
+``__pycache__`` next to ``kernels.py``, then the user's cache folder (``~/.cache/numba``).
+When none can be written (a read-only or missing HOME, a virtual environment installed by
+another user) Numba does not fall back to compiling without a cache: decorating the kernels
+fails. This module then sets them up with the next choice that works, in this order:
+
+1. a private folder in the system's temporary directory, ``<tmp>/deltagrad-numba-<uid>``
+   (``tempfile.gettempdir()``, so ``$TMPDIR`` is honoured), used through Numba's own
+   ``NUMBA_CACHE_DIR`` mechanism while the kernels are defined (``numba.config.CACHE_DIR``
+   is restored afterwards, so other Numba code in the process is unaffected). It is created
+   with mode 0700 and used only if it is a real folder owned by this user that nobody else
+   can write to: Numba's cache files are pickles, and a folder another user controls would
+   let them run code here. Later runs load from it, so only the first one compiles;
+2. no cache at all: every process compiles the kernels (a few seconds), nothing is written.
+
+A cache whose files cannot be read (another user's, or damaged) is given up the same way,
+at import for unreadable files and in :func:`warm_up` for any error loading from it. The
+compiled engine therefore stays in use whenever Numba itself works; only a Numba that
+cannot import or compile makes :func:`available` false, and :func:`unavailable_reason` says
+that real reason in one line. :func:`status` tells where the cache is and, when it is not
+where Numba would put it, a one-line ``note`` for the user: the library prints nothing, the
+``deltagrad`` commands print the note.
 
 Numba is imported only when the compiled engine is first used; :func:`available` says
 whether it can be (``engine="auto"`` falls back to NumPy when it cannot).
 """
 from __future__ import annotations
 
+import importlib
+import os
+import stat
+import sys
+import tempfile
 import time
 
 import numpy as np
 
 from deltagrad import functional as F
 
-__all__ = ["available", "unavailable_reason", "warm_up", "compile_info", "Packed", "Trainer",
+__all__ = ["available", "unavailable_reason", "status", "warm_up", "compile_info", "Packed",
+           "Trainer",
            "ACTIVATION_CODES", "LOSS_CODES"]
 
 # The kernels' codes (deltagrad.fast.kernels), kept here so that they are known without Numba.
@@ -33,36 +62,193 @@ _kernels = None
 _import_error: str | None = None
 _warm = {"done": False, "compile_seconds": 0.0, "cache": None, "seconds": 0.0}
 
+# How the kernels are cached, in the order tried: "numba" (Numba's own choice of folder),
+# "private" (this module's private temporary folder), "none" (no cache).
+_CACHE_MODES = ("numba", "private", "none")
+_cache = {"mode": None, "dir": None, "note": None}
+_KERNELS = "deltagrad.fast.kernels"
+
+
+def _one_line(err) -> str:
+    """An exception as one short line: its type and the first 300 characters of its text."""
+    text = " ".join(str(err).split())
+    text = f"{type(err).__name__}: {text}" if text else type(err).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _cache_kernels() -> bool:
+    """Whether ``kernels`` is compiled with ``cache=True`` (read by it at import)."""
+    return _cache["mode"] != "none"
+
 
 def _load():
     """The kernels module, imported on first use; None (reason kept) if Numba cannot load."""
-    global _kernels, _import_error
+    global _import_error
     if _kernels is None and _import_error is None:
         try:
-            from deltagrad.fast import kernels
+            import numba  # noqa: F401
         except Exception as err:  # ImportError, or a broken Numba/llvmlite install
-            _import_error = f"{type(err).__name__}: {err}"
+            _import_error = f"Numba failed to import ({_one_line(err)})"
         else:
-            _kernels = kernels
+            _set_up(_CACHE_MODES)
     return _kernels
 
 
+def _set_up(modes, problem: str | None = None) -> bool:
+    """Import the kernels with the first cache mode in ``modes`` that works, recording the
+    note for the user; ``problem`` says why an earlier mode was given up. False (and the
+    reason in ``_import_error``) when none works."""
+    global _kernels, _import_error
+    error = None
+    for mode in modes:
+        try:
+            kernels = _import_kernels(mode)
+        except Exception as err:
+            error = err
+            problem = _why_not(mode, err, problem)
+            continue
+        _kernels, _import_error = kernels, None
+        _cache.update(mode=mode, dir=_cache_dir(kernels))
+        _cache["note"] = _note(mode, problem)
+        return True
+    _kernels = None
+    _cache.update(mode=None, dir=None, note=None)
+    _import_error = f"Numba cannot compile the kernels ({_one_line(error)})"
+    return False
+
+
+def _import_kernels(mode: str):
+    """A fresh import of ``kernels`` with caching ``mode``; raises what the import raises, or
+    OSError when the cache it would use has files that cannot be read."""
+    from numba.core import config
+
+    sys.modules.pop(_KERNELS, None)
+    _cache.update(mode=mode, dir=None, note=None)
+    if mode != "private":
+        kernels = importlib.import_module(_KERNELS)
+    else:
+        folder = _private_folder()
+        saved = config.CACHE_DIR
+        config.CACHE_DIR = folder  # what NUMBA_CACHE_DIR sets; read as the kernels are defined
+        try:
+            kernels = importlib.import_module(_KERNELS)
+        finally:
+            config.CACHE_DIR = saved
+    _check_readable(_cache_dir(kernels))
+    return kernels
+
+
+def _private_folder() -> str:
+    """``<tmp>/deltagrad-numba-<uid>``: created private, and refused unless it is a folder of
+    this user's that nobody else can write to (Numba's cache files are pickles)."""
+    user = os.geteuid() if hasattr(os, "geteuid") else os.environ.get("USERNAME", "user")
+    folder = os.path.join(tempfile.gettempdir(), f"deltagrad-numba-{user}")
+    try:
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode):
+        raise OSError(f"{folder} is not a folder")
+    if hasattr(os, "geteuid") and (info.st_uid != os.geteuid() or info.st_mode & 0o022):
+        raise OSError(f"{folder} belongs to another user or others can write to it")
+    tempfile.TemporaryFile(dir=folder).close()  # writable
+    return folder
+
+
+def _cache_dir(kernels) -> str | None:
+    """The folder the kernels are cached in (None without a cache)."""
+    return kernels.sgd_epoch.stats.cache_path
+
+
+def _check_readable(folder: str | None) -> None:
+    """OSError unless every cache file of the kernels in ``folder`` can be read."""
+    if not folder or not os.path.isdir(folder):
+        return
+    for entry in os.scandir(folder):
+        if entry.name.startswith("kernels.") and entry.name.endswith((".nbi", ".nbc")):
+            with open(entry.path, "rb") as f:
+                f.read(1)
+
+
+def _why_not(mode: str, err: Exception, problem: str | None) -> str:
+    """``problem`` extended with why caching ``mode`` failed."""
+    if mode == "numba" and isinstance(err, OSError):  # from _check_readable
+        return f"Numba's cache of the compiled kernels cannot be read ({_one_line(err)})"
+    if mode == "numba":
+        places = _unwritable_places()
+        why = f"it cannot write {' or '.join(places)}" if places else _one_line(err)
+        return f"Numba cannot cache the compiled kernels ({why})"
+    if mode == "private":
+        why = f"nor a private temporary folder ({_one_line(err)})"
+        return f"{problem}, {why}" if problem else why
+    return problem or _one_line(err)
+
+
+def _unwritable_places() -> list[str]:
+    """The folders Numba tries for its cache that cannot be written, as it tests them."""
+    from numba.core import config
+
+    places = [config.CACHE_DIR] if config.CACHE_DIR else []
+    places.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__"))
+    try:
+        from numba.misc.appdirs import AppDirs
+
+        places.append(os.path.join(AppDirs(appname="numba", appauthor=False).user_cache_dir))
+    except Exception:  # a Numba without it: name the places that can be named
+        pass
+    unwritable = []
+    for place in places:
+        try:
+            os.makedirs(place, exist_ok=True)
+            tempfile.TemporaryFile(dir=place).close()
+        except OSError:
+            unwritable.append(place)
+    return unwritable
+
+
+def _note(mode: str, problem: str | None) -> str | None:
+    """One line for the user when the kernels are not cached where Numba would cache them."""
+    if problem is None:
+        return None
+    if mode == "private":
+        return f"{problem}; caching them in {_cache['dir']} instead"
+    if mode == "none":
+        return f"{problem}; compiling them in every run instead (a few seconds)"
+    return problem  # pragma: no cover - mode "numba" only ever comes first
+
+
 def available() -> bool:
-    """Whether the compiled engine can run (Numba imports)."""
+    """Whether the compiled engine can run (Numba imports and the kernels can be set up)."""
     return _load() is not None
 
 
 def unavailable_reason() -> str | None:
-    """Why the compiled engine cannot run, or None when it can."""
+    """Why the compiled engine cannot run, in one line, or None when it can."""
     _load()
     return _import_error
+
+
+def status() -> dict:
+    """The compiled engine's state, compiling nothing (Numba is imported if it is not yet):
+
+    ``available`` (bool); ``reason`` (why not, one line, or None); ``cache``: ``"numba"``
+    (Numba's own folder), ``"private"`` (this module's private temporary folder, see the
+    module's docstring), ``"none"`` (no cache: every process compiles) or None when not
+    available; ``cache_dir`` (the folder, or None); ``note``: one line for the user when the
+    engine works but its cache is not where Numba would keep it, else None.
+    """
+    ok = available()
+    return {"available": ok, "reason": _import_error,
+            "cache": _cache["mode"] if ok else None, "cache_dir": _cache["dir"] if ok else None,
+            "note": _cache["note"] if ok else None}
 
 
 def _require():
     kernels = _load()
     if kernels is None:
-        raise RuntimeError(f"the compiled engine needs Numba, which failed to import "
-                           f"({_import_error}); use engine='numpy'")
+        raise RuntimeError(f"the compiled engine cannot run: {_import_error}; "
+                           f"use engine='numpy'")
     return kernels
 
 
@@ -176,11 +362,26 @@ def warm_up() -> float:
     """Compile the kernels, or load them from the on-disk cache, once per process.
 
     Returns the seconds spent compiling: 0.0 when they came from the cache or were already
-    loaded in this process (:func:`compile_info` says which).
+    loaded in this process (:func:`compile_info` says which). When loading from or writing to
+    the cache fails, the kernels are set up again with the next cache choice (see the module's
+    docstring; :func:`status` has the note) and warmed up with it.
     """
     kernels = _require()
     if _warm["done"]:
         return 0.0
+    try:
+        return _warm_up(kernels)
+    except Exception as err:
+        mode = _cache["mode"]
+        if mode == "none":
+            raise
+        problem = f"Numba's cache in {_cache['dir']} cannot be used ({_one_line(err)})"
+        if not _set_up(_CACHE_MODES[_CACHE_MODES.index(mode) + 1:], problem):
+            raise RuntimeError(f"the compiled engine cannot run: {_import_error}") from err
+        return _warm_up(_kernels)
+
+
+def _warm_up(kernels) -> float:
     from deltagrad.backprop import Layer
 
     layers = [Layer(2, 5, "sigmoid", rng=0), Layer(5, 2, None, rng=1)]
@@ -205,6 +406,6 @@ def _cache_misses(kernels) -> int:
 
 def compile_info() -> dict:
     """This process's :func:`warm_up`: ``compile_seconds`` (0 unless it compiled), ``cache``
-    ("compiled": compiled and written to the cache, "loaded": read from the cache, None:
-    not warmed up yet) and ``seconds`` (the whole warm-up, loading included)."""
+    ("compiled": compiled, and written to the cache if there is one, "loaded": read from the
+    cache, None: not warmed up yet) and ``seconds`` (the whole warm-up, loading included)."""
     return {key: _warm[key] for key in ("compile_seconds", "cache", "seconds")}

@@ -1,4 +1,4 @@
-"""Numba kernels: one call trains a whole epoch of the delta-rule network (SPEC 7.7, 7.9).
+"""Numba kernels: one call trains a whole epoch of the delta-rule network (chapter 7.7, 7.9).
 
 The network is one flat float64 buffer ``params`` plus an int64 ``layout`` with one row per
 layer (columns below), so every network shares one compiled signature and nothing is
@@ -44,8 +44,11 @@ def _options() -> dict:
     (reference counting): the kernels allocate nothing, and without it every array view
     handed to a helper costs no atomic increment and decrement, a third of the step time.
     It is Numba's own advice for such code; a Numba that drops the option keeps its
-    runtime, and the kernels stay correct, only slower."""
-    options = {"cache": True, "nogil": True, "error_model": "numpy"}
+    runtime, and the kernels stay correct, only slower. ``cache`` is :mod:`deltagrad.fast`'s
+    choice, made before it imports this module: False when no folder can hold Numba's cache."""
+    from deltagrad import fast
+
+    options = {"cache": fast._cache_kernels(), "nogil": True, "error_model": "numpy"}
     try:
         from numba.core.cpu import CPUTargetOptions
 

@@ -22,6 +22,9 @@ FIGURE_NAMES = ("fig7_13_network.png", "fig7_14_dataset.png", "fig7_15_train_mse
 _CMAP = "Spectral"  # the chapter's colour map: class 0 red, class 1 blue
 _DPI = 120
 _MAX_NODES = 64  # nodes drawn per layer in Figure 7-13; the caption gives the true size
+_MAX_WIDTH = 40.0  # inches: Figure 7-13 of a very deep network stays a drawable image
+_MAX_LEGEND_CLASSES = 20  # more classes: one scatter coloured by class, no legend entries
+_CHUNK_FLOATS = 1 << 20  # a layer's output per chunk of the decision-boundary grid (8 MiB)
 
 
 def _save(fig: Figure, path) -> Path:
@@ -39,7 +42,14 @@ def _class_colours(n_classes: int):
 
 def _scatter_classes(ax, X, y, size=14):
     y = np.asarray(y)
-    colours = _class_colours(int(y.max()) + 1)
+    n_classes = int(y.max()) + 1
+    if n_classes > _MAX_LEGEND_CLASSES:  # one artist, not one per class (and no huge legend)
+        ax.scatter(X[:, 0], X[:, 1], s=size, c=y, cmap=_CMAP, vmin=0, vmax=n_classes - 1,
+                   edgecolors="black", linewidths=0.3, label=f"{n_classes} classes")
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+        return
+    colours = _class_colours(n_classes)
     for c in np.unique(y):
         pts = X[y == c]
         ax.scatter(pts[:, 0], pts[:, 1], s=size, color=colours[c], edgecolors="black",
@@ -65,7 +75,7 @@ def network_figure(network, path) -> Path:
     tallest = max(shown)
     gap = [min(0.25, 1.0 / max(n - 1, 1)) for n in shown]  # small layers spread out, up to 1
     ys = [(np.arange(n) - (n - 1) / 2) * g for n, g in zip(shown, gap)]
-    fig = Figure(figsize=(2.0 + 1.8 * len(sizes), 6.5), layout="constrained")
+    fig = Figure(figsize=(min(2.0 + 1.8 * len(sizes), _MAX_WIDTH), 6.5), layout="constrained")
     ax = fig.add_subplot()
     edges = [[(i, a), (i + 1, b)] for i in range(len(sizes) - 1)
              for a in ys[i] for b in ys[i + 1]]
@@ -74,12 +84,16 @@ def network_figure(network, path) -> Path:
         colour = "tab:green" if i == 0 else "tab:red" if i == len(sizes) - 1 else "tab:blue"
         ax.scatter(np.full(len(y), i), y, s=max(10, 300 / tallest * 4), color=colour, zorder=3,
                    edgecolors="black", linewidths=0.4)
-        ax.text(i, -0.62, _layer_caption(i, len(acts), sizes[i], acts[i - 1] if i else None),
-                ha="center", va="top", fontsize=9)
+        if len(sizes) <= 24 or i in (0, len(sizes) - 1):  # deeper: captions would overlap
+            ax.text(i, -0.62, _layer_caption(i, len(acts), sizes[i], acts[i - 1] if i else None),
+                    ha="center", va="top", fontsize=9)
     ax.set_xlim(-0.5, len(sizes) - 0.5)
     ax.set_ylim(-0.8, 0.58)
     ax.set_axis_off()
     arrow = " → ".join(str(s) for s in sizes)
+    if len(arrow) > 120:
+        head = " → ".join(str(s) for s in sizes[:4])
+        arrow = f"{head} → … → {sizes[-1]} ({len(sizes)} layers)"
     ax.set_title(f"Network structure: {arrow} (loss: {network.loss})")
     return _save(fig, path)
 
@@ -99,23 +113,47 @@ def dataset_figure(X, y, path, title: str = "Two-moons dataset") -> Path:
 
 # --- Figures 7-15 and 7-16: training curves ----------------------------------------------
 
-def _curve(history: dict, key: str, scale: float, ylabel: str, title: str, path) -> Path:
+def _curve(history: dict, key: str, scale: float, ylabel: str, title: str, path,
+           second: tuple[str, str] | None = None) -> Path:
+    """One logged quantity against the epoch; ``second = (key, label)`` adds another on a
+    right-hand axis (dashed), e.g. the MSE beside a cross-entropy loss."""
     epochs = np.asarray(history["epoch"])
     values = np.asarray(history[key], dtype=float) * scale
     fig = Figure(figsize=(8, 5), layout="constrained")
     ax = fig.add_subplot()
-    ax.plot(epochs, values, color="tab:blue", marker="." if len(epochs) < 60 else None)
+    marker = "." if len(epochs) < 60 else None
+    lines = ax.plot(epochs, values, color="tab:blue", marker=marker, label=ylabel)
     ax.set_xlim(0, max(int(epochs[-1]), 1))
     ax.set_xlabel("Epoch")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
+    if second is not None:
+        key2, label2 = second
+        right = ax.twinx()
+        lines += right.plot(epochs, np.asarray(history[key2], dtype=float), color="tab:orange",
+                            linestyle="--", marker=marker, label=label2)
+        right.set_ylabel(label2)
+        ax.legend(lines, [line.get_label() for line in lines], loc="upper right")
     return _save(fig, path)
 
 
-def train_mse_figure(history: dict, path) -> Path:
-    """Figure 7-15: training MSE against the epoch, over all epochs of the run."""
-    return _curve(history, "mse", 1.0, "Training MSE", "Training error (MSE) per epoch", path)
+def train_mse_figure(history: dict, path, loss: str = "mse") -> Path:
+    """Figure 7-15: the training loss against the epoch, over all epochs of the run.
+
+    With ``loss="mse"`` (the chapter's) that is the training MSE. With
+    ``"softmax_cross_entropy"`` it is the mean cross-entropy being minimised
+    (``history["loss"]``), with the training MSE beside it on a right-hand axis.
+    """
+    if loss == "mse":
+        return _curve(history, "mse", 1.0, "Training MSE", "Training error (MSE) per epoch",
+                      path)
+    from deltagrad.experiments.moons import LOSS_NAMES
+
+    name = LOSS_NAMES.get(loss, loss)
+    return _curve(history, "loss", 1.0, f"Training loss ({name})",
+                  f"Training loss ({name}) per epoch, and the training MSE", path,
+                  second=("mse", "Training MSE"))
 
 
 def test_accuracy_figure(history: dict, path) -> Path:
@@ -128,8 +166,23 @@ def test_accuracy_figure(history: dict, path) -> Path:
 
 def _grid(X, steps: int = 300, margin: float = 0.5):
     lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    with np.errstate(over="ignore"):
+        span = hi - lo
+    if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)) and np.all(np.isfinite(span))):
+        raise ValueError(f"cannot draw a decision boundary over coordinates from {X.min():.3g} "
+                         f"to {X.max():.3g}: the grid's span overflows; rescale the data")
     xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
     return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def _predict_proba(network, grid):
+    """``network.predict_proba(grid)`` in chunks of rows, so that a wide network's layer
+    outputs over the 90,000 grid points never sit in memory at once."""
+    rows = max(1, _CHUNK_FLOATS // max(network.sizes))
+    if len(grid) <= rows:
+        return network.predict_proba(grid)
+    return np.concatenate([network.predict_proba(grid[i:i + rows])
+                           for i in range(0, len(grid), rows)])
 
 
 def decision_boundary_figure(network, X, y, path, title: str = "Decision boundary") -> Path:
@@ -139,7 +192,7 @@ def decision_boundary_figure(network, X, y, path, title: str = "Decision boundar
     """
     X, y = np.asarray(X), np.asarray(y)
     xx, yy, grid = _grid(X)
-    proba = network.predict_proba(grid)
+    proba = _predict_proba(network, grid)
     fig = Figure(figsize=(8, 6), layout="constrained")
     ax = fig.add_subplot()
     if proba.shape[1] == 2:
@@ -163,12 +216,13 @@ def decision_boundary_figure(network, X, y, path, title: str = "Decision boundar
 def write_all(result, path_for, dataset_title: str = "Two-moons dataset") -> list[Path]:
     """Write the five figures of a ``MoonsResult``; ``path_for(name)`` gives each file's path."""
     net, history = result.network, result.history
+    loss = net.loss if "loss" in history else "mse"
     acc = result.metrics.get("test_accuracy")
     boundary_title = "Decision boundary" + (f" (test accuracy {acc:.2%})" if acc is not None else "")
     return [
         network_figure(net, path_for(FIGURE_NAMES[0])),
         dataset_figure(result.X, result.y, path_for(FIGURE_NAMES[1]), title=dataset_title),
-        train_mse_figure(history, path_for(FIGURE_NAMES[2])),
+        train_mse_figure(history, path_for(FIGURE_NAMES[2]), loss=loss),
         test_accuracy_figure(history, path_for(FIGURE_NAMES[3])),
         decision_boundary_figure(net, result.X, result.y, path_for(FIGURE_NAMES[4]),
                                  title=boundary_title),
