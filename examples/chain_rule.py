@@ -1,7 +1,7 @@
 """7.6 Chain rule: dy2/dy1 · dy1/dw1 equals dy2/dw1 (the chapter prints 2.0 and 2.0).
 
 The chapter's TensorFlow listing with only the import line changed, then the worked example of
-SPEC 7.6, z = (2t + 1)² + e^(t²), whose derivative is 4(2t + 1) + 2t·e^(t²).
+chapter 7.6, z = (2t + 1)² + e^(t²), whose derivative is 4(2t + 1) + 2t·e^(t²).
 """
 from deltagrad.compat import tf
 

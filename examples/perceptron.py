@@ -1,7 +1,7 @@
 """7.5 Gradient of a single-output perceptron (sigmoid + MSE), through the tape.
 
 The book's companion listing with only the import line changed; a seed is set and the random
-input printed. With one output MSE is (o − t)², twice SPEC's ½(o − t)², so
+input printed. With one output MSE is (o − t)², twice the chapter's ½(o − t)², so
 ∂L/∂w_j = 2(o − t)·o(1 − o)·x_j and ∂L/∂b = 2(o − t)·o(1 − o).
 """
 from deltagrad.compat import tf

@@ -2,7 +2,7 @@
 
 First the book's companion listing with only the import line changed: y = x·w + b is linear
 in w, so dy/dw = x = 3, dy/db = 1 and d²y/dw² is None (dy/dw does not depend on w). Then a
-function of SPEC 7.2 that is not linear, L = x·w² + b²: dL/dw = 2xw, dL/db = 2b,
+function of chapter 7.2 that is not linear, L = x·w² + b²: dL/dw = 2xw, dL/db = 2b,
 d²L/dw² = 2x and d²L/db² = 2.
 """
 from deltagrad.compat import tf

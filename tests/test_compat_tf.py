@@ -5,6 +5,8 @@ Expected values are derived by hand (SPEC's formulas) and computed with NumPy in
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -375,7 +377,14 @@ def test_crossentropy_mismatched_labels_name_both_shapes():
         tf.losses.categorical_crossentropy([0, 1, 2], logits, from_logits=True)
 
 
-def test_tensors_print_like_tensorflow():
-    # The format; repr() keeps the engine's own.
-    assert str(tf.constant(2.0)) == "tf.Tensor(2.0, shape=(), dtype=float32)"
-    assert repr(tf.constant(2.0)) == "Tensor(2.0, shape=(), dtype=float32)"
+def test_tensors_print_as_deltagrad_tensors():
+    assert str(tf.constant(2.0)) == "Tensor(2.0, shape=(), dtype=float32)"
+
+
+def test_importing_the_namespace_changes_nothing_outside_it():
+    # A fresh process: how deltagrad tensors print before and after the import.
+    code = ("import deltagrad as dg; before = str(dg.constant(1.5)); "
+            "from deltagrad.compat import tf; after = str(dg.constant(1.5)); "
+            "print(before == after == 'Tensor(1.5, shape=(), dtype=float64)')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"

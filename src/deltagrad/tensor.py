@@ -11,10 +11,6 @@ import numpy as np
 
 _SUPPORTED_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 
-# Prefix of str(tensor), i.e. of print(); importing deltagrad.compat.tf sets it to "tf." so that
-# the chapter's listings print like TensorFlow. repr() never changes.
-STR_PREFIX = ""
-
 
 def _checked_array(value, dtype=None, what="constant"):
     if isinstance(value, Tensor):
@@ -129,9 +125,6 @@ class Tensor:
 
     def __repr__(self):
         return f"Tensor({self._body()}, shape={self.shape}, dtype={self.dtype})"
-
-    def __str__(self):
-        return STR_PREFIX + repr(self)
 
     __hash__ = object.__hash__
 

@@ -13,9 +13,9 @@ What differs from calling deltagrad directly is what TensorFlow users expect:
   re-creates: the counterpart of TensorFlow's global seed, confined to this namespace.
 - Losses cast labels to the prediction's dtype, as ``tf.losses`` does.
 
-Printed tensors read ``tf.Tensor(2.0, shape=(), dtype=float32)``: importing this namespace sets
-the engine's ``str()`` prefix (``deltagrad.tensor.STR_PREFIX``) to ``tf.`` for the process;
-``repr()`` keeps the engine's format. Gradients of unconnected sources are None. Arguments TensorFlow has
+Tensors print as deltagrad's do, ``Tensor(2.0, shape=(), dtype=float32)``, where TensorFlow
+prints ``tf.Tensor(…)``: the numbers are the same, and importing this namespace changes nothing
+outside it. Gradients of unconnected sources are None. Arguments TensorFlow has
 but this namespace does not support raise a TypeError or ValueError that names them.
 """
 from __future__ import annotations
@@ -23,7 +23,6 @@ from __future__ import annotations
 import numpy as np
 
 import deltagrad as dg
-import deltagrad.tensor as _engine_tensor
 from deltagrad.compat.tf._convert import as_dtype, as_shape, require_float, to_tensor
 
 # --- dtypes: NumPy dtypes under TensorFlow's names (``x.dtype == tf.float32`` works) ---------
@@ -35,7 +34,6 @@ bool = np.dtype("bool")  # noqa: A001 - TensorFlow's name
 # --- tensors, variables, the tape ---------------------------------------------------------
 Tensor = dg.Tensor
 GradientTape = dg.GradientTape
-_engine_tensor.STR_PREFIX = "tf."  # print(t) -> tf.Tensor(...), as in the chapter's listings
 
 
 class UnconnectedGradients:
