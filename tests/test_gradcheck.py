@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import deltagrad as dg
-from deltagrad.gradcheck import (GradientCheckError, check_grads, gradient_table, numeric_gradients,
-                                  relative_error)
+from deltagrad.gradcheck import (GradientCheckError, central_difference, check_grads,
+                                  gradient_table, numeric_gradients, relative_error)
 from deltagrad.ops.core import Primitive
 
 
@@ -96,6 +96,41 @@ def test_relative_error():
     assert relative_error(0.0, 0.0) == 0.0
     assert relative_error(2.0, 1.0) == pytest.approx(0.5)
     assert relative_error(1e-12, 0.0) < 1e-3  # the floor keeps near-zero values from blowing up
+
+
+def test_relative_error_against_a_scale():
+    # Relative to a given scale (e.g. the largest derivative of a parameter array), not to
+    # each entry's own magnitude; the scale is floored like the magnitudes.
+    np.testing.assert_allclose(relative_error([1e-7, 2.0], [2e-7, 2.5], scale=5.0), [2e-8, 0.1])
+    assert relative_error(1e-12, 0.0, scale=0.0) == pytest.approx(1e-4)
+
+
+def test_central_difference_gradient_jacobian_and_elementwise():
+    x = np.array([1.0, -2.0])
+    np.testing.assert_allclose(central_difference(lambda v: np.sum(v ** 3), x), [3.0, 12.0],
+                               rtol=1e-8)
+    np.testing.assert_array_equal(x, [1.0, -2.0])  # nudged in place, then restored
+    jac = central_difference(lambda v: np.array([v[0] * v[1], v[1], 0.0]), x)
+    np.testing.assert_allclose(jac, [[-2.0, 1.0], [0.0, 1.0], [0.0, 0.0]], atol=1e-9)
+    assert central_difference(lambda v: v, x).shape == (2, 2)  # f may return x itself
+    np.testing.assert_allclose(central_difference(np.sin, x, 1e-5, elementwise=True), np.cos(x),
+                               rtol=1e-9)
+    assert central_difference(lambda v: v * v, np.array(3.0)) == pytest.approx(6.0)
+    with pytest.raises(TypeError, match="float64"):
+        central_difference(np.sum, np.array([1, 2]))
+
+
+def test_central_difference_retries_invalid_steps_and_gives_nan():
+    # |v| has its kink at 0: a step wider than the distance to it is not a derivative.
+    x = np.array([3e-6, 1e-9, 0.5])
+    side = x > 0
+    g = central_difference(lambda v: np.sum(np.abs(v)), x, (1e-5, 1e-6, 1e-7),
+                           valid=lambda v: bool(np.array_equal(v > 0, side)))
+    np.testing.assert_allclose(g[[0, 2]], [1.0, 1.0], rtol=1e-9)
+    assert np.isnan(g[1])
+    calls = []
+    central_difference(np.sum, np.zeros((2, 3)), progress=calls.append)
+    assert calls == [1] * 6
 
 
 def test_gradient_table_rows(rng):

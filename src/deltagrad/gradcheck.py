@@ -4,6 +4,15 @@ Two tiers, as in HIPS autograd: a cheap random-projection check of ⟨u, J·v⟩
 table of every partial derivative. :func:`check_grads` raises :class:`GradientCheckError` with
 the analytic value, the numeric value, the relative error and where; :func:`gradient_table`
 returns the rows for printing and saving.
+
+This module is the one home of the package's finite differences and of its error metric; the
+experiments (:mod:`deltagrad.experiments.gradcheck`, :mod:`deltagrad.experiments.derivatives`)
+call them:
+
+* :func:`central_difference` — the central-difference routine, element-wise over a float64
+  array, one entry at a time or vectorised for element-wise functions.
+* :func:`relative_error` — the error metric: relative to the larger magnitude of the two
+  values, or to a given ``scale`` (e.g. the largest derivative of a parameter array).
 """
 from __future__ import annotations
 
@@ -15,8 +24,13 @@ from deltagrad.tape import GradientTape
 from deltagrad.tensor import Tensor, constant
 
 EPS = 1e-6
+"""Default step of :func:`central_difference`. A central difference in float64 errs by
+truncation ∝ eps²·|f⁽³⁾| plus round-off ∝ ε·|f|/eps (ε ≈ 2.2e−16): about 1e−10 relative at
+this step for values and derivatives of order one. Callers with tiny derivatives beside large
+values (activation tails, a network's loss) pass a wider step, near ε^(1/3) ≈ 6e−6."""
 RTOL = 1e-6
 ATOL = 1e-8
+"""Floor of the denominator of :func:`relative_error`."""
 
 
 class GradientCheckError(AssertionError):
@@ -34,10 +48,71 @@ class GradientRow:
     reference: float | None = None  # an independent analytic value (e.g. the delta rule)
 
 
-def relative_error(a, b, floor: float = ATOL):
-    """|a − b| / max(|a|, |b|, floor), element-wise: 0 when both are (near) zero."""
+def relative_error(a, b, floor: float = ATOL, scale=None):
+    """The error metric: |a − b| / max(|a|, |b|, floor), element-wise; 0 when both are (near) zero.
+
+    With ``scale`` the error is taken relative to that scale instead of the values' own
+    magnitudes: |a − b| / max(scale, floor). Use it for the entries of one gradient array
+    (``scale`` = its largest |derivative|): finite differences resolve every entry only to
+    round-off of the array's largest, so tiny entries cannot be compared entry by entry.
+    """
     a, b = np.asarray(a, float), np.asarray(b, float)
+    if scale is not None:
+        return np.abs(a - b) / max(float(scale), floor)
     return np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), floor)
+
+
+def central_difference(f, x, eps=EPS, *, elementwise: bool = False, valid=None,
+                       progress=None):
+    """Derivatives of ``f`` at ``x`` by central differences (f(x + eps) − f(x − eps)) / 2eps.
+
+    ``x`` is a float64 array (0-d for a scalar). By default each entry is nudged in turn, *in
+    place*: ``f(x)`` is called with ``x[i] = x_i ± eps`` and the entry is restored before the
+    next one (and if ``f`` raises), so ``x`` may be an array that ``f`` reads by itself, such
+    as a network's weights (``f`` then ignores its argument). ``f`` returns a scalar or an
+    array; the result has shape ``f(x).shape + x.shape`` (for a scalar ``f`` the gradient,
+    for a vector ``f`` the Jacobian ∂f_i/∂x_j), in float64.
+
+    ``elementwise=True`` is the vectorised form for an element-wise ``f`` (f(x)_i depends on
+    x_i only): two calls, f(x + eps) and f(x − eps), on the whole array; ``x`` is not modified.
+
+    ``eps`` is a step or a sequence of steps. ``valid(x)``, if given, is called right after
+    each call of ``f`` and says whether that evaluation can be used (e.g. no ReLU unit crossed
+    its kink); an entry whose difference at the first step is invalid is retried at the next
+    step, and is NaN when no step is valid. ``progress(1)`` is called after each entry.
+    """
+    steps = tuple(float(s) for s in np.atleast_1d(eps))
+    if elementwise:
+        if valid is not None or len(steps) != 1:
+            raise ValueError("central_difference: elementwise=True takes one step and no valid")
+        x, (step,) = np.asarray(x, dtype=np.float64), steps
+        return (np.asarray(f(x + step)) - np.asarray(f(x - step))) / (2 * step)
+    if not (isinstance(x, np.ndarray) and x.dtype == np.float64):
+        raise TypeError("central_difference: x must be a float64 NumPy array (it is nudged in "
+                        f"place), got {type(x).__name__} {getattr(x, 'dtype', '')}".rstrip())
+    grad = None
+    for idx in np.ndindex(x.shape):
+        old, d = x[idx], None
+        try:
+            for step in steps:
+                sides, ok = [], True
+                for sign in (1, -1):
+                    x[idx] = old + sign * step
+                    sides.append(np.array(f(x), dtype=np.float64))  # a copy: f may return x
+                    ok = ok and (valid is None or bool(valid(x)))
+                if ok:
+                    d = (sides[0] - sides[1]) / (2 * step)
+                    break
+        finally:
+            x[idx] = old
+        if grad is None:
+            grad = np.empty(sides[0].shape + x.shape)
+        grad[(...,) + idx] = np.nan if d is None else d
+        if progress is not None:
+            progress(1)
+    if grad is None:  # x has no entries: only f's shape is needed
+        grad = np.empty(np.shape(f(x)) + x.shape)
+    return grad
 
 
 def _as_float64(inputs):
@@ -79,27 +154,22 @@ def tape_gradients(f, arrays):
 
 
 def numeric_gradients(f, arrays, eps: float = EPS):
-    """Central differences (f(x + eps) − f(x − eps)) / 2eps of scalar ``f``, element by element."""
-    grads = []
-    for k, x in enumerate(arrays):
-        g = np.zeros_like(x)
-        for idx in np.ndindex(x.shape):
-            grads_at = []
-            for sign in (1, -1):
-                shifted = [a.copy() for a in arrays]
-                shifted[k][idx] += sign * eps
-                grads_at.append(float(np.asarray(f(*[constant(a) for a in shifted]))))
-            g[idx] = (grads_at[0] - grads_at[1]) / (2 * eps)
-        grads.append(g)
-    return grads
+    """Gradients of scalar ``f`` (Tensors in, Tensor out) at ``arrays`` by
+    :func:`central_difference`, element by element, in float64; ``arrays`` are not modified."""
+    xs = [np.array(a, dtype=np.float64) for a in arrays]  # copies: they are nudged in place
+
+    def value(_):
+        return float(np.asarray(f(*[constant(a.copy()) for a in xs])))
+    return [central_difference(value, x, eps) for x in xs]
 
 
 def _check_projection(fu, arrays, rng, eps, rtol):
     vs = [rng.standard_normal(a.shape) for a in arrays]
     analytic = sum(float(np.sum(g * v)) for g, v in zip(tape_gradients(fu, arrays), vs))
-    plus = float(np.asarray(fu(*[constant(a + eps * v) for a, v in zip(arrays, vs)])))
-    minus = float(np.asarray(fu(*[constant(a - eps * v) for a, v in zip(arrays, vs)])))
-    numeric = (plus - minus) / (2 * eps)
+
+    def along(t):  # fu at arrays + t·v: its derivative at t = 0 is ⟨∇fu, v⟩
+        return float(np.asarray(fu(*[constant(a + t * v) for a, v in zip(arrays, vs)])))
+    numeric = float(central_difference(along, np.zeros(()), eps))
     err = float(relative_error(analytic, numeric))
     if err > rtol:
         raise GradientCheckError(

@@ -9,7 +9,9 @@ in float64.
 * :func:`softmax_example` — Figure 7-6: logits to probabilities, and the softmax Jacobian by
   formula, by the tape (row by row) and by finite differences.
 
-Nothing is printed or plotted; :mod:`deltagrad.figures.derivatives` draws the curves.
+Nothing is printed or plotted; :mod:`deltagrad.figures.derivatives` draws the curves. The
+finite differences and the error metric are :mod:`deltagrad.gradcheck`'s
+(:func:`~deltagrad.gradcheck.central_difference`, :func:`~deltagrad.gradcheck.relative_error`).
 """
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ import numpy as np
 
 import deltagrad as dg
 from deltagrad import functional as F
-from deltagrad.gradcheck import numeric_gradients, relative_error, tape_gradients
+from deltagrad.gradcheck import (central_difference, numeric_gradients, relative_error,
+                                 tape_gradients)
 
 __all__ = ["DEFAULT_POINTS", "RULES", "LEAKY_FIGURE_SLOPE", "FD_EPS",
            "worked_examples", "activation_curves", "softmax_example"]
@@ -222,7 +225,7 @@ def activation_curves(x=None, n_fd: int = 13, leaky_slope: float = LEAKY_FIGURE_
         fig, title, f, df, op, kinks, formula, dformula = spec
         analytic, tape = df(x), _tape_derivative(op, x)
         fd_x = _fd_points(x, n_fd, kinks)
-        fd = (f(fd_x + CURVE_FD_EPS) - f(fd_x - CURVE_FD_EPS)) / (2 * CURVE_FD_EPS)
+        fd = central_difference(f, fd_x, CURVE_FD_EPS, elementwise=True)
         fd_analytic = df(fd_x)
         curves[name] = {
             "name": name, "figure": fig, "title": title, "formula": formula,
@@ -248,15 +251,6 @@ def _tape_jacobian(z: np.ndarray) -> np.ndarray:
     return np.stack([np.asarray(tape.gradient(r, zt), dtype=np.float64) for r in rows])
 
 
-def _numeric_jacobian(z: np.ndarray, eps: float = FD_EPS) -> np.ndarray:
-    cols = []
-    for j in range(z.size):
-        dz = np.zeros_like(z)
-        dz[j] = eps
-        cols.append((F.softmax(z + dz) - F.softmax(z - dz)) / (2 * eps))
-    return np.stack(cols, axis=1)
-
-
 def softmax_example(logits=(2.0, 1.0, 0.1)) -> dict:
     """Figure 7-6: logits turned into probabilities, and the softmax Jacobian checked.
 
@@ -270,7 +264,8 @@ def softmax_example(logits=(2.0, 1.0, 0.1)) -> dict:
     if z.ndim != 1 or z.size < 2 or not np.all(np.isfinite(z)):
         raise ValueError("softmax_example: logits must be a 1-D list of >= 2 finite numbers")
     p, jac = F.softmax(z), F.softmax_jacobian(z)
-    jac_tape, jac_numeric = _tape_jacobian(z), _numeric_jacobian(z)
+    jac_tape = _tape_jacobian(z)
+    jac_numeric = central_difference(F.softmax, z.copy(), FD_EPS)  # ∂p_i/∂z_j: (i, j)
     return {
         "logits": z, "probabilities": p,
         "probabilities_tape": np.asarray(dg.softmax(dg.constant(z)), dtype=np.float64),

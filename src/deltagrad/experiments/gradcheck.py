@@ -10,6 +10,8 @@ and bias derivative by the delta rule, by the tape and by central finite differe
 
 The three legs share nothing but the parameters: the delta rule is hand-written backward
 algebra, the tape is generic reverse mode, the finite differences only run the forward pass.
+The differences and the error metric are :mod:`deltagrad.gradcheck`'s
+(:func:`~deltagrad.gradcheck.central_difference`, :func:`~deltagrad.gradcheck.relative_error`).
 """
 from __future__ import annotations
 
@@ -21,11 +23,11 @@ import deltagrad as dg
 from deltagrad import functional as F
 from deltagrad.backprop import ACTIVATIONS, LOSSES, NeuralNetwork
 from deltagrad.data import chapter_data, one_hot
-from deltagrad.gradcheck import ATOL
+from deltagrad.gradcheck import central_difference, relative_error
 
 __all__ = ["TOLERANCE", "FD_EPS", "CHAPTER_SIZES", "COLUMNS", "parameter_names",
-           "tape_network_gradients", "numeric_network_gradients", "scaled_error",
-           "moons_gradient_table", "summarize"]
+           "tape_network_gradients", "numeric_network_gradients", "moons_gradient_table",
+           "summarize"]
 
 TOLERANCE = 1e-6
 """Largest relative error accepted between the delta rule and either check (relative to the
@@ -89,25 +91,14 @@ def _same_pattern(a, b) -> bool:
     return all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
-def _central_difference(work, param, idx, X, Y, eps, pattern):
-    """(L(θ + eps) − L(θ − eps)) / 2eps for one entry, and whether either side crossed a
-    kink (a ReLU unit switched on or off, so the difference is not a derivative)."""
-    old, sides, crossed = param[idx], [], False
-    for sign in (1, -1):
-        param[idx] = old + sign * eps
-        sides.append(work.loss_value(X, Y))
-        crossed = crossed or (pattern and not _same_pattern(_kink_pattern(work), pattern))
-    param[idx] = old
-    return (sides[0] - sides[1]) / (2 * eps), crossed
-
-
 def numeric_network_gradients(net: NeuralNetwork, X, Y, eps: float = FD_EPS, progress=None):
     """Central differences of ``net.loss_value(X, Y)`` for every weight and bias, in float64.
 
     Returns ``(grads, kinks)``: ``grads`` is ``[dW1, db1, …]``; ``kinks`` has the same shapes
-    and marks entries where no valid difference was found. A difference is invalid when a
-    ReLU/LeakyReLU unit changes side between θ − eps and θ + eps; the step is then retried at
-    eps/10 and eps/100, and if the kink is still inside the step the entry is NaN. ``net``
+    and marks entries where no valid difference was found (NaN in ``grads``). A difference is
+    invalid when a ReLU/LeakyReLU unit changes side between θ − eps and θ + eps; the step is
+    then retried at eps/10 and eps/100, and if the kink is still inside the step the entry is
+    NaN (see :func:`deltagrad.gradcheck.central_difference`'s ``valid``). ``net``
     itself is left untouched (a copy is nudged). ``progress(k)`` is called as every k
     parameters are done (two forward passes each, over all of ``X``).
     """
@@ -115,20 +106,19 @@ def numeric_network_gradients(net: NeuralNetwork, X, Y, eps: float = FD_EPS, pro
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
     work.loss_value(X, Y)
     pattern = _kink_pattern(work)
+
+    def loss(_):  # the nudged array is one of work's own parameter arrays
+        return work.loss_value(X, Y)
+
+    def same_side(_):  # no ReLU/LeakyReLU unit switched on or off: a derivative, not a kink
+        return _same_pattern(_kink_pattern(work), pattern)
+
     grads, kinks = [], []
     for param in (p for pair in zip(work.weights, work.biases) for p in pair):
-        g, kink = np.empty_like(param), np.zeros(param.shape, dtype=bool)
-        for idx in np.ndindex(param.shape):
-            for step in (eps, eps / 10, eps / 100):
-                g[idx], kink[idx] = _central_difference(work, param, idx, X, Y, step, pattern)
-                if not kink[idx]:
-                    break
-            else:
-                g[idx] = np.nan
-            if progress is not None:
-                progress(1)
+        g = central_difference(loss, param, (eps, eps / 10, eps / 100),
+                               valid=same_side if pattern else None, progress=progress)
         grads.append(g)
-        kinks.append(kink)
+        kinks.append(np.isnan(g))
     return grads, kinks
 
 
@@ -145,11 +135,6 @@ def _check_config(n_samples, sizes, activation, loss, n_train):
                          f"two moons, got {tuple(sizes)}")
 
 
-def scaled_error(a, b, scale):
-    """|a − b| / scale, element-wise, with ``scale`` floored at ``gradcheck.ATOL``."""
-    return np.abs(np.asarray(a, float) - np.asarray(b, float)) / max(float(scale), ATOL)
-
-
 def moons_gradient_table(seed: int = 0, n_samples: int = 8, sizes=CHAPTER_SIZES,
                          activation: str | None = "sigmoid", loss: str = "mse",
                          eps: float = FD_EPS, progress=None) -> list[dict]:
@@ -163,8 +148,9 @@ def moons_gradient_table(seed: int = 0, n_samples: int = 8, sizes=CHAPTER_SIZES,
     ``kink`` (True where the finite difference straddles a ReLU kink: ``numeric`` is NaN and
     only the tape is compared).
 
-    Errors are relative to the parameter array's gradient scale, the largest |delta-rule
-    derivative| in the same ``W`` or ``b``: a plain entry-wise ratio would blow float64
+    Errors are :func:`~deltagrad.gradcheck.relative_error` with ``scale`` the parameter
+    array's gradient scale, the largest |delta-rule derivative| in the same ``W`` or ``b``
+    (floored at ``gradcheck.ATOL``): a plain entry-wise ratio would blow float64
     round-off in the differences (~1e−11) up past 1e−6 for the smallest derivatives (~1e−7),
     whichever engine is right.
 
@@ -183,8 +169,8 @@ def moons_gradient_table(seed: int = 0, n_samples: int = 8, sizes=CHAPTER_SIZES,
     rows = []
     for name, d, t, n, kink in zip(parameter_names(net), delta, tape, numeric, kinks):
         scale = np.max(np.abs(d))
-        err_t = scaled_error(d, t, scale)
-        err_n = np.where(kink, 0.0, scaled_error(d, np.where(kink, d, n), scale))
+        err_t = relative_error(d, t, scale=scale)
+        err_n = np.where(kink, 0.0, relative_error(d, np.where(kink, d, n), scale=scale))
         for idx in np.ndindex(d.shape):
             rows.append({"parameter": name, "index": idx, "delta_rule": float(d[idx]),
                          "tape": float(t[idx]), "numeric": float(n[idx]),
