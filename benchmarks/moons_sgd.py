@@ -80,7 +80,7 @@ def deltagrad_numpy(weights, X, Y):
 def deltagrad_compiled(weights, X, Y):
     fast.warm_up()
     net = deltagrad_network(weights)
-    trainer = fast.Trainer(net.layers, "mse", X, Y, LR, 1)
+    trainer = fast.Trainer(net.weights, net.biases, net.activations, "mse", X, Y, LR, 1)
     return trainer.epoch, lambda: list(zip(net.weights, net.biases))
 
 

@@ -106,7 +106,7 @@ def test_finite_difference_markers_avoid_the_kinks(curves):
 def test_kink_convention_is_shared_by_both_engines(curves):
     at_zero = int(np.flatnonzero(curves["relu"]["x"] == 0.0)[0])
     assert curves["relu"]["analytic"][at_zero] == curves["relu"]["tape"][at_zero] == 0.0
-    p = curves["leaky_relu"]["params"]["p"]
+    p = curves["leaky_relu"]["params"]["alpha"]
     assert curves["leaky_relu"]["tape"][at_zero] == pytest.approx(p)
 
 
@@ -115,13 +115,13 @@ def test_curves_match_the_formulas(curves):
     s = 1 / (1 + np.exp(-x))
     np.testing.assert_allclose(curves["sigmoid"]["analytic"], s * (1 - s), rtol=1e-12)
     np.testing.assert_allclose(curves["tanh"]["analytic"], 1 - np.tanh(x) ** 2, atol=1e-15)
-    p = D.LEAKY_FIGURE_SLOPE
+    p = D.LEAKY_FIGURE_ALPHA
     np.testing.assert_array_equal(curves["leaky_relu"]["f"], np.where(x >= 0, x, p * x))
 
 
-def test_leaky_slope_can_be_the_engines_default():
-    c = D.activation_curves(leaky_slope=F.LEAKY_SLOPE)["leaky_relu"]
-    assert c["params"] == {"p": F.LEAKY_SLOPE}
+def test_leaky_alpha_can_be_the_engines_default():
+    c = D.activation_curves(leaky_alpha=F.LEAKY_ALPHA)["leaky_relu"]
+    assert c["params"] == {"alpha": F.LEAKY_ALPHA}
     assert c["analytic"][0] == c["tape"][0] == pytest.approx(0.01)
     assert c["max_error_fd"] < 1e-6
 

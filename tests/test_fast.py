@@ -9,7 +9,7 @@ import pytest
 
 from deltagrad import fast
 from deltagrad import functional as F
-from deltagrad.backprop import ACTIVATIONS, ENGINES, LOSSES, Layer, NeuralNetwork, resolve_engine
+from deltagrad.backprop import ACTIVATIONS, ENGINES, LOSSES, NeuralNetwork, resolve_engine
 from deltagrad.data import moons, one_hot, train_test_split
 
 pytestmark = pytest.mark.skipif(not fast.available(), reason="Numba is not available")
@@ -83,7 +83,8 @@ def test_predict_matches_feed_forward_even_far_out(small_moons):
         for loss in LOSSES:
             net = NeuralNetwork.build([2, 7, 5, 3], activation, loss, rng=1)
             X = np.concatenate([small_moons[0], [[1000.0, -1000.0], [-1e3, 1e3], [0.0, 0.0]]])
-            trainer = fast.Trainer(net.layers, loss, X, one_hot(np.zeros(len(X), int), 3), 0.1)
+            trainer = fast.Trainer(net.weights, net.biases, net.activations, loss, X,
+                                   one_hot(np.zeros(len(X), int), 3), 0.1)
             out, expected = trainer.predict(X), net.feed_forward(X)
             assert np.all(np.isfinite(out))
             scale = np.max(np.abs(expected))  # linear outputs near 0 have no relative accuracy
@@ -92,8 +93,8 @@ def test_predict_matches_feed_forward_even_far_out(small_moons):
 
 def test_sigmoid_kernel_is_stable_and_accurate():
     z = np.concatenate([np.linspace(-800, 800, 20001), [0.0, -0.0, 1e-300, -1e-300, 36.7, -745.2]])
-    layer = Layer(1, len(z), "sigmoid", weights=z[None, :], bias=np.zeros(len(z)))
-    trainer = fast.Trainer([layer], "mse", [[1.0]], np.zeros((1, len(z))), 0.1)
+    trainer = fast.Trainer([z[None, :]], [np.zeros(len(z))], ["sigmoid"], "mse", [[1.0]],
+                           np.zeros((1, len(z))), 0.1)
     with np.errstate(all="raise"):
         out = trainer.predict([[1.0]])[0]
     expected = F.sigmoid(z)
@@ -227,11 +228,11 @@ def test_train_rejects_an_unknown_engine(small_moons):
 
 def test_packed_round_trip():
     net = NeuralNetwork.build([3, 4, 2], "relu", "softmax_cross_entropy", rng=0)
-    packed = fast.Packed(net.layers, net.loss)
+    packed = fast.Packed(net.weights, net.biases, net.activations, net.loss)
     assert packed.params.size == 3 * 4 + 4 + 4 * 2 + 2 and packed.units == 3 + 4 + 2
     np.testing.assert_array_equal(packed.layout, [[3, 4, 0, 12, 2, 0], [4, 2, 16, 24, 0, 3]])
     other = NeuralNetwork.build([3, 4, 2], "relu", "softmax_cross_entropy", rng=1)
-    packed.store_to(other.layers)
+    packed.store_to(other.weights, other.biases)
     for p, q in zip(parameters(net), parameters(other)):
         np.testing.assert_array_equal(p, q)
     assert repr(packed) == "Packed(26 parameters, 2 layers)"
@@ -249,10 +250,19 @@ def test_a_cold_cache_compiles_and_reports_it(tmp_path):
 
 def test_trainer_checks_shapes_the_kernels_would_not():
     net = NeuralNetwork.build([3, 4, 2], rng=0)
+    arrays = net.weights, net.biases, net.activations
     with pytest.raises(ValueError, match=r"X must have shape \(n, 3\), got \(5, 2\)"):
-        fast.Trainer(net.layers, "mse", np.zeros((5, 2)), np.zeros((5, 2)), 0.1)
+        fast.Trainer(*arrays, "mse", np.zeros((5, 2)), np.zeros((5, 2)), 0.1)
     with pytest.raises(ValueError, match=r"Y must have shape \(5, 2\), got \(5, 3\)"):
-        fast.Trainer(net.layers, "mse", np.zeros((5, 3)), np.zeros((5, 3)), 0.1)
-    trainer = fast.Trainer(net.layers, "mse", np.zeros((5, 3)), np.zeros((5, 2)), 0.1)
+        fast.Trainer(*arrays, "mse", np.zeros((5, 3)), np.zeros((5, 3)), 0.1)
+    trainer = fast.Trainer(*arrays, "mse", np.zeros((5, 3)), np.zeros((5, 2)), 0.1)
     with pytest.raises(ValueError, match="X must have shape"):
         trainer.predict(np.zeros(3))
+
+
+def test_the_compiled_engine_and_model_files_do_not_import_the_network():
+    code = ("import sys, deltagrad.fast, deltagrad.model_files; "
+            "print('deltagrad.backprop' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True).stdout
+    assert out.strip() == "False"

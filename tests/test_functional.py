@@ -103,7 +103,7 @@ def test_sigmoid_is_accurate_in_the_negative_tail():
 
 def test_kink_convention_is_the_left_hand_derivative():
     assert F.relu_derivative(0.0) == 0.0
-    assert F.leaky_relu_derivative(0.0) == F.LEAKY_SLOPE == 0.01
+    assert F.leaky_relu_derivative(0.0) == F.LEAKY_ALPHA == 0.01
     assert F.leaky_relu_derivative(0.0, 0.2) == 0.2
     assert F.leaky_relu(0.0) == 0.0
     assert F.relu(0.0) == 0.0
@@ -242,3 +242,30 @@ def test_fully_connected_layer_gradient(rng):
     analytic = np.outer(x, delta)  # ∂L/∂w_jk = δ_k·x_j
     assert_close(analytic, numeric_gradient(loss, W))
     assert_close(delta, numeric_gradient(lambda b_: 0.5 * np.sum((F.sigmoid(x @ W + b_) - t) ** 2), b))
+
+
+# --- one home for each forward formula ----------------------------------------------------
+
+def test_the_autodiff_engine_computes_functionals_forward_formulas():
+    import deltagrad as dg
+
+    for dtype in (np.float64, np.float32):
+        x = np.concatenate([np.linspace(-800, 800, 4001), [0.0, -0.0, 1e-300]]).astype(dtype)
+        np.testing.assert_array_equal(dg.sigmoid(x)._value, F.sigmoid(x))
+        z = x.reshape(-1, 4)
+        for axis in (-1, 0):
+            np.testing.assert_array_equal(dg.softmax(z, axis=axis)._value, F.softmax(z, axis))
+            np.testing.assert_array_equal(dg.log_softmax(z, axis=axis)._value,
+                                          F.log_softmax(z, axis))
+
+
+def test_one_leaky_slope_default_everywhere():
+    import inspect
+
+    import deltagrad as dg
+
+    assert F.LEAKY_ALPHA == 0.01
+    for f in (dg.leaky_relu, F.leaky_relu, F.leaky_relu_derivative):
+        assert inspect.signature(f).parameters["alpha"].default == F.LEAKY_ALPHA
+    x = np.array([-2.0, -0.5, 0.0, 3.0])
+    np.testing.assert_array_equal(dg.leaky_relu(x)._value, F.leaky_relu(x))

@@ -3,6 +3,13 @@
 ``import deltagrad as dg`` gives the reverse-mode engine: :func:`constant`, :class:`Variable`,
 :class:`Tensor`, :class:`GradientTape`, :func:`grad`, :func:`value_and_grad` and the ops
 (``dg.exp``, ``dg.sigmoid``, ``dg.sum``, ``@``, indexing, …).
+
+Each forward formula has one home, :mod:`deltagrad.functional` (the stable sigmoid, softmax,
+log-softmax, the chapter's MSE, the LeakyReLU slope ``LEAKY_ALPHA``). The *derivatives* are
+written four times on purpose, sharing no code: analytically (:mod:`deltagrad.functional`),
+as VJP rules (:mod:`deltagrad.ops`), as the chapter's delta rule (:mod:`deltagrad.backprop`)
+and as compiled kernels (:mod:`deltagrad.fast`). The tests check them against each other,
+which would prove nothing if they shared code.
 """
 __version__ = "0.1.0"
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from deltagrad import ops as _ops
+from deltagrad import functional as _F
 from deltagrad.tensor import Tensor, as_tensor
 
 
@@ -50,7 +51,7 @@ def relu(x) -> Tensor:
     return _ops.relu(x)
 
 
-def leaky_relu(x, alpha: float = 0.01) -> Tensor:
+def leaky_relu(x, alpha: float = _F.LEAKY_ALPHA) -> Tensor:
     """x for x ≥ 0, alpha·x for x < 0. Derivative 1 for x > 0, alpha for x ≤ 0."""
     return _ops.leaky_relu(x, alpha=alpha)
 

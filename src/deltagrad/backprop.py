@@ -17,27 +17,25 @@ What differs from the chapter's listing:
   ``(softmax(z) − t)·f'(z)``, i.e. ``p − t`` for the linear last layer this loss is meant
   for. With this loss ``feed_forward`` and ``predict`` return probabilities, so accuracy and
   decision boundaries work the same way for both losses.
-* ``save``/``load`` use ``.npz`` (arrays and a JSON config, no pickle) and check what they read.
+* ``save``/``load`` use ``.npz`` (arrays and a JSON config, no pickle) and check what they read
+  (:mod:`deltagrad.model_files`).
 * ``train(..., engine=...)``: this module's NumPy code is the reference engine; ``"compiled"``
   runs the same mathematics in :mod:`deltagrad.fast` (Numba, an epoch per kernel call).
 
-Derivatives at kinks follow :mod:`deltagrad.functional` (relu'(0) = 0, leaky_relu'(0) = p).
+Forward activations are :mod:`deltagrad.functional`'s (LeakyReLU slope ``F.LEAKY_ALPHA``); the
+delta rule's derivatives are this module's own, independent of the autodiff engine's, and
+follow its conventions at kinks (relu'(0) = 0, leaky_relu'(0) = alpha).
 Targets ``y`` for ``backpropagation``/``gradients`` have the output's shape (one-hot for
 classification); ``train`` takes integer labels and one-hot encodes them itself.
 """
 from __future__ import annotations
 
-import contextlib
-import json
-import math
-import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 
+from deltagrad import fast, model_files
 from deltagrad import functional as F
-from deltagrad._files import atomic_path
 from deltagrad.data import check_labels, one_hot
 
 __all__ = ["Layer", "NeuralNetwork", "ACTIVATIONS", "LOSSES", "ENGINES", "resolve_engine"]
@@ -49,7 +47,7 @@ ENGINES = ("auto", "numpy", "compiled")
 _FORWARD = {
     "sigmoid": F.sigmoid,
     "relu": F.relu,
-    "leaky_relu": F.leaky_relu,  # slope F.LEAKY_SLOPE = 0.01
+    "leaky_relu": F.leaky_relu,  # slope F.LEAKY_ALPHA = 0.01
     "tanh": F.tanh,
 }
 # Derivatives evaluated at the layer's *output*, as the chapter does; for (leaky) ReLU the
@@ -62,9 +60,6 @@ _DERIVATIVE_FROM_OUTPUT = {
 }
 
 _CHUNK = 1 << 15  # entries per activation chunk for large batches (256 KiB of float64)
-
-_FORMAT = "deltagrad.NeuralNetwork"
-_FORMAT_VERSION = 1
 
 
 def _check_activation(activation):
@@ -366,17 +361,15 @@ class NeuralNetwork:
 
     def _measure(self, X_train, Y_train, X_test, y_test) -> tuple[float, float]:
         """(training MSE over all entries, test accuracy) with the NumPy forward pass."""
-        mse = float(np.mean(np.square(Y_train - self._forward(X_train))))
+        mse = F.mse(self._forward(X_train), Y_train)
         return mse, self.accuracy(self._forward(X_test), y_test)
 
     def _compiled_engine(self, X_train, Y_train, X_test, y_test, learning_rate, batch_size):
         """``(run_epoch, measure)`` backed by :mod:`deltagrad.fast`: each call of ``run_epoch``
         is one kernel call, after which the layers' arrays hold the new parameters."""
-        from deltagrad import fast
-
         fast.warm_up()
-        trainer = fast.Trainer(self._layers, self.loss, X_train, Y_train, learning_rate,
-                               batch_size)
+        trainer = fast.Trainer(self.weights, self.biases, self.activations, self.loss, X_train,
+                               Y_train, learning_rate, batch_size)
         train_labels = np.argmax(Y_train, axis=1)
         Y_test = one_hot(y_test, Y_train.shape[1])
 
@@ -384,7 +377,10 @@ class NeuralNetwork:
             mse, _ = trainer.evaluate(X_train, Y_train, train_labels)
             _, accuracy = trainer.evaluate(X_test, Y_test, y_test)
             return mse, accuracy
-        return trainer.epoch, measure
+
+        def run_epoch():  # the layers' current arrays, trained in place
+            trainer.epoch(self.weights, self.biases)
+        return run_epoch, measure
 
     # --- input checks -------------------------------------------------------------------
 
@@ -436,33 +432,35 @@ class NeuralNetwork:
 
     def config(self) -> dict:
         """The network's structure as JSON-able data (what ``save`` stores next to the arrays)."""
-        return {"format": _FORMAT, "version": _FORMAT_VERSION, "loss": self.loss,
+        return {"format": model_files.FORMAT, "version": model_files.FORMAT_VERSION,
+                "loss": self.loss,
                 "layers": [{"n_input": layer.n_input, "n_neurons": layer.n_neurons,
                             "activation": layer.activation} for layer in self._layers]}
 
     def save(self, path) -> Path:
         """Write the network to ``path`` (exactly that name) as ``.npz``: arrays ``W0, b0, ...``
-        and a JSON ``config`` string; no pickle."""
+        and a JSON ``config`` string; no pickle (:func:`deltagrad.model_files.save`)."""
         self._require_layers()
-        arrays = {"config": np.array(json.dumps(self.config()))}
-        for i, layer in enumerate(self._layers):
-            arrays[f"W{i}"], arrays[f"b{i}"] = layer.weights, layer.bias
-        path = Path(path)
-        with atomic_path(path) as tmp, open(tmp, "wb") as f:
-            np.savez(f, **arrays)
-        return path
+        return model_files.save(path, self.config(), self.weights, self.biases)
 
     @classmethod
     def load(cls, path) -> "NeuralNetwork":
-        """Read a network written by ``save``; ValueError naming the file and the problem."""
-        path = Path(path)
-        with _open_model_file(path) as archive:
+        """Read a network written by ``save``; ValueError naming the file and the problem
+        (:func:`deltagrad.model_files.load`)."""
+        return model_files.load(path, check_activation=_check_activation,
+                                check_loss=_check_loss, build=cls._from_file)
+
+    @classmethod
+    def _from_file(cls, loss, layers) -> "NeuralNetwork":
+        """The network from a file's ``loss`` and ``(n_input, n_neurons, activation, weights,
+        bias)`` per layer (for :func:`deltagrad.model_files.load`)."""
+        net = cls(loss)
+        for i, (n_input, n_neurons, activation, weights, bias) in enumerate(layers):
             try:
-                return _network_from_archive(cls, archive)
+                net.add_layer(Layer(n_input, n_neurons, activation, weights=weights, bias=bias))
             except ValueError as err:
-                raise ValueError(f"{path}: not a valid deltagrad network: {err}") from None
-            except _ARCHIVE_ERRORS as err:
-                raise ValueError(f"{path}: damaged .npz archive ({_one_line(err)})") from None
+                raise ValueError(f"layer {i}: {err}") from None
+        return net
 
     def __repr__(self) -> str:
         if not self._layers:
@@ -494,8 +492,6 @@ def resolve_engine(engine: str) -> str:
         raise ValueError(f"unknown engine {engine!r}; valid: {valid}")
     if engine == "numpy":
         return "numpy"
-    from deltagrad import fast
-
     if fast.available():
         return "compiled"
     if engine == "compiled":
@@ -512,192 +508,3 @@ def _train_epoch_numpy(net: NeuralNetwork, X, Y, learning_rate, batch_size):
         return
     for start in range(0, X.shape[0], batch_size):
         net._step(X[start:start + batch_size], Y[start:start + batch_size], learning_rate)
-
-
-# --- reading model files -------------------------------------------------------------------
-# ``load`` reads the archive itself rather than through ``np.load``: every member's .npy
-# header is read and checked against the configuration before any of its data is, so a
-# damaged or hostile file (truncated, a header declaring a huge shape, an object dtype, a
-# member lying about its size) is refused with a ValueError instead of raising
-# BadZipFile or allocating terabytes.
-
-_NPY_MAGIC = b"\x93NUMPY"
-_MAX_CONFIG_CHARS = 1 << 20  # the JSON configuration: ~15,000 layers
-_MAX_PARAMETERS = 1 << 28  # 2 GiB of float64: far beyond any network this module trains
-_MAX_HEADER = 10_000  # numpy's own default limit for a .npy header
-# What zipfile and its decompressors raise for a damaged archive or member.
-_ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
-                   RuntimeError)
-
-
-def _one_line(err) -> str:
-    text = " ".join(str(err).split()) or type(err).__name__
-    return text if len(text) <= 200 else text[:197] + "..."
-
-
-@contextlib.contextmanager
-def _open_model_file(path: Path):
-    """The zip archive at ``path``; ValueError naming the file for anything that is not one."""
-    if not path.exists():
-        raise ValueError(f"{path}: no such file")
-    if not path.is_file():
-        raise ValueError(f"{path}: not a file")
-    try:
-        f = open(path, "rb")
-    except OSError as err:
-        raise ValueError(f"{path}: cannot be read ({_one_line(err)})") from None
-    with f:
-        try:
-            start = f.read(len(_NPY_MAGIC))
-            f.seek(0)
-        except OSError as err:
-            raise ValueError(f"{path}: cannot be read ({_one_line(err)})") from None
-        if start == _NPY_MAGIC:
-            raise ValueError(f"{path}: not a .npz archive (it holds a single .npy array)")
-        try:
-            archive = zipfile.ZipFile(f)
-        except _ARCHIVE_ERRORS + (ValueError,) as err:
-            what = (f"a truncated or damaged zip archive: {_one_line(err)}"
-                    if start.startswith(b"PK") else "not a zip archive")
-            raise ValueError(f"{path}: not a .npz file written by NeuralNetwork.save "
-                             f"({what})") from None
-        with archive:
-            yield archive
-
-
-def _members(archive: zipfile.ZipFile) -> dict:
-    """{array name: ZipInfo} for the archive's ``NAME.npy`` members."""
-    members = {}
-    for info in archive.infolist():
-        name = info.filename
-        if not name.endswith(".npy") or name[:-4] in members:
-            what = "a repeated member" if name[:-4] in members else "a member that is not .npy"
-            raise ValueError(f"{what}: {name!r}")
-        members[name[:-4]] = info
-    return members
-
-
-def _read_header(f, what: str):
-    """(shape, fortran_order, dtype) from the .npy header at the start of ``f``, which is
-    left at the first byte of the data."""
-    try:
-        version = np.lib.format.read_magic(f)
-        if version == (1, 0):
-            return np.lib.format.read_array_header_1_0(f, max_header_size=_MAX_HEADER)
-        if version == (2, 0):
-            return np.lib.format.read_array_header_2_0(f, max_header_size=_MAX_HEADER)
-        raise ValueError(f"unsupported .npy format version {version[0]}.{version[1]}")
-    except (ValueError, TypeError, SyntaxError) as err:
-        raise ValueError(f"{what}: not a valid .npy array ({_one_line(err)})") from None
-
-
-def _read_member(archive, info, what: str, shape: tuple, check_dtype) -> np.ndarray:
-    """The member's array, read only after its header is checked: exactly ``shape``, a dtype
-    that ``check_dtype`` accepts (it returns the problem, or None), and a stored size that is
-    exactly the header plus the data."""
-    with archive.open(info) as f:
-        found, fortran, dtype = _read_header(f, what)
-        if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
-            raise ValueError(f"{what} has dtype {dtype} (pickled objects and records are "
-                             f"refused)")
-        problem = check_dtype(dtype)
-        if problem:
-            raise ValueError(f"{what} {problem}")
-        if found != shape:
-            raise ValueError(f"{what} must have shape {shape}, got {found}")
-        nbytes = math.prod(shape) * dtype.itemsize
-        stored = info.file_size - f.tell()
-        if stored != nbytes:
-            raise ValueError(f"{what}: the archive holds {stored} bytes of data where shape "
-                             f"{shape} of {dtype} needs {nbytes}")
-        data = f.read(nbytes)
-        if len(data) != nbytes or f.read(1):  # reading to the end also checks the CRC
-            raise ValueError(f"{what}: the archive member is not as long as it says")
-    array = np.frombuffer(data, dtype=dtype)
-    return array.reshape(shape[::-1]).T if fortran else array.reshape(shape)
-
-
-def _float_dtype(dtype):
-    return None if dtype.kind == "f" else f"must be floating point, got dtype {dtype}"
-
-
-def _string_dtype(dtype):
-    if dtype.kind != "U":
-        return f"must be a JSON string, got dtype {dtype}"
-    if dtype.itemsize // 4 > _MAX_CONFIG_CHARS:
-        return f"is longer than {_MAX_CONFIG_CHARS} characters"
-    return None
-
-
-def _network_from_archive(cls, archive: zipfile.ZipFile) -> NeuralNetwork:
-    members = _members(archive)
-    if "config" not in members:
-        raise ValueError("missing 'config'")
-    text = _read_member(archive, members["config"], "'config'", (), _string_dtype)
-    config = _read_config(text.item())
-    shapes = _layer_shapes(config["layers"])
-    for i in range(len(shapes)):
-        for key in (f"W{i}", f"b{i}"):
-            if key not in members:
-                raise ValueError(f"missing array {key!r}")
-    extra = sorted(set(members) - {"config"} - {f"{p}{i}" for p in "Wb" for i in range(len(shapes))})
-    if extra:
-        raise ValueError(f"unexpected arrays {extra}")
-    net = cls(config["loss"])
-    for i, (spec, (n_input, n_neurons)) in enumerate(zip(config["layers"], shapes)):
-        weights = _read_member(archive, members[f"W{i}"], f"layer {i}: weights",
-                               (n_input, n_neurons), _float_dtype)
-        bias = _read_member(archive, members[f"b{i}"], f"layer {i}: bias", (n_neurons,),
-                            _float_dtype)
-        try:
-            net.add_layer(Layer(n_input, n_neurons, spec["activation"], weights=weights,
-                                bias=bias))
-        except ValueError as err:
-            raise ValueError(f"layer {i}: {err}") from None
-    return net
-
-
-def _layer_shapes(layers: list) -> list[tuple[int, int]]:
-    """(n_input, n_neurons) of every layer described in the configuration, checked: positive
-    integers, each layer taking the previous one's outputs, a known activation, and not more
-    than _MAX_PARAMETERS parameters in all."""
-    shapes, total = [], 0
-    for i, spec in enumerate(layers):
-        try:
-            n_input, n_neurons = spec["n_input"], spec["n_neurons"]
-            activation = spec["activation"]
-        except KeyError:
-            raise ValueError(f"layer {i}: bad description {spec!r}") from None
-        for value in (n_input, n_neurons):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"layer {i}: bad description {spec!r} (sizes must be "
-                                 f"positive integers)")
-        try:
-            _check_activation(activation)
-        except ValueError as err:
-            raise ValueError(f"layer {i}: {err}") from None
-        if shapes and n_input != shapes[-1][1]:
-            raise ValueError(f"layer {i} takes {n_input} inputs but the previous layer has "
-                             f"{shapes[-1][1]} outputs")
-        total += n_input * n_neurons + n_neurons
-        if total > _MAX_PARAMETERS:
-            raise ValueError(f"the configuration declares more than {_MAX_PARAMETERS} "
-                             f"parameters (layer {i} is {n_input} x {n_neurons})")
-        shapes.append((n_input, n_neurons))
-    return shapes
-
-
-def _read_config(text: str) -> dict:
-    try:
-        config = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
-        raise ValueError("'config' is not valid JSON") from None
-    if not isinstance(config, dict) or config.get("format") != _FORMAT:
-        raise ValueError(f"'config' does not describe a {_FORMAT}")
-    if config.get("version") != _FORMAT_VERSION:
-        raise ValueError(f"unsupported format version {config.get('version')!r}")
-    layers = config.get("layers")
-    if not isinstance(layers, list) or not layers or not all(isinstance(s, dict) for s in layers):
-        raise ValueError("'config' has no list of layers")
-    _check_loss(config.get("loss"))
-    return config

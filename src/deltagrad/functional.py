@@ -1,5 +1,13 @@
 """Activations and losses with their analytic derivatives, in plain NumPy (chapter 7.3 to 7.5).
 
+One home for each *forward* formula: the autodiff engine's sigmoid, softmax and log-softmax
+(:mod:`deltagrad.ops`) and the delta-rule network (:mod:`deltagrad.backprop`) evaluate these
+functions, and :data:`LEAKY_ALPHA` is the one default LeakyReLU slope. The *derivatives* are
+deliberately not shared: this module's analytic formulas, the VJP rules of :mod:`deltagrad.ops`,
+the delta rule of :mod:`deltagrad.backprop` and the Numba kernels of :mod:`deltagrad.fast` are
+four independent implementations, so that the tests checking them against each other (and
+against finite differences) check something.
+
 Every function takes array-likes and returns float arrays (integer input is promoted to
 float64; float32 stays float32). Nothing here warns or returns NaN for finite input, even at
 ``|x| = 1000``: the sigmoid is evaluated by the sign of ``x``, ``tanh`` is NumPy's (never
@@ -8,12 +16,12 @@ float64; float32 stays float32). Nothing here warns or returns NaN for finite in
 Conventions, written down once and shared with the autodiff engine:
 
 * **Kinks.** At ``x = 0`` ReLU and LeakyReLU take the left-hand derivative:
-  ``relu'(0) = 0`` and ``leaky_relu'(0) = p`` (the test is ``x > 0``). The forward
-  LeakyReLU is ``x`` for ``x >= 0`` and ``p * x`` for ``x < 0``; the default slope is
-  ``p = 0.01``.
+  ``relu'(0) = 0`` and ``leaky_relu'(0) = alpha`` (the test is ``x > 0``). The forward
+  LeakyReLU is ``x`` for ``x >= 0`` and ``alpha * x`` for ``x < 0``; the default slope is
+  ``alpha = LEAKY_ALPHA = 0.01``.
 * **Derivatives from the output.** As in the chapter, the sigmoid and tanh derivatives can
   be computed from the cached output ``o``: ``o * (1 - o)`` and ``1 - o**2``. For ReLU and
-  LeakyReLU (with ``p > 0``) the output is positive exactly when the input is, so their
+  LeakyReLU (with ``alpha > 0``) the output is positive exactly when the input is, so their
   derivative functions give the same answer whether they are passed the input or the output.
 * **Losses.** Losses are per-sample sums over the last axis, averaged over the samples (the
   leading axes); a 1-D array is one sample. So for one sample ``squared_error`` is the
@@ -27,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "LEAKY_SLOPE",
+    "LEAKY_ALPHA",
     "sigmoid", "sigmoid_derivative", "sigmoid_derivative_from_output",
     "relu", "relu_derivative",
     "leaky_relu", "leaky_relu_derivative",
@@ -37,8 +45,10 @@ __all__ = [
     "softmax_cross_entropy", "softmax_cross_entropy_grad",
 ]
 
-LEAKY_SLOPE = 0.01
-"""Default negative-side slope ``p`` of LeakyReLU."""
+LEAKY_ALPHA = 0.01
+"""The default negative-side slope ``alpha`` of LeakyReLU, everywhere (``functional``,
+``deltagrad.leaky_relu``, the network and its compiled engine)."""
+
 
 
 def _float(x) -> np.ndarray:
@@ -79,16 +89,16 @@ def relu_derivative(x):
     return (x > 0).astype(x.dtype)
 
 
-def leaky_relu(x, p: float = LEAKY_SLOPE):
-    """x for x >= 0, p·x for x < 0."""
+def leaky_relu(x, alpha: float = LEAKY_ALPHA):
+    """x for x >= 0, alpha·x for x < 0."""
     x = _float(x)
-    return np.where(x >= 0, x, p * x).astype(x.dtype, copy=False)
+    return np.where(x >= 0, x, alpha * x).astype(x.dtype, copy=False)
 
 
-def leaky_relu_derivative(x, p: float = LEAKY_SLOPE):
-    """1 for x > 0, else p (so leaky_relu'(0) = p); correct for integer arrays too."""
+def leaky_relu_derivative(x, alpha: float = LEAKY_ALPHA):
+    """1 for x > 0, else alpha (so leaky_relu'(0) = alpha); correct for integer arrays too."""
     x = _float(x)
-    return np.where(x > 0, 1.0, p).astype(x.dtype, copy=False)
+    return np.where(x > 0, 1.0, alpha).astype(x.dtype, copy=False)
 
 
 def tanh(x):

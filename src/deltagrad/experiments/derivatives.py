@@ -26,7 +26,7 @@ from deltagrad import functional as F
 from deltagrad.gradcheck import (central_difference, numeric_gradients, relative_error,
                                  tape_gradients)
 
-__all__ = ["DEFAULT_POINTS", "RULES", "LEAKY_FIGURE_SLOPE", "FD_EPS",
+__all__ = ["DEFAULT_POINTS", "RULES", "LEAKY_FIGURE_ALPHA", "FD_EPS",
            "worked_examples", "activation_curves", "softmax_example"]
 
 FD_EPS = 1e-6
@@ -36,11 +36,11 @@ CURVE_FD_EPS = 1e-5
 """Step for the activation curves: a little wider, so that round-off stays small against the
 tiny derivatives in the tails (tanh'(±6) ≈ 2.5e−5)."""
 
-LEAKY_FIGURE_SLOPE = 0.1
-"""LeakyReLU slope ``p`` used for Figure 7-4. The engine's default ``p = 0.01``
-(``functional.LEAKY_SLOPE``) draws a negative side of at most 0.06 on [−6, 6] and a derivative
+LEAKY_FIGURE_ALPHA = 0.1
+"""LeakyReLU slope ``alpha`` used for Figure 7-4. The engine's default ``alpha = 0.01``
+(``functional.LEAKY_ALPHA``) draws a negative side of at most 0.06 on [−6, 6] and a derivative
 of 0.01 beside 1: the figure could not be told apart from ReLU's. The chapter allows any small
-``p``; the figure uses 0.1 and says so in its legend. Pass ``leaky_slope=`` to change it."""
+slope (its ``p``); the figure uses 0.1 and says so in its legend. Pass ``leaky_alpha=`` to change it."""
 
 DEFAULT_POINTS = (
     {"x": 0.5, "w": 1.5, "b": 0.3, "y": 1.0, "a": 2.0},
@@ -174,9 +174,9 @@ def worked_examples(points=DEFAULT_POINTS) -> list[dict]:
 
 # --- 7.3 activation curves -----------------------------------------------------------------
 
-def _activations(leaky_slope: float) -> dict:
+def _activations(leaky_alpha: float) -> dict:
     """name -> (figure, title, f, f', engine op, kinks, formula, derivative formula)."""
-    p = leaky_slope
+    p = leaky_alpha
     return {
         "sigmoid": ("7-2", "Sigmoid", F.sigmoid, F.sigmoid_derivative, dg.sigmoid, (),
                     "σ(x) = 1/(1 + e^−x)", "σ'(x) = σ(x)(1 − σ(x))"),
@@ -206,7 +206,7 @@ def _fd_points(x: np.ndarray, n: int, kinks) -> np.ndarray:
     return pts[keep]
 
 
-def activation_curves(x=None, n_fd: int = 13, leaky_slope: float = LEAKY_FIGURE_SLOPE) -> dict:
+def activation_curves(x=None, n_fd: int = 13, leaky_alpha: float = LEAKY_FIGURE_ALPHA) -> dict:
     """Figures 7-2 to 7-5 as data: for sigmoid, relu, leaky_relu and tanh, in that order.
 
     ``x`` defaults to ``np.linspace(-6, 6, 241)``. Each value is a dict: ``name, figure``
@@ -221,7 +221,7 @@ def activation_curves(x=None, n_fd: int = 13, leaky_slope: float = LEAKY_FIGURE_
     if x.ndim != 1 or x.size < 2 or not np.all(np.isfinite(x)):
         raise ValueError("activation_curves: x must be a 1-D array of >= 2 finite numbers")
     curves = {}
-    for name, spec in _activations(leaky_slope).items():
+    for name, spec in _activations(leaky_alpha).items():
         fig, title, f, df, op, kinks, formula, dformula = spec
         analytic, tape = df(x), _tape_derivative(op, x)
         fd_x = _fd_points(x, n_fd, kinks)
@@ -230,7 +230,7 @@ def activation_curves(x=None, n_fd: int = 13, leaky_slope: float = LEAKY_FIGURE_
         curves[name] = {
             "name": name, "figure": fig, "title": title, "formula": formula,
             "derivative_formula": dformula,
-            "params": {"p": leaky_slope} if name == "leaky_relu" else {},
+            "params": {"alpha": leaky_alpha} if name == "leaky_relu" else {},
             "x": x, "f": f(x), "analytic": analytic, "tape": tape,
             "fd_x": fd_x, "fd": fd, "fd_analytic": fd_analytic,
             "max_error_tape": float(np.max(relative_error(analytic, tape))),

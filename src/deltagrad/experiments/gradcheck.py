@@ -49,7 +49,7 @@ _TAPE_ACTIVATIONS = {
     "sigmoid": dg.sigmoid,
     "relu": dg.relu,
     "tanh": dg.tanh,
-    "leaky_relu": lambda z: dg.leaky_relu(z, alpha=F.LEAKY_SLOPE),  # the network's slope
+    "leaky_relu": lambda z: dg.leaky_relu(z, alpha=F.LEAKY_ALPHA),  # the network's slope
 }
 
 

@@ -1,10 +1,11 @@
 """The compiled engine: the delta-rule network trained one epoch per Numba kernel call.
 
-``NeuralNetwork.train(..., engine="compiled")`` packs the layers into one flat float64 buffer
-(:class:`Packed`) and drives a :class:`Trainer`: one kernel call per epoch (every sample's
-step, or every minibatch's), one per recorded evaluation, and the parameters copied back
-into the layers' own arrays after every epoch, so ``log_every``, callbacks and the network
-object behave exactly as with ``engine="numpy"``.
+``NeuralNetwork.train(..., engine="compiled")`` packs the layers' arrays into one flat float64
+buffer (:class:`Packed`) and drives a :class:`Trainer`: one kernel call per epoch (every
+sample's step, or every minibatch's), one per recorded evaluation, and the parameters copied
+back into the layers' own arrays after every epoch, so ``log_every``, callbacks and the
+network object behave exactly as with ``engine="numpy"``. This package takes plain arrays
+(weights, biases, activation and loss names) and does not import :mod:`deltagrad.backprop`.
 
 Kernels are compiled with Numba's on-disk cache: the first use on a machine compiles them
 (seconds) and writes the cache; later processes load them in a fraction of a second.
@@ -256,38 +257,47 @@ class Packed:
     """A network's parameters as one flat float64 buffer ``params`` plus an int64 ``layout``
     with one row per layer: (n_input, n_neurons, weight offset, bias offset, activation code,
     offset of the layer's input in the scratch buffer, whose output follows it).
-    ``units`` is the scratch size, d + Σ n_neurons. ``load_from(layers)`` and
-    ``store_to(layers)`` copy between the buffer and the layers' own arrays.
+    ``units`` is the scratch size, d + Σ n_neurons.
+
+    Built from plain arrays: ``weights`` (one (n_input, n_neurons) array per layer),
+    ``biases`` (one (n_neurons,) array per layer), ``activations`` (a name of
+    :data:`ACTIVATION_CODES` per layer) and ``loss`` (a name of :data:`LOSS_CODES`).
+    ``load_from(weights, biases)`` and ``store_to(weights, biases)`` copy between the buffer
+    and such arrays, the latter in place.
     """
 
-    def __init__(self, layers, loss: str):
+    def __init__(self, weights, biases, activations, loss: str):
+        weights, biases, activations = list(weights), list(biases), list(activations)
+        if not len(weights) == len(biases) == len(activations):
+            raise ValueError(f"{len(weights)} weight arrays, {len(biases)} biases and "
+                             f"{len(activations)} activations: one of each per layer")
         rows, offset, start = [], 0, 0
-        for layer in layers:
-            n_in, n_out = layer.weights.shape
+        for W, activation in zip(weights, activations):
+            n_in, n_out = np.shape(W)
             rows.append((n_in, n_out, offset, offset + n_in * n_out,
-                         ACTIVATION_CODES[layer.activation], start))
+                         ACTIVATION_CODES[activation], start))
             offset += n_in * n_out + n_out
             start += n_in
         self.layout = np.array(rows, dtype=np.int64).reshape(len(rows), 6)
         self.loss = LOSS_CODES[loss]
         self.params = np.zeros(offset)
         self.units = start + (rows[-1][1] if rows else 0)
-        self.load_from(layers)
+        self.load_from(weights, biases)
 
     def _views(self):
         for n_in, n_out, w, b, _, _ in self.layout:
             yield (self.params[w:w + n_in * n_out].reshape(n_in, n_out),
                    self.params[b:b + n_out])
 
-    def load_from(self, layers) -> None:
-        for layer, (W, b) in zip(layers, self._views()):
-            W[...] = layer.weights
-            b[...] = layer.bias
+    def load_from(self, weights, biases) -> None:
+        for W_in, b_in, (W, b) in zip(weights, biases, self._views()):
+            W[...] = W_in
+            b[...] = b_in
 
-    def store_to(self, layers) -> None:
-        for layer, (W, b) in zip(layers, self._views()):
-            layer.weights[...] = W  # in place: the layers keep their array objects
-            layer.bias[...] = b
+    def store_to(self, weights, biases) -> None:
+        for W_out, b_out, (W, b) in zip(weights, biases, self._views()):
+            W_out[...] = W  # in place: the caller keeps its array objects
+            b_out[...] = b
 
     def __repr__(self) -> str:
         return f"Packed({self.params.size} parameters, {len(self.layout)} layers)"
@@ -299,17 +309,21 @@ def _c_float(a) -> np.ndarray:
 
 
 class Trainer:
-    """Trains ``layers`` (updated in place) on X (n, d), Y (n, K) one-hot with the kernels.
+    """Trains a network given as arrays on X (n, d), Y (n, K) one-hot with the kernels.
 
+    ``weights``, ``biases``, ``activations`` and ``loss`` are as for :class:`Packed`; the
+    ``weights`` and ``biases`` arrays are the ones trained, updated in place.
     ``epoch()`` runs one epoch of SGD in the samples' order, ``batch_size`` at a time, and
-    leaves the new parameters in the layers' arrays; ``predict(X)`` gives the outputs and
-    ``evaluate(X, Y, labels)`` (mean squared error over all entries, accuracy).
+    leaves the new parameters in those arrays (``epoch(weights, biases)`` trains other arrays
+    of the same shapes instead, e.g. a network's current ones); ``predict(X)`` gives the
+    outputs and ``evaluate(X, Y, labels)`` (mean squared error over all entries, accuracy).
     """
 
-    def __init__(self, layers, loss: str, X, Y, learning_rate: float, batch_size: int = 1):
+    def __init__(self, weights, biases, activations, loss: str, X, Y, learning_rate: float,
+                 batch_size: int = 1):
         self.kernels = _require()
-        self.layers = list(layers)
-        self.packed = Packed(self.layers, loss)
+        self.weights, self.biases = list(weights), list(biases)
+        self.packed = Packed(self.weights, self.biases, activations, loss)
         self.X, self.Y = self._inputs(X), _c_float(Y)
         K = int(self.packed.layout[-1, 1])
         if self.Y.shape != (len(self.X), K):
@@ -328,34 +342,36 @@ class Trainer:
             raise ValueError(f"X must have shape (n, {d}), got {X.shape}")
         return X
 
-    def epoch(self) -> None:
+    def epoch(self, weights=None, biases=None) -> None:
         p, k = self.packed, self.kernels
-        p.load_from(self.layers)  # the layers may have been changed between epochs
+        weights = self.weights if weights is None else weights
+        biases = self.biases if biases is None else biases
+        p.load_from(weights, biases)  # the arrays may have been changed between epochs
         if self.batch_size == 1:
-            k.sgd_epoch(p.params, p.layout, p.loss, F.LEAKY_SLOPE, self.X, self.Y,
+            k.sgd_epoch(p.params, p.layout, p.loss, F.LEAKY_ALPHA, self.X, self.Y,
                         self.learning_rate, self.acts, self.deltas)
         else:
-            k.minibatch_epoch(p.params, p.layout, p.loss, F.LEAKY_SLOPE, self.X, self.Y,
+            k.minibatch_epoch(p.params, p.layout, p.loss, F.LEAKY_ALPHA, self.X, self.Y,
                               self.learning_rate, self.batch_size, self.acts, self.deltas,
                               self.grad)
-        p.store_to(self.layers)
+        p.store_to(weights, biases)
 
     def predict(self, X) -> np.ndarray:
         """The outputs (n, K) for X (n, d), as ``NeuralNetwork.feed_forward``."""
         p = self.packed
         X = self._inputs(X)
         out = np.empty((len(X), int(p.layout[-1, 1])))
-        self.kernels.predict(p.params, p.layout, p.loss, F.LEAKY_SLOPE, X, out, self.acts,
+        self.kernels.predict(p.params, p.layout, p.loss, F.LEAKY_ALPHA, X, out, self.acts,
                              self.deltas)
         return out
 
     def evaluate(self, X, Y, labels) -> tuple[float, float]:
-        """(mean((Y − output)²) over all entries, fraction of rows whose argmax output equals
-        ``labels``), both NaN for an empty X."""
+        """(mean((Y − output)²) over all entries, the chapter's MSE (:func:`functional.mse`),
+        fraction of rows whose argmax output equals ``labels``), both NaN for an empty X."""
         if len(X) == 0:
             return float("nan"), float("nan")
         out = self.predict(X)
-        return float(np.mean(np.square(Y - out))), float(np.mean(np.argmax(out, axis=1) == labels))
+        return F.mse(out, Y), float(np.mean(np.argmax(out, axis=1) == labels))
 
 
 def warm_up() -> float:
@@ -382,14 +398,14 @@ def warm_up() -> float:
 
 
 def _warm_up(kernels) -> float:
-    from deltagrad.backprop import Layer
-
-    layers = [Layer(2, 5, "sigmoid", rng=0), Layer(5, 2, None, rng=1)]
+    rng = np.random.default_rng(0)  # a tiny 2-5-2 network: every kernel, both batch modes
+    weights = [rng.standard_normal((2, 5)), rng.standard_normal((5, 2))]
+    biases = [rng.random(5), rng.random(2)]
     X, Y = np.zeros((2, 2)), np.eye(2)
     misses = _cache_misses(kernels)
     start = time.perf_counter()
     for batch_size in (1, 2):
-        trainer = Trainer(layers, "mse", X, Y, 0.1, batch_size)
+        trainer = Trainer(weights, biases, ["sigmoid", None], "mse", X, Y, 0.1, batch_size)
         trainer.epoch()
         trainer.predict(X)
     seconds = time.perf_counter() - start

@@ -11,7 +11,9 @@ reference counting per call).
 
 The mathematics is the NumPy engine's (``deltagrad.backprop``): error ``o − t`` (MSE) or
 ``softmax(o) − t`` (softmax cross-entropy), δ = error · f'(o) with f' taken from the output
-(relu'(0) = 0, leaky_relu'(0) = p), biases trained, batch gradients averaged.
+(relu'(0) = 0, leaky_relu'(0) = alpha, the slope ``functional.LEAKY_ALPHA``), biases trained,
+batch gradients averaged. The derivatives are this module's own code on purpose: they are
+checked against the NumPy engine's, not shared with it.
 
 Floating point. Runs are deterministic: the same inputs give the same bits on one machine,
 run after run and process after process (a machine compiles, or loads from its cache, one
@@ -122,10 +124,14 @@ def _exp_nonpositive(x):
 # --- activations ---------------------------------------------------------------------------
 
 @_strict
-def _activate(acts, start, n, code, slope):
+def _activate(acts, start, n, code, alpha):
     """Apply activation ``code`` in place to ``acts[start:start + n]``."""
     out = acts[start:start + n]
-    if code == SIGMOID:  # by sign: 1/(1 + e^-z) for z >= 0, e^z/(1 + e^z) below; no overflow
+    if code == SIGMOID:
+        # functional.sigmoid's expression, by sign with e = e^-|z| (never overflows):
+        # 1/(1 + e) for z >= 0, e/(1 + e) below. Below zero it is computed as e·(1/(1 + e)),
+        # one division for both branches; that can differ from e/(1 + e) by one rounding,
+        # and it is kept so that the compiled engine's results stay the bits they are.
         for k in range(n):
             z = out[k]
             e = _exp_nonpositive(-abs(z))
@@ -137,21 +143,21 @@ def _activate(acts, start, n, code, slope):
     elif code == LEAKY_RELU:
         for k in range(n):
             z = out[k]
-            out[k] = z if z >= 0.0 else slope * z
+            out[k] = z if z >= 0.0 else alpha * z
     elif code == TANH:
         for k in range(n):
             out[k] = math.tanh(out[k])
 
 
 @_inline
-def _derivative(o, code, slope):
-    """f'(z) from the output o = f(z): relu'(0) = 0 and leaky_relu'(0) = p (``functional``)."""
+def _derivative(o, code, alpha):
+    """f'(z) from the output o = f(z): relu'(0) = 0 and leaky_relu'(0) = alpha (``functional``)."""
     if code == SIGMOID:
         return o * (1.0 - o)
     if code == RELU:
         return 1.0 if o > 0.0 else 0.0
     if code == LEAKY_RELU:
-        return 1.0 if o > 0.0 else slope
+        return 1.0 if o > 0.0 else alpha
     if code == TANH:
         return 1.0 - o * o
     return 1.0
@@ -184,7 +190,7 @@ def _forward_layer(params, layout, layer, acts):
 
 
 @_vector
-def _backward_layer(params, layout, layer, acts, deltas, lr, slope):
+def _backward_layer(params, layout, layer, acts, deltas, lr, alpha):
     """The step for one layer, from its δ: the δ of the layer below (from the weights before
     the update, rows four at a time, dot product and update in one pass), then
     ``W −= lr·xᵀδ`` and ``b −= lr·δ``."""
@@ -225,11 +231,11 @@ def _backward_layer(params, layout, layer, acts, deltas, lr, slope):
     if layer:
         code = layout[layer - 1, ACT]
         for i in range(n_in):
-            below[i] *= _derivative(x[i], code, slope)
+            below[i] *= _derivative(x[i], code, alpha)
 
 
 @_vector
-def _gradient_layer(params, grad, layout, layer, acts, deltas, slope):
+def _gradient_layer(params, grad, layout, layer, acts, deltas, alpha):
     """Accumulate the layer's gradient (``gW += xᵀδ``, ``gb += δ``) into ``grad`` and the δ
     of the layer below, leaving the weights as they are (for minibatches)."""
     n_in, n_out = layout[layer, N_IN], layout[layer, N_OUT]
@@ -245,7 +251,7 @@ def _gradient_layer(params, grad, layout, layer, acts, deltas, slope):
         for k in range(n_out):
             s += delta[k] * row[k]
             g[k] += xj * delta[k]
-        below[j] = s * _derivative(xj, code, slope)
+        below[j] = s * _derivative(xj, code, alpha)
     for k in range(n_out):
         grad[b + k] += delta[k]
 
@@ -267,20 +273,20 @@ def _softmax(z, p):
 # --- one sample ----------------------------------------------------------------------------
 
 @_strict
-def _forward(params, layout, slope, x, acts):
+def _forward(params, layout, alpha, x, acts):
     """Copy the sample into ``acts`` and run every layer; returns the output's offset."""
     for j in range(x.shape[0]):
         acts[j] = x[j]
     for layer in range(layout.shape[0]):
         _forward_layer(params, layout, layer, acts)
         n_in, n_out, a = layout[layer, N_IN], layout[layer, N_OUT], layout[layer, A_OFF]
-        _activate(acts, a + n_in, n_out, layout[layer, ACT], slope)
+        _activate(acts, a + n_in, n_out, layout[layer, ACT], alpha)
     last = layout.shape[0] - 1
     return layout[last, A_OFF] + layout[last, N_IN]
 
 
 @_strict
-def _output_delta(layout, loss, slope, t, acts, deltas, start):
+def _output_delta(layout, loss, alpha, t, acts, deltas, start):
     """δ of the last layer: (o − t)·f'(o) for MSE, (softmax(o) − t)·f'(o) for
     cross-entropy."""
     n = t.shape[0]
@@ -292,25 +298,25 @@ def _output_delta(layout, loss, slope, t, acts, deltas, start):
             delta[k] = out[k]
     code = layout[layout.shape[0] - 1, ACT]
     for k in range(n):
-        delta[k] = (delta[k] - t[k]) * _derivative(out[k], code, slope)
+        delta[k] = (delta[k] - t[k]) * _derivative(out[k], code, alpha)
 
 
 # --- whole epochs --------------------------------------------------------------------------
 
 @_strict
-def sgd_epoch(params, layout, loss, slope, X, Y, learning_rate, acts, deltas):
+def sgd_epoch(params, layout, loss, alpha, X, Y, learning_rate, acts, deltas):
     """One epoch of per-sample SGD over the rows of ``X`` in order, ``params`` updated in
     place; per sample the chapter's step, biases included. ``acts`` and ``deltas`` hold
     d + Σ n_neurons floats each."""
     for s in range(X.shape[0]):
-        start = _forward(params, layout, slope, X[s], acts)
-        _output_delta(layout, loss, slope, Y[s], acts, deltas, start)
+        start = _forward(params, layout, alpha, X[s], acts)
+        _output_delta(layout, loss, alpha, Y[s], acts, deltas, start)
         for layer in range(layout.shape[0] - 1, -1, -1):
-            _backward_layer(params, layout, layer, acts, deltas, learning_rate, slope)
+            _backward_layer(params, layout, layer, acts, deltas, learning_rate, alpha)
 
 
 @_strict
-def minibatch_epoch(params, layout, loss, slope, X, Y, learning_rate, batch_size, acts,
+def minibatch_epoch(params, layout, loss, alpha, X, Y, learning_rate, batch_size, acts,
                     deltas, grad):
     """One epoch of minibatch SGD over ``X`` in order: every ``batch_size`` rows (the last
     batch may be smaller), ``θ −= lr · (mean over the batch of ∂L/∂θ)``. ``grad`` has the
@@ -320,22 +326,22 @@ def minibatch_epoch(params, layout, loss, slope, X, Y, learning_rate, batch_size
         end = min(begin + batch_size, n)
         grad[:] = 0.0
         for s in range(begin, end):
-            start = _forward(params, layout, slope, X[s], acts)
-            _output_delta(layout, loss, slope, Y[s], acts, deltas, start)
+            start = _forward(params, layout, alpha, X[s], acts)
+            _output_delta(layout, loss, alpha, Y[s], acts, deltas, start)
             for layer in range(layout.shape[0] - 1, -1, -1):
-                _gradient_layer(params, grad, layout, layer, acts, deltas, slope)
+                _gradient_layer(params, grad, layout, layer, acts, deltas, alpha)
         step = learning_rate / (end - begin)
         for i in range(params.shape[0]):
             params[i] -= step * grad[i]
 
 
 @_strict
-def predict(params, layout, loss, slope, X, out, acts, deltas):
+def predict(params, layout, loss, alpha, X, out, acts, deltas):
     """The network's outputs for every row of X into ``out`` (n, K): softmax probabilities
     for cross-entropy, as ``NeuralNetwork.feed_forward``."""
     K = out.shape[1]
     for s in range(X.shape[0]):
-        start = _forward(params, layout, slope, X[s], acts)
+        start = _forward(params, layout, alpha, X[s], acts)
         if loss == SOFTMAX_CROSS_ENTROPY:
             _softmax(acts[start:start + K], out[s])
         else:

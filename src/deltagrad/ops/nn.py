@@ -3,27 +3,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from deltagrad import functional as F
 from deltagrad.ops.core import Primitive
 from deltagrad.ops.unary import exp
 from deltagrad.ops.reduce import sum_
 from deltagrad.ops.shape import expand_dims
 
 
-def _log_softmax(x, axis):
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-
-
-def _softmax(x, axis):
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
-
-
-softmax = Primitive("softmax", _softmax)
+# The forward formulas are functional's (log-sum-exp, stable for any finite logits); the VJP
+# rules below are this engine's own.
+softmax = Primitive("softmax", F.softmax)
 softmax.defvjp(lambda g, out, x, axis:
                out * (g - sum_.bind(g * out, axis=axis, keepdims=True)))
 
-log_softmax = Primitive("log_softmax", _log_softmax)
+log_softmax = Primitive("log_softmax", F.log_softmax)
 log_softmax.defvjp(lambda g, out, x, axis:
                    g - exp.bind(out) * sum_.bind(g, axis=axis, keepdims=True))
 
@@ -33,7 +26,7 @@ def _softmax_cross_entropy(labels, logits, axis):
         raise ValueError(f"labels of shape {np.shape(labels)} and logits of shape "
                          f"{np.shape(logits)} must have the same shape (for integer class "
                          "indices use sparse_softmax_cross_entropy)")
-    return -np.sum(labels * _log_softmax(logits, axis), axis=axis)
+    return -np.sum(labels * F.log_softmax(logits, axis), axis=axis)
 
 
 def _sce_dlogits(g, out, labels, logits, axis):
@@ -69,7 +62,7 @@ def _check_sparse(labels, logits):
 
 def _sparse_sce(labels, logits):
     labels = _check_sparse(labels, logits)
-    picked = np.take_along_axis(_log_softmax(logits, -1), labels[..., None], axis=-1)
+    picked = np.take_along_axis(F.log_softmax(logits, -1), labels[..., None], axis=-1)
     return -picked[..., 0]
 
 

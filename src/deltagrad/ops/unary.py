@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from deltagrad import functional as F
 from deltagrad.ops.core import Primitive
 from deltagrad.ops.arith import greater, where
 
@@ -27,13 +28,8 @@ tanh = Primitive("tanh", np.tanh)
 tanh.defvjp(lambda g, out, x: g * (1 - out * out))
 
 
-def _sigmoid(x):
-    # Stable for any x: exp only ever sees −|x|, so it cannot overflow.
-    e = np.exp(-np.abs(x))
-    return np.where(np.greater_equal(x, 0), 1 / (1 + e), e / (1 + e))
-
-
-sigmoid = Primitive("sigmoid", _sigmoid)
+# The forward formula is functional's (stable for any x); the VJP below is this engine's own.
+sigmoid = Primitive("sigmoid", F.sigmoid)
 sigmoid.defvjp(lambda g, out, x: g * (out * (1 - out)))
 
 # Kink convention (project-wide): at x = 0, relu' = 0 and leaky_relu' = alpha (the left slope).
