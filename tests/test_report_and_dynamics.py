@@ -57,16 +57,16 @@ def test_snapshots_span_the_whole_run():
     assert dynamics.snapshot_epochs(1, 5) == [0]
 
 
-def test_watching_snapshots_the_run_a_command_trains(data):
+def test_watch_snapshots_the_run_it_is_passed_to(data):
     from deltagrad.experiments import moons
 
     X_train, X_test, y_train, y_test = data
     snaps = dynamics.BoundarySnapshots(np.concatenate([X_train, X_test]), X_test, y_test,
                                        dynamics.snapshot_epochs(6, 3), 6, steps=15)
-    with moons.watching(snaps):
-        result = moons.run(moons.MoonsConfig(epochs=6, log_every=1), engine="numpy")
-    assert moons._WATCHERS == []  # the watcher is gone after the block
-    moons.run(moons.MoonsConfig(epochs=1), engine="numpy")  # ... and sees no other run
+    result = moons.run(moons.MoonsConfig(epochs=6, log_every=1), engine="numpy", watch=snaps)
+    assert not hasattr(moons, "_WATCHERS") and not hasattr(moons, "watching")  # no global hook
+    moons.run(moons.MoonsConfig(epochs=1), engine="numpy")  # the watcher sees no other run
+    assert snaps.epochs == [0, 2, 5]
     ev = snaps.evolution()
     assert ev["epochs"] == [0, 2, 5] and ev["total_epochs"] == 6
     # the last snapshot is the trained network itself, not a second training

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import re
+from pathlib import Path
 
+from deltagrad import report as rp
 from deltagrad.commands import common
 from deltagrad.experiments import chain_rule
 
@@ -36,7 +38,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    ts = args.t or [-1.0, 0.0, 0.5, 1.0]
+    result = compute(args.t or DEFAULT_TS)
+    out = common.output_dir(args.out, records=RECORDS)
+    write(out, result)
+    return 0
+
+
+# --- compute, write, describe: the command's parts, which ``reproduce`` composes too -------
+
+DEFAULT_TS = (-1.0, 0.0, 0.5, 1.0)
+RECORDS = ("results.json",)  # the run's record: removed when a run starts, written last
+
+
+def compute(ts=DEFAULT_TS) -> dict:
+    """The tape demonstration and dz/dt at each t, printed as it goes:
+    ``{"tape_demo": {...}, "dz_dt": [{"t", "tape", "analytic"}, ...]}``."""
     demo = chain_rule.tape_demo()
     print("y1 = x*w1 + b1, y2 = y1*w2 + b2 with x=1, w1=2, b1=1, w2=2, b2=1")
     print(f"dy2/dy1 = {demo['dy2_dy1']}, dy1/dw1 = {demo['dy1_dw1']}")
@@ -47,7 +63,34 @@ def run(args) -> int:
     rows = [chain_rule.dz_dt(t) for t in ts]
     for r in rows:
         print(f"{r['t']:>8g}{r['tape']:>18.10g}{r['analytic']:>18.10g}")
-    out = common.output_dir(args.out, records=("results.json",))
-    path = common.write_json(out, "results.json", {"tape_demo": demo, "dz_dt": rows})
+    return {"tape_demo": demo, "dz_dt": rows}
+
+
+def write(out: Path, result: dict) -> list[Path]:
+    """results.json in ``out`` (a claimed folder)."""
+    path = common.write_json(out, "results.json", result)
     print(f"\nwrote {path}")
-    return 0
+    return [path]
+
+
+def describe(result: dict, folder: Path) -> list[rp.Section]:
+    """The report's 7.6 section."""
+    r = common.jsonable(result)
+    demo = r["tape_demo"]
+    t1 = rp.Table("The chapter's tape demonstration (x = 1, w1 = 2, b1 = 1, w2 = 2, b2 = 1)",
+                  ["quantity", "tape", "chapter"],
+                  [["dy2/dy1", demo["dy2_dy1"], 2.0], ["dy1/dw1", demo["dy1_dw1"], 1.0],
+                   ["dy2/dy1 · dy1/dw1", demo["chain_product"], 2.0],
+                   ["dy2/dw1", demo["dy2_dw1"], 2.0]])
+    t2 = rp.Table("z = (2t + 1)² + e^(t²): dz/dt on the tape and by hand, 4(2t + 1) + 2t·e^(t²)",
+                  ["t", "tape", "by hand"],
+                  [[row["t"], row["tape"], row["analytic"]] for row in r["dz_dt"]], digits=12)
+    return [rp.Section("7.6 The chain rule", ["The chapter's GradientTape example, on "
+                       "deltagrad's tape: the chain-rule product equals the direct gradient."],
+                       [t1, t2], anchor="chain-rule")]
+
+
+def matches_chapter(result: dict) -> bool:
+    """dy2/dy1 · dy1/dw1 = dy2/dw1 = 2.0, as the chapter prints."""
+    demo = result["tape_demo"]
+    return demo["chain_product"] == demo["dy2_dw1"] == 2.0

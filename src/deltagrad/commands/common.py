@@ -197,6 +197,12 @@ def _jsonable(obj):
     return obj
 
 
+def jsonable(obj):
+    """``obj`` as the plain data its JSON file holds (lists, Python numbers, None for NaN):
+    what a report built from a result in memory shows is what the file says."""
+    return _jsonable(obj)
+
+
 def write_json(out: Path, name: str, data) -> Path:
     """Write ``data`` (NumPy values allowed) as indented JSON to ``out / name``."""
     path = output_file(out, name)

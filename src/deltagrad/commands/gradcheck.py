@@ -15,6 +15,7 @@ import argparse
 import csv
 from pathlib import Path
 
+from deltagrad import report as rp
 from deltagrad._files import atomic_path
 from deltagrad.commands import common
 
@@ -33,28 +34,75 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from deltagrad.experiments import gradcheck as experiment
-
     if args.seed < 0:
         raise common.UsageError(f"--seed must be >= 0, got {args.seed}")
-    common.output_dir(args.out, records=("results.json",))  # claimed (locked) for this run
+    common.output_dir(args.out, records=RECORDS)  # claimed (locked) for this run
+    result = compute(seed=args.seed, samples=args.samples, activation=args.activation,
+                     loss=args.loss)
+    out = common.output_dir(args.out, records=RECORDS)
+    write(out, result)
+    return 0 if result["summary"]["passed"] else 1
+
+
+# --- compute, write, describe: the command's parts, which ``reproduce`` composes too -------
+
+RECORDS = ("results.json",)  # the run's record: removed when a run starts, written last
+
+
+def compute(seed: int = 0, samples: int = 8, activation: str = "sigmoid",
+            loss: str = "mse") -> dict:
+    """The three-way table (``activation`` as --activation names it), printed:
+    ``{"rows": [...], "summary": {...}, "config": {...}}``; UsageError for a bad --samples."""
+    from deltagrad.experiments import gradcheck as experiment
+
     try:
         sizes = experiment.CHAPTER_SIZES
         with _bar(sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))) as bar:
             rows = experiment.moons_gradient_table(
-                seed=args.seed, n_samples=args.samples,
-                activation=common.ACTIVATION_FLAGS[args.activation], loss=args.loss,
-                progress=bar.update)
+                seed=seed, n_samples=samples, activation=common.ACTIVATION_FLAGS[activation],
+                loss=loss, progress=bar.update)
     except ValueError as err:
         raise common.UsageError(str(err).replace("n_samples", "--samples")) from None
     summary = experiment.summarize(rows)
-    config = {"seed": args.seed, "samples": args.samples, "sizes": experiment.CHAPTER_SIZES,
-              "activation": args.activation, "loss": args.loss, "eps": experiment.FD_EPS}
+    config = {"seed": seed, "samples": samples, "sizes": experiment.CHAPTER_SIZES,
+              "activation": activation, "loss": loss, "eps": experiment.FD_EPS}
     print("\n".join(report_lines(rows, summary, config)))
-    out = common.output_dir(args.out, records=("results.json",))
-    write_outputs(out, rows, {**summary, "config": config})
+    return {"rows": rows, "summary": summary, "config": config}
+
+
+def results(result: dict) -> dict:
+    """What results.json holds: the summary, the settings and the files beside it."""
+    return {**result["summary"], "config": result["config"], "files": [CSV_NAME]}
+
+
+def write(out: Path, result: dict) -> list[Path]:
+    """gradient_table.csv and results.json (last) in ``out`` (a claimed folder)."""
+    paths = [write_csv(result["rows"], common.output_file(out, CSV_NAME)),
+             common.write_json(out, "results.json", results(result))]
     print(f"\nwrote {CSV_NAME} and results.json to {out}")
-    return 0 if summary["passed"] else 1
+    return paths
+
+
+def describe(result: dict, folder: Path) -> list[rp.Section]:
+    """The report's gradient-check section: the verdict and the eight worst rows."""
+    rows = result["rows"]
+    worst = sorted(rows, key=lambda row: -float(row["rel_error"]))[:8]
+    table = rp.Table(f"The eight largest relative errors of {len(rows)} parameters",
+                     ["parameter", "index", "delta rule", "tape", "finite difference",
+                      "relative error"],
+                     [[w["parameter"], format_index(w["index"]),
+                       *(float(w[c]) for c in ("delta_rule", "tape", "numeric", "rel_error"))]
+                      for w in worst], digits=10)
+    passed = result["summary"]["passed"]
+    verdict = '<span class="ok">pass</span>' if passed else '<span class="bad">FAIL</span>'
+    return [rp.Section("Gradient check: delta rule = tape = finite differences",
+                       [f"Every weight and bias of the chapter's 2-25-50-25-2 network: the "
+                        f"hand-written delta rule (7.7), deltagrad's tape, and central "
+                        f"differences in float64. Largest relative error "
+                        f"{max(float(row['rel_error']) for row in rows):.2e} "
+                        f"(threshold 1e-6): {verdict}. The full table is "
+                        f"<code>gradcheck/gradient_table.csv</code>."], [table],
+                       anchor="gradcheck", nav="Gradient check of the network")]
 
 
 def _bar(total: int):
@@ -117,9 +165,3 @@ def write_csv(rows, path) -> Path:
             writer.writerow([r["parameter"], format_index(r["index"]),
                              *(repr(r[c]) for c in COLUMNS[2:])])
     return path
-
-
-def write_outputs(out: Path, rows, results: dict) -> None:
-    """gradient_table.csv and results.json in ``out`` (an existing folder)."""
-    write_csv(rows, common.output_file(out, CSV_NAME))
-    common.write_json(out, "results.json", {**results, "files": [CSV_NAME]})

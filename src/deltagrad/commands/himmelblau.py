@@ -17,8 +17,9 @@ import argparse
 import math
 import re
 import time
+from pathlib import Path
 
-
+from deltagrad import report as rp
 from deltagrad.commands import common
 from deltagrad.experiments import himmelblau as hb
 
@@ -211,18 +212,38 @@ def _bar(total: int, desc: str, unit: str = "step"):
 def run(args) -> int:
     starts = args.start or list(hb.CHAPTER_STARTS)
     check_work(starts, args.steps, args.basin_grid)
-    out = common.output_dir(args.out, records=("results.json",))  # every flag is valid by now
+    out = common.output_dir(args.out, records=RECORDS)  # every flag is valid by now
+    result = compute(starts, lr=args.lr, steps=args.steps, dtype=args.dtype, ascent=args.ascent,
+                     max_step=args.max_step, basin_lr=args.basin_lr,
+                     basin_grid=args.basin_grid, figures=not args.no_figures)
+    write(out, result)
+    return 0
 
-    verb = "ascent" if args.ascent else "descent"
-    with _bar(len(starts) * args.steps, f"gradient {verb}") as bar:
-        runs = [hb.descend(s, args.lr, args.steps, args.dtype, ascent=args.ascent,
-                           max_step=args.max_step, progress=bar.update) for s in starts]
+
+# --- compute, write, describe: the command's parts, which ``reproduce`` composes too -------
+
+RECORDS = ("results.json",)  # the run's record: removed when a run starts, written last
+
+
+def compute(starts=hb.CHAPTER_STARTS, lr: float = 0.01, steps: int = 200,
+            dtype: str = "float32", ascent: bool = False, max_step: float | None = None,
+            basin_lr: float = DEFAULT_BASIN_LR, basin_grid: int = 400,
+            figures: bool = True) -> dict:
+    """Descent (or ascent) from each start, the critical points and the two basin maps,
+    printed as they are found (the limits of :func:`check_work` are the caller's). Returns
+    ``{"results"`` (what results.json holds), ``"runs", "descents"`` (Figure 7-1's, when
+    ``figures``), ``"critical", "maps", "figures"}``."""
+    starts = list(starts)
+    verb = "ascent" if ascent else "descent"
+    with _bar(len(starts) * steps, f"gradient {verb}") as bar:
+        runs = [hb.descend(s, lr, steps, dtype, ascent=ascent, max_step=max_step,
+                           progress=bar.update) for s in starts]
     for r in runs:
         print_run(r)
 
     critical = hb.critical_points()
     mins = hb.minima(critical)
-    if args.ascent:
+    if ascent:
         table = ascent_table(runs)
         print(f"Gradient ascent, each step at most {runs[0].max_step:g} long: Himmelblau's f has "
               "no upper bound, so ascent climbs away unless it starts near the maximum")
@@ -237,26 +258,25 @@ def run(args) -> int:
     print()
 
     maps, seconds = [], []
-    passes = hb.basin_chunks(args.basin_grid, len(starts))
-    for lr in (args.lr, args.basin_lr):
+    passes = hb.basin_chunks(basin_grid, len(starts))
+    for rate in (lr, basin_lr):
         t0 = time.perf_counter()
-        with _bar(passes * args.steps, f"basin map, lr {lr:g}") as bar:
-            maps.append(hb.basins(lr, args.steps, n=args.basin_grid, dtype=args.dtype,
-                                  marks=starts, minima_points=mins, progress=bar.update))
+        with _bar(passes * steps, f"basin map, lr {rate:g}") as bar:
+            maps.append(hb.basins(rate, steps, n=basin_grid, dtype=dtype, marks=starts,
+                                  minima_points=mins, progress=bar.update))
         seconds.append(time.perf_counter() - t0)
-    print(f"Basins of attraction ({args.basin_grid} x {args.basin_grid} starts over [-6, 6]^2, "
-          f"{args.steps} descent steps, one vectorised pass each)")
+    print(f"Basins of attraction ({basin_grid} x {basin_grid} starts over [-6, 6]^2, "
+          f"{steps} descent steps, one vectorised pass each)")
     for data, sec in zip(maps, seconds):
         print(basin_text(data, sec))
 
     results = {
         "command": NAME,
-        "settings": {"lr": args.lr, "steps": args.steps, "dtype": args.dtype,
-                     "ascent": args.ascent, "max_step": runs[0].max_step,
-                     "starts": [list(s) for s in starts], "basin_lr": args.basin_lr,
-                     "basin_grid": args.basin_grid},
+        "settings": {"lr": lr, "steps": steps, "dtype": dtype, "ascent": ascent,
+                     "max_step": runs[0].max_step, "starts": [list(s) for s in starts],
+                     "basin_lr": basin_lr, "basin_grid": basin_grid},
         "runs": [r.to_dict() for r in runs],
-        "table": {"kind": "ascent" if args.ascent else "table_7_1", "rows": table},
+        "table": {"kind": "ascent" if ascent else "table_7_1", "rows": table},
         "critical_points": [c.to_dict() for c in critical],
         "basins": [{"lr": d["lr"], "steps": d["steps"], "n": d["n"], "lim": d["lim"],
                     "dtype": d["dtype"], "tol": d["tol"], "counts": d["counts"],
@@ -266,18 +286,59 @@ def run(args) -> int:
                     "seconds": sec} for d, sec in zip(maps, seconds)],
     }
     print()
-    if not args.no_figures:
-        if args.ascent:  # Figure 7-1 shows descents
-            with _bar(len(starts) * args.steps, "gradient descent") as bar:
-                descents = [hb.descend(s, args.lr, args.steps, args.dtype, progress=bar.update)
-                            for s in starts]
+    descents = None
+    if figures:
+        if ascent:  # Figure 7-1 shows descents
+            with _bar(len(starts) * steps, "gradient descent") as bar:
+                descents = [hb.descend(s, lr, steps, dtype, progress=bar.update) for s in starts]
         else:
             descents = runs
-        for written in write_figures(out, runs, descents, critical, maps):
+    return {"results": results, "runs": runs, "descents": descents, "critical": critical,
+            "maps": maps, "figures": figures}
+
+
+def write(out: Path, result: dict) -> list[Path]:
+    """The figures (unless left out) and results.json (last) in ``out`` (a claimed folder)."""
+    paths = []
+    if result["figures"]:
+        paths = write_figures(out, result["runs"], result["descents"], result["critical"],
+                              result["maps"])
+        for written in paths:
             print(f"wrote {written}")
-    path = common.write_json(out, "results.json", results)  # last: the run finished
+    path = common.write_json(out, "results.json", result["results"])  # last: the run finished
     print(f"wrote {path}")
-    return 0
+    return [*paths, path]
+
+
+def describe(result: dict, folder: Path) -> list[rp.Section]:
+    """The report's 7.8 section: Table 7-1, the critical points and the figures."""
+    r = common.jsonable(result["results"])
+    rows = r["table"]["rows"]
+    t71 = rp.Table("Table 7-1: start, numerical solution, nearest analytic minimum",
+                   ["start", "solution", "f", "nearest minimum", "distance"],
+                   [[_p6(x["start"]), _p6(x["solution"]), x["f"], _p6(x["nearest_minimum"]),
+                     x["distance"]] for x in rows])
+    crit = rp.Table("The nine critical points (Newton's method, gradient and Hessian from "
+                    "nested tapes), classified by the Hessian's eigenvalues",
+                    ["point", "f", "kind", "eigenvalues"],
+                    [[_p6(c["point"]), c["f"], c["kind"], _p6(c["eigenvalues"])]
+                     for c in r["critical_points"]])
+    captions = ["Figure 7-11: Himmelblau's function (elevation 60°, azimuth −30°)",
+                "Figure 7-12: contours, the four descent trajectories, minima, maximum and "
+                "saddles",
+                "Figure 7-1: a non-convex function; descents from different starts end in "
+                "different minima",
+                "Basins of attraction of gradient descent, at the chapter's learning rate and "
+                "at one where descent starts to diverge"]
+    figs = [rp.FigureRef(folder / name, caption) for name, caption in zip(FIGURES, captions)]
+    return [rp.Section("7.8 Himmelblau's function", [
+        f"Gradient descent through the tape, learning rate {r['settings']['lr']}, "
+        f"{r['settings']['steps']} steps, {r['settings']['dtype']}, from the chapter's four "
+        "starts."], [t71, crit], figs, anchor="himmelblau")]
+
+
+def _p6(p) -> str:
+    return "(" + ", ".join(f"{v:.6f}" for v in p) + ")"
 
 
 def write_figures(out, runs, descents, critical, maps) -> list:

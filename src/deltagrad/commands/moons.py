@@ -106,22 +106,71 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     config = _config(args)
     data = _load_data(args.data)
-    common.output_dir(args.out, records=("metrics.json",))  # claimed (locked) for this run
+    common.output_dir(args.out, records=RECORDS)  # claimed (locked) for this run
     shape = _data_shape(data)
     if args.seeds is not None:
         return _run_sweep(args, config, data, shape)
     _check_memory(args, config, shape)
     _note_long_run(config, shape, runs=1, processes=1)
-    result = _train(config, data, args.engine)
-    out = common.output_dir(args.out, records=("metrics.json",))
-    _write_outputs(out, result, args.data)
-    m = result.metrics
+    result = compute(config, data, args.engine)
+    out = common.output_dir(args.out, records=RECORDS)
+    write(out, result, args.data)
+    return 0
+
+
+# --- compute, write, describe: the command's parts, which ``reproduce`` composes too -------
+
+RECORDS = ("metrics.json",)  # the run's record: removed when a run starts, written last
+CHAPTER_RESULT = {"test_accuracy": 0.9767, "train_mse": 0.024335, "epoch": 990}
+"""What the chapter reports for its run (its printout at epoch 990)."""
+
+
+def compute(config, data=None, engine: str = "auto", watch=None):
+    """Train ``config`` (a checked ``MoonsConfig``) on ``data`` (None: the moons), with a
+    progress bar and the logged epochs printed; ``watch(network, epoch, record)`` also sees
+    every epoch (see :func:`deltagrad.experiments.moons.run`). Returns the ``MoonsResult``;
+    UsageError for an unknown engine or a diverged run."""
+    return _train(config, data, engine, watch)
+
+
+def write(out: Path, result, data_path: str | None = None) -> list[Path]:
+    """model.npz, the five figures and metrics.json (last) in ``out`` (a claimed folder);
+    ``data_path``: the --data file the run trained on (None: the moons)."""
+    paths = _write_outputs(out, result, data_path)
+    m, config = result.metrics, result.config
     compiled = f", compiling {m['compile_seconds']:.1f} s" if m["compile_seconds"] else ""
     print(f"Test accuracy: {m['test_accuracy']:.2%}, train accuracy: {m['train_accuracy']:.2%}, "
           f"{_final_loss_text(config, m)} "
           f"({config.epochs} epochs, {m['seconds']:.1f} s, {m['engine']} engine{compiled})")
     print(f"Wrote metrics.json, model.npz and 5 figures to {out}")
-    return 0
+    return paths
+
+
+def describe(result, folder: Path) -> list:
+    """The report's 7.9 section: the run beside the chapter's, and the five figures."""
+    from deltagrad import report as rp
+    from deltagrad.figures.moons import FIGURE_NAMES
+
+    m = common.jsonable(result.metrics)
+    last = m["history"][-1]
+    table = rp.Table("deltagrad beside the chapter (2-25-50-25-2 sigmoid network, MSE, "
+                     "per-sample SGD, learning rate 0.01)",
+                     ["", "epochs", "training MSE", "test accuracy"],
+                     [["chapter (epoch 990)", 1000, CHAPTER_RESULT["train_mse"],
+                       f"{CHAPTER_RESULT['test_accuracy']:.2%}"],
+                      [f"deltagrad, seed {m['seed']} (epoch {last['epoch']})", m["epochs"],
+                       last["mse"], f"{m['test_accuracy']:.2%}"]])
+    captions = ["Figure 7-13: the network, drawn from the model",
+                "Figure 7-14: the two-moons data, coloured by class",
+                "Figure 7-15: training MSE per epoch",
+                "Figure 7-16: test accuracy per epoch",
+                "The learned decision boundary: predicted probability of class 1, its 0.5 "
+                "line, and the data"]
+    figs = [rp.FigureRef(folder / name, caption) for name, caption in zip(FIGURE_NAMES, captions)]
+    return [rp.Section("7.9 Backpropagation by hand: the two-moons classifier", [
+        f"Trained in {m['seconds']:.1f} s. Test accuracy {m['test_accuracy']:.2%}, training "
+        f"accuracy {m['train_accuracy']:.2%}, final training MSE {m['final_train_mse']:.6f}."],
+        [table], figs, anchor="moons", nav="7.9 The two-moons classifier")]
 
 
 def _final_loss_text(config, m) -> str:
@@ -280,7 +329,7 @@ def _load_data(path):
             raise common.UsageError(f"--data {err}") from None
 
 
-def _train(config, data, engine):
+def _train(config, data, engine, watch=None):
     from tqdm import tqdm
 
     from deltagrad.experiments import moons as experiment
@@ -306,7 +355,8 @@ def _train(config, data, engine):
 
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             try:
-                result = experiment.run(config, data, callback=progress, engine=engine)
+                result = experiment.run(config, data, callback=progress, engine=engine,
+                                        watch=watch)
             except ValueError as err:  # the data passed load_csv; this is a last safety net
                 raise common.UsageError(str(err)) from None
     m = result.metrics
@@ -370,7 +420,7 @@ def _run_sweep(args, config, data, shape) -> int:
                                           engine=args.engine, progress=progress)
             except ValueError as err:
                 raise common.UsageError(str(err)) from None
-    out = common.output_dir(args.out, records=("metrics.json",))
+    out = common.output_dir(args.out, records=RECORDS)
     _write_sweep(out, result, args.data)
     s, m = result.summary, result.metrics
     print(f"{s['n']} seeds, {config.epochs} epochs each: test accuracy mean {s['mean']:.2%}, "
@@ -398,13 +448,14 @@ def _write_sweep(out: Path, result, data_path) -> None:
     common.write_json(out, "metrics.json", metrics)  # last: its presence means the run finished
 
 
-def _write_outputs(out: Path, result, data_path) -> None:
+def _write_outputs(out: Path, result, data_path) -> list[Path]:
     from deltagrad.figures.moons import write_all
 
     metrics = dict(result.metrics)
     metrics["config"] = {**metrics["config"], "data": data_path or "moons"}
     metrics["data"] = data_path or "make_moons(n_samples=2000, noise=0.2, random_state=100)"
-    result.network.save(common.output_file(out, "model.npz"))
+    model = result.network.save(common.output_file(out, "model.npz"))
     title = f"Data set {data_path}" if data_path else "Two-moons dataset"
-    write_all(result, lambda name: common.output_file(out, name), dataset_title=title)
-    common.write_json(out, "metrics.json", metrics)  # last: its presence means the run finished
+    figures = write_all(result, lambda name: common.output_file(out, name), dataset_title=title)
+    record = common.write_json(out, "metrics.json", metrics)  # last: its presence means the run finished
+    return [model, *figures, record]

@@ -38,14 +38,6 @@ def _settings(quick: bool) -> dict:
             "norm_every": 5}
 
 
-def _command(argv: list[str]) -> int:
-    """Run another deltagrad command in this process, with its own validation and outputs."""
-    from deltagrad.cli import build_parser
-
-    args = build_parser().parse_args(argv)
-    return int(args._run(args) or 0)
-
-
 def run(args) -> int:
     from deltagrad.commands import reproduce_steps as steps
 
@@ -53,7 +45,7 @@ def run(args) -> int:
         raise common.UsageError(f"--seed must be >= 0, got {args.seed}")
     out = common.output_dir(args.out, records=("metrics.json", "report.html"))
     settings = _settings(args.quick)
-    plan = steps.plan(out, args.seed, settings, _command)
+    plan = steps.plan(out, args.seed, settings)
     sections, summary, timings = [], {}, {}
     start = time.perf_counter()
     for k, (key, title, step) in enumerate(plan, 1):

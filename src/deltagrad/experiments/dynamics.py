@@ -34,8 +34,8 @@ class BoundarySnapshots:
     """A training watcher, ``watch(network, epoch, record)``, that keeps a copy of the network
     (a few kilobytes, next to nothing beside an epoch of training) after each of ``epochs``.
 
-    Pass it to :func:`deltagrad.experiments.moons.watching` to snapshot the run a command
-    trains (no second training), or call it from ``NeuralNetwork.train``'s callback.
+    Pass it as ``watch`` to :func:`deltagrad.experiments.moons.run` to snapshot that run (no
+    second training), or call it from ``NeuralNetwork.train``'s callback.
     :meth:`evolution` turns the copies into what :func:`deltagrad.figures.dynamics.boundary_gif`
     draws: the predicted class-1 probability on a ``steps`` × ``steps`` grid covering ``X``
     and the test accuracy, of each copy.

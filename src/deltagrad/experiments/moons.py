@@ -178,46 +178,21 @@ def prepare_data(data=None):
 
 
 def run(config: MoonsConfig | None = None, data=None, callback=None,
-        engine: str = "auto") -> MoonsResult:
+        engine: str = "auto", watch=None) -> MoonsResult:
     """Train the configured network and measure it.
 
     ``data``: ``None`` for the chapter's moons, or ``(X, y)`` (e.g. from ``load_csv``).
     ``callback(epoch, record)`` is called after every epoch (see ``NeuralNetwork.train``).
     ``engine``: ``"auto"``, ``"numpy"`` or ``"compiled"``.
+    ``watch(network, epoch, record)``, if given, is also called after every epoch with the
+    network being trained, e.g. to snapshot it (``deltagrad reproduce`` draws its
+    decision-boundary GIF from :class:`deltagrad.experiments.dynamics.BoundarySnapshots`).
     """
     config = (config or MoonsConfig()).check()
-    return _run_split(config, prepare_data(data), callback, engine)
+    return _run_split(config, prepare_data(data), callback, engine, watch)
 
 
-_WATCHERS: list = []  # see watching()
-
-
-class watching:
-    """``with watching(fn): ...``: every run in this process (``run``, a command) also calls
-    ``fn(network, epoch, record)`` after each epoch, e.g. to snapshot the network while a
-    command trains it (``deltagrad reproduce`` draws its decision-boundary GIF this way)."""
-
-    def __init__(self, watch):
-        self.watch = watch
-
-    def __enter__(self):
-        _WATCHERS.append(self.watch)
-        return self.watch
-
-    def __exit__(self, *exc):
-        _WATCHERS.remove(self.watch)
-
-
-def _watched(callback, net, watchers):
-    def both(epoch, record):
-        if callback is not None:
-            callback(epoch, record)
-        for watch in watchers:
-            watch(net, epoch, record)
-    return both
-
-
-def _run_split(config: MoonsConfig, split, callback, engine: str) -> MoonsResult:
+def _run_split(config: MoonsConfig, split, callback, engine: str, watch=None) -> MoonsResult:
     X_train, X_test, y_train, y_test = split
     engine = resolve_engine(engine)
     compile_seconds = _warm_up() if engine == "compiled" else 0.0
@@ -233,9 +208,9 @@ def _run_split(config: MoonsConfig, split, callback, engine: str) -> MoonsResult
             losses.append(record["loss"])
         if callback is not None:
             callback(epoch, record)
+        if watch is not None:
+            watch(net, epoch, record)
 
-    if _WATCHERS:
-        on_epoch = _watched(on_epoch, net, tuple(_WATCHERS))
     start = time.perf_counter()
     history = net.train(X_train, X_test, y_train, y_test, config.learning_rate, config.epochs,
                         batch_size=config.batch_size, log_every=config.log_every,
