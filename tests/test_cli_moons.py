@@ -16,11 +16,10 @@ FIGURES = ["fig7_13_network.png", "fig7_14_dataset.png", "fig7_15_train_mse.png"
 
 @pytest.fixture
 def main(monkeypatch, tmp_path):
-    """``deltagrad.cli.main`` with the moons command registered, run inside ``tmp_path``."""
+    """``deltagrad.cli.main``, run inside ``tmp_path``."""
     from deltagrad import cli
 
-    if "moons" not in cli.COMMAND_MODULES:
-        monkeypatch.setattr(cli, "COMMAND_MODULES", [*cli.COMMAND_MODULES, "moons"])
+    assert "moons" in cli.COMMAND_MODULES
     monkeypatch.chdir(tmp_path)
     return cli.main
 
@@ -266,7 +265,7 @@ def test_experiment_engines_agree_and_report_themselves():
     config = MoonsConfig(epochs=3, hidden=(7, 5), activation="tanh", log_every=1)
     ref, fast_run = run(config, engine="numpy"), run(config, engine="compiled")
     assert ref.metrics["engine"] == "numpy" and ref.metrics["compile_seconds"] == 0.0
-    assert fast_run.metrics["engine"] == "compiled" and fast_run.metrics["compile_seconds"] >= 0
+    assert fast_run.metrics["engine"] == "compiled"
     assert run(config).metrics["engine"] == "compiled"  # auto
     assert fast_run.metrics["test_accuracy"] == ref.metrics["test_accuracy"]
     np.testing.assert_allclose(fast_run.history["mse"], ref.history["mse"], rtol=1e-9)

@@ -94,9 +94,13 @@ def test_report_parses_and_every_figure_is_embedded_and_captioned(run_dir):
     assert page.tables >= 6  # 7.2, chain rule ×2, gradcheck, Table 7-1, critical points, moons
 
 
-def test_report_shows_the_chapters_numbers_and_the_seed(run_dir):
+def test_report_shows_this_runs_numbers_beside_the_chapters(run_dir):
     text = (run_dir / "report.html").read_text(encoding="utf-8")
-    for expected in ["97.67%", "0.024335", "Table 7-1", "Seed 0", "numpy"]:
+    metrics = json.loads((run_dir / "moons" / "metrics.json").read_text())
+    # This run's accuracy and MSE, as the moons step recorded them, and the chapter's.
+    assert f"{metrics['test_accuracy']:.2%}" in text
+    assert f"{metrics['final_train_mse']:.6f}" in text
+    for expected in ["97.67%", "0.024335", "Table 7-1", "Seed 0"]:
         assert expected in text
 
 
