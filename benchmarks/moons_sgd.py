@@ -172,7 +172,7 @@ def prepare(seed: int):
             reference = [(W.copy(), b.copy()) for W, b in params()]
         ready.append([name, epoch, params, first])
     rows = []
-    for name, epoch, params, first in ready:
+    for name, epoch, params, _first in ready:
         diff = relative_difference(params(), reference) if reference else float("nan")
         t = _time_once(epoch, 1)
         rows.append((name, epoch, max(1, math.ceil(MIN_SECONDS / t)), diff))

@@ -63,7 +63,8 @@ def main():
             print(f"{name}: not installed, skipped")
     print("One descent step on Himmelblau's function (2-element float64), time per step")
     print_table(rows, "deltagrad (GradientTape)",
-                "targets: deltagrad <= 1/5 of autograd (ratio >= 5) and <= 1/4 of PyTorch (ratio >= 4)")
+                "targets: deltagrad <= 1/5 of autograd (ratio >= 5) and <= 1/4 of PyTorch "
+                "(ratio >= 4)")
 
 
 if __name__ == "__main__":

@@ -429,9 +429,10 @@ CASES = [
          lambda x: anp.concatenate(_split_join([x[:, :2], x[:, 2:4], x[:, 4:]]), axis=1), (2, 5)),
     # reductions over axes
     *[case(f"{name}-axis{axis}{'-keepdims' if keep else ''}", name,
-           (lambda name, axis, keep: lambda x: getattr(dg, name)(x, axis=axis, keepdims=keep))(
+           # The outer lambdas are called at once, so each case binds its own values.
+           (lambda name, axis, keep: lambda x: getattr(dg, name)(x, axis=axis, keepdims=keep))(  # noqa: B023
                name, axis, keep),
-           (lambda ref, axis, keep: lambda x: ref(x, axis=axis, keepdims=keep))(ref, axis, keep),
+           (lambda ref, axis, keep: lambda x: ref(x, axis=axis, keepdims=keep))(ref, axis, keep),  # noqa: B023
            (2, 3, 4))
       for name, ref in [("sum", anp.sum), ("mean", anp.mean), ("max", anp.max), ("min", anp.min),
                         ("prod", anp.prod), ("var", anp.var), ("std", anp.std),

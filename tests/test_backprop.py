@@ -105,7 +105,8 @@ def test_layer_rejects_bad_sizes(n_input, n_neurons):
 
 
 def test_unknown_activation_lists_the_valid_ones():
-    with pytest.raises(ValueError, match="unknown activation 'softplus'.*'sigmoid'.*'leaky_relu'.*'tanh'"):
+    with pytest.raises(ValueError,
+                       match="unknown activation 'softplus'.*'sigmoid'.*'leaky_relu'.*'tanh'"):
         Layer(2, 3, "softplus")
 
 
@@ -401,7 +402,8 @@ def test_train_is_deterministic_and_records_history(small_moons):
     assert ha["epoch"] == [0, 3, 6]
     assert [c[0] for c in calls[:7]] == list(range(7))
     assert [c[1] is not None for c in calls[:7]] == [True, False, False, True, False, False, True]
-    assert calls[6][1] == {"epoch": 6, "mse": ha["mse"][-1], "test_accuracy": ha["test_accuracy"][-1]}
+    assert calls[6][1] == {"epoch": 6, "mse": ha["mse"][-1],
+                           "test_accuracy": ha["test_accuracy"][-1]}
 
 
 def test_train_records_the_final_epoch_and_the_chapters_mse(small_moons):
@@ -542,7 +544,8 @@ def test_load_reports_what_is_wrong(tmp_path, edit, match):
     ({"layers": []}, "no list of layers"),
     ({"layers": [{"n_input": 2, "n_neurons": 3, "activation": "swish"},
                  {"n_input": 3, "n_neurons": 2, "activation": "sigmoid"}]}, "unknown activation"),
-    ({"layers": [{"n_input": 2, "n_neurons": 3}, {"n_input": 3, "n_neurons": 2}]}, "bad description"),
+    ({"layers": [{"n_input": 2, "n_neurons": 3}, {"n_input": 3, "n_neurons": 2}]},
+     "bad description"),
 ])
 def test_load_checks_the_config(tmp_path, change, match):
     arrays = _valid_arrays(tmp_path)

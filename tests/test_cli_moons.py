@@ -144,7 +144,8 @@ def test_moons_command_writes_everything(main, tmp_path, capsys):
     assert "\r" not in err  # stderr is not a terminal here: no redrawn progress bar
     run_dir = tmp_path / "run"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
-    assert sorted(p.name for p in run_dir.iterdir()) == sorted(FIGURES + ["metrics.json", "model.npz"])
+    assert (sorted(p.name for p in run_dir.iterdir())
+            == sorted(FIGURES + ["metrics.json", "model.npz"]))
     metrics = json.loads((run_dir / "metrics.json").read_text())
     for key in ("test_accuracy", "train_accuracy", "final_train_mse", "epochs", "seconds",
                 "seed", "config", "history"):
@@ -169,7 +170,8 @@ def test_moons_command_is_reproducible(main, tmp_path, capsys):
     for timing in ("seconds", "compile_seconds"):  # how long, not what
         a.pop(timing), b.pop(timing)
     assert a == b
-    na, nb = NeuralNetwork.load(tmp_path / "a/model.npz"), NeuralNetwork.load(tmp_path / "b/model.npz")
+    na = NeuralNetwork.load(tmp_path / "a/model.npz")
+    nb = NeuralNetwork.load(tmp_path / "b/model.npz")
     for p, q in zip(na.weights + na.biases, nb.weights + nb.biases):
         np.testing.assert_array_equal(p, q)
 
@@ -230,7 +232,8 @@ def test_moons_rejects_bad_flags(main, tmp_path, capsys, argv, match):
 
 @pytest.mark.parametrize("text,match", [
     ("x1,x2,label\n0,0,0\n1,nan,1\n2,2,1\n3,3,0\n", r"bad.csv: row 3: x2 is not finite: 'nan'"),
-    ("x1,x2,label\n0,0,0\n1,1,1\n2,2,1\n3,3,5\n", r"bad.csv: row 5: label 5 but no row has label 2"),
+    ("x1,x2,label\n0,0,0\n1,1,1\n2,2,1\n3,3,5\n",
+     r"bad.csv: row 5: label 5 but no row has label 2"),
     ("x1,x2\n0,0\n1,1\n", r"bad.csv: row 2: expected 3 columns"),
     ("0,0,1\n1,1,1\n2,2,1\n3,3,1\n", r"bad.csv: need at least two classes"),
     ("x1,x2,label\n0,0,0\n1,inf,1\n", r"bad.csv: row 3: x2 is not finite"),

@@ -340,7 +340,8 @@ def test_crossentropy_from_logits_value_and_gradient():
     loss = tf.keras.losses.categorical_crossentropy(y.tolist(), logits, from_logits=True)
     close(loss, logsumexp(z) - (y * z).sum(axis=-1))  # −Σ y log softmax(z)
     p = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
-    g = grad_of(lambda t: tf.losses.categorical_crossentropy(y.tolist(), t, from_logits=True), logits)
+    g = grad_of(lambda t: tf.losses.categorical_crossentropy(y.tolist(), t, from_logits=True),
+                logits)
     close(g, p - y)  # SPEC 7.4: ∂L/∂z = p − y
 
 

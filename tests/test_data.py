@@ -91,7 +91,8 @@ def test_load_csv_roundtrips_the_moons(tmp_path):
 
 
 @pytest.mark.parametrize("text,match", [
-    ("x1,x2,label\n0,0,0\n1,1\n2,2,1\n3,3,1\n", r"row 3: expected 3 columns \(x1, x2, label\), found 2"),
+    ("x1,x2,label\n0,0,0\n1,1\n2,2,1\n3,3,1\n",
+     r"row 3: expected 3 columns \(x1, x2, label\), found 2"),
     ("0,0,0\n1,1,1,7\n2,2,1\n3,3,1\n", r"row 2: expected 3 columns"),
     ("0,0,0\n1,abc,1\n2,2,1\n3,3,1\n", r"row 2: x2 is not a number: 'abc'"),
     ("0,0,0\n1,1,1\nnan,2,1\n3,3,1\n", r"row 3: x1 is not finite: 'nan'"),
@@ -104,7 +105,8 @@ def test_load_csv_roundtrips_the_moons(tmp_path):
     ("0,0,1\n1,1,1\n2,2,1\n3,3,1\n", r"need at least two classes, every row has label 1"),
     ("x1,x2,label\n0,0,0\n1,1,1\n", rf"need at least {MIN_ROWS} data rows, found 2"),
     ("", rf"need at least {MIN_ROWS} data rows, found 0"),
-    ("x1,x2,label\n0,0,0\n1,1,1\n2,2,1e30\n3,3,0\n", r"row 4: label 1000000000000000019884624838656 but no row has label 2"),
+    ("x1,x2,label\n0,0,0\n1,1,1\n2,2,1e30\n3,3,0\n",
+     r"row 4: label 1000000000000000019884624838656 but no row has label 2"),
 ])
 def test_load_csv_reports_the_row(tmp_path, text, match):
     path = write(tmp_path, text)

@@ -241,7 +241,8 @@ def test_fully_connected_layer_gradient(rng):
     delta = (o - t) * o * (1 - o)  # δ_k = (o_k − t_k)·o_k(1 − o_k)
     analytic = np.outer(x, delta)  # ∂L/∂w_jk = δ_k·x_j
     assert_close(analytic, numeric_gradient(loss, W))
-    assert_close(delta, numeric_gradient(lambda b_: 0.5 * np.sum((F.sigmoid(x @ W + b_) - t) ** 2), b))
+    assert_close(delta,
+                 numeric_gradient(lambda b_: 0.5 * np.sum((F.sigmoid(x @ W + b_) - t) ** 2), b))
 
 
 # --- one home for each forward formula ----------------------------------------------------

@@ -17,7 +17,8 @@ def test_check_grads_passes_for_correct_functions(rng):
     check_grads(lambda a: dg.sum(dg.sigmoid(a)), x, modes=("elementwise",))
 
 
-@pytest.mark.parametrize("modes", [("projection",), ("elementwise",), ("projection", "elementwise")],
+@pytest.mark.parametrize("modes",
+                         [("projection",), ("elementwise",), ("projection", "elementwise")],
                          ids=["projection", "elementwise", "both"])
 def test_stop_gradient_is_caught(modes, rng):
     # x·stop_gradient(x): the tape says x, the truth is 2x.

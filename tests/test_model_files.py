@@ -253,7 +253,8 @@ def test_object_arrays_are_never_unpickled(tmp_path):
 
 
 @pytest.mark.parametrize("member,match", [
-    (npy(descr="<f8", shape=(2, 3), version=(3, 0)), r"not a valid .npy array \(unsupported .npy format version 3\.0\)"),
+    (npy(descr="<f8", shape=(2, 3), version=(3, 0)),
+     r"not a valid .npy array \(unsupported .npy format version 3\.0\)"),
     (npy(descr="<f8", shape=(2, 3), version=(9, 9)), "not a valid .npy array"),
     (b"\x93NUMPY\x01\x00\x10\x00{'descr': 'zz'}\n" + b"\0" * 48, "not a valid .npy array"),
     (b"\x93NUMPY\x01\x00\xff\xff" + b" " * 100, "not a valid .npy array"),  # header cut short

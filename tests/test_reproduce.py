@@ -119,7 +119,8 @@ def test_metrics_summarise_every_step(run_dir):
     assert m["seed"] == 0 and m["quick"] is True
     assert set(m["results"]) == {"derivatives", "chain_rule", "gradcheck", "himmelblau", "moons"}
     assert m["results"]["chain_rule"]["matches_chapter"] is True
-    assert m["results"]["himmelblau"]["critical_points"] == {"maximum": 1, "minimum": 4, "saddle": 4}
+    assert (m["results"]["himmelblau"]["critical_points"]
+            == {"maximum": 1, "minimum": 4, "saddle": 4})
     assert m["results"]["gradcheck"]["passed"] is True
     assert 0.5 < m["results"]["moons"]["test_accuracy"] <= 1
 

@@ -342,7 +342,8 @@ def test_output_gradients(wrap):
         y = x * x
     seed = [dg.constant(w)] if wrap is list else wrap(w)
     target = [y] if wrap is list else y
-    np.testing.assert_allclose(tape.gradient(target, x, output_gradients=seed).numpy(), 2 * x.numpy() * w)
+    np.testing.assert_allclose(tape.gradient(target, x, output_gradients=seed).numpy(),
+                               2 * x.numpy() * w)
 
 
 def test_output_gradients_of_wrong_shape():
@@ -390,7 +391,8 @@ def test_tensor_reused_accumulates(rng):
         tape.watch(x)
         a = x * x
         y = dg.sum(a * x + dg.exp(x) + x)
-    np.testing.assert_allclose(tape.gradient(y, x).numpy(), 3 * x0 ** 2 + np.exp(x0) + 1, rtol=1e-12)
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), 3 * x0 ** 2 + np.exp(x0) + 1,
+                               rtol=1e-12)
 
 
 def test_variable_assigned_after_recording_keeps_recorded_value():
@@ -407,7 +409,8 @@ def test_diamond_graph_with_broadcasting(rng):
 
 
 def test_many_uses_through_index_and_arithmetic_accumulate(rng):
-    # Index gradients are added into one buffer; arithmetic ones are summed: mixed, reused, broadcast.
+    # Index gradients are added into one buffer; arithmetic ones are summed: mixed, reused,
+    # broadcast.
     def f(x, b):
         h = x[0] + x[1] * x[2] + x[[0, 0, 2]] * b
         return dg.sum(h * x[:3] + x[-1] * h + x[1:][::-1]) + dg.sum(x)

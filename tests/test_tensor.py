@@ -18,7 +18,8 @@ def test_repr_of_a_vector_and_a_variable():
     assert repr(v) == "Variable(1.5, name='w', shape=(), dtype=float32)"
 
 
-@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int32, np.int64, np.uint8, np.bool_],
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int32, np.int64,
+                                   np.uint8, np.bool_],
                          ids=lambda d: np.dtype(d).name)
 def test_numpy_dtypes_are_kept(dtype):
     arr = np.ones((2, 3), dtype=dtype)

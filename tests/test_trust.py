@@ -261,7 +261,8 @@ def test_softmax_cross_entropy_is_keyword_only():
                                                         ((3,), (4, 3)), ((4, 3), (3, 4))])
 def test_softmax_cross_entropy_shape_mismatch_names_both(labels_shape, logits_shape):
     with pytest.raises(ValueError) as info:
-        dg.softmax_cross_entropy(labels=np.ones(labels_shape), logits=dg.constant(np.ones(logits_shape)))
+        dg.softmax_cross_entropy(labels=np.ones(labels_shape),
+                                 logits=dg.constant(np.ones(logits_shape)))
     assert str(labels_shape) in str(info.value) and str(logits_shape) in str(info.value)
 
 
@@ -620,7 +621,8 @@ def test_new_primitive_with_its_own_rule_under_nested_tapes():
     np.testing.assert_allclose(dg.grad(lambda t: dg.sum(cube(t)))(x).numpy(), 3 * x ** 2)
     d2 = dg.grad(lambda t: dg.sum(dg.grad(lambda u: dg.sum(cube(u)))(t)))(x)
     np.testing.assert_allclose(d2.numpy(), 6 * x)
-    d3 = dg.grad(lambda t: dg.sum(dg.grad(lambda u: dg.sum(dg.grad(lambda w: dg.sum(cube(w)))(u)))(t)))(x)
+    d3 = dg.grad(lambda t: dg.sum(
+        dg.grad(lambda u: dg.sum(dg.grad(lambda w: dg.sum(cube(w)))(u)))(t)))(x)
     np.testing.assert_allclose(d3.numpy(), [6.0, 6.0])
 
 

@@ -37,7 +37,7 @@ def _table() -> dict:
     return _registry
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _signature(func):
     try:
         return inspect.signature(func)

@@ -4,6 +4,8 @@ Plain arrays and numbers are accepted wherever a tensor is (they are constants).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from deltagrad import ops as _ops
@@ -139,7 +141,8 @@ def matmul(x, y) -> Tensor:
 
 def reshape(x, shape) -> Tensor:
     """``x`` with a new shape of the same size."""
-    return _ops.reshape(x, shape=tuple(np.atleast_1d(shape).tolist()) if not isinstance(shape, tuple) else shape)
+    return _ops.reshape(x, shape=tuple(np.atleast_1d(shape).tolist())
+                        if not isinstance(shape, tuple) else shape)
 
 
 def transpose(x, axes=None) -> Tensor:
@@ -630,7 +633,8 @@ def einsum(subscripts, *operands, optimize=False) -> Tensor:
 def dot(a, b) -> Tensor:
     """Dot product with NumPy's rules: a 0-d operand multiplies; 1-D·1-D is the inner product;
     2-D·2-D the matrix product; N-D·1-D sums over the last axes; N-D·M-D sums the last axis of
-    ``a`` against the second-to-last of ``b`` (result ``a.shape[:-1] + b.shape[:-2] + b.shape[-1:]``).
+    ``a`` against the second-to-last of ``b`` (result
+    ``a.shape[:-1] + b.shape[:-2] + b.shape[-1:]``).
 
     Derivative: a tensordot of the upstream gradient with the other operand (transposed back).
     Returns a Tensor. Raises ValueError when the contracted axes differ in size; TypeError for
@@ -859,7 +863,8 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None) -> Tensor:
     input.
     """
     if order is not None:
-        raise TypeError("sort: order= applies to structured arrays, which deltagrad does not support")
+        raise TypeError("sort: order= applies to structured arrays, which deltagrad does not "
+                        "support")
     return _ops.shape.sort(_operand("sort", a), axis=axis, kind=kind, stable=stable)
 
 
@@ -868,7 +873,8 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None) -> Tensor:
 # NumPy functions whose deltagrad op has another name. Every other public function of this
 # module with a NumPy namesake is found by name.
 # Keys are NumPy names or NumPy functions (for those outside the top-level namespace).
-_NUMPY_ALIASES = {"amax": "max", "amin": "min", "around": "round", np.linalg.norm: "norm"}
+_NUMPY_ALIASES: dict[str | Callable, str] = {"amax": "max", "amin": "min", "around": "round",
+                                              np.linalg.norm: "norm"}
 
 
 def numpy_functions() -> dict:
@@ -877,7 +883,8 @@ def numpy_functions() -> dict:
     argument names for everything it supports."""
     table = {}
     public = {name: fn for name, fn in globals().items()
-              if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__}
+              if callable(fn) and not name.startswith("_")
+              and getattr(fn, "__module__", None) == __name__}
     for name, fn in public.items():
         np_fn = getattr(np, name, None)
         if np_fn is not None and not isinstance(np_fn, np.ufunc) and callable(np_fn):

@@ -96,7 +96,8 @@ def _parameter(value, shape: tuple, name: str) -> np.ndarray:
 
 
 class Layer:
-    """A fully connected layer ``o = f(x @ weights + bias)``; weights have shape (n_input, n_neurons).
+    """A fully connected layer ``o = f(x @ weights + bias)``; weights have shape
+    (n_input, n_neurons).
 
     ``weights`` and ``bias`` default to the chapter's initialisation drawn from ``rng``
     (``None``, a seed, or a ``numpy.random.Generator``; weights are drawn before the bias);
@@ -170,7 +171,7 @@ class NeuralNetwork:
         self._layers: list[Layer] = []
 
     @classmethod
-    def build(cls, sizes, activation="sigmoid", loss="mse", rng=None) -> "NeuralNetwork":
+    def build(cls, sizes, activation="sigmoid", loss="mse", rng=None) -> NeuralNetwork:
         """A network with layer sizes ``sizes`` (input first), initialised from one ``rng``.
 
         Every layer uses ``activation``, except that with ``"softmax_cross_entropy"`` the last
@@ -240,7 +241,8 @@ class NeuralNetwork:
         return F.softmax(X) if self.loss == "softmax_cross_entropy" else X
 
     def predict(self, X):
-        """The network's outputs (n, K), as in the chapter; see ``predict_proba``/``predict_classes``."""
+        """The network's outputs (n, K), as in the chapter; see ``predict_proba`` and
+        ``predict_classes``."""
         return self.feed_forward(X)
 
     def predict_classes(self, X) -> np.ndarray:
@@ -332,7 +334,8 @@ class NeuralNetwork:
         hundred times faster; results agree with NumPy's to rounding) or ``"auto"``
         (the default: compiled when Numba imports, else NumPy). See :func:`resolve_engine`.
         """
-        X_train, Y_train, X_test, y_test = self._check_training_data(X_train, X_test, y_train, y_test)
+        X_train, Y_train, X_test, y_test = self._check_training_data(X_train, X_test,
+                                                                     y_train, y_test)
         learning_rate = _check_learning_rate(learning_rate)
         max_epochs = _check_size(max_epochs, "max_epochs")
         batch_size = _check_size(batch_size, "batch_size")
@@ -346,7 +349,7 @@ class NeuralNetwork:
 
             def measure():
                 return self._measure(X_train, Y_train, X_test, y_test)
-        history = {"epoch": [], "mse": [], "test_accuracy": []}
+        history: dict[str, list] = {"epoch": [], "mse": [], "test_accuracy": []}
         for epoch in range(max_epochs):
             run_epoch()
             record = None
@@ -416,7 +419,8 @@ class NeuralNetwork:
     def _check_training_data(self, X_train, X_test, y_train, y_test):
         self._require_layers()
         K = self._layers[-1].n_neurons
-        X_train, X_test = self._check_inputs(X_train, "X_train"), self._check_inputs(X_test, "X_test")
+        X_train = self._check_inputs(X_train, "X_train")
+        X_test = self._check_inputs(X_test, "X_test")
         if X_train.ndim != 2 or X_test.ndim != 2:
             raise ValueError("X_train and X_test must be 2-D (n, d)")
         y_train = check_labels(np.ravel(y_train), K, "y_train")
@@ -444,14 +448,14 @@ class NeuralNetwork:
         return model_files.save(path, self.config(), self.weights, self.biases)
 
     @classmethod
-    def load(cls, path) -> "NeuralNetwork":
+    def load(cls, path) -> NeuralNetwork:
         """Read a network written by ``save``; ValueError naming the file and the problem
         (:func:`deltagrad.model_files.load`)."""
         return model_files.load(path, check_activation=_check_activation,
                                 check_loss=_check_loss, build=cls._from_file)
 
     @classmethod
-    def _from_file(cls, loss, layers) -> "NeuralNetwork":
+    def _from_file(cls, loss, layers) -> NeuralNetwork:
         """The network from a file's ``loss`` and ``(n_input, n_neurons, activation, weights,
         bias)`` per layer (for :func:`deltagrad.model_files.load`)."""
         net = cls(loss)

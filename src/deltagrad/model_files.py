@@ -39,7 +39,7 @@ def save(path, config: dict, weights, biases) -> Path:
         arrays[f"W{i}"], arrays[f"b{i}"] = W, b
     path = Path(path)
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        np.savez(f, **arrays)
+        np.savez(f, **arrays)  # type: ignore[arg-type]  # the stub reads **arrays as allow_pickle
     return path
 
 
@@ -182,7 +182,8 @@ def _network_from_archive(archive: zipfile.ZipFile, check_activation, check_loss
         for key in (f"W{i}", f"b{i}"):
             if key not in members:
                 raise ValueError(f"missing array {key!r}")
-    extra = sorted(set(members) - {"config"} - {f"{p}{i}" for p in "Wb" for i in range(len(shapes))})
+    expected = {f"{p}{i}" for p in "Wb" for i in range(len(shapes))}
+    extra = sorted(set(members) - {"config"} - expected)
     if extra:
         raise ValueError(f"unexpected arrays {extra}")
 
@@ -201,7 +202,8 @@ def _layer_shapes(layers: list, check_activation) -> list[tuple[int, int]]:
     """(n_input, n_neurons) of every layer described in the configuration, checked: positive
     integers, each layer taking the previous one's outputs, a known activation, and not more
     than _MAX_PARAMETERS parameters in all."""
-    shapes, total = [], 0
+    shapes: list[tuple[int, int]] = []
+    total = 0
     for i, spec in enumerate(layers):
         try:
             n_input, n_neurons = spec["n_input"], spec["n_neurons"]

@@ -298,9 +298,11 @@ class AdamW(Adam):
 
 
 class RMSprop(Optimizer):
-    r"""RMSprop (Hinton), PyTorch's ``torch.optim.RMSprop`` rule, optionally centred and with momentum.
+    r"""RMSprop (Hinton), PyTorch's ``torch.optim.RMSprop`` rule, optionally centred and with
+    momentum.
 
-    With lr γ, smoothing α, eps ε, weight decay λ, momentum μ, v₀ = gₐᵥₑ₀ = b₀ = 0, for t = 1, 2, …::
+    With lr γ, smoothing α, eps ε, weight decay λ, momentum μ, v₀ = gₐᵥₑ₀ = b₀ = 0,
+    for t = 1, 2, …::
 
         g ← −∇ if maximize else ∇
         if λ ≠ 0:  g ← g + λ·θ

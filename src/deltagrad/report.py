@@ -24,7 +24,8 @@ body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 
 p, .meta { max-width: 46rem; }
 p code { overflow-wrap: anywhere; }
 h1 { font-size: 1.8rem; margin-bottom: 0.2rem; }
-h2 { font-size: 1.35rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; margin-top: 2.2rem; }
+h2 { font-size: 1.35rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem;
+     margin-top: 2.2rem; }
 figure { margin: 1.2rem 0; text-align: center; }
 figure .zoom { display: inline-block; max-width: 100%; padding: 0; border: 0;
                background: none; cursor: zoom-in; font: inherit; color: inherit; }

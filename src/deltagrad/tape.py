@@ -14,8 +14,9 @@ import numpy as np
 
 from deltagrad.tensor import Tensor, Variable, _checked_array, _wrap
 
-# The tapes currently recording, innermost last. Not random state: just which `with` blocks are open.
-_ACTIVE: list["GradientTape"] = []
+# The tapes currently recording, innermost last. Not random state: just which `with` blocks are
+# open.
+_ACTIVE: list[GradientTape] = []
 
 _UNCONNECTED = ("none", "zero")
 
@@ -28,7 +29,7 @@ def record(prim, args, vals, out, params) -> None:
     """
     for tape in _ACTIVE:
         watched = tape._watched
-        idxs = ()
+        idxs: tuple[int, ...] = ()
         i = 0
         for a in args:
             if id(a) in watched:
@@ -70,7 +71,8 @@ def _check_float(t, what):
     if t._value.dtype.kind != "f":
         raise TypeError(f"GradientTape.{what}: cannot differentiate with respect to a tensor of "
                         f"dtype {t._value.dtype}; gradients need floating-point tensors "
-                        "(use a float value, e.g. dg.constant(3.0) or dg.constant(x, dtype='float64'))")
+                        "(use a float value, e.g. dg.constant(3.0) or "
+                        "dg.constant(x, dtype='float64'))")
 
 
 class GradientTape:
@@ -169,9 +171,9 @@ class GradientTape:
             raise ValueError(f"GradientTape.gradient: unconnected_gradients must be 'none' or "
                              f"'zero', got {unconnected_gradients!r}")
         if self._used and not self.persistent:
-            raise RuntimeError("GradientTape.gradient can only be called once on a non-persistent "
-                               "tape; create the tape with GradientTape(persistent=True) to compute "
-                               "several gradients")
+            raise RuntimeError("GradientTape.gradient can only be called once on a "
+                               "non-persistent tape; create the tape with "
+                               "GradientTape(persistent=True) to compute several gradients")
         self._used = True
         if isinstance(sources, Tensor):  # the common case, without the structure machinery
             sources_flat, rebuild = [sources], None
@@ -213,7 +215,8 @@ class GradientTape:
             given = list(output_gradients)
         else:
             raise TypeError("GradientTape.gradient: with several targets, output_gradients must "
-                            f"be a list with one entry per target, got {type(output_gradients).__name__}")
+                            "be a list with one entry per target, "
+                            f"got {type(output_gradients).__name__}")
         if len(given) != len(targets):
             raise ValueError(f"GradientTape.gradient: {len(given)} output_gradients for "
                              f"{len(targets)} targets")
@@ -229,7 +232,8 @@ class GradientTape:
         return seeds
 
     def jacobian(self, target, sources, unconnected_gradients="none"):
-        """The Jacobian of ``target`` with respect to each source: shape target.shape + source.shape.
+        """The Jacobian of ``target`` with respect to each source: shape
+        target.shape + source.shape.
 
         One backward pass per element of ``target`` (reverse mode). Returns the structure of
         ``sources``; an unconnected source gives None (or zeros with
@@ -308,7 +312,8 @@ class GradientTape:
             _accumulate(pending, id(t), g)
         found = {}
         pop, get = pending.pop, pending.get
-        owned: set[int] = set()  # pending arrays allocated here and not yet handed out: safe to add into
+        # Pending arrays allocated here and not yet handed out: safe to add into.
+        owned: set[int] = set()
         for oid, prim, args, vals, out, params, idxs in reversed(self._entries):
             g = pop(oid, None)
             if g is None:
@@ -365,7 +370,8 @@ class GradientTape:
 
 
 def _owned_buffer(prev, x, g, owned):
-    """An array of ``x``'s shape holding ``prev`` (or zeros) that this backward pass may write into."""
+    """An array of ``x``'s shape holding ``prev`` (or zeros) that this backward pass may write
+    into."""
     if prev is not None and id(prev) in owned:
         return prev
     dtype = np.result_type(g.dtype, x.dtype) if prev is None else np.result_type(prev, g)

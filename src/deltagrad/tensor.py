@@ -19,7 +19,8 @@ def _checked_array(value, dtype=None, what="constant"):
         arr = np.asarray(value, dtype=dtype)
     except (TypeError, ValueError) as err:
         raise TypeError(f"{what}: cannot convert {type(value).__name__} to a tensor"
-                        f"{'' if dtype is None else f' of dtype {np.dtype(dtype)}'}: {err}") from None
+                        f"{'' if dtype is None else f' of dtype {np.dtype(dtype)}'}: "
+                        f"{err}") from None
     if arr.dtype.kind not in _SUPPORTED_KINDS:
         raise TypeError(f"{what}: unsupported dtype {arr.dtype}; deltagrad supports bool, "
                         "integer and floating-point tensors")
@@ -62,7 +63,8 @@ class Tensor:
         return int(np.size(self._value))
 
     def numpy(self):
-        """The value as a NumPy array (a NumPy scalar for 0-d tensors). Shares memory: don't write to it."""
+        """The value as a NumPy array (a NumPy scalar for 0-d tensors). Shares memory: don't write
+        to it."""
         v = self._value
         return v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v
 
@@ -228,12 +230,14 @@ def _check_real_operand(prim, x, y):
             if kind not in _SUPPORTED_KINDS:
                 vals = tuple(a._value if isinstance(a, Tensor) else a for a in (x, y))
                 raise prim.error(vals, _NO_PARAMS, TypeError(
-                    f"unsupported operand dtype {np.asarray(v).dtype if kind != 'O' else type(v).__name__}; "
+                    "unsupported operand dtype "
+                    f"{np.asarray(v).dtype if kind != 'O' else type(v).__name__}; "
                     "deltagrad computes on bool, integer and real numbers"))
 
 
 def _binary(prim, x, y):
-    """``prim`` on two operands, at least one a Tensor: the operators' fast path (see Primitive.apply)."""
+    """``prim`` on two operands, at least one a Tensor: the operators' fast path (see
+    Primitive.apply)."""
     # A Tensor is real: only another operand (an ndarray, a complex number) can bring a
     # complex or object dtype, so only those are checked.
     if isinstance(x, Tensor):
@@ -315,7 +319,8 @@ class Variable(Tensor):
 
 
 def constant(value, dtype=None) -> Tensor:
-    """A tensor holding ``value`` (array-like). Python floats become float64; NumPy dtypes are kept."""
+    """A tensor holding ``value`` (array-like). Python floats become float64; NumPy dtypes are
+    kept."""
     if isinstance(value, Tensor) and (dtype is None or np.dtype(dtype) == value.dtype):
         return value if type(value) is Tensor else _wrap(value._value)
     return Tensor(value, dtype)

@@ -19,7 +19,8 @@ from deltagrad.tensor import Tensor, _checked_array, _wrap, constant
 
 def _argnums(argnums, what):
     single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
-    nums = (int(argnums),) if single else tuple(argnums) if isinstance(argnums, (tuple, list)) else None
+    nums = ((int(argnums),) if single
+            else tuple(argnums) if isinstance(argnums, (tuple, list)) else None)
     if not nums or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0
                            for n in nums):
         raise TypeError(f"{what}: argnums must be a non-negative int or a non-empty tuple of them, "
@@ -260,7 +261,8 @@ def custom_gradient(f):
                 cache[key] = (g, grads)  # g kept alive so its id is not reused
             gi = cache[key][1][i]
             if gi is None:
-                return _wrap(np.zeros_like(vals[i])) if isinstance(g, Tensor) else np.zeros_like(vals[i])
+                zeros = np.zeros_like(vals[i])
+                return _wrap(zeros) if isinstance(g, Tensor) else zeros
             if isinstance(g, Tensor):
                 return gi if isinstance(gi, Tensor) else _wrap(np.asarray(gi))
             return gi._value if isinstance(gi, Tensor) else np.asarray(gi)

@@ -18,7 +18,8 @@ class UsageError(Exception):
     """Bad input from the user: the command line prints the message and exits with code 2."""
 
 
-def add_common_arguments(parser: argparse.ArgumentParser, default_out: str, seed: bool = True) -> None:
+def add_common_arguments(parser: argparse.ArgumentParser, default_out: str,
+                         seed: bool = True) -> None:
     """Add ``--out DIR`` and ``--seed N`` to a command's parser."""
     parser.add_argument("--out", default=default_out, metavar="DIR",
                         help=f"output folder for figures and results (default: {default_out}). "

@@ -54,7 +54,8 @@ def hidden_sizes(text: str) -> tuple[int, ...]:
 
 def seed_list(text: str) -> list[int]:
     """argparse type: seeds as ranges and lists, e.g. ``0-31``, ``0,3,7`` or ``0-3,10``."""
-    seeds, seen = [], set()
+    seeds: list[int] = []
+    seen: set[int] = set()
     for part in (p.strip() for p in text.split(",")):
         first, dash, last = part.partition("-")
         try:
@@ -262,7 +263,7 @@ def _check_memory(args, config, shape, seeds: int = 1, processes: int = 1) -> di
                              + (" or fewer rows of --data" if args.data else ""),
               "logged epochs": f"log less often (--log-every, now {config.log_every}) or "
                                f"train fewer --epochs (now {config.epochs})"}
-    worst = max(parts, key=parts.get)
+    worst = max(parts, key=lambda name: parts[name])
     detail = "; ".join(f"{name} {size_text(b)}" for name, b in parts.items())
     where = f" ({processes} at once)" if processes > 1 else ""
     raise common.UsageError(
@@ -318,7 +319,8 @@ def _load_data(path):
         return None
     from deltagrad.data import load_csv
 
-    with common.progress_bar(desc="reading", unit="B", unit_scale=True, delay=1.0, leave=False) as bar:
+    with common.progress_bar(desc="reading", unit="B", unit_scale=True, delay=1.0,
+                             leave=False) as bar:
         def progress(done, size):
             bar.total = size
             bar.update(done - bar.n)
@@ -457,5 +459,6 @@ def _write_outputs(out: Path, result, data_path) -> list[Path]:
     model = result.network.save(common.output_file(out, "model.npz"))
     title = f"Data set {data_path}" if data_path else "Two-moons dataset"
     figures = write_all(result, lambda name: common.output_file(out, name), dataset_title=title)
-    record = common.write_json(out, "metrics.json", metrics)  # last: its presence means the run finished
+    # Written last: its presence means the run finished.
+    record = common.write_json(out, "metrics.json", metrics)
     return [model, *figures, record]

@@ -73,8 +73,8 @@ def _compose(folder: Path, records, compute, write, describe, summary) -> dict:
 
 
 def write_report(out: Path, sections, meta) -> Path:
-    return rp.write(out / "report.html", "Backpropagation, reproduced: deltagrad's run of the chapter",
-                    sections, meta)
+    return rp.write(out / "report.html",
+                    "Backpropagation, reproduced: deltagrad's run of the chapter", sections, meta)
 
 
 # --- 7.2-7.4: the worked derivatives (table) and Figures 7-2 to 7-6 --------------------------

@@ -1,1 +1,2 @@
-"""Experiments: functions that run the chapter's computations and return plain data (no printing, no plotting)."""
+"""Experiments: functions that run the chapter's computations and return plain data (no printing,
+no plotting)."""

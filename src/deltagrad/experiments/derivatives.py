@@ -16,8 +16,8 @@ finite differences and the error metric are :mod:`deltagrad.gradcheck`'s
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -40,7 +40,8 @@ LEAKY_FIGURE_ALPHA = 0.1
 """LeakyReLU slope ``alpha`` used for Figure 7-4. The engine's default ``alpha = 0.01``
 (``functional.LEAKY_ALPHA``) draws a negative side of at most 0.06 on [−6, 6] and a derivative
 of 0.01 beside 1: the figure could not be told apart from ReLU's. The chapter allows any small
-slope (its ``p``); the figure uses 0.1 and says so in its legend. Pass ``leaky_alpha=`` to change it."""
+slope (its ``p``); the figure uses 0.1 and says so in its legend. Pass ``leaky_alpha=`` to change
+it."""
 
 DEFAULT_POINTS = (
     {"x": 0.5, "w": 1.5, "b": 0.3, "y": 1.0, "a": 2.0},

@@ -48,7 +48,8 @@ class BoundarySnapshots:
         self._X_test, self._y_test = np.asarray(X_test, dtype=np.float64), np.asarray(y_test)
         self.wanted = set(int(e) for e in epochs)
         self.total_epochs = int(total_epochs)
-        self.epochs, self.networks = [], []
+        self.epochs: list[int] = []
+        self.networks: list = []
 
     def __call__(self, network, epoch, record=None):
         if epoch in self.wanted:
@@ -133,7 +134,7 @@ def gradient_norms(X_train, X_test, y_train, y_test, epochs: int,
     out = {}
     for activation in activations:
         net = NeuralNetwork.build(sizes, activation, "mse", rng=seed)
-        record = {"epoch": [], "norms": []}
+        record: dict[str, list] = {"epoch": [], "norms": []}
 
         def measure(epoch, _record, net=net, record=record):
             if epoch < 0 or epoch % every == 0 or epoch == epochs - 1:

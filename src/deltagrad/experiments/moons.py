@@ -52,13 +52,14 @@ class MoonsConfig:
     seed: int = 0
     log_every: int = 10
 
-    def check(self) -> "MoonsConfig":
+    def check(self) -> MoonsConfig:
         """Return self, or raise ValueError naming the first bad field."""
         for name in ("epochs", "batch_size", "log_every"):
             _positive_int(getattr(self, name), name)
         if not isinstance(self.learning_rate, (int, float)) or not (
                 math.isfinite(self.learning_rate) and self.learning_rate > 0):
-            raise ValueError(f"learning_rate must be a finite number > 0, got {self.learning_rate!r}")
+            raise ValueError("learning_rate must be a finite number > 0, "
+                             f"got {self.learning_rate!r}")
         if not self.hidden:
             raise ValueError("hidden must list at least one layer size")
         for size in self.hidden:

@@ -46,6 +46,7 @@ import stat
 import sys
 import tempfile
 import time
+from typing import Any
 
 import numpy as np
 
@@ -61,12 +62,12 @@ LOSS_CODES = {"mse": 0, "softmax_cross_entropy": 1}
 
 _kernels = None
 _import_error: str | None = None
-_warm = {"done": False, "compile_seconds": 0.0, "cache": None, "seconds": 0.0}
+_warm: dict[str, Any] = {"done": False, "compile_seconds": 0.0, "cache": None, "seconds": 0.0}
 
 # How the kernels are cached, in the order tried: "numba" (Numba's own choice of folder),
 # "private" (this module's private temporary folder), "none" (no cache).
 _CACHE_MODES = ("numba", "private", "none")
-_cache = {"mode": None, "dir": None, "note": None}
+_cache: dict[str, str | None] = {"mode": None, "dir": None, "note": None}
 _KERNELS = "deltagrad.fast.kernels"
 
 

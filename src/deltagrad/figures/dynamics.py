@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib import colormaps
@@ -14,6 +15,9 @@ from matplotlib.lines import Line2D
 from deltagrad._files import atomic_path
 from deltagrad.figures import save_figure
 from deltagrad.figures.moons import _CMAP, _class_colours  # the other moons figures' colours
+
+if TYPE_CHECKING:
+    from matplotlib.contour import QuadContourSet
 
 _LEVELS = np.linspace(0, 1, 21)
 _ALPHA = 0.75
@@ -36,7 +40,8 @@ class _BoundaryFrames:
         ax, strip = self.ax, self.strip = fig.subplots(2, 1, height_ratios=[4.2, 1])
         norm = BoundaryNorm(_LEVELS, colormaps[_CMAP].N)
         extent = (xx.min(), xx.max(), yy.min(), yy.max())
-        self.fill = self.line = None
+        self.fill: QuadContourSet | None = None
+        self.line: QuadContourSet | None = None
         colours = _class_colours(int(y.max()) + 1)
         self.points = [ax.scatter(X[y == c, 0], X[y == c, 1], s=9, color=colours[c],
                                   edgecolors="black", linewidths=0.25, label=f"class {c}")
@@ -119,7 +124,8 @@ def boundary_gif(evolution: dict, X, y, path, fps: int = 6, hold: float = 2.5) -
     strip = Image.new("RGB", (images[0].width, images[0].height * len(sample)))
     for k, im in enumerate(sample):
         strip.paste(im, (0, k * im.height))
-    palette = strip.quantize(colors=255, method=Image.Quantize.MEDIANCUT, dither=0)
+    palette = strip.quantize(colors=255, method=Image.Quantize.MEDIANCUT,
+                             dither=Image.Dither.NONE)
     images = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]
     durations = [round(1000 / fps)] * (n - 1) + [round(1000 * hold)]
     with atomic_path(path) as tmp:

@@ -3,6 +3,8 @@
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import numpy as np
 from matplotlib.colors import BoundaryNorm, ListedColormap, LogNorm
 from matplotlib.figure import Figure
@@ -12,6 +14,9 @@ from matplotlib.patheffects import withStroke
 
 from deltagrad.experiments.himmelblau import DIVERGED
 from deltagrad.figures import save_figure
+
+if TYPE_CHECKING:
+    from mpl_toolkits.mplot3d import Axes3D
 
 MINIMUM_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red")
 UNCONVERGED_COLOR = "lightgrey"
@@ -105,7 +110,7 @@ def nonconvex_fig7_1_figure(surf: dict, runs) -> Figure:
     """Figure 7-1 as a ``Figure``: the 3-D axes above, the legend in its own band below them
     (never over the surface)."""
     fig = Figure(figsize=(9, 7.5))
-    ax = fig.add_axes((0.0, 0.17, 1.0, 0.75), projection="3d")
+    ax = cast("Axes3D", fig.add_axes((0.0, 0.17, 1.0, 0.75), projection="3d"))
     ax.plot_surface(surf["X"], surf["Y"], np.log1p(surf["Z"]), cmap="viridis", alpha=0.55,
                     linewidth=0, antialiased=True)
     for i, run in enumerate(runs):

@@ -134,7 +134,7 @@ def _curve(history: dict, key: str, scale: float, ylabel: str, title: str, path,
         lines += right.plot(epochs, np.asarray(history[key2], dtype=float), color="tab:orange",
                             linestyle="--", marker=marker, label=label2)
         right.set_ylabel(label2)
-        ax.legend(lines, [line.get_label() for line in lines], loc="upper right")
+        ax.legend(lines, [str(line.get_label()) for line in lines], loc="upper right")
     return _save(fig, path)
 
 
@@ -218,7 +218,8 @@ def write_all(result, path_for, dataset_title: str = "Two-moons dataset") -> lis
     net, history = result.network, result.history
     loss = net.loss if "loss" in history else "mse"
     acc = result.metrics.get("test_accuracy")
-    boundary_title = "Decision boundary" + (f" (test accuracy {acc:.2%})" if acc is not None else "")
+    boundary_title = "Decision boundary" + (f" (test accuracy {acc:.2%})"
+                                            if acc is not None else "")
     return [
         network_figure(net, path_for(FIGURE_NAMES[0])),
         dataset_figure(result.X, result.y, path_for(FIGURE_NAMES[1]), title=dataset_title),

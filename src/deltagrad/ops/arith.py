@@ -89,7 +89,8 @@ def _matmul_fwd(x, y):
         raise ValueError(f"shapes {np.shape(x)} and {np.shape(y)} are not aligned: "
                          f"{np.shape(x)[-1]} (last axis of the first) != "
                          f"{np.shape(y)[-2 if np.ndim(y) > 1 else 0]} "
-                         f"({'second-to-last' if np.ndim(y) > 1 else 'only'} axis of the second)") from None
+                         f"({'second-to-last' if np.ndim(y) > 1 else 'only'} "
+                         "axis of the second)") from None
 
 
 matmul = Primitive("matmul", _matmul_fwd)
@@ -99,14 +100,14 @@ matmul.defvjp(_matmul_dx, _matmul_dy)
 # --- comparisons: boolean results, no gradient ----------------------------------------------
 less = Primitive("less", operator.lt, differentiable=False)
 less_equal = Primitive("less_equal", operator.le, differentiable=False)
-greater = Primitive("greater", operator.gt, differentiable=False)
+greater: Primitive = Primitive("greater", operator.gt, differentiable=False)
 greater_equal = Primitive("greater_equal", operator.ge, differentiable=False)
 equal = Primitive("equal", operator.eq, differentiable=False)
 not_equal = Primitive("not_equal", operator.ne, differentiable=False)
 
 
 # --- selection ------------------------------------------------------------------------------
-where = Primitive("where", np.where)
+where: Primitive = Primitive("where", np.where)
 where.defvjp(None,
              lambda g, out, c, x, y: where.bind(c, g, 0),
              lambda g, out, c, x, y: where.bind(c, 0, g))

@@ -14,6 +14,8 @@ place broadcasting is undone) sums it back to the argument's shape.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from deltagrad.tensor import _SUPPORTED_KINDS, Tensor, _wrap
@@ -34,7 +36,7 @@ class Primitive:
         # Optional: vjp_into(buf, g, *args, fresh, **params) adds argument 0's gradient into
         # ``buf`` in place (``fresh``: buf is all zeros). Used for first derivatives of
         # index-like ops; ``vjps`` still serves higher derivatives.
-        self.vjp_into = None
+        self.vjp_into: Callable | None = None
 
     def defvjp(self, *rules) -> None:
         """Register the VJP rule of each positional argument (None: not differentiable)."""
@@ -102,7 +104,8 @@ class Primitive:
 def _describe(v):
     if isinstance(v, (np.ndarray, np.generic)):
         return f"shape {v.shape} {v.dtype}"
-    if isinstance(v, (list, tuple)) and v and all(isinstance(x, (np.ndarray, np.generic)) for x in v):
+    if (isinstance(v, (list, tuple)) and v
+            and all(isinstance(x, (np.ndarray, np.generic)) for x in v)):
         return "[" + ", ".join(_describe(x) for x in v) + "]"
     return type(v).__name__
 

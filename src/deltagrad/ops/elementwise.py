@@ -56,7 +56,7 @@ zeros_like = Primitive("zeros_like", np.zeros_like, differentiable=False)
 sin = Primitive("sin", np.sin)
 sin.defvjp(lambda g, out, x: g * cos.bind(x))
 
-cos = Primitive("cos", np.cos)
+cos: Primitive = Primitive("cos", np.cos)
 cos.defvjp(lambda g, out, x: -(g * sin.bind(x)))
 
 tan = Primitive("tan", np.tan)
@@ -91,7 +91,7 @@ arctan2.defvjp(lambda g, out, y, x: _arctan2_scale(g, y, x) * x,
 sinh = Primitive("sinh", np.sinh)
 sinh.defvjp(lambda g, out, x: g * cosh.bind(x))
 
-cosh = Primitive("cosh", np.cosh)
+cosh: Primitive = Primitive("cosh", np.cosh)
 cosh.defvjp(lambda g, out, x: g * sinh.bind(x))
 
 arcsinh = Primitive("arcsinh", np.arcsinh)

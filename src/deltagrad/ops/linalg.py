@@ -75,12 +75,12 @@ def einsum_spec(subscripts: str, shapes: tuple) -> tuple:
                              f"under '...' but the output subscripts {rhs!r} have no '...'")
         else:
             out = rhs
-        named = set("".join(ins))
+        letters = set("".join(ins))
         for c in out:
             if out.count(c) > 1:
                 raise ValueError(f"subscripts {subscripts!r}: output subscript {c!r} appears more "
                                  f"than once")
-            if c not in named:
+            if c not in letters:
                 raise ValueError(f"subscripts {subscripts!r}: output subscript {c!r} does not "
                                  f"appear in the operands' subscripts")
     else:
@@ -135,7 +135,7 @@ def _einsum_grad_plan(subscripts: str, shapes: tuple, i: int):
     kept_shape = tuple(shape[first[c]] for c in kept)
     layout = tuple(n if first.get(c) == p and c in elsewhere else 1
                    for p, (c, n) in enumerate(zip(target, shape)))
-    subs = ",".join([out] + others) + "->" + kept
+    subs: str | None = ",".join([out] + others) + "->" + kept
     if not others and kept == out:
         subs = None  # g already is the gradient on the kept letters
     if mask is not None:

@@ -32,7 +32,8 @@ def _softmax_cross_entropy(labels, logits, axis):
 def _sce_dlogits(g, out, labels, logits, axis):
     # d/dz of −Σ y log softmax(z) = softmax(z)·Σy − y  (= p − y for one-hot labels)
     g = expand_dims(g, axis)
-    return g * (softmax.bind(logits, axis=axis) * sum_.bind(labels, axis=axis, keepdims=True) - labels)
+    return g * (softmax.bind(logits, axis=axis) * sum_.bind(labels, axis=axis, keepdims=True)
+                - labels)
 
 
 def _sce_dlabels(g, out, labels, logits, axis):

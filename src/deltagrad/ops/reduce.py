@@ -183,7 +183,7 @@ def _prod_others_vjp(h, out, x, axis):
 prod = Primitive("prod", _check_axis(np.prod))
 prod.defvjp(lambda g, out, x, axis, keepdims:
             _spread(g, x, axis, keepdims) * prod_others.bind(x, axis=axis))
-prod_others = Primitive("prod_others", _prod_others)
+prod_others: Primitive = Primitive("prod_others", _prod_others)
 prod_others.defvjp(_prod_others_vjp)
 
 

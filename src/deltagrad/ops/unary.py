@@ -22,7 +22,7 @@ square.defvjp(lambda g, out, x: g * (2 * x))
 abs_ = Primitive("abs", np.abs)
 abs_.defvjp(lambda g, out, x: g * sign.bind(x))
 
-sign = Primitive("sign", np.sign, differentiable=False)
+sign: Primitive = Primitive("sign", np.sign, differentiable=False)
 
 tanh = Primitive("tanh", np.tanh)
 tanh.defvjp(lambda g, out, x: g * (1 - out * out))

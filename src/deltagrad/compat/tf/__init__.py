@@ -163,7 +163,8 @@ def _swap_last_two(x, arg):
 
 def reduce_sum(input_tensor, axis=None, keepdims=False, name=None) -> Tensor:
     """Sum over ``axis`` (an int, a list of ints, or None for all)."""
-    return dg.sum(to_tensor(input_tensor, what="tf.reduce_sum"), axis=_axis(axis), keepdims=keepdims)
+    return dg.sum(to_tensor(input_tensor, what="tf.reduce_sum"), axis=_axis(axis),
+                  keepdims=keepdims)
 
 
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None) -> Tensor:
@@ -179,7 +180,8 @@ def _axis(axis):
     return tuple(axis) if isinstance(axis, list) else axis
 
 
-def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None) -> Tensor:
+def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None,
+            name=None) -> Tensor:
     """Integer class indices as one-hot rows of length ``depth`` (float32 by default).
 
     Indices outside ``[0, depth)`` give rows of ``off_value``, as in TensorFlow.

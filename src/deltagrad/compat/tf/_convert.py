@@ -27,10 +27,12 @@ def _python_array(value, what: str) -> np.ndarray:
     try:
         arr = np.asarray(value)
     except ValueError as err:  # ragged lists
-        raise ValueError(f"{what}: cannot convert {type(value).__name__} to a tensor: {err}") from None
+        raise ValueError(f"{what}: cannot convert {type(value).__name__} to a tensor: "
+                         f"{err}") from None
     if arr.dtype == np.float64:
         return arr.astype(np.float32)
-    if arr.dtype.kind == "i" and (arr.size == 0 or _INT32.min <= arr.min() and arr.max() <= _INT32.max):
+    if arr.dtype.kind == "i" and (arr.size == 0
+                                  or _INT32.min <= arr.min() and arr.max() <= _INT32.max):
         return arr.astype(np.int32)
     return arr
 
@@ -55,7 +57,8 @@ def to_tensor(value, dtype=None, what: str = "tf.constant") -> dg.Tensor:
         arr = _python_array(value, what)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{what}: cannot make a tensor of dtype {arr.dtype} from "
-                        f"{type(value).__name__}; deltagrad supports bool, integer and float tensors")
+                        f"{type(value).__name__}; deltagrad supports bool, integer and float "
+                        "tensors")
     if dtype is not None:
         arr = _cast_array(arr, as_dtype(dtype, what), what)
     return dg.constant(arr)
@@ -73,7 +76,8 @@ def as_shape(shape, what: str) -> tuple:
         shape = shape.numpy()
     dims = np.atleast_1d(np.asarray(shape))
     if dims.ndim != 1 or (dims.size and dims.dtype.kind not in "iu") or np.any(dims < 0):
-        raise ValueError(f"{what}: shape must be a non-negative int or a list of them, got {shape!r}")
+        raise ValueError(f"{what}: shape must be a non-negative int or a list of them, "
+                         f"got {shape!r}")
     return tuple(int(d) for d in dims)
 
 

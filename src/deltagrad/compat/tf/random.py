@@ -19,7 +19,8 @@ def set_seed(seed) -> None:
     """Restart the draws of ``tf.random`` from ``seed`` (a non-negative int; None: unseeded)."""
     global _generator
     if seed is not None and (isinstance(seed, bool) or int(seed) != seed or seed < 0):
-        raise ValueError(f"tf.random.set_seed: seed must be a non-negative int or None, got {seed!r}")
+        raise ValueError("tf.random.set_seed: seed must be a non-negative int or None, "
+                         f"got {seed!r}")
     _generator = np.random.default_rng(None if seed is None else int(seed))
 
 
@@ -52,7 +53,8 @@ def uniform(shape, minval=0, maxval=None, dtype=np.float32, seed=None, name=None
         raise ValueError(f"tf.random.uniform: dtype must be a float or integer type, got {dtype}")
     lo, hi = float(minval), 1.0 if maxval is None else float(maxval)
     u = _generator.random(shape, dtype=np.float64 if dtype == np.float64 else np.float32)
-    return dg.constant((lo + (hi - lo) * u).astype(dtype))
+    # NumPy's stub types Generator.random(shape) as float when shape may be None.
+    return dg.constant((lo + (hi - lo) * u).astype(dtype))  # type: ignore[attr-defined]
 
 
 __all__ = ["set_seed", "normal", "uniform"]
