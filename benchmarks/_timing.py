@@ -1,4 +1,5 @@
 """Shared timing helper for the benchmark scripts: best-of-repeats wall time per call."""
+
 from __future__ import annotations
 
 import time

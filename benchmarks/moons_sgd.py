@@ -20,6 +20,7 @@ weights after one epoch are checked against (b) (the chapter's listing differs: 
 updates its biases). JAX and PyTorch are optional (``pip install -e .[bench]``) and run on
 one CPU thread here, like the others.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,9 @@ import os
 import sys
 import time
 
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
-                                   "intra_op_parallelism_threads=1")
+os.environ.setdefault(
+    "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+)
 
 import numpy as np  # noqa: E402  (XLA_FLAGS must be set before JAX is imported)
 
@@ -52,6 +54,7 @@ def start_weights(seed: int):
 
 # --- the five implementations: each returns (run one epoch, current [(W, b), ...]) ---------
 
+
 def chapter(weights, X, Y):
     nn = ChapterNetwork()
     for W, b in weights:
@@ -60,6 +63,7 @@ def chapter(weights, X, Y):
     def epoch():
         for j in range(len(X)):  # the chapter's inner loop, one sample per call
             nn.backpropagation(X[j], Y[j], LR)
+
     return epoch, lambda: [(layer.weights, layer.bias) for layer in nn._layers]
 
 
@@ -72,8 +76,10 @@ def deltagrad_network(weights):
 
 def deltagrad_numpy(weights, X, Y):
     net = deltagrad_network(weights)
+
     def epoch():
         _train_epoch_numpy(net, X, Y, LR, 1)
+
     return epoch, lambda: list(zip(net.weights, net.biases))
 
 
@@ -110,6 +116,7 @@ def jax_scan(weights, X, Y):
 
     def epoch():
         state["params"] = jax.block_until_ready(run_epoch(state["params"], Xj, Yj))
+
     return epoch, lambda: [(np.asarray(W), np.asarray(b)) for W, b in state["params"]]
 
 
@@ -117,8 +124,9 @@ def torch_eager(weights, X, Y):
     import torch
 
     torch.set_num_threads(1)
-    params = [torch.tensor(a, dtype=torch.float64, requires_grad=True)
-              for pair in weights for a in pair]
+    params = [
+        torch.tensor(a, dtype=torch.float64, requires_grad=True) for pair in weights for a in pair
+    ]
     Xt, Yt = torch.tensor(X), torch.tensor(Y)
 
     def epoch():
@@ -131,8 +139,10 @@ def torch_eager(weights, X, Y):
             with torch.no_grad():
                 for p, g in zip(params, grads):
                     p -= LR * g
-    return epoch, lambda: [(W.detach().numpy(), b.detach().numpy())
-                           for W, b in zip(params[::2], params[1::2])]
+
+    return epoch, lambda: [
+        (W.detach().numpy(), b.detach().numpy()) for W, b in zip(params[::2], params[1::2])
+    ]
 
 
 IMPLEMENTATIONS = [
@@ -145,6 +155,7 @@ IMPLEMENTATIONS = [
 
 
 # --- measuring -----------------------------------------------------------------------------
+
 
 def relative_difference(params, reference) -> float:
     a = np.concatenate([np.ravel(x) for pair in params for x in pair])
@@ -200,23 +211,33 @@ def report(rows, best, steps: int) -> None:
     per_step = [t / steps for t in best]
     ref_a = per_step[0] if names[0].startswith("(a)") else math.nan
     ref_c = dict(zip(names, per_step)).get("(c) deltagrad, compiled engine", math.nan)
-    print(f"\nPer-sample SGD on {' → '.join(map(str, SIZES))} (sigmoid, MSE, lr {LR}), "
-          f"{steps} steps per epoch; best epoch of each, timed round-robin.")
+    print(
+        f"\nPer-sample SGD on {' → '.join(map(str, SIZES))} (sigmoid, MSE, lr {LR}), "
+        f"{steps} steps per epoch; best epoch of each, timed round-robin."
+    )
     print(_versions() + "\n")
-    print(f"{'implementation':<36}{'per step':>11}{'1,000 epochs':>14}{'(a) / this':>12}"
-          f"{'this / (c)':>12}{'vs (b) after 1 epoch':>22}")
+    print(
+        f"{'implementation':<36}{'per step':>11}{'1,000 epochs':>14}{'(a) / this':>12}"
+        f"{'this / (c)':>12}{'vs (b) after 1 epoch':>22}"
+    )
     for (name, _, _, diff), t in zip(rows, per_step):
         agree = "bias bug" if name.startswith("(a)") else f"{diff:.1e}"
-        print(f"{name:<36}{t * 1e6:>8.2f} µs{t * steps * EPOCHS:>12.1f} s"
-              f"{ref_a / t:>11.1f}x{t / ref_c:>11.2f}x{agree:>22}")
+        print(
+            f"{name:<36}{t * 1e6:>8.2f} µs{t * steps * EPOCHS:>12.1f} s"
+            f"{ref_a / t:>11.1f}x{t / ref_c:>11.2f}x{agree:>22}"
+        )
     d = dict(zip(names, per_step))
     speedup_a = ref_a / ref_c
-    line = [f"(c) is {speedup_a:.0f}x faster than (a) (target 60x: "
-            f"{'met' if speedup_a >= 60 else 'NOT met'})"]
+    line = [
+        f"(c) is {speedup_a:.0f}x faster than (a) (target 60x: "
+        f"{'met' if speedup_a >= 60 else 'NOT met'})"
+    ]
     if "(d) JAX jit + lax.scan, float64" in d:
         speedup_d = d["(d) JAX jit + lax.scan, float64"] / ref_c
-        line.append(f"{speedup_d:.1f}x faster than (d) (target 1.5x: "
-                    f"{'met' if speedup_d >= 1.5 else 'NOT met'})")
+        line.append(
+            f"{speedup_d:.1f}x faster than (d) (target 1.5x: "
+            f"{'met' if speedup_d >= 1.5 else 'NOT met'})"
+        )
     print("\n" + "; ".join(line) + ".")
 
 
@@ -225,8 +246,11 @@ def _versions() -> str:
 
     import numba
 
-    found = [f"Python {platform.python_version()}", f"NumPy {np.__version__}",
-             f"Numba {numba.__version__}"]
+    found = [
+        f"Python {platform.python_version()}",
+        f"NumPy {np.__version__}",
+        f"Numba {numba.__version__}",
+    ]
     for module in ("jax", "torch"):
         try:
             found.append(f"{module} {__import__(module).__version__}")

@@ -6,6 +6,7 @@ forward, gradient, update — deltagrad's tape against HIPS autograd and PyTorch
 Targets: deltagrad's step at most 1/5 of autograd's and at most 1/4 of PyTorch eager's.
 Frameworks that are not installed are skipped.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,21 +30,25 @@ def deltagrad_step():
         with dg.GradientTape() as tape:
             y = himmelblau(v)
         v.assign_sub(LR * tape.gradient(y, v)._value)
+
     return step
 
 
 def autograd_step():
     import autograd
+
     g = autograd.grad(himmelblau)
     state = {"x": START.copy()}
 
     def step():
         state["x"] = state["x"] - LR * g(state["x"])
+
     return step
 
 
 def torch_step():
     import torch
+
     x = torch.tensor(START.copy(), dtype=torch.float64, requires_grad=True)
 
     def step():
@@ -51,6 +56,7 @@ def torch_step():
         (gx,) = torch.autograd.grad(y, x)
         with torch.no_grad():
             x.sub_(LR * gx)
+
     return step
 
 
@@ -62,9 +68,11 @@ def main():
         except ImportError:
             print(f"{name}: not installed, skipped")
     print("One descent step on Himmelblau's function (2-element float64), time per step")
-    print_table(rows, "deltagrad (GradientTape)",
-                "targets: deltagrad <= 1/5 of autograd (ratio >= 5) and <= 1/4 of PyTorch "
-                "(ratio >= 4)")
+    print_table(
+        rows,
+        "deltagrad (GradientTape)",
+        "targets: deltagrad <= 1/5 of autograd (ratio >= 5) and <= 1/4 of PyTorch (ratio >= 4)",
+    )
 
 
 if __name__ == "__main__":

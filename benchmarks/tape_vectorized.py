@@ -6,6 +6,7 @@ hand-derived gradient in plain NumPy, measured side by side in one run.
 
 Target: the tape at most 1.5× the time of the hand-written loop.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,8 +43,8 @@ def descend_numpy(p0, steps):
     grad = np.empty_like(p)
     for _ in range(steps):
         x, y = p[0], p[1]
-        a = x ** 2 + y - 11
-        b = x + y ** 2 - 7
+        a = x**2 + y - 11
+        b = x + y**2 - 7
         grad[0] = 4 * a * x + 2 * b  # ∂f/∂x
         grad[1] = 2 * a + 4 * b * y  # ∂f/∂y
         p = p - LR * grad

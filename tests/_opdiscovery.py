@@ -5,6 +5,7 @@ Nothing here knows a derivative: it only sorts the names of ``dg.__all__`` into 
 "one tensor in, a float tensor of the same shape out" (element-wise shaped), "reduces over
 ``axis`` with ``keepdims``", and finds the input intervals on which each op is finite.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -17,10 +18,20 @@ import deltagrad as dg
 # Public names that are not ops on tensors: classes and modules are recognised by type; these
 # are the transforms, constructors and the tape. A new public name is an op unless listed here,
 # so the cross-check's coverage test makes whoever adds a non-op say so.
-NOT_OPS = frozenset({
-    "GradientTape", "grad", "value_and_grad", "jacobian", "hessian", "hvp", "jvp",
-    "custom_gradient", "constant", "as_tensor",
-})
+NOT_OPS = frozenset(
+    {
+        "GradientTape",
+        "grad",
+        "value_and_grad",
+        "jacobian",
+        "hessian",
+        "hvp",
+        "jvp",
+        "custom_gradient",
+        "constant",
+        "as_tensor",
+    }
+)
 
 # Input intervals on which gradients are compared, away from every kink and pole of the
 # element-wise ops: not 0 (abs, relu, sign), not ±0.5 (round), not ±1 (arcsin, arccos,
@@ -59,8 +70,12 @@ def quiet_call(fn, *args, **kwargs):
 
 
 def _float_tensor(out, shape) -> bool:
-    return (isinstance(out, dg.Tensor) and out.shape == shape and out.dtype.kind == "f"
-            and bool(np.all(np.isfinite(out.numpy()))))
+    return (
+        isinstance(out, dg.Tensor)
+        and out.shape == shape
+        and out.dtype.kind == "f"
+        and bool(np.all(np.isfinite(out.numpy())))
+    )
 
 
 def _sample(shape, interval):
@@ -96,8 +111,10 @@ def unary_same_shape_ops() -> dict[str, tuple]:
         intervals = valid_intervals(fn)
         if not intervals:
             continue
-        if all(_float_tensor(quiet_call(fn, dg.constant(_sample(shape, intervals[0]))), shape)
-               for shape in SHAPES):
+        if all(
+            _float_tensor(quiet_call(fn, dg.constant(_sample(shape, intervals[0]))), shape)
+            for shape in SHAPES
+        ):
             found[name] = intervals
     return found
 
@@ -109,7 +126,9 @@ def reduction_ops() -> list[str]:
     x = dg.constant(_sample((2, 3), POSITIVE))
     for name in op_names():
         fn = getattr(dg, name)
-        if all(_float_tensor(quiet_call(fn, x, axis=axis, keepdims=True), shape)
-               for axis, shape in ((0, (1, 3)), (1, (2, 1)), (-1, (2, 1)))):
+        if all(
+            _float_tensor(quiet_call(fn, x, axis=axis, keepdims=True), shape)
+            for axis, shape in ((0, (1, 3)), (1, (2, 1)), (-1, (2, 1)))
+        ):
             found.append(name)
     return found

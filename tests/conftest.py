@@ -1,4 +1,5 @@
 """Shared fixtures: one seeded random generator per test, so every run draws the same inputs."""
+
 import numpy as np
 import pytest
 
@@ -14,4 +15,5 @@ def _release_output_locks():
     """Commands called directly (not through the command line) leave their --out locked."""
     yield
     from deltagrad.commands.common import release_locks
+
     release_locks()

@@ -10,6 +10,7 @@ neither and not excused in ``NOT_CROSS_CHECKED``, so a new op cannot slip throug
 Inputs avoid kinks and poles (see ``_opdiscovery.INTERVALS``): there the engines' conventions
 may legitimately differ, and those conventions are tested elsewhere (test_ops, test_trust).
 """
+
 from __future__ import annotations
 
 import warnings
@@ -33,24 +34,28 @@ HVP_RTOL = 1e-9
 
 # --- the comparison -------------------------------------------------------------------------
 
+
 def _ag(fn, *args):
     """Run an autograd computation. autograd warns "Output seems independent of input" when a
     derivative is identically zero (floor, or the HVP of a linear op); that is the expected
     answer here, so only that warning is silenced."""
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Output seems independent of input",
-                                category=UserWarning)
+        warnings.filterwarnings(
+            "ignore", message="Output seems independent of input", category=UserWarning
+        )
         return fn(*args)
 
 
 def _assert_close(actual, expected, rtol, what):
     actual, expected = np.asarray(actual, dtype=np.float64), np.asarray(expected, np.float64)
-    assert actual.shape == expected.shape, \
+    assert actual.shape == expected.shape, (
         f"{what}: shape {actual.shape}, autograd {expected.shape}"
+    )
     # Entries that cancel to ~0 are compared at the scale of the largest one.
     atol = rtol * 1e-2 * max(1.0, float(np.max(np.abs(expected), initial=0.0)))
-    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol,
-                               err_msg=f"{what}: deltagrad vs autograd")
+    np.testing.assert_allclose(
+        actual, expected, rtol=rtol, atol=atol, err_msg=f"{what}: deltagrad vs autograd"
+    )
 
 
 def crosscheck(dg_fn, ag_fn, arrays, seed=0):
@@ -78,8 +83,12 @@ def crosscheck(dg_fn, ag_fn, arrays, seed=0):
 
     grads = dg.grad(dg_proj, argnums=tuple(range(n)))(*arrays)
     for i in range(n):
-        _assert_close(grads[i].numpy(), _ag(autograd.grad(ag_proj, i), *arrays), GRAD_RTOL,
-                      f"gradient w.r.t. argument {i}")
+        _assert_close(
+            grads[i].numpy(),
+            _ag(autograd.grad(ag_proj, i), *arrays),
+            GRAD_RTOL,
+            f"gradient w.r.t. argument {i}",
+        )
 
     hvs = dg.hvp(dg_proj, arrays, vs)
     hvs = hvs if n > 1 else (hvs,)
@@ -88,16 +97,20 @@ def crosscheck(dg_fn, ag_fn, arrays, seed=0):
         return sum(anp.sum(autograd.grad(ag_proj, i)(*xs) * v) for i, v in enumerate(vs))
 
     for j in range(n):
-        _assert_close(hvs[j].numpy(), _ag(autograd.grad(ag_grad_dot_v, j), *arrays), HVP_RTOL,
-                      f"Hessian-vector product, component {j}")
+        _assert_close(
+            hvs[j].numpy(),
+            _ag(autograd.grad(ag_grad_dot_v, j), *arrays),
+            HVP_RTOL,
+            f"Hessian-vector product, component {j}",
+        )
 
 
 # --- inputs ---------------------------------------------------------------------------------
 
 A, B, C = disc.INTERVALS  # (0.55, 0.95), (-0.95, -0.55), (1.1, 1.45): no kinks, no poles
 DOMAINS = {
-    "mixed": (A, B),          # either sign, |x| in (0.55, 0.95): inside arcsin's domain
-    "pos": (A,),              # log, sqrt, division, labels
+    "mixed": (A, B),  # either sign, |x| in (0.55, 0.95): inside arcsin's domain
+    "pos": (A,),  # log, sqrt, division, labels
     "wide": (A, B, C, (-C[1], -C[0])),  # for clip: entries inside and outside the bounds
 }
 
@@ -109,6 +122,7 @@ def draw(shape, intervals, rng):
 
 
 # --- one-argument ops, found by name --------------------------------------------------------
+
 
 def _softmax(x, axis=-1):
     return anp.exp(x - asp.logsumexp(x, axis=axis, keepdims=True))
@@ -198,8 +212,12 @@ def discover_one_argument_ops():
         sample = draw((2, 3), intervals, np.random.default_rng(1))
         out = disc.quiet_call(fn, dg.constant(sample))
         expected = disc.quiet_call(ref, sample)
-        if (isinstance(out, dg.Tensor) and out.dtype.kind == "f" and expected is not None
-                and np.shape(expected) == out.shape):
+        if (
+            isinstance(out, dg.Tensor)
+            and out.dtype.kind == "f"
+            and expected is not None
+            and np.shape(expected) == out.shape
+        ):
             found[name] = intervals
     return found
 
@@ -219,19 +237,25 @@ def test_one_argument_op_matches_autograd(name):
 
 # --- ops with more arguments or options: an explicit table ----------------------------------
 
+
 @dataclass(frozen=True)
 class Case:
     id: str
-    covers: tuple        # the public dg names this case exercises
+    covers: tuple  # the public dg names this case exercises
     dg_fn: object
     ag_fn: object
-    inputs: tuple        # one (shape, domain) per differentiated argument; a bare shape: "mixed"
+    inputs: tuple  # one (shape, domain) per differentiated argument; a bare shape: "mixed"
 
 
 def case(id, covers, dg_fn, ag_fn, *inputs):
     covers = (covers,) if isinstance(covers, str) else tuple(covers)
-    return Case(id, covers, dg_fn, ag_fn, tuple(i if isinstance(i[0], tuple) else (i, "mixed")
-                                                for i in inputs))
+    return Case(
+        id,
+        covers,
+        dg_fn,
+        ag_fn,
+        tuple(i if isinstance(i[0], tuple) else (i, "mixed") for i in inputs),
+    )
 
 
 def P(shape):
@@ -265,22 +289,45 @@ def _pad_ref(x, widths, value=0.0):
 
 def _split_join(parts):
     """A function of every piece of a split, so each piece's gradient matters."""
-    return [p * (k + 1.0) + p ** 2 for k, p in enumerate(parts)]
+    return [p * (k + 1.0) + p**2 for k, p in enumerate(parts)]
 
 
 CASES = [
     # arithmetic operators (Tensor methods, not in dg.__all__) with broadcasting
-    case("add-sub-broadcast", (), lambda x, y: (x + y) - (y - 2.0 * x),
-         lambda x, y: (x + y) - (y - 2.0 * x), (2, 3), (3,)),
-    case("mul-div-broadcast", (), lambda x, y: x * y / (1.0 + y * y),
-         lambda x, y: x * y / (1.0 + y * y), (2, 3), (2, 1)),
-    case("div-by-tensor", (), lambda x, y: x / y - 1.0 / y, lambda x, y: x / y - 1.0 / y,
-         (2, 3), P((3,))),
+    case(
+        "add-sub-broadcast",
+        (),
+        lambda x, y: (x + y) - (y - 2.0 * x),
+        lambda x, y: (x + y) - (y - 2.0 * x),
+        (2, 3),
+        (3,),
+    ),
+    case(
+        "mul-div-broadcast",
+        (),
+        lambda x, y: x * y / (1.0 + y * y),
+        lambda x, y: x * y / (1.0 + y * y),
+        (2, 3),
+        (2, 1),
+    ),
+    case(
+        "div-by-tensor",
+        (),
+        lambda x, y: x / y - 1.0 / y,
+        lambda x, y: x / y - 1.0 / y,
+        (2, 3),
+        P((3,)),
+    ),
     case("negative", (), lambda x: -x * x, lambda x: -x * x, (2, 3)),
-    case("pow-constant", (), lambda x: x ** 3 + x ** 2.5 + x ** -1,
-         lambda x: x ** 3 + x ** 2.5 + x ** -1, P((2, 3))),
-    case("pow-tensor", (), lambda x, y: x ** y, lambda x, y: x ** y, P((2, 3)), (3,)),
-    case("rpow", (), lambda x: 2.0 ** x, lambda x: 2.0 ** x, (2, 3)),
+    case(
+        "pow-constant",
+        (),
+        lambda x: x**3 + x**2.5 + x**-1,
+        lambda x: x**3 + x**2.5 + x**-1,
+        P((2, 3)),
+    ),
+    case("pow-tensor", (), lambda x, y: x**y, lambda x, y: x**y, P((2, 3)), (3,)),
+    case("rpow", (), lambda x: 2.0**x, lambda x: 2.0**x, (2, 3)),
     case("matmul-operator", (), lambda x, y: x @ y, lambda x, y: x @ y, (3, 4), (4, 2)),
     # matmul
     case("matmul-2d", "matmul", dg.matmul, anp.matmul, (3, 4), (4, 2)),
@@ -291,195 +338,552 @@ CASES = [
     # indexing (Tensor.__getitem__)
     case("getitem-int", (), lambda x: x[1], lambda x: x[1], (3, 4)),
     case("getitem-slices", (), lambda x: x[::-1, 1:3], lambda x: x[::-1, 1:3], (3, 4)),
-    case("getitem-fancy-repeated", (), lambda x: x[[0, 0, 2]] * x[:, IDX],
-         lambda x: x[[0, 0, 2]] * x[:, IDX], (3, 4)),
+    case(
+        "getitem-fancy-repeated",
+        (),
+        lambda x: x[[0, 0, 2]] * x[:, IDX],
+        lambda x: x[[0, 0, 2]] * x[:, IDX],
+        (3, 4),
+    ),
     case("getitem-mask", (), lambda x: x[MASK], lambda x: x[MASK], (3, 4)),
-    case("getitem-newaxis-ellipsis", (), lambda x: x[..., None, 1], lambda x: x[..., None, 1],
-         (2, 3, 4)),
+    case(
+        "getitem-newaxis-ellipsis",
+        (),
+        lambda x: x[..., None, 1],
+        lambda x: x[..., None, 1],
+        (2, 3, 4),
+    ),
     # linear algebra
-    case("einsum-matmul", "einsum", lambda x, y: dg.einsum("ij,jk->ik", x, y),
-         lambda x, y: anp.einsum("ij,jk->ik", x, y), (3, 4), (4, 2)),
-    case("einsum-implicit", "einsum", lambda x, y: dg.einsum("ij,jk", x, y),
-         lambda x, y: anp.einsum("ij,jk", x, y), (3, 4), (4, 2)),
-    case("einsum-diagonal", "einsum", lambda x: dg.einsum("ii->i", x),
-         lambda x: _diagonal(x), (3, 3)),  # autograd's einsum has no 2nd derivative here
-    case("einsum-batched-trace-outer", "einsum",
-         lambda x, y: dg.einsum("bij,bjk->bik", x, y) + dg.einsum("bii->b", x)[:, None, None],
-         lambda x, y: (anp.einsum("bij,bjk->bik", x, y)
-                      + anp.sum(_diagonal(x, axis1=1, axis2=2), axis=-1)[:, None, None]),
-         (2, 3, 3), (2, 3, 2)),
-    case("einsum-three-operands", "einsum", lambda x, y, z: dg.einsum("i,ij,j->", x, y, z),
-         lambda x, y, z: anp.einsum("i,ij,j->", x, y, z), (3,), (3, 4), (4,)),
-    case("einsum-same-operand-twice", "einsum", lambda x: dg.einsum("ij,ij->i", x, x),
-         lambda x: anp.einsum("ij,ij->i", x, x), (3, 4)),
+    case(
+        "einsum-matmul",
+        "einsum",
+        lambda x, y: dg.einsum("ij,jk->ik", x, y),
+        lambda x, y: anp.einsum("ij,jk->ik", x, y),
+        (3, 4),
+        (4, 2),
+    ),
+    case(
+        "einsum-implicit",
+        "einsum",
+        lambda x, y: dg.einsum("ij,jk", x, y),
+        lambda x, y: anp.einsum("ij,jk", x, y),
+        (3, 4),
+        (4, 2),
+    ),
+    case(
+        "einsum-diagonal", "einsum", lambda x: dg.einsum("ii->i", x), lambda x: _diagonal(x), (3, 3)
+    ),  # autograd's einsum has no 2nd derivative here
+    case(
+        "einsum-batched-trace-outer",
+        "einsum",
+        lambda x, y: dg.einsum("bij,bjk->bik", x, y) + dg.einsum("bii->b", x)[:, None, None],
+        lambda x, y: (
+            anp.einsum("bij,bjk->bik", x, y)
+            + anp.sum(_diagonal(x, axis1=1, axis2=2), axis=-1)[:, None, None]
+        ),
+        (2, 3, 3),
+        (2, 3, 2),
+    ),
+    case(
+        "einsum-three-operands",
+        "einsum",
+        lambda x, y, z: dg.einsum("i,ij,j->", x, y, z),
+        lambda x, y, z: anp.einsum("i,ij,j->", x, y, z),
+        (3,),
+        (3, 4),
+        (4,),
+    ),
+    case(
+        "einsum-same-operand-twice",
+        "einsum",
+        lambda x: dg.einsum("ij,ij->i", x, x),
+        lambda x: anp.einsum("ij,ij->i", x, x),
+        (3, 4),
+    ),
     case("dot-matrix-vector", "dot", dg.dot, anp.dot, (3, 4), (4,)),
     case("dot-vector-vector", "dot", dg.dot, anp.dot, (4,), (4,)),
     case("dot-matrix-matrix", "dot", dg.dot, anp.dot, (2, 3), (3, 4)),
     case("dot-nd", "dot", dg.dot, anp.dot, (2, 3, 4), (4, 2)),
-    case("tensordot-1", "tensordot", lambda x, y: dg.tensordot(x, y, axes=1),
-         lambda x, y: anp.tensordot(x, y, axes=1), (2, 3), (3, 4)),
+    case(
+        "tensordot-1",
+        "tensordot",
+        lambda x, y: dg.tensordot(x, y, axes=1),
+        lambda x, y: anp.tensordot(x, y, axes=1),
+        (2, 3),
+        (3, 4),
+    ),
     case("tensordot-2", "tensordot", dg.tensordot, anp.tensordot, (2, 3, 4), (3, 4, 2)),
-    case("tensordot-pairs", "tensordot", lambda x, y: dg.tensordot(x, y, axes=([1, 0], [0, 2])),
-         lambda x, y: anp.tensordot(x, y, axes=([1, 0], [0, 2])), (2, 3), (3, 4, 2)),
-    case("tensordot-0", "tensordot", lambda x, y: dg.tensordot(x, y, axes=0),
-         lambda x, y: anp.tensordot(x, y, axes=0), (2,), (3,)),
+    case(
+        "tensordot-pairs",
+        "tensordot",
+        lambda x, y: dg.tensordot(x, y, axes=([1, 0], [0, 2])),
+        lambda x, y: anp.tensordot(x, y, axes=([1, 0], [0, 2])),
+        (2, 3),
+        (3, 4, 2),
+    ),
+    case(
+        "tensordot-0",
+        "tensordot",
+        lambda x, y: dg.tensordot(x, y, axes=0),
+        lambda x, y: anp.tensordot(x, y, axes=0),
+        (2,),
+        (3,),
+    ),
     case("outer", "outer", dg.outer, anp.outer, (3,), (4,)),
     case("inner-vectors", "inner", dg.inner, anp.inner, (3,), (3,)),
     case("inner-matrices", "inner", dg.inner, anp.inner, (2, 3), (4, 3)),
     case("trace", "trace", dg.trace, anp.trace, (3, 3)),
-    case("trace-offset-rect", "trace", lambda x: dg.trace(x, offset=1),
-         lambda x: anp.trace(x, offset=1), (3, 4)),
+    case(
+        "trace-offset-rect",
+        "trace",
+        lambda x: dg.trace(x, offset=1),
+        lambda x: anp.trace(x, offset=1),
+        (3, 4),
+    ),
     case("diag-vector-to-matrix", "diag", dg.diag, anp.diag, (3,)),
     case("diag-vector-k", "diag", lambda x: dg.diag(x, k=1), lambda x: anp.diag(x, k=1), (3,)),
-    case("diag-matrix-to-vector-k", "diag", lambda x: dg.diag(x, k=-1),
-         lambda x: _diagonal(x, offset=-1), (3, 4)),
-    case("diagonal-offset", "diagonal", lambda x: dg.diagonal(x, offset=1),
-         lambda x: _diagonal(x, offset=1), (3, 4)),
-    case("diagonal-axes", "diagonal", lambda x: dg.diagonal(x, offset=-1, axis1=1, axis2=2),
-         lambda x: _diagonal(x, offset=-1, axis1=1, axis2=2), (2, 3, 4)),
+    case(
+        "diag-matrix-to-vector-k",
+        "diag",
+        lambda x: dg.diag(x, k=-1),
+        lambda x: _diagonal(x, offset=-1),
+        (3, 4),
+    ),
+    case(
+        "diagonal-offset",
+        "diagonal",
+        lambda x: dg.diagonal(x, offset=1),
+        lambda x: _diagonal(x, offset=1),
+        (3, 4),
+    ),
+    case(
+        "diagonal-axes",
+        "diagonal",
+        lambda x: dg.diagonal(x, offset=-1, axis1=1, axis2=2),
+        lambda x: _diagonal(x, offset=-1, axis1=1, axis2=2),
+        (2, 3, 4),
+    ),
     case("tril-k", "tril", lambda x: dg.tril(x, k=-1), lambda x: anp.tril(x, k=-1), (3, 4)),
     case("tril-vector", "tril", lambda x: dg.tril(x, k=1), lambda x: _tril(x, k=1), (4,)),
     case("triu-k", "triu", lambda x: dg.triu(x, k=1), lambda x: anp.triu(x, k=1), (3, 4)),
     case("triu-batched", "triu", dg.triu, anp.triu, (2, 3, 3)),
     # selection and element-wise binary ops
-    case("where", "where", lambda x, y: dg.where(COND, x, y),
-         lambda x, y: anp.where(COND, x, y + np.zeros(COND.shape)),  # autograd: no unbroadcast
-         (2, 3), (3,)),
-    case("where-same-tensor", "where", lambda x: dg.where(COND, x * x, x),
-         lambda x: anp.where(COND, x * x, x), (2, 3)),
+    case(
+        "where",
+        "where",
+        lambda x, y: dg.where(COND, x, y),
+        lambda x, y: anp.where(COND, x, y + np.zeros(COND.shape)),  # autograd: no unbroadcast
+        (2, 3),
+        (3,),
+    ),
+    case(
+        "where-same-tensor",
+        "where",
+        lambda x: dg.where(COND, x * x, x),
+        lambda x: anp.where(COND, x * x, x),
+        (2, 3),
+    ),
     case("maximum", "maximum", dg.maximum, anp.maximum, (2, 3), (3,)),
     case("minimum", "minimum", dg.minimum, anp.minimum, (2, 1), (2, 3)),
     case("arctan2", "arctan2", dg.arctan2, anp.arctan2, (2, 3), (3,)),
-    case("clip-constant-bounds", "clip", lambda x: dg.clip(x, -0.7, 0.8),
-         lambda x: anp.clip(x, -0.7, 0.8), W((3, 4))),
-    case("clip-tensor-bounds", "clip", lambda x, lo, hi: dg.clip(x, lo, hi),
-         lambda x, lo, hi: anp.minimum(anp.maximum(x, lo), hi), W((3, 4)), ((4,), "mixed"),
-         P((3, 1))),
-    case("clip-min-keyword", "clip", lambda x, lo: dg.clip(x, min=lo),
-         lambda x, lo: anp.maximum(x, lo), W((3, 4)), (4,)),
-    case("leaky_relu-alpha", "leaky_relu", lambda x: dg.leaky_relu(x, alpha=0.2),
-         lambda x: anp.where(x > 0, x, 0.2 * x), (3, 4)),
-    case("round-decimals", "round", lambda x: dg.round(x, decimals=1) * x,
-         lambda x: anp.round(x, 1) * x, (3, 4)),
+    case(
+        "clip-constant-bounds",
+        "clip",
+        lambda x: dg.clip(x, -0.7, 0.8),
+        lambda x: anp.clip(x, -0.7, 0.8),
+        W((3, 4)),
+    ),
+    case(
+        "clip-tensor-bounds",
+        "clip",
+        lambda x, lo, hi: dg.clip(x, lo, hi),
+        lambda x, lo, hi: anp.minimum(anp.maximum(x, lo), hi),
+        W((3, 4)),
+        ((4,), "mixed"),
+        P((3, 1)),
+    ),
+    case(
+        "clip-min-keyword",
+        "clip",
+        lambda x, lo: dg.clip(x, min=lo),
+        lambda x, lo: anp.maximum(x, lo),
+        W((3, 4)),
+        (4,),
+    ),
+    case(
+        "leaky_relu-alpha",
+        "leaky_relu",
+        lambda x: dg.leaky_relu(x, alpha=0.2),
+        lambda x: anp.where(x > 0, x, 0.2 * x),
+        (3, 4),
+    ),
+    case(
+        "round-decimals",
+        "round",
+        lambda x: dg.round(x, decimals=1) * x,
+        lambda x: anp.round(x, 1) * x,
+        (3, 4),
+    ),
     case("cast-float64", "cast", lambda x: dg.cast(x * x, np.float64), lambda x: x * x, (3, 4)),
-    case("stop_gradient", "stop_gradient", lambda x: dg.stop_gradient(x * x) * x,
-         lambda x: getval(x * x) * x, (3, 4)),
+    case(
+        "stop_gradient",
+        "stop_gradient",
+        lambda x: dg.stop_gradient(x * x) * x,
+        lambda x: getval(x * x) * x,
+        (3, 4),
+    ),
     # joining and reshaping
-    case("concatenate-0", "concatenate", lambda x, y, z: dg.concatenate([x, y, z]),
-         lambda x, y, z: anp.concatenate([x, y, z]), (2, 3), (1, 3), (3, 3)),
-    case("concatenate-last", "concatenate", lambda x, y: dg.concatenate([x, y, x], axis=-1),
-         lambda x, y: anp.concatenate([x, y, x], axis=-1), (2, 3), (2, 1)),
-    case("stack-0", "stack", lambda x, y: dg.stack([x, y]), lambda x, y: anp.stack([x, y]),
-         (2, 3), (2, 3)),
-    case("stack-last", "stack", lambda x, y: dg.stack([x, y, x], axis=-1),
-         lambda x, y: anp.stack([x, y, x], axis=-1), (2, 3), (2, 3)),
-    case("reshape", "reshape", lambda x: dg.reshape(x, (4, 3)), lambda x: anp.reshape(x, (4, 3)),
-         (2, 3, 2)),
-    case("reshape-infer", "reshape", lambda x: dg.reshape(x, (-1, 2)),
-         lambda x: anp.reshape(x, (-1, 2)), (2, 3, 2)),
+    case(
+        "concatenate-0",
+        "concatenate",
+        lambda x, y, z: dg.concatenate([x, y, z]),
+        lambda x, y, z: anp.concatenate([x, y, z]),
+        (2, 3),
+        (1, 3),
+        (3, 3),
+    ),
+    case(
+        "concatenate-last",
+        "concatenate",
+        lambda x, y: dg.concatenate([x, y, x], axis=-1),
+        lambda x, y: anp.concatenate([x, y, x], axis=-1),
+        (2, 3),
+        (2, 1),
+    ),
+    case(
+        "stack-0",
+        "stack",
+        lambda x, y: dg.stack([x, y]),
+        lambda x, y: anp.stack([x, y]),
+        (2, 3),
+        (2, 3),
+    ),
+    case(
+        "stack-last",
+        "stack",
+        lambda x, y: dg.stack([x, y, x], axis=-1),
+        lambda x, y: anp.stack([x, y, x], axis=-1),
+        (2, 3),
+        (2, 3),
+    ),
+    case(
+        "reshape",
+        "reshape",
+        lambda x: dg.reshape(x, (4, 3)),
+        lambda x: anp.reshape(x, (4, 3)),
+        (2, 3, 2),
+    ),
+    case(
+        "reshape-infer",
+        "reshape",
+        lambda x: dg.reshape(x, (-1, 2)),
+        lambda x: anp.reshape(x, (-1, 2)),
+        (2, 3, 2),
+    ),
     case("transpose", "transpose", dg.transpose, anp.transpose, (2, 3, 4)),
-    case("transpose-axes", "transpose", lambda x: dg.transpose(x, (1, 2, 0)),
-         lambda x: anp.transpose(x, (1, 2, 0)), (2, 3, 4)),
-    case("squeeze-axis", "squeeze", lambda x: dg.squeeze(x, axis=1),
-         lambda x: anp.squeeze(x, axis=1), (2, 1, 3, 1)),
+    case(
+        "transpose-axes",
+        "transpose",
+        lambda x: dg.transpose(x, (1, 2, 0)),
+        lambda x: anp.transpose(x, (1, 2, 0)),
+        (2, 3, 4),
+    ),
+    case(
+        "squeeze-axis",
+        "squeeze",
+        lambda x: dg.squeeze(x, axis=1),
+        lambda x: anp.squeeze(x, axis=1),
+        (2, 1, 3, 1),
+    ),
     case("squeeze-all", "squeeze", dg.squeeze, anp.squeeze, (2, 1, 3, 1)),
-    case("expand_dims", "expand_dims", lambda x: dg.expand_dims(x, 1),
-         lambda x: anp.expand_dims(x, 1), (2, 3)),
-    case("expand_dims-negative", "expand_dims", lambda x: dg.expand_dims(x, -1),
-         lambda x: anp.expand_dims(x, -1), (2, 3)),
-    case("swapaxes", "swapaxes", lambda x: dg.swapaxes(x, 0, 2),
-         lambda x: anp.swapaxes(x, 0, 2), (2, 3, 4)),
-    case("moveaxis", "moveaxis", lambda x: dg.moveaxis(x, 0, -1),
-         lambda x: anp.moveaxis(x, 0, -1), (2, 3, 4)),
-    case("moveaxis-several", "moveaxis", lambda x: dg.moveaxis(x, [0, 1], [2, 0]),
-         lambda x: anp.moveaxis(x, [0, 1], [2, 0]), (2, 3, 4)),
+    case(
+        "expand_dims",
+        "expand_dims",
+        lambda x: dg.expand_dims(x, 1),
+        lambda x: anp.expand_dims(x, 1),
+        (2, 3),
+    ),
+    case(
+        "expand_dims-negative",
+        "expand_dims",
+        lambda x: dg.expand_dims(x, -1),
+        lambda x: anp.expand_dims(x, -1),
+        (2, 3),
+    ),
+    case(
+        "swapaxes",
+        "swapaxes",
+        lambda x: dg.swapaxes(x, 0, 2),
+        lambda x: anp.swapaxes(x, 0, 2),
+        (2, 3, 4),
+    ),
+    case(
+        "moveaxis",
+        "moveaxis",
+        lambda x: dg.moveaxis(x, 0, -1),
+        lambda x: anp.moveaxis(x, 0, -1),
+        (2, 3, 4),
+    ),
+    case(
+        "moveaxis-several",
+        "moveaxis",
+        lambda x: dg.moveaxis(x, [0, 1], [2, 0]),
+        lambda x: anp.moveaxis(x, [0, 1], [2, 0]),
+        (2, 3, 4),
+    ),
     case("flip-axis", "flip", lambda x: dg.flip(x, axis=1), lambda x: _flip(x, axis=1), (2, 3, 4)),
-    case("flip-axes", "flip", lambda x: dg.flip(x, axis=(0, 2)), lambda x: _flip(x, axis=(0, 2)),
-         (2, 3, 4)),
-    case("roll-axis", "roll", lambda x: dg.roll(x, 2, axis=1), lambda x: anp.roll(x, 2, axis=1),
-         (2, 4)),
+    case(
+        "flip-axes",
+        "flip",
+        lambda x: dg.flip(x, axis=(0, 2)),
+        lambda x: _flip(x, axis=(0, 2)),
+        (2, 3, 4),
+    ),
+    case(
+        "roll-axis",
+        "roll",
+        lambda x: dg.roll(x, 2, axis=1),
+        lambda x: anp.roll(x, 2, axis=1),
+        (2, 4),
+    ),
     case("roll-flat", "roll", lambda x: dg.roll(x, -1), lambda x: anp.roll(x, -1), (2, 3)),
-    case("roll-several", "roll", lambda x: dg.roll(x, (1, -2), axis=(0, 1)),
-         lambda x: anp.roll(anp.roll(x, 1, axis=0), -2, axis=1), (2, 3)),
-    case("repeat-axis", "repeat", lambda x: dg.repeat(x, 2, axis=0),
-         lambda x: anp.repeat(x, 2, axis=0), (2, 3)),
-    case("repeat-counts", "repeat", lambda x: dg.repeat(x, [1, 0, 3], axis=1),
-         lambda x: x[:, [0, 2, 2, 2]], (2, 3)),
+    case(
+        "roll-several",
+        "roll",
+        lambda x: dg.roll(x, (1, -2), axis=(0, 1)),
+        lambda x: anp.roll(anp.roll(x, 1, axis=0), -2, axis=1),
+        (2, 3),
+    ),
+    case(
+        "repeat-axis",
+        "repeat",
+        lambda x: dg.repeat(x, 2, axis=0),
+        lambda x: anp.repeat(x, 2, axis=0),
+        (2, 3),
+    ),
+    case(
+        "repeat-counts",
+        "repeat",
+        lambda x: dg.repeat(x, [1, 0, 3], axis=1),
+        lambda x: x[:, [0, 2, 2, 2]],
+        (2, 3),
+    ),
     case("repeat-flat", "repeat", lambda x: dg.repeat(x, 2), lambda x: anp.repeat(x, 2), (2, 3)),
-    case("tile", "tile", lambda x: dg.tile(x, 2),
-         lambda x: anp.concatenate([x, x], axis=-1), (2, 3)),  # autograd's VJP is wrong here
-    case("tile-more-dims", "tile", lambda x: dg.tile(x, (2, 1, 2)),
-         lambda x: anp.tile(x, (2, 1, 2)), (2, 3)),
-    case("pad", "pad", lambda x: dg.pad(x, ((1, 0), (0, 2))),
-         lambda x: _pad_ref(x, ((1, 0), (0, 2))), (2, 3)),
-    case("pad-scalar-value", "pad", lambda x: dg.pad(x, 1, constant_values=0.5),
-         lambda x: _pad_ref(x, ((1, 1), (1, 1)), 0.5), (2, 3)),
+    case(
+        "tile", "tile", lambda x: dg.tile(x, 2), lambda x: anp.concatenate([x, x], axis=-1), (2, 3)
+    ),  # autograd's VJP is wrong here
+    case(
+        "tile-more-dims",
+        "tile",
+        lambda x: dg.tile(x, (2, 1, 2)),
+        lambda x: anp.tile(x, (2, 1, 2)),
+        (2, 3),
+    ),
+    case(
+        "pad",
+        "pad",
+        lambda x: dg.pad(x, ((1, 0), (0, 2))),
+        lambda x: _pad_ref(x, ((1, 0), (0, 2))),
+        (2, 3),
+    ),
+    case(
+        "pad-scalar-value",
+        "pad",
+        lambda x: dg.pad(x, 1, constant_values=0.5),
+        lambda x: _pad_ref(x, ((1, 1), (1, 1)), 0.5),
+        (2, 3),
+    ),
     case("take-axis", "take", lambda x: dg.take(x, IDX, axis=1), lambda x: x[:, IDX], (3, 4)),
-    case("take-flat", "take", lambda x: dg.take(x, [5, 0, 5, 7]),
-         lambda x: anp.ravel(x)[[5, 0, 5, 7]], (3, 4)),
+    case(
+        "take-flat",
+        "take",
+        lambda x: dg.take(x, [5, 0, 5, 7]),
+        lambda x: anp.ravel(x)[[5, 0, 5, 7]],
+        (3, 4),
+    ),
     case("sort-last", "sort", dg.sort, _sort, (3, 4)),
     case("sort-axis0", "sort", lambda x: dg.sort(x, axis=0), lambda x: _sort(x, axis=0), (3, 4)),
-    case("split-sections", "split", lambda x: dg.concatenate(_split_join(dg.split(x, 2, axis=1))),
-         lambda x: anp.concatenate(_split_join(anp.split(x, 2, axis=1))), (2, 4)),
-    case("split-indices", "split",
-         lambda x: dg.concatenate(_split_join(dg.split(x, [1, 3])), axis=0),
-         lambda x: anp.concatenate(_split_join([x[:1], x[1:3], x[3:]]), axis=0), (5, 2)),
-    case("array_split-uneven", "array_split",
-         lambda x: dg.concatenate(_split_join(dg.array_split(x, 3, axis=1)), axis=1),
-         lambda x: anp.concatenate(_split_join([x[:, :2], x[:, 2:4], x[:, 4:]]), axis=1), (2, 5)),
+    case(
+        "split-sections",
+        "split",
+        lambda x: dg.concatenate(_split_join(dg.split(x, 2, axis=1))),
+        lambda x: anp.concatenate(_split_join(anp.split(x, 2, axis=1))),
+        (2, 4),
+    ),
+    case(
+        "split-indices",
+        "split",
+        lambda x: dg.concatenate(_split_join(dg.split(x, [1, 3])), axis=0),
+        lambda x: anp.concatenate(_split_join([x[:1], x[1:3], x[3:]]), axis=0),
+        (5, 2),
+    ),
+    case(
+        "array_split-uneven",
+        "array_split",
+        lambda x: dg.concatenate(_split_join(dg.array_split(x, 3, axis=1)), axis=1),
+        lambda x: anp.concatenate(_split_join([x[:, :2], x[:, 2:4], x[:, 4:]]), axis=1),
+        (2, 5),
+    ),
     # reductions over axes
-    *[case(f"{name}-axis{axis}{'-keepdims' if keep else ''}", name,
-           # The outer lambdas are called at once, so each case binds its own values.
-           (lambda name, axis, keep: lambda x: getattr(dg, name)(x, axis=axis, keepdims=keep))(  # noqa: B023
-               name, axis, keep),
-           (lambda ref, axis, keep: lambda x: ref(x, axis=axis, keepdims=keep))(ref, axis, keep),  # noqa: B023
-           (2, 3, 4))
-      for name, ref in [("sum", anp.sum), ("mean", anp.mean), ("max", anp.max), ("min", anp.min),
-                        ("prod", anp.prod), ("var", anp.var), ("std", anp.std),
-                        ("logsumexp", asp.logsumexp)]
-      for axis, keep in [(0, False), (-1, True), ((0, 2), False)]],
-    case("var-ddof", "var", lambda x: dg.var(x, axis=1, ddof=1),
-         lambda x: anp.var(x, axis=1, ddof=1), (3, 4)),
-    case("std-ddof", "std", lambda x: dg.std(x, axis=0, ddof=1),
-         lambda x: anp.std(x, axis=0, ddof=1), (3, 4)),
-    case("cumsum-axis0", "cumsum", lambda x: dg.cumsum(x, axis=0),
-         lambda x: anp.cumsum(x, axis=0), (3, 4)),
-    case("cumsum-axis-last", "cumsum", lambda x: dg.cumsum(x, axis=-1),
-         lambda x: anp.cumsum(x, axis=-1), (2, 3, 4)),
-    case("norm-vector-2", "norm", lambda x: dg.norm(x, axis=1),
-         lambda x: anp.sqrt(anp.sum(x * x, axis=1)), (3, 4)),
-    case("norm-vector-1", "norm", lambda x: dg.norm(x, ord=1, axis=0),
-         lambda x: anp.sum(anp.abs(x), axis=0), (3, 4)),
-    case("norm-vector-inf", "norm", lambda x: dg.norm(x, ord=np.inf, axis=1, keepdims=True),
-         lambda x: anp.max(anp.abs(x), axis=1, keepdims=True), (3, 4)),
-    case("norm-vector-minus-inf", "norm", lambda x: dg.norm(x, ord=-np.inf, axis=-1),
-         lambda x: anp.min(anp.abs(x), axis=-1), (3, 4)),
-    case("norm-fro", "norm", lambda x: dg.norm(x, ord="fro"),
-         lambda x: anp.sqrt(anp.sum(x * x)), (3, 4)),
-    case("norm-matrix-1", "norm", lambda x: dg.norm(x, ord=1),
-         lambda x: anp.max(anp.sum(anp.abs(x), axis=0)), (3, 4)),
-    case("norm-matrix-minus-1", "norm", lambda x: dg.norm(x, ord=-1),
-         lambda x: anp.min(anp.sum(anp.abs(x), axis=0)), (3, 4)),
-    case("norm-matrix-inf-axes", "norm", lambda x: dg.norm(x, ord=np.inf, axis=(2, 1)),
-         lambda x: anp.max(anp.sum(anp.abs(x), axis=1), axis=-1), (2, 3, 4)),
-    case("norm-matrix-minus-inf", "norm", lambda x: dg.norm(x, ord=-np.inf),
-         lambda x: anp.min(anp.sum(anp.abs(x), axis=1)), (3, 4)),
+    *[
+        case(
+            f"{name}-axis{axis}{'-keepdims' if keep else ''}",
+            name,
+            # The outer lambdas are called at once, so each case binds its own values.
+            (lambda name, axis, keep: lambda x: getattr(dg, name)(x, axis=axis, keepdims=keep))(  # noqa: B023
+                name, axis, keep
+            ),
+            (lambda ref, axis, keep: lambda x: ref(x, axis=axis, keepdims=keep))(ref, axis, keep),  # noqa: B023
+            (2, 3, 4),
+        )
+        for name, ref in [
+            ("sum", anp.sum),
+            ("mean", anp.mean),
+            ("max", anp.max),
+            ("min", anp.min),
+            ("prod", anp.prod),
+            ("var", anp.var),
+            ("std", anp.std),
+            ("logsumexp", asp.logsumexp),
+        ]
+        for axis, keep in [(0, False), (-1, True), ((0, 2), False)]
+    ],
+    case(
+        "var-ddof",
+        "var",
+        lambda x: dg.var(x, axis=1, ddof=1),
+        lambda x: anp.var(x, axis=1, ddof=1),
+        (3, 4),
+    ),
+    case(
+        "std-ddof",
+        "std",
+        lambda x: dg.std(x, axis=0, ddof=1),
+        lambda x: anp.std(x, axis=0, ddof=1),
+        (3, 4),
+    ),
+    case(
+        "cumsum-axis0",
+        "cumsum",
+        lambda x: dg.cumsum(x, axis=0),
+        lambda x: anp.cumsum(x, axis=0),
+        (3, 4),
+    ),
+    case(
+        "cumsum-axis-last",
+        "cumsum",
+        lambda x: dg.cumsum(x, axis=-1),
+        lambda x: anp.cumsum(x, axis=-1),
+        (2, 3, 4),
+    ),
+    case(
+        "norm-vector-2",
+        "norm",
+        lambda x: dg.norm(x, axis=1),
+        lambda x: anp.sqrt(anp.sum(x * x, axis=1)),
+        (3, 4),
+    ),
+    case(
+        "norm-vector-1",
+        "norm",
+        lambda x: dg.norm(x, ord=1, axis=0),
+        lambda x: anp.sum(anp.abs(x), axis=0),
+        (3, 4),
+    ),
+    case(
+        "norm-vector-inf",
+        "norm",
+        lambda x: dg.norm(x, ord=np.inf, axis=1, keepdims=True),
+        lambda x: anp.max(anp.abs(x), axis=1, keepdims=True),
+        (3, 4),
+    ),
+    case(
+        "norm-vector-minus-inf",
+        "norm",
+        lambda x: dg.norm(x, ord=-np.inf, axis=-1),
+        lambda x: anp.min(anp.abs(x), axis=-1),
+        (3, 4),
+    ),
+    case(
+        "norm-fro",
+        "norm",
+        lambda x: dg.norm(x, ord="fro"),
+        lambda x: anp.sqrt(anp.sum(x * x)),
+        (3, 4),
+    ),
+    case(
+        "norm-matrix-1",
+        "norm",
+        lambda x: dg.norm(x, ord=1),
+        lambda x: anp.max(anp.sum(anp.abs(x), axis=0)),
+        (3, 4),
+    ),
+    case(
+        "norm-matrix-minus-1",
+        "norm",
+        lambda x: dg.norm(x, ord=-1),
+        lambda x: anp.min(anp.sum(anp.abs(x), axis=0)),
+        (3, 4),
+    ),
+    case(
+        "norm-matrix-inf-axes",
+        "norm",
+        lambda x: dg.norm(x, ord=np.inf, axis=(2, 1)),
+        lambda x: anp.max(anp.sum(anp.abs(x), axis=1), axis=-1),
+        (2, 3, 4),
+    ),
+    case(
+        "norm-matrix-minus-inf",
+        "norm",
+        lambda x: dg.norm(x, ord=-np.inf),
+        lambda x: anp.min(anp.sum(anp.abs(x), axis=1)),
+        (3, 4),
+    ),
     # softmax family
-    case("softmax-axis0", "softmax", lambda x: dg.softmax(x, axis=0),
-         lambda x: _softmax(x, axis=0), (3, 4)),
-    case("softmax-3d", "softmax", lambda x: dg.softmax(x, axis=1),
-         lambda x: _softmax(x, axis=1), (2, 3, 4)),
-    case("log_softmax-axis0", "log_softmax", lambda x: dg.log_softmax(x, axis=0),
-         lambda x: _log_softmax(x, axis=0), (3, 4)),
-    case("softmax_cross_entropy", "softmax_cross_entropy",
-         lambda y, z: dg.softmax_cross_entropy(labels=y, logits=z),
-         lambda y, z: -anp.sum(y * _log_softmax(z), axis=-1), P((3, 4)), (3, 4)),
-    case("softmax_cross_entropy-axis0", "softmax_cross_entropy",
-         lambda y, z: dg.softmax_cross_entropy(labels=y, logits=z, axis=0),
-         lambda y, z: -anp.sum(y * _log_softmax(z, axis=0), axis=0), P((3, 4)), (3, 4)),
-    case("sparse_softmax_cross_entropy", "sparse_softmax_cross_entropy",
-         lambda z: dg.sparse_softmax_cross_entropy(labels=LABELS_INT, logits=z),
-         lambda z: -_log_softmax(z)[np.arange(3), LABELS_INT], (3, 4)),
+    case(
+        "softmax-axis0",
+        "softmax",
+        lambda x: dg.softmax(x, axis=0),
+        lambda x: _softmax(x, axis=0),
+        (3, 4),
+    ),
+    case(
+        "softmax-3d",
+        "softmax",
+        lambda x: dg.softmax(x, axis=1),
+        lambda x: _softmax(x, axis=1),
+        (2, 3, 4),
+    ),
+    case(
+        "log_softmax-axis0",
+        "log_softmax",
+        lambda x: dg.log_softmax(x, axis=0),
+        lambda x: _log_softmax(x, axis=0),
+        (3, 4),
+    ),
+    case(
+        "softmax_cross_entropy",
+        "softmax_cross_entropy",
+        lambda y, z: dg.softmax_cross_entropy(labels=y, logits=z),
+        lambda y, z: -anp.sum(y * _log_softmax(z), axis=-1),
+        P((3, 4)),
+        (3, 4),
+    ),
+    case(
+        "softmax_cross_entropy-axis0",
+        "softmax_cross_entropy",
+        lambda y, z: dg.softmax_cross_entropy(labels=y, logits=z, axis=0),
+        lambda y, z: -anp.sum(y * _log_softmax(z, axis=0), axis=0),
+        P((3, 4)),
+        (3, 4),
+    ),
+    case(
+        "sparse_softmax_cross_entropy",
+        "sparse_softmax_cross_entropy",
+        lambda z: dg.sparse_softmax_cross_entropy(labels=LABELS_INT, logits=z),
+        lambda z: -_log_softmax(z)[np.arange(3), LABELS_INT],
+        (3, 4),
+    ),
 ]
 
 # Public ops deliberately not compared with autograd, and why.
@@ -498,8 +902,11 @@ def _case_params():
     params = []
     for c in CASES:
         missing = _missing(c.covers)
-        marks = [pytest.mark.skip(reason=f"dg.{', dg.'.join(missing)} not in deltagrad (yet)")] \
-            if missing else []
+        marks = (
+            [pytest.mark.skip(reason=f"dg.{', dg.'.join(missing)} not in deltagrad (yet)")]
+            if missing
+            else []
+        )
         params.append(pytest.param(c, id=c.id, marks=marks))
     return params
 
@@ -513,6 +920,7 @@ def test_op_matches_autograd(c):
 
 # --- no public op unchecked ---------------------------------------------------------------------
 
+
 def test_case_ids_are_unique():
     ids = [c.id for c in CASES]
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
@@ -521,12 +929,14 @@ def test_case_ids_are_unique():
 def test_every_public_op_is_cross_checked():
     """Each op in dg.__all__ is found automatically, is in CASES, or is excused with a reason."""
     covered = set(ONE_ARGUMENT) | {name for c in CASES for name in c.covers}
-    unchecked = [name for name in disc.op_names()
-                 if name not in covered and name not in NOT_CROSS_CHECKED]
+    unchecked = [
+        name for name in disc.op_names() if name not in covered and name not in NOT_CROSS_CHECKED
+    ]
     assert not unchecked, (
         f"public ops not compared with autograd: {unchecked}. Add a case to CASES (or an "
         "AG_ALIASES entry for a one-argument op), or list the op in NOT_CROSS_CHECKED with the "
-        "reason; a non-op name belongs in _opdiscovery.NOT_OPS")
+        "reason; a non-op name belongs in _opdiscovery.NOT_OPS"
+    )
     excused_but_checked = sorted(covered & set(NOT_CROSS_CHECKED))
     assert not excused_but_checked, f"in NOT_CROSS_CHECKED but cross-checked: {excused_but_checked}"
 
@@ -548,8 +958,10 @@ def test_discovery_finds_the_element_wise_ops():
 
 # --- the checker catches planted bugs ---------------------------------------------------------
 
+
 def test_a_planted_wrong_first_derivative_is_caught(monkeypatch):
     from deltagrad import ops
+
     x = draw((2, 3), DOMAINS["mixed"], np.random.default_rng(0))
     crosscheck(dg.tanh, anp.tanh, (x,))  # the real rule passes
     # 1 − tanh² off by 1e-7 relative: far above round-off, far below any plotting error.
@@ -562,8 +974,10 @@ def test_a_planted_wrong_second_derivative_is_caught(monkeypatch):
     # A rule that is right as a first derivative but treats tanh(x) as a constant when
     # differentiated again: only the Hessian-vector product can see it.
     from deltagrad import ops
+
     x = draw((2, 3), DOMAINS["mixed"], np.random.default_rng(0))
-    monkeypatch.setattr(ops.tanh, "vjps",
-                        (lambda g, out, x: g * (1 - ops.stop_gradient.bind(out) ** 2),))
+    monkeypatch.setattr(
+        ops.tanh, "vjps", (lambda g, out, x: g * (1 - ops.stop_gradient.bind(out) ** 2),)
+    )
     with pytest.raises(AssertionError, match="Hessian-vector product"):
         crosscheck(dg.tanh, anp.tanh, (x,))

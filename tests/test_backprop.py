@@ -1,4 +1,5 @@
 """deltagrad.backprop: the chapter's Layer and NeuralNetwork, fixed and generalised."""
+
 import json
 import zipfile
 
@@ -60,6 +61,7 @@ def finite_difference_gradients(net, X, Y, h=H):
 
 # --- Layer --------------------------------------------------------------------------------
 
+
 def test_layer_uses_the_chapters_initialisation():
     rng = np.random.default_rng(7)
     W = rng.standard_normal((2, 25)) * np.sqrt(1 / 25)
@@ -86,13 +88,16 @@ def test_layer_with_given_parameters_copies_them():
     assert W[0, 0] == 1 and layer.weights[0, 0] == 2
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"weights": np.ones((2, 3))}, r"weights must have shape \(3, 2\)"),
-    ({"bias": np.ones(3)}, r"bias must have shape \(2,\)"),
-    ({"weights": np.full((3, 2), np.nan)}, "NaN or infinite"),
-    ({"bias": [np.inf, 0]}, "NaN or infinite"),
-    ({"weights": "abc"}, "numeric"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"weights": np.ones((2, 3))}, r"weights must have shape \(3, 2\)"),
+        ({"bias": np.ones(3)}, r"bias must have shape \(2,\)"),
+        ({"weights": np.full((3, 2), np.nan)}, "NaN or infinite"),
+        ({"bias": [np.inf, 0]}, "NaN or infinite"),
+        ({"weights": "abc"}, "numeric"),
+    ],
+)
 def test_layer_rejects_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         Layer(3, 2, **kwargs)
@@ -105,8 +110,9 @@ def test_layer_rejects_bad_sizes(n_input, n_neurons):
 
 
 def test_unknown_activation_lists_the_valid_ones():
-    with pytest.raises(ValueError,
-                       match="unknown activation 'softplus'.*'sigmoid'.*'leaky_relu'.*'tanh'"):
+    with pytest.raises(
+        ValueError, match="unknown activation 'softplus'.*'sigmoid'.*'leaky_relu'.*'tanh'"
+    ):
         Layer(2, 3, "softplus")
 
 
@@ -121,8 +127,13 @@ def test_activate_stores_last_activation(activation):
     x = np.array([[0.5, -1.0, 2.0]])
     out = layer.activate(x)
     z = x @ layer.weights + layer.bias
-    expected = {None: z, "sigmoid": F.sigmoid(z), "relu": F.relu(z),
-                "leaky_relu": F.leaky_relu(z), "tanh": F.tanh(z)}[activation]
+    expected = {
+        None: z,
+        "sigmoid": F.sigmoid(z),
+        "relu": F.relu(z),
+        "leaky_relu": F.leaky_relu(z),
+        "tanh": F.tanh(z),
+    }[activation]
     np.testing.assert_array_equal(out, expected)
     assert layer.last_activation is out
 
@@ -130,12 +141,14 @@ def test_activate_stores_last_activation(activation):
 def test_reprs():
     assert repr(Layer(2, 25, "sigmoid", rng=0)) == "Layer(2, 25, activation='sigmoid')"
     net = NeuralNetwork.build([2, 3, 2], "tanh", "softmax_cross_entropy", rng=0)
-    assert repr(net) == ("NeuralNetwork(2 → 3 → 2, activations=['tanh', None], "
-                         "loss='softmax_cross_entropy')")
+    assert repr(net) == (
+        "NeuralNetwork(2 → 3 → 2, activations=['tanh', None], loss='softmax_cross_entropy')"
+    )
     assert repr(NeuralNetwork()) == "NeuralNetwork(loss='mse', layers=[])"
 
 
 # --- structure and forward ------------------------------------------------------------------
+
 
 def test_chapter_network_structure():
     net = NeuralNetwork()
@@ -201,13 +214,16 @@ def test_accuracy():
         NeuralNetwork.accuracy(y_pred, np.array([0, 1]))
 
 
-@pytest.mark.parametrize("X,match", [
-    (np.zeros((4, 3)), r"X must have shape \(2,\) or \(n, 2\), got \(4, 3\)"),
-    (np.zeros((2, 2, 2)), "X must have shape"),
-    (np.array([[0.0, np.nan]]), "NaN or infinite"),
-    (np.array([np.inf, 0.0]), "NaN or infinite"),
-    (np.array([["a", "b"]]), "numeric"),
-])
+@pytest.mark.parametrize(
+    "X,match",
+    [
+        (np.zeros((4, 3)), r"X must have shape \(2,\) or \(n, 2\), got \(4, 3\)"),
+        (np.zeros((2, 2, 2)), "X must have shape"),
+        (np.array([[0.0, np.nan]]), "NaN or infinite"),
+        (np.array([np.inf, 0.0]), "NaN or infinite"),
+        (np.array([["a", "b"]]), "numeric"),
+    ],
+)
 def test_feed_forward_rejects_bad_input(X, match):
     net = NeuralNetwork.build([2, 3, 2], rng=0)
     with pytest.raises(ValueError, match=match):
@@ -304,13 +320,16 @@ def test_gradients_update_nothing():
         np.testing.assert_array_equal(p, q)
 
 
-@pytest.mark.parametrize("X,Y,match", [
-    (np.zeros(3), np.zeros(2), r"targets must have shape \(3,\)"),
-    (np.zeros((4, 3)), np.zeros((3, 3)), r"targets must have shape \(4, 3\)"),
-    (np.zeros((4, 3)), np.zeros(4), r"targets must have shape \(4, 3\)"),
-    (np.zeros(3), np.array([0.0, np.nan, 1.0]), "NaN or infinite"),
-    (np.zeros(2), np.zeros(3), "X must have shape"),
-])
+@pytest.mark.parametrize(
+    "X,Y,match",
+    [
+        (np.zeros(3), np.zeros(2), r"targets must have shape \(3,\)"),
+        (np.zeros((4, 3)), np.zeros((3, 3)), r"targets must have shape \(4, 3\)"),
+        (np.zeros((4, 3)), np.zeros(4), r"targets must have shape \(4, 3\)"),
+        (np.zeros(3), np.array([0.0, np.nan, 1.0]), "NaN or infinite"),
+        (np.zeros(2), np.zeros(3), "X must have shape"),
+    ],
+)
 def test_gradients_reject_bad_shapes(X, Y, match):
     net = random_network("sigmoid", "mse")
     with pytest.raises(ValueError, match=match):
@@ -318,6 +337,7 @@ def test_gradients_reject_bad_shapes(X, Y, match):
 
 
 # --- backpropagation: one SGD step ---------------------------------------------------------
+
 
 def chapter_step(net, x, y, learning_rate):
     """The chapter's listing (per sample, error = y − o, weights +=), with biases trained."""
@@ -379,6 +399,7 @@ def test_backpropagation_rejects_bad_learning_rates(lr):
 
 # --- train ---------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def small_moons():
     from deltagrad.data import moons, train_test_split
@@ -392,8 +413,13 @@ def test_train_is_deterministic_and_records_history(small_moons):
     runs = []
     for _ in range(2):
         net = NeuralNetwork.build([2, 8, 2], "sigmoid", rng=0)
-        history = net.train(*small_moons, 0.5, 7, log_every=3,
-                            callback=lambda epoch, record: calls.append((epoch, record)))
+        history = net.train(
+            *small_moons,
+            0.5,
+            7,
+            log_every=3,
+            callback=lambda epoch, record: calls.append((epoch, record)),
+        )
         runs.append((net, history))
     (a, ha), (b, hb) = runs
     assert ha == hb
@@ -402,8 +428,11 @@ def test_train_is_deterministic_and_records_history(small_moons):
     assert ha["epoch"] == [0, 3, 6]
     assert [c[0] for c in calls[:7]] == list(range(7))
     assert [c[1] is not None for c in calls[:7]] == [True, False, False, True, False, False, True]
-    assert calls[6][1] == {"epoch": 6, "mse": ha["mse"][-1],
-                           "test_accuracy": ha["test_accuracy"][-1]}
+    assert calls[6][1] == {
+        "epoch": 6,
+        "mse": ha["mse"][-1],
+        "test_accuracy": ha["test_accuracy"][-1],
+    }
 
 
 def test_train_records_the_final_epoch_and_the_chapters_mse(small_moons):
@@ -438,19 +467,29 @@ def test_training_reduces_the_error(small_moons, loss, batch_size):
     assert history["test_accuracy"][-1] >= 0.8
 
 
-@pytest.mark.parametrize("change,match", [
-    ({"y_train": 2}, r"y_train must be in 0..1, found 2"),
-    ({"y_test": -1}, "y_test must be >= 0"),
-    ({"X_train": np.nan}, "X_train contains NaN"),
-    ({"learning_rate": -1.0}, "learning_rate"),
-    ({"max_epochs": 0}, "max_epochs must be a positive integer"),
-    ({"batch_size": 0}, "batch_size must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "change,match",
+    [
+        ({"y_train": 2}, r"y_train must be in 0..1, found 2"),
+        ({"y_test": -1}, "y_test must be >= 0"),
+        ({"X_train": np.nan}, "X_train contains NaN"),
+        ({"learning_rate": -1.0}, "learning_rate"),
+        ({"max_epochs": 0}, "max_epochs must be a positive integer"),
+        ({"batch_size": 0}, "batch_size must be a positive integer"),
+    ],
+)
 def test_train_rejects_bad_input(small_moons, change, match):
-    X_train, X_test, y_train, y_test = (np.array(a, dtype=float if i < 2 else int)
-                                        for i, a in enumerate(small_moons))
-    args = {"X_train": X_train, "X_test": X_test, "y_train": y_train, "y_test": y_test,
-            "learning_rate": 0.1, "max_epochs": 1}
+    X_train, X_test, y_train, y_test = (
+        np.array(a, dtype=float if i < 2 else int) for i, a in enumerate(small_moons)
+    )
+    args = {
+        "X_train": X_train,
+        "X_test": X_test,
+        "y_train": y_train,
+        "y_test": y_test,
+        "learning_rate": 0.1,
+        "max_epochs": 1,
+    }
     for key, value in change.items():
         if key in ("X_train", "y_train", "y_test"):
             args[key][0] = value
@@ -470,6 +509,7 @@ def test_train_rejects_mismatched_lengths(small_moons):
 
 
 # --- save / load ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("loss", LOSSES)
 def test_save_load_roundtrip(tmp_path, loss):
@@ -521,15 +561,18 @@ def test_load_never_unpickles(tmp_path):
         NeuralNetwork.load(path)
 
 
-@pytest.mark.parametrize("edit,match", [
-    (lambda a: a.pop("W1"), "missing array 'W1'"),
-    (lambda a: a.pop("config"), "missing 'config'"),
-    (lambda a: a.update(config=np.array("{not json")), "not valid JSON"),
-    (lambda a: a.update(W0=np.zeros((3, 3))), r"layer 0: weights must have shape \(2, 3\)"),
-    (lambda a: a.update(b1=np.array([np.nan, 0.0])), "layer 1: bias contains NaN"),
-    (lambda a: a.update(W9=np.zeros(1)), "unexpected arrays"),
-    (lambda a: a.update(config=np.array(json.dumps({"format": "other"}))), "does not describe"),
-])
+@pytest.mark.parametrize(
+    "edit,match",
+    [
+        (lambda a: a.pop("W1"), "missing array 'W1'"),
+        (lambda a: a.pop("config"), "missing 'config'"),
+        (lambda a: a.update(config=np.array("{not json")), "not valid JSON"),
+        (lambda a: a.update(W0=np.zeros((3, 3))), r"layer 0: weights must have shape \(2, 3\)"),
+        (lambda a: a.update(b1=np.array([np.nan, 0.0])), "layer 1: bias contains NaN"),
+        (lambda a: a.update(W9=np.zeros(1)), "unexpected arrays"),
+        (lambda a: a.update(config=np.array(json.dumps({"format": "other"}))), "does not describe"),
+    ],
+)
 def test_load_reports_what_is_wrong(tmp_path, edit, match):
     arrays = _valid_arrays(tmp_path)
     edit(arrays)
@@ -538,15 +581,27 @@ def test_load_reports_what_is_wrong(tmp_path, edit, match):
         NeuralNetwork.load(path)
 
 
-@pytest.mark.parametrize("change,match", [
-    ({"loss": "hinge"}, "unknown loss"),
-    ({"version": 99}, "unsupported format version 99"),
-    ({"layers": []}, "no list of layers"),
-    ({"layers": [{"n_input": 2, "n_neurons": 3, "activation": "swish"},
-                 {"n_input": 3, "n_neurons": 2, "activation": "sigmoid"}]}, "unknown activation"),
-    ({"layers": [{"n_input": 2, "n_neurons": 3}, {"n_input": 3, "n_neurons": 2}]},
-     "bad description"),
-])
+@pytest.mark.parametrize(
+    "change,match",
+    [
+        ({"loss": "hinge"}, "unknown loss"),
+        ({"version": 99}, "unsupported format version 99"),
+        ({"layers": []}, "no list of layers"),
+        (
+            {
+                "layers": [
+                    {"n_input": 2, "n_neurons": 3, "activation": "swish"},
+                    {"n_input": 3, "n_neurons": 2, "activation": "sigmoid"},
+                ]
+            },
+            "unknown activation",
+        ),
+        (
+            {"layers": [{"n_input": 2, "n_neurons": 3}, {"n_input": 3, "n_neurons": 2}]},
+            "bad description",
+        ),
+    ],
+)
 def test_load_checks_the_config(tmp_path, change, match):
     arrays = _valid_arrays(tmp_path)
     config = json.loads(str(arrays["config"]))
@@ -563,4 +618,7 @@ def test_saved_file_is_a_plain_npz(tmp_path):
     with np.load(path, allow_pickle=False) as npz:
         assert sorted(npz.files) == ["W0", "W1", "b0", "b1", "config"]
         assert json.loads(str(npz["config"]))["layers"][0] == {
-            "n_input": 2, "n_neurons": 3, "activation": "sigmoid"}
+            "n_input": 2,
+            "n_neurons": 3,
+            "activation": "sigmoid",
+        }

@@ -1,5 +1,6 @@
 """SPEC 7.2: the chapter's derivative rules and worked losses, three ways:
 the analytic formula = the tape = a central finite difference, at several sample points."""
+
 import numpy as np
 import pytest
 
@@ -39,6 +40,7 @@ XS_ANY = [-1.7, 0.4, 2.2]
 
 # --- single-variable rules ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("x", XS_ANY)
 def test_constant_rule(x):
     t = dg.constant(x)
@@ -61,13 +63,13 @@ def test_linear_rule(x, a, c):
 @pytest.mark.parametrize("a", [2.0, 3.0, 0.5, -1.0, 1.7])
 @pytest.mark.parametrize("x", XS)
 def test_power_rule(x, a):
-    three_way(lambda t: t ** a, [x], [a * x ** (a - 1)])
+    three_way(lambda t: t**a, [x], [a * x ** (a - 1)])
 
 
 @pytest.mark.parametrize("a", [2.0, np.e, 0.5, 10.0])
 @pytest.mark.parametrize("x", XS_ANY)
 def test_exponential_rule(x, a):
-    three_way(lambda t: dg.constant(a) ** t, [x], [a ** x * np.log(a)])
+    three_way(lambda t: dg.constant(a) ** t, [x], [a**x * np.log(a)])
 
 
 @pytest.mark.parametrize("a", [2.0, np.e, 10.0])
@@ -78,8 +80,9 @@ def test_logarithm_rule(x, a):
 
 # --- combination rules: f = x², g = e^x at several x ---------------------------------------------
 
+
 def f_(t):
-    return t ** 2
+    return t**2
 
 
 def g_(t):
@@ -93,19 +96,19 @@ def test_sum_rule(x):
 
 @pytest.mark.parametrize("x", XS_ANY)
 def test_product_rule(x):
-    three_way(lambda t: f_(t) * g_(t), [x], [2 * x * np.exp(x) + x ** 2 * np.exp(x)])
+    three_way(lambda t: f_(t) * g_(t), [x], [2 * x * np.exp(x) + x**2 * np.exp(x)])
 
 
 @pytest.mark.parametrize("x", XS_ANY)
 def test_quotient_rule(x):
-    expected = (2 * x * np.exp(x) - x ** 2 * np.exp(x)) / np.exp(x) ** 2
+    expected = (2 * x * np.exp(x) - x**2 * np.exp(x)) / np.exp(x) ** 2
     three_way(lambda t: f_(t) / g_(t), [x], [expected])
 
 
 @pytest.mark.parametrize("x", XS_ANY)
 def test_chain_rule(x):
     # f(g(x)) with f = tanh, g = x²: f'(g(x))·g'(x) = (1 − tanh²(x²))·2x
-    three_way(lambda t: dg.tanh(t ** 2), [x], [(1 - np.tanh(x ** 2) ** 2) * 2 * x])
+    three_way(lambda t: dg.tanh(t**2), [x], [(1 - np.tanh(x**2) ** 2) * 2 * x])
 
 
 # --- the four worked losses ---------------------------------------------------------------------
@@ -115,7 +118,7 @@ POINTS = [(1.0, 2.0, 0.5), (-0.7, 0.3, 1.2), (2.0, -1.5, -0.4)]  # (x, w, b)
 
 @pytest.mark.parametrize("x, w, b", POINTS)
 def test_loss_x_w2_plus_b2(x, w, b):
-    three_way(lambda w_, b_: x * w_ ** 2 + b_ ** 2, [w, b], [2 * x * w, 2 * b])
+    three_way(lambda w_, b_: x * w_**2 + b_**2, [w, b], [2 * x * w, 2 * b])
 
 
 @pytest.mark.parametrize("x, w, b", POINTS)

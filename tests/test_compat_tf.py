@@ -2,6 +2,7 @@
 
 Expected values are derived by hand (SPEC's formulas) and computed with NumPy in float64.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,11 +30,22 @@ def grad_of(f, x):
 
 # --- conversion and dtypes -------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, dtype", [
-    (1.0, np.float32), ([1.0, 2.5], np.float32), ([[1, 2]], np.int32), (3, np.int32),
-    (True, np.bool_), ([1, 2.5], np.float32), (2 ** 40, np.int64),
-    (np.array([1.0]), np.float64), (np.float64(2.0), np.float64), (np.arange(3), np.int64),
-])
+
+@pytest.mark.parametrize(
+    "value, dtype",
+    [
+        (1.0, np.float32),
+        ([1.0, 2.5], np.float32),
+        ([[1, 2]], np.int32),
+        (3, np.int32),
+        (True, np.bool_),
+        ([1, 2.5], np.float32),
+        (2**40, np.int64),
+        (np.array([1.0]), np.float64),
+        (np.float64(2.0), np.float64),
+        (np.arange(3), np.int64),
+    ],
+)
 def test_constant_uses_tensorflow_default_dtypes(value, dtype):
     t = tf.constant(value)
     assert t.dtype == dtype
@@ -73,8 +85,17 @@ def test_unknown_arguments_are_named():
 def test_the_namespace_is_a_thin_layer_over_the_engine():
     assert tf.GradientTape is dg.GradientTape and tf.Tensor is dg.Tensor
     x = tf.constant([1.0, 2.0])
-    for out in (tf.exp(x), tf.square(x), tf.sigmoid(x), tf.nn.relu(x), x @ x, tf.reduce_sum(x),
-                tf.losses.MSE(x, x), tf.ones([2]), tf.random.normal([2])):
+    for out in (
+        tf.exp(x),
+        tf.square(x),
+        tf.sigmoid(x),
+        tf.nn.relu(x),
+        x @ x,
+        tf.reduce_sum(x),
+        tf.losses.MSE(x, x),
+        tf.ones([2]),
+        tf.random.normal([2]),
+    ):
         assert type(out) is dg.Tensor
     assert type(tf.Variable(1.0)) is dg.Variable
     assert tf.constant(x) is x and tf.convert_to_tensor(x) is x
@@ -87,6 +108,7 @@ def test_printing_shows_value_shape_and_dtype():
 
 
 # --- Variable ---------------------------------------------------------------------------------
+
 
 def test_variable_assignments_keep_float32():
     v = tf.Variable(1.0, name="v")
@@ -111,6 +133,7 @@ def test_integer_variables_are_not_trainable():
 
 
 # --- GradientTape -----------------------------------------------------------------------------
+
 
 def test_persistent_tape_and_unconnected_gradients():
     x, y = tf.constant(3.0), tf.constant(4.0)
@@ -141,11 +164,12 @@ def test_nested_tapes_give_second_derivatives():
             inner.watch(x)
             y = x * x * x
         dy = inner.gradient(y, x)
-    close(dy, 3 * 2.0 ** 2)  # (x³)' = 3x²
+    close(dy, 3 * 2.0**2)  # (x³)' = 3x²
     close(outer.gradient(dy, x), 6 * 2.0)  # (x³)'' = 6x
 
 
 # --- creation ---------------------------------------------------------------------------------
+
 
 def test_ones_zeros():
     assert tf.ones([2, 3]).shape == (2, 3) and tf.ones(4).dtype == np.float32
@@ -172,6 +196,7 @@ def test_linspace_and_range():
 
 
 # --- random -----------------------------------------------------------------------------------
+
 
 def test_set_seed_makes_draws_reproducible():
     tf.random.set_seed(123)
@@ -224,14 +249,17 @@ def sig(x):
     return 1 / (1 + np.exp(-x))
 
 
-@pytest.mark.parametrize("fn, value, derivative", [
-    (tf.exp, np.exp, np.exp),
-    (tf.square, np.square, lambda x: 2 * x),
-    (tf.sigmoid, sig, lambda x: sig(x) * (1 - sig(x))),
-    (tf.nn.sigmoid, sig, lambda x: sig(x) * (1 - sig(x))),
-    (tf.tanh, np.tanh, lambda x: 1 - np.tanh(x) ** 2),
-    (tf.nn.relu, lambda x: np.maximum(x, 0), lambda x: (x > 0).astype(float)),
-])
+@pytest.mark.parametrize(
+    "fn, value, derivative",
+    [
+        (tf.exp, np.exp, np.exp),
+        (tf.square, np.square, lambda x: 2 * x),
+        (tf.sigmoid, sig, lambda x: sig(x) * (1 - sig(x))),
+        (tf.nn.sigmoid, sig, lambda x: sig(x) * (1 - sig(x))),
+        (tf.tanh, np.tanh, lambda x: 1 - np.tanh(x) ** 2),
+        (tf.nn.relu, lambda x: np.maximum(x, 0), lambda x: (x > 0).astype(float)),
+    ],
+)
 def test_elementwise_values_and_gradients(fn, value, derivative):
     x = tf.constant(X.tolist())
     y = fn(x)
@@ -290,8 +318,9 @@ def test_one_hot():
     h = tf.one_hot([0, 2, 3, -1], 3)
     assert h.dtype == np.float32
     np.testing.assert_array_equal(h.numpy(), [[1, 0, 0], [0, 0, 1], [0, 0, 0], [0, 0, 0]])
-    np.testing.assert_array_equal(tf.one_hot([1], 2, on_value=5, off_value=-1, dtype=tf.int32)
-                                  .numpy(), [[-1, 5]])
+    np.testing.assert_array_equal(
+        tf.one_hot([1], 2, on_value=5, off_value=-1, dtype=tf.int32).numpy(), [[-1, 5]]
+    )
     with pytest.raises(TypeError, match="integers"):
         tf.one_hot([0.5], 2)
     with pytest.raises(ValueError, match="axis"):
@@ -308,6 +337,7 @@ def test_cast():
 
 
 # --- losses -----------------------------------------------------------------------------------
+
 
 def test_mse_value_cast_and_gradient():
     y, o = np.array([[0, 1, 1]]), np.array([[0.2, 0.7, 1.4]])
@@ -340,16 +370,19 @@ def test_crossentropy_from_logits_value_and_gradient():
     loss = tf.keras.losses.categorical_crossentropy(y.tolist(), logits, from_logits=True)
     close(loss, logsumexp(z) - (y * z).sum(axis=-1))  # −Σ y log softmax(z)
     p = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
-    g = grad_of(lambda t: tf.losses.categorical_crossentropy(y.tolist(), t, from_logits=True),
-                logits)
+    g = grad_of(
+        lambda t: tf.losses.categorical_crossentropy(y.tolist(), t, from_logits=True), logits
+    )
     close(g, p - y)  # SPEC 7.4: ∂L/∂z = p − y
 
 
 def test_crossentropy_from_probabilities_normalises_and_clips():
     p = np.array([[0.2, 0.3, 0.1]])  # sums to 0.6: normalised first
     y = np.array([[0.0, 1.0, 0.0]])
-    close(tf.losses.categorical_crossentropy(y.tolist(), tf.constant(p.tolist())),
-          [-math.log(0.3 / 0.6)])
+    close(
+        tf.losses.categorical_crossentropy(y.tolist(), tf.constant(p.tolist())),
+        [-math.log(0.3 / 0.6)],
+    )
     clipped = tf.losses.categorical_crossentropy([[1.0, 0.0]], tf.constant([[0.0, 1.0]]))
     close(clipped, [-math.log(1e-7)], rtol=1e-5)  # log(0) is clipped to log(1e-7)
 
@@ -357,8 +390,9 @@ def test_crossentropy_from_probabilities_normalises_and_clips():
 def test_crossentropy_label_smoothing():
     z = np.array([[1.0, 0.0]])
     y = np.array([[1.0, 0.0]]) * 0.8 + 0.2 / 2  # ε = 0.2 over K = 2 classes
-    loss = tf.losses.categorical_crossentropy([[1.0, 0.0]], tf.constant(z.tolist()),
-                                              from_logits=True, label_smoothing=0.2)
+    loss = tf.losses.categorical_crossentropy(
+        [[1.0, 0.0]], tf.constant(z.tolist()), from_logits=True, label_smoothing=0.2
+    )
     close(loss, logsumexp(z) - (y * z).sum(axis=-1))
 
 
@@ -366,8 +400,9 @@ def test_crossentropy_labels_of_lower_rank_as_in_the_chapter():
     # The chapter's labels [0, 1] against logits of shape (1, 2): current Keras raises; here the
     # leading axis of length 1 is added to the labels.
     z = np.array([[0.3, -0.4]])
-    loss = tf.losses.categorical_crossentropy(tf.constant([0, 1]), tf.constant(z.tolist()),
-                                              from_logits=True)
+    loss = tf.losses.categorical_crossentropy(
+        tf.constant([0, 1]), tf.constant(z.tolist()), from_logits=True
+    )
     assert loss.shape == (1,)
     close(loss, logsumexp(z) - z[0, 1])
 
@@ -384,8 +419,10 @@ def test_tensors_print_as_deltagrad_tensors():
 
 def test_importing_the_namespace_changes_nothing_outside_it():
     # A fresh process: how deltagrad tensors print before and after the import.
-    code = ("import deltagrad as dg; before = str(dg.constant(1.5)); "
-            "from deltagrad.compat import tf; after = str(dg.constant(1.5)); "
-            "print(before == after == 'Tensor(1.5, shape=(), dtype=float64)')")
+    code = (
+        "import deltagrad as dg; before = str(dg.constant(1.5)); "
+        "from deltagrad.compat import tf; after = str(dg.constant(1.5)); "
+        "print(before == after == 'Tensor(1.5, shape=(), dtype=float64)')"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"

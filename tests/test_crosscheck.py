@@ -1,4 +1,5 @@
 """Optional cross-checks against PyTorch's autograd in float64 (skipped without torch)."""
+
 import numpy as np
 import pytest
 
@@ -23,27 +24,54 @@ def torch_grads(f, *arrays):
 
 
 CASES = [
-    pytest.param(lambda x, w: dg.sum(dg.tanh(x @ w)), lambda x, w: torch.tanh(x @ w).sum(),
-                 [(3, 4), (4, 2)], id="tanh-matmul"),
-    pytest.param(lambda x, w: dg.mean(dg.sigmoid(x * w)), lambda x, w: torch.sigmoid(x * w).mean(),
-                 [(3, 4), (4,)], id="sigmoid-broadcast"),
-    pytest.param(lambda z, c: dg.sum(dg.softmax(z, axis=0) * c),
-                 lambda z, c: (torch.softmax(z, dim=0) * c).sum(), [(3, 4), (3, 4)], id="softmax"),
-    pytest.param(lambda z, c: dg.sum(dg.log_softmax(z) * c),
-                 lambda z, c: (torch.log_softmax(z, dim=-1) * c).sum(), [(3, 4), (3, 4)],
-                 id="log_softmax"),
-    pytest.param(lambda x, y: dg.sum(dg.maximum(x, y) ** 2 / (1 + dg.exp(y))),
-                 lambda x, y: (torch.maximum(x, y) ** 2 / (1 + torch.exp(y))).sum(),
-                 [(3, 4), (1, 4)], id="maximum-div-exp"),
-    pytest.param(lambda x, y: dg.sum(dg.max(x, axis=1) * dg.sqrt(dg.abs(y))),
-                 lambda x, y: (torch.amax(x, dim=1) * torch.sqrt(torch.abs(y))).sum(),
-                 [(3, 4), (3,)], id="max-sqrt"),
-    pytest.param(lambda x, y: dg.sum(dg.relu(x)[[0, 0, 2]] * dg.leaky_relu(y, alpha=0.1)),
-                 lambda x, y: (torch.relu(x)[[0, 0, 2]]
-                               * torch.nn.functional.leaky_relu(y, 0.1)).sum(),
-                 [(3, 4), (4,)], id="relu-index-leaky"),
-    pytest.param(lambda x, y: dg.sum(dg.abs(x) ** y), lambda x, y: (torch.abs(x) ** y).sum(),
-                 [(4,), (4,)], id="abs-pow"),
+    pytest.param(
+        lambda x, w: dg.sum(dg.tanh(x @ w)),
+        lambda x, w: torch.tanh(x @ w).sum(),
+        [(3, 4), (4, 2)],
+        id="tanh-matmul",
+    ),
+    pytest.param(
+        lambda x, w: dg.mean(dg.sigmoid(x * w)),
+        lambda x, w: torch.sigmoid(x * w).mean(),
+        [(3, 4), (4,)],
+        id="sigmoid-broadcast",
+    ),
+    pytest.param(
+        lambda z, c: dg.sum(dg.softmax(z, axis=0) * c),
+        lambda z, c: (torch.softmax(z, dim=0) * c).sum(),
+        [(3, 4), (3, 4)],
+        id="softmax",
+    ),
+    pytest.param(
+        lambda z, c: dg.sum(dg.log_softmax(z) * c),
+        lambda z, c: (torch.log_softmax(z, dim=-1) * c).sum(),
+        [(3, 4), (3, 4)],
+        id="log_softmax",
+    ),
+    pytest.param(
+        lambda x, y: dg.sum(dg.maximum(x, y) ** 2 / (1 + dg.exp(y))),
+        lambda x, y: (torch.maximum(x, y) ** 2 / (1 + torch.exp(y))).sum(),
+        [(3, 4), (1, 4)],
+        id="maximum-div-exp",
+    ),
+    pytest.param(
+        lambda x, y: dg.sum(dg.max(x, axis=1) * dg.sqrt(dg.abs(y))),
+        lambda x, y: (torch.amax(x, dim=1) * torch.sqrt(torch.abs(y))).sum(),
+        [(3, 4), (3,)],
+        id="max-sqrt",
+    ),
+    pytest.param(
+        lambda x, y: dg.sum(dg.relu(x)[[0, 0, 2]] * dg.leaky_relu(y, alpha=0.1)),
+        lambda x, y: (torch.relu(x)[[0, 0, 2]] * torch.nn.functional.leaky_relu(y, 0.1)).sum(),
+        [(3, 4), (4,)],
+        id="relu-index-leaky",
+    ),
+    pytest.param(
+        lambda x, y: dg.sum(dg.abs(x) ** y),
+        lambda x, y: (torch.abs(x) ** y).sum(),
+        [(4,), (4,)],
+        id="abs-pow",
+    ),
 ]
 
 
@@ -86,5 +114,6 @@ def test_himmelblau_hessian_matches_torch():
         rows = [g[0], g[1]]
     hessian = np.array([outer.gradient(r, v).numpy() for r in rows])
     expected = torch.autograd.functional.hessian(
-        lambda t: (t[0] ** 2 + t[1] - 11) ** 2 + (t[0] + t[1] ** 2 - 7) ** 2, torch.tensor(point))
+        lambda t: (t[0] ** 2 + t[1] - 11) ** 2 + (t[0] + t[1] ** 2 - 7) ** 2, torch.tensor(point)
+    )
     np.testing.assert_allclose(hessian, expected.numpy(), rtol=1e-12)

@@ -1,9 +1,17 @@
 """deltagrad.data: the chapter's moons and split, one-hot labels, and the checked CSV loader."""
+
 import numpy as np
 import pytest
 
-from deltagrad.data import (MIN_ROWS, chapter_data, check_labels, load_csv, moons, one_hot,
-                            train_test_split)
+from deltagrad.data import (
+    MIN_ROWS,
+    chapter_data,
+    check_labels,
+    load_csv,
+    moons,
+    one_hot,
+    train_test_split,
+)
 
 
 def test_chapter_moons_and_split():
@@ -39,13 +47,16 @@ def test_one_hot():
     assert one_hot([0, 1]).dtype == np.float64
 
 
-@pytest.mark.parametrize("labels,n_classes,match", [
-    ([0, 2], 2, r"must be in 0..1, found 2"),
-    ([0, -1], None, "must be >= 0"),
-    ([0.5, 1], None, "must be integers"),
-    ([[0, 1]], None, "1-D"),
-    (["a", "b"], None, "must be integers"),
-])
+@pytest.mark.parametrize(
+    "labels,n_classes,match",
+    [
+        ([0, 2], 2, r"must be in 0..1, found 2"),
+        ([0, -1], None, "must be >= 0"),
+        ([0.5, 1], None, "must be integers"),
+        ([[0, 1]], None, "1-D"),
+        (["a", "b"], None, "must be integers"),
+    ],
+)
 def test_bad_labels(labels, n_classes, match):
     with pytest.raises(ValueError, match=match):
         one_hot(labels, n_classes)
@@ -56,6 +67,7 @@ def test_check_labels_accepts_whole_floats():
 
 
 # --- load_csv -------------------------------------------------------------------------------
+
 
 def write(tmp_path, text, name="data.csv"):
     path = tmp_path / name
@@ -90,24 +102,34 @@ def test_load_csv_roundtrips_the_moons(tmp_path):
     np.testing.assert_array_equal(y2, y)
 
 
-@pytest.mark.parametrize("text,match", [
-    ("x1,x2,label\n0,0,0\n1,1\n2,2,1\n3,3,1\n",
-     r"row 3: expected 3 columns \(x1, x2, label\), found 2"),
-    ("0,0,0\n1,1,1,7\n2,2,1\n3,3,1\n", r"row 2: expected 3 columns"),
-    ("0,0,0\n1,abc,1\n2,2,1\n3,3,1\n", r"row 2: x2 is not a number: 'abc'"),
-    ("0,0,0\n1,1,1\nnan,2,1\n3,3,1\n", r"row 3: x1 is not finite: 'nan'"),
-    ("0,0,0\n1,1,1\n2,inf,1\n3,3,1\n", r"row 3: x2 is not finite: 'inf'"),
-    ("0,0,0\n1,1,1\n2,2,1.5\n3,3,1\n", r"row 3: label must be a whole number >= 0, found '1.5'"),
-    ("0,0,0\n1,1,-1\n2,2,1\n3,3,1\n", r"row 2: label must be a whole number >= 0, found '-1'"),
-    ("0,0,0\n1,1,\n2,2,1\n3,3,1\n", r"row 2: label is not a number: ''"),
-    ("x1,x2,label\n0,0,0\n1,1,2\n2,2,2\n3,3,0\n", r"row 3: label 2 but no row has label 1"),
-    ("0,0,1\n1,1,1\n2,2,2\n3,3,2\n", r"row 1: label 1 but no row has label 0"),
-    ("0,0,1\n1,1,1\n2,2,1\n3,3,1\n", r"need at least two classes, every row has label 1"),
-    ("x1,x2,label\n0,0,0\n1,1,1\n", rf"need at least {MIN_ROWS} data rows, found 2"),
-    ("", rf"need at least {MIN_ROWS} data rows, found 0"),
-    ("x1,x2,label\n0,0,0\n1,1,1\n2,2,1e30\n3,3,0\n",
-     r"row 4: label 1000000000000000019884624838656 but no row has label 2"),
-])
+@pytest.mark.parametrize(
+    "text,match",
+    [
+        (
+            "x1,x2,label\n0,0,0\n1,1\n2,2,1\n3,3,1\n",
+            r"row 3: expected 3 columns \(x1, x2, label\), found 2",
+        ),
+        ("0,0,0\n1,1,1,7\n2,2,1\n3,3,1\n", r"row 2: expected 3 columns"),
+        ("0,0,0\n1,abc,1\n2,2,1\n3,3,1\n", r"row 2: x2 is not a number: 'abc'"),
+        ("0,0,0\n1,1,1\nnan,2,1\n3,3,1\n", r"row 3: x1 is not finite: 'nan'"),
+        ("0,0,0\n1,1,1\n2,inf,1\n3,3,1\n", r"row 3: x2 is not finite: 'inf'"),
+        (
+            "0,0,0\n1,1,1\n2,2,1.5\n3,3,1\n",
+            r"row 3: label must be a whole number >= 0, found '1.5'",
+        ),
+        ("0,0,0\n1,1,-1\n2,2,1\n3,3,1\n", r"row 2: label must be a whole number >= 0, found '-1'"),
+        ("0,0,0\n1,1,\n2,2,1\n3,3,1\n", r"row 2: label is not a number: ''"),
+        ("x1,x2,label\n0,0,0\n1,1,2\n2,2,2\n3,3,0\n", r"row 3: label 2 but no row has label 1"),
+        ("0,0,1\n1,1,1\n2,2,2\n3,3,2\n", r"row 1: label 1 but no row has label 0"),
+        ("0,0,1\n1,1,1\n2,2,1\n3,3,1\n", r"need at least two classes, every row has label 1"),
+        ("x1,x2,label\n0,0,0\n1,1,1\n", rf"need at least {MIN_ROWS} data rows, found 2"),
+        ("", rf"need at least {MIN_ROWS} data rows, found 0"),
+        (
+            "x1,x2,label\n0,0,0\n1,1,1\n2,2,1e30\n3,3,0\n",
+            r"row 4: label 1000000000000000019884624838656 but no row has label 2",
+        ),
+    ],
+)
 def test_load_csv_reports_the_row(tmp_path, text, match):
     path = write(tmp_path, text)
     with pytest.raises(ValueError, match=match) as info:

@@ -1,5 +1,6 @@
 """deltagrad.experiments.derivatives and deltagrad.figures.derivatives: SPEC 7.2 to 7.4 as
 data (analytic = tape = finite differences) and Figures 7-2 to 7-6 as files."""
+
 import math
 
 import numpy as np
@@ -9,9 +10,21 @@ from deltagrad import functional as F
 from deltagrad.experiments import derivatives as D
 from deltagrad.figures import derivatives as FIG
 
-RULES_OF_7_2 = {"constant", "linear", "power", "exponential", "logarithm", "sum", "product",
-                "quotient", "chain", "L = x·w² + b²", "L = x·e^w + e^b",
-                "L = [(xw + b) − y]²", "L = a·ln(xw + b)"}
+RULES_OF_7_2 = {
+    "constant",
+    "linear",
+    "power",
+    "exponential",
+    "logarithm",
+    "sum",
+    "product",
+    "quotient",
+    "chain",
+    "L = x·w² + b²",
+    "L = x·e^w + e^b",
+    "L = [(xw + b) − y]²",
+    "L = a·ln(xw + b)",
+}
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +38,7 @@ def curves():
 
 
 # --- 7.2 worked examples ------------------------------------------------------------------
+
 
 def test_every_worked_example_agrees_three_ways(rows):
     for r in rows:
@@ -56,11 +70,23 @@ def test_worked_losses_match_values_by_hand(rows):
 
 
 def test_rows_hold_the_documented_fields(rows):
-    keys = {"section", "rule", "statement", "formula", "point", "analytic", "tape", "numeric",
-            "rel_error"}
+    keys = {
+        "section",
+        "rule",
+        "statement",
+        "formula",
+        "point",
+        "analytic",
+        "tape",
+        "numeric",
+        "rel_error",
+    }
     assert all(set(r) == keys for r in rows)
-    assert {r["section"] for r in rows} == {"derivative rules", "combination rules",
-                                             "worked losses"}
+    assert {r["section"] for r in rows} == {
+        "derivative rules",
+        "combination rules",
+        "worked losses",
+    }
 
 
 def test_worked_examples_at_other_points():
@@ -69,18 +95,22 @@ def test_worked_examples_at_other_points():
     assert max(r["rel_error"] for r in rows) < 1e-6
 
 
-@pytest.mark.parametrize("point,match", [
-    ({"x": -1.0, "w": 1.0, "b": 5.0, "y": 0.0, "a": 1.0}, "x > 0"),
-    ({"x": 1.0, "w": -2.0, "b": 1.0, "y": 0.0, "a": 1.0}, "xw \\+ b > 0"),
-    ({"x": 1.0, "w": 1.0, "b": 1.0}, "lacks"),
-    ({"x": 1.0, "w": 1.0, "b": float("nan"), "y": 0.0, "a": 1.0}, "non-finite"),
-])
+@pytest.mark.parametrize(
+    "point,match",
+    [
+        ({"x": -1.0, "w": 1.0, "b": 5.0, "y": 0.0, "a": 1.0}, "x > 0"),
+        ({"x": 1.0, "w": -2.0, "b": 1.0, "y": 0.0, "a": 1.0}, "xw \\+ b > 0"),
+        ({"x": 1.0, "w": 1.0, "b": 1.0}, "lacks"),
+        ({"x": 1.0, "w": 1.0, "b": float("nan"), "y": 0.0, "a": 1.0}, "non-finite"),
+    ],
+)
 def test_worked_examples_reject_bad_points(point, match):
     with pytest.raises(ValueError, match=match):
         D.worked_examples([point])
 
 
 # --- 7.3 activation curves ----------------------------------------------------------------
+
 
 def test_curves_are_the_four_activations_in_figure_order(curves):
     assert list(curves) == ["sigmoid", "relu", "leaky_relu", "tanh"]
@@ -140,6 +170,7 @@ def test_curves_reject_bad_x():
 
 # --- 7.4 softmax --------------------------------------------------------------------------
 
+
 def test_softmax_example_turns_logits_into_probabilities():
     ex = D.softmax_example()
     np.testing.assert_array_equal(ex["logits"], [2.0, 1.0, 0.1])
@@ -168,13 +199,19 @@ def test_softmax_example_rejects_bad_logits(logits):
 
 # --- figures ------------------------------------------------------------------------------
 
+
 def test_figures_7_2_to_7_6_are_written(tmp_path, curves):
     for name, curve in curves.items():
         FIG.activation_figure(curve, tmp_path / FIG.FILENAMES[name])
     FIG.softmax_figure(D.softmax_example(), tmp_path / FIG.FILENAMES["softmax"])
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["fig7_2_sigmoid.png", "fig7_3_relu.png", "fig7_4_leaky_relu.png",
-                     "fig7_5_tanh.png", "fig7_6_softmax.png"]
+    assert names == [
+        "fig7_2_sigmoid.png",
+        "fig7_3_relu.png",
+        "fig7_4_leaky_relu.png",
+        "fig7_5_tanh.png",
+        "fig7_6_softmax.png",
+    ]
     for path in tmp_path.iterdir():
         data = path.read_bytes()
         assert data.startswith(b"\x89PNG") and 10_000 < len(data) < 150_000, path.name

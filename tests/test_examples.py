@@ -3,6 +3,7 @@
 The expected values come from SPEC.md's formulas, computed here with plain math/NumPy in
 float64, never from deltagrad. The scripts print float32 numbers, hence the tolerances.
 """
+
 from __future__ import annotations
 
 import functools
@@ -18,22 +19,42 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-SCRIPTS = ["chain_rule.py", "himmelblau_loop.py", "sigmoid_gradient.py", "mse_gradient.py",
-           "crossentropy_gradient.py", "perceptron.py", "second_derivative.py"]
+SCRIPTS = [
+    "chain_rule.py",
+    "himmelblau_loop.py",
+    "sigmoid_gradient.py",
+    "mse_gradient.py",
+    "crossentropy_gradient.py",
+    "perceptron.py",
+    "second_derivative.py",
+]
 
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 # A printed tensor, with or without TensorFlow's "tf." prefix.
-TENSOR = re.compile(r"(?:tf\.)?Tensor\((?P<body>.*?), shape=\((?P<shape>[^)]*)\), "
-                    r"dtype=(?P<dtype>\w+)\)", re.DOTALL)
+TENSOR = re.compile(
+    r"(?:tf\.)?Tensor\((?P<body>.*?), shape=\((?P<shape>[^)]*)\), "
+    r"dtype=(?P<dtype>\w+)\)",
+    re.DOTALL,
+)
 
 
 @functools.cache
 def run(script: str) -> str:
     """The script's standard output; it must exit cleanly and emit no warnings."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH")) if p))
-    proc = subprocess.run([sys.executable, "-W", "error", str(EXAMPLES / script)], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=120)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(
+            p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH")) if p
+        ),
+    )
+    proc = subprocess.run(
+        [sys.executable, "-W", "error", str(EXAMPLES / script)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, f"{script} failed:\n{proc.stderr}"
     assert proc.stderr == "", proc.stderr
     return proc.stdout
@@ -77,7 +98,7 @@ def array_after(label: str, text: str) -> np.ndarray:
     for j in range(i, len(text)):
         depth += {"[": 1, "]": -1}.get(text[j], 0)
         if depth == 0:
-            return nested(text[i:j + 1])
+            return nested(text[i : j + 1])
     raise AssertionError(f"unclosed array after {label!r}")
 
 
@@ -125,13 +146,21 @@ def himmelblau(x, y):
 
 def himmelblau_grad(x, y):
     # Hand-derived: ∂f/∂x = 4x(x² + y − 11) + 2(x + y² − 7), ∂f/∂y = 2(x² + y − 11) + 4y(x + y² − 7)
-    return np.array([4 * x * (x * x + y - 11) + 2 * (x + y * y - 7),
-                     2 * (x * x + y - 11) + 4 * y * (x + y * y - 7)])
+    return np.array(
+        [
+            4 * x * (x * x + y - 11) + 2 * (x + y * y - 7),
+            2 * (x * x + y - 11) + 4 * y * (x + y * y - 7),
+        ]
+    )
 
 
 # Table 7-1 starts and SPEC 7.8's minima they reach.
-TABLE_7_1 = {(4.0, 0.0): (3.584428, -1.848127), (1.0, 0.0): (3.0, 2.0),
-             (-4.0, 0.0): (-3.779310, -3.283186), (-2.0, 2.0): (-2.805118, 3.131313)}
+TABLE_7_1 = {
+    (4.0, 0.0): (3.584428, -1.848127),
+    (1.0, 0.0): (3.0, 2.0),
+    (-4.0, 0.0): (-3.779310, -3.283186),
+    (-2.0, 2.0): (-2.805118, 3.131313),
+}
 
 
 def test_himmelblau_loop_follows_hand_derived_descent_to_table_7_1():

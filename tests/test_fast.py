@@ -1,4 +1,5 @@
 """deltagrad.fast: the compiled engine against the NumPy reference engine."""
+
 import json
 import os
 import subprocess
@@ -44,6 +45,7 @@ def train_both(data, sizes, activation, loss, batch_size, epochs=10, lr=0.01, se
 
 # --- same mathematics as the NumPy engine --------------------------------------------------
 
+
 @pytest.mark.parametrize("loss", LOSSES)
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("batch_size", [1, 16])
@@ -51,8 +53,9 @@ def test_engines_agree_after_ten_epochs(small_moons, activation, loss, batch_siz
     (ref, h_ref), (net, h) = train_both(small_moons, CHAPTER, activation, loss, batch_size)
     assert all(np.all(np.isfinite(p)) for p in parameters(ref))
     assert relative_error(parameters(net), parameters(ref)) < 1e-9
-    assert not np.array_equal(parameters(net)[0], NeuralNetwork.build(CHAPTER, activation, loss,
-                                                                      rng=0).weights[0])
+    assert not np.array_equal(
+        parameters(net)[0], NeuralNetwork.build(CHAPTER, activation, loss, rng=0).weights[0]
+    )
     assert h["epoch"] == h_ref["epoch"] == [0, 9]
     np.testing.assert_allclose(h["mse"], h_ref["mse"], rtol=1e-9)
     assert h["test_accuracy"] == h_ref["test_accuracy"]
@@ -73,8 +76,9 @@ def test_engines_agree_on_odd_sizes_and_three_classes(activation):
 
 
 def test_a_batch_as_large_as_the_data_is_full_batch_descent(small_moons):
-    (ref, _), (net, _) = train_both(small_moons, [2, 8, 2], "tanh", "mse", batch_size=10_000,
-                                    epochs=20, lr=0.5)
+    (ref, _), (net, _) = train_both(
+        small_moons, [2, 8, 2], "tanh", "mse", batch_size=10_000, epochs=20, lr=0.5
+    )
     assert relative_error(parameters(net), parameters(ref)) < 1e-12
 
 
@@ -83,8 +87,15 @@ def test_predict_matches_feed_forward_even_far_out(small_moons):
         for loss in LOSSES:
             net = NeuralNetwork.build([2, 7, 5, 3], activation, loss, rng=1)
             X = np.concatenate([small_moons[0], [[1000.0, -1000.0], [-1e3, 1e3], [0.0, 0.0]]])
-            trainer = fast.Trainer(net.weights, net.biases, net.activations, loss, X,
-                                   one_hot(np.zeros(len(X), int), 3), 0.1)
+            trainer = fast.Trainer(
+                net.weights,
+                net.biases,
+                net.activations,
+                loss,
+                X,
+                one_hot(np.zeros(len(X), int), 3),
+                0.1,
+            )
             out, expected = trainer.predict(X), net.feed_forward(X)
             assert np.all(np.isfinite(out))
             scale = np.max(np.abs(expected))  # linear outputs near 0 have no relative accuracy
@@ -93,8 +104,9 @@ def test_predict_matches_feed_forward_even_far_out(small_moons):
 
 def test_sigmoid_kernel_is_stable_and_accurate():
     z = np.concatenate([np.linspace(-800, 800, 20001), [0.0, -0.0, 1e-300, -1e-300, 36.7, -745.2]])
-    trainer = fast.Trainer([z[None, :]], [np.zeros(len(z))], ["sigmoid"], "mse", [[1.0]],
-                           np.zeros((1, len(z))), 0.1)
+    trainer = fast.Trainer(
+        [z[None, :]], [np.zeros(len(z))], ["sigmoid"], "mse", [[1.0]], np.zeros((1, len(z))), 0.1
+    )
     with np.errstate(all="raise"):
         out = trainer.predict([[1.0]])[0]
     expected = F.sigmoid(z)
@@ -117,17 +129,27 @@ def test_exponential_within_two_ulp():
 
 # --- train() behaves the same with either engine --------------------------------------------
 
+
 def test_compiled_train_keeps_logging_callbacks_and_arrays(small_moons):
     net = NeuralNetwork.build([2, 8, 2], "sigmoid", rng=0)
     arrays = parameters(net)
     calls = []
-    history = net.train(*small_moons, 0.5, 7, log_every=3, engine="compiled",
-                        callback=lambda epoch, record: calls.append((epoch, record)))
+    history = net.train(
+        *small_moons,
+        0.5,
+        7,
+        log_every=3,
+        engine="compiled",
+        callback=lambda epoch, record: calls.append((epoch, record)),
+    )
     assert history["epoch"] == [0, 3, 6]
     assert [c[0] for c in calls] == list(range(7))
     assert [c[1] is not None for c in calls] == [True, False, False, True, False, False, True]
-    assert calls[6][1] == {"epoch": 6, "mse": history["mse"][-1],
-                           "test_accuracy": history["test_accuracy"][-1]}
+    assert calls[6][1] == {
+        "epoch": 6,
+        "mse": history["mse"][-1],
+        "test_accuracy": history["test_accuracy"][-1],
+    }
     assert all(p is q for p, q in zip(parameters(net), arrays))  # updated in place
     X_train, X_test, y_train, y_test = small_moons
     mse = np.mean((one_hot(y_train, 2) - net.feed_forward(X_train)) ** 2)
@@ -140,6 +162,7 @@ def test_the_callback_sees_and_may_change_the_network(small_moons):
         def callback(epoch, record):
             for W in net.weights:
                 W *= 0.9
+
         return callback
 
     runs = []
@@ -151,8 +174,9 @@ def test_the_callback_sees_and_may_change_the_network(small_moons):
 
 
 def test_compiled_runs_are_bitwise_reproducible(small_moons):
-    runs = [train_both(small_moons, [2, 9, 6, 2], "sigmoid", "mse", 1, epochs=3)[1]
-            for _ in range(2)]
+    runs = [
+        train_both(small_moons, [2, 9, 6, 2], "sigmoid", "mse", 1, epochs=3)[1] for _ in range(2)
+    ]
     (a, ha), (b, hb) = runs
     assert ha == hb
     for p, q in zip(parameters(a), parameters(b)):
@@ -176,8 +200,11 @@ print(json.dumps({"compile_seconds": seconds, "cache": fast.compile_info()["cach
 
 def test_a_fresh_process_loads_the_cache_and_gets_the_same_bits(small_moons):
     fast.warm_up()  # this process has compiled or loaded the kernels: the cache exists
-    child = json.loads(subprocess.run([sys.executable, "-c", _CHILD], check=True,
-                                      capture_output=True, text=True).stdout)
+    child = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", _CHILD], check=True, capture_output=True, text=True
+        ).stdout
+    )
     assert child["cache"] == "loaded" and child["compile_seconds"] == 0.0
     net = NeuralNetwork.build([2, 9, 6, 2], rng=0)
     net.train(*small_moons, 0.01, 3, engine="compiled")
@@ -201,6 +228,7 @@ def test_divergence_shows_as_nan_without_errors_or_warnings(small_moons):
 
 
 # --- choosing the engine --------------------------------------------------------------------
+
 
 def test_engines_resolve():
     assert ENGINES == ("auto", "numpy", "compiled")
@@ -241,8 +269,14 @@ def test_packed_round_trip():
 @pytest.mark.slow
 def test_a_cold_cache_compiles_and_reports_it(tmp_path):
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
-    runs = [json.loads(subprocess.run([sys.executable, "-c", _CHILD], check=True, env=env,
-                                      capture_output=True, text=True).stdout) for _ in range(2)]
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", _CHILD], check=True, env=env, capture_output=True, text=True
+            ).stdout
+        )
+        for _ in range(2)
+    ]
     assert runs[0]["cache"] == "compiled" and runs[0]["compile_seconds"] > 0
     assert runs[1]["cache"] == "loaded" and runs[1]["compile_seconds"] == 0.0
     assert runs[0]["weights"] == runs[1]["weights"]  # compiled or loaded: the same bits
@@ -261,8 +295,11 @@ def test_trainer_checks_shapes_the_kernels_would_not():
 
 
 def test_the_compiled_engine_and_model_files_do_not_import_the_network():
-    code = ("import sys, deltagrad.fast, deltagrad.model_files; "
-            "print('deltagrad.backprop' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True).stdout
+    code = (
+        "import sys, deltagrad.fast, deltagrad.model_files; "
+        "print('deltagrad.backprop' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
     assert out.strip() == "False"

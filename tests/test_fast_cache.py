@@ -10,6 +10,7 @@ root: a copy of the package whose ``fast/__pycache__`` is a regular file, and a 
 ``.cache`` is a regular file (creating a folder below a file fails for everyone). One test
 also runs as an unprivileged user against a root-owned copy, when the machine allows it.
 """
+
 import json
 import os
 import shutil
@@ -52,15 +53,19 @@ print(json.dumps({"engine": engine, "status": status, "after": fast.status(),
 
 
 def _clean_env(**changes) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("NUMBA_CACHE_DIR", "XDG_CACHE_HOME", "PYTHONPATH", "PRELUDE", "TMPDIR")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("NUMBA_CACHE_DIR", "XDG_CACHE_HOME", "PYTHONPATH", "PRELUDE", "TMPDIR")
+    }
     env.update(PYTHONDONTWRITEBYTECODE="1", **changes)
     return env
 
 
 def _child(env, args=("-c", _CHILD), cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=600
+    )
 
 
 def _child_json(env) -> dict:
@@ -89,9 +94,13 @@ def blocked(tmp_path_factory):
     (home / ".cache").write_text("not a folder\n")
     tmp = root / "tmp"
     tmp.mkdir()
-    env = _clean_env(PYTHONPATH=str(site), HOME=str(home), TMPDIR=str(tmp),
-                     NUMBA_CACHE_DIR=str(home / ".cache" / "numba"),
-                     MPLCONFIGDIR=str(root / "mpl"))
+    env = _clean_env(
+        PYTHONPATH=str(site),
+        HOME=str(home),
+        TMPDIR=str(tmp),
+        NUMBA_CACHE_DIR=str(home / ".cache" / "numba"),
+        MPLCONFIGDIR=str(root / "mpl"),
+    )
     return {"root": root, "site": site, "tmp": tmp, "env": env}
 
 
@@ -133,9 +142,9 @@ def test_the_private_cache_serves_the_next_run(blocked, reference, first_blocked
 
 
 @pytest.mark.slow
-def test_a_private_folder_of_another_owner_or_open_to_others_is_refused(blocked, reference,
-                                                                        first_blocked_run,
-                                                                        tmp_path):
+def test_a_private_folder_of_another_owner_or_open_to_others_is_refused(
+    blocked, reference, first_blocked_run, tmp_path
+):
     """Numba's cache files are pickles: a folder others can write to is never used."""
     tmp = tmp_path / "tmp"
     tmp.mkdir()
@@ -151,13 +160,15 @@ def test_a_private_folder_of_another_owner_or_open_to_others_is_refused(blocked,
 
 def test_no_writable_folder_at_all_compiles_without_a_cache(blocked, reference):
     blocked_tmp = blocked["root"] / "home" / ".cache" / "tmp"  # below a file
-    run = _child_json({**blocked["env"],
-                       "PRELUDE": f"import tempfile; tempfile.tempdir = {str(blocked_tmp)!r}"})
+    run = _child_json(
+        {**blocked["env"], "PRELUDE": f"import tempfile; tempfile.tempdir = {str(blocked_tmp)!r}"}
+    )
     status = run["status"]
     assert run["engine"] == "compiled" and status["cache"] == "none"
     assert status["cache_dir"] is None
     assert "\n" not in status["note"] and status["note"].endswith(
-        "compiling them in every run instead (a few seconds)")
+        "compiling them in every run instead (a few seconds)"
+    )
     assert "nor a private temporary folder" in status["note"]
     assert run["info"]["cache"] == "compiled" and run["info"]["compile_seconds"] > 0
     assert run["bits"] == reference["bits"]
@@ -214,15 +225,22 @@ def test_a_truly_unusable_engine_says_why_in_one_line(monkeypatch):
     monkeypatch.setattr(fast, "_import_kernels", broken)
     assert not fast.available()
     reason = fast.unavailable_reason()
-    assert reason == "Numba cannot compile the kernels (RuntimeError: LLVM exploded with a " \
-                     "second line)"
+    assert (
+        reason == "Numba cannot compile the kernels (RuntimeError: LLVM exploded with a "
+        "second line)"
+    )
     assert resolve_engine("auto") == "numpy"
     with pytest.raises(RuntimeError) as err:
         resolve_engine("compiled")
     assert "failed to import" not in str(err.value) and "\n" not in str(err.value)
     assert reason in str(err.value)
-    assert fast.status() == {"available": False, "reason": reason, "cache": None,
-                             "cache_dir": None, "note": None}
+    assert fast.status() == {
+        "available": False,
+        "reason": reason,
+        "cache": None,
+        "cache_dir": None,
+        "note": None,
+    }
 
 
 def _unprivileged_prefix() -> list[str] | None:
@@ -232,9 +250,13 @@ def _unprivileged_prefix() -> list[str] | None:
         return None
     prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
     try:
-        proc = subprocess.run([*prefix, sys.executable, "-c", "import numba, numpy, deltagrad"],
-                              capture_output=True, timeout=120, cwd="/",
-                              env=_clean_env(HOME="/nonexistent"))
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-c", "import numba, numpy, deltagrad"],
+            capture_output=True,
+            timeout=120,
+            cwd="/",
+            env=_clean_env(HOME="/nonexistent"),
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return prefix if proc.returncode == 0 else None
@@ -258,8 +280,14 @@ def test_as_another_user_of_a_root_owned_install(reference):
         tmp.mkdir()
         os.chown(tmp, 65534, 65534)
         env = _clean_env(PYTHONPATH=str(site), HOME="/nonexistent", TMPDIR=str(tmp))
-        proc = subprocess.run([*prefix, sys.executable, "-c", _CHILD], env=env, cwd="/",
-                              capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-c", _CHILD],
+            env=env,
+            cwd="/",
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert proc.returncode == 0, proc.stderr
         run = json.loads(proc.stdout.splitlines()[-1])
         assert run["package"].startswith(str(site))

@@ -2,6 +2,7 @@
 
 Each figure is drawn to a matplotlib ``Figure`` (Agg canvas) and its artists are measured.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,8 +22,9 @@ def chapter():
     runs = [hb.descend(s, 0.01, 200) for s in hb.CHAPTER_STARTS]
     critical = hb.critical_points()
     mins = hb.minima(critical)
-    maps = [hb.basins(lr, 200, n=24, marks=hb.CHAPTER_STARTS, minima_points=mins)
-            for lr in (0.01, 0.02)]
+    maps = [
+        hb.basins(lr, 200, n=24, marks=hb.CHAPTER_STARTS, minima_points=mins) for lr in (0.01, 0.02)
+    ]
     return {"surf": surf, "runs": runs, "critical": critical, "maps": maps}
 
 
@@ -31,8 +33,9 @@ def _renderer(fig):
 
 
 def _legend_entries(legend) -> dict:
-    return {text.get_text(): handle for text, handle in zip(legend.get_texts(),
-                                                            legend.legend_handles)}
+    return {
+        text.get_text(): handle for text, handle in zip(legend.get_texts(), legend.legend_handles)
+    }
 
 
 def _same_colour(a, b) -> bool:
@@ -40,6 +43,7 @@ def _same_colour(a, b) -> bool:
 
 
 # --- the basin map's legend shows what the map draws ----------------------------------------
+
 
 def test_basin_legend_shows_the_white_rings_and_the_minima_stars(chapter):
     fig = fig_hb.basins_map_figure(chapter["maps"])
@@ -74,6 +78,7 @@ def test_basin_legend_shows_the_white_rings_and_the_minima_stars(chapter):
 
 # --- Figure 7-1: the legend does not cover the surface --------------------------------------
 
+
 def test_figure_7_1_legend_is_outside_the_surface(chapter):
     fig = fig_hb.nonconvex_fig7_1_figure(chapter["surf"], chapter["runs"])
     renderer = _renderer(fig)
@@ -88,6 +93,7 @@ def test_figure_7_1_legend_is_outside_the_surface(chapter):
 
 
 # --- Figure 7-12: no large empty bands ------------------------------------------------------
+
 
 def test_figure_7_12_fills_its_canvas(chapter):
     fig = fig_hb.contour_fig7_12_figure(chapter["surf"], chapter["runs"], chapter["critical"])

@@ -1,5 +1,6 @@
 """deltagrad.functional: every analytic derivative of SPEC 7.3 to 7.5 against central
 finite differences in float64, the kink convention, and stability at |x| = 1000."""
+
 import numpy as np
 import pytest
 
@@ -119,8 +120,17 @@ def test_leaky_relu_on_integer_arrays():
 
 def test_float32_stays_float32():
     x = np.linspace(-3, 3, 7, dtype=np.float32)
-    for f in (F.sigmoid, F.relu, F.leaky_relu, F.tanh, F.sigmoid_derivative,
-              F.relu_derivative, F.leaky_relu_derivative, F.tanh_derivative, F.softmax):
+    for f in (
+        F.sigmoid,
+        F.relu,
+        F.leaky_relu,
+        F.tanh,
+        F.sigmoid_derivative,
+        F.relu_derivative,
+        F.leaky_relu_derivative,
+        F.tanh_derivative,
+        F.softmax,
+    ):
         assert f(x).dtype == np.float32, f.__name__
 
 
@@ -128,9 +138,19 @@ def test_float32_stays_float32():
 def test_no_warning_and_no_nan_at_1000(dtype):
     x = np.array([-1000.0, -1.0, 0.0, 1.0, 1000.0], dtype=dtype)
     with np.errstate(over="raise", invalid="raise", divide="raise"):
-        outs = [F.sigmoid(x), F.sigmoid_derivative(x), F.tanh(x), F.tanh_derivative(x),
-                F.relu(x), F.relu_derivative(x), F.leaky_relu(x), F.leaky_relu_derivative(x),
-                F.softmax(x), F.log_softmax(x), F.softmax_jacobian(x)]
+        outs = [
+            F.sigmoid(x),
+            F.sigmoid_derivative(x),
+            F.tanh(x),
+            F.tanh_derivative(x),
+            F.relu(x),
+            F.relu_derivative(x),
+            F.leaky_relu(x),
+            F.leaky_relu_derivative(x),
+            F.softmax(x),
+            F.log_softmax(x),
+            F.softmax_jacobian(x),
+        ]
         ce = F.softmax_cross_entropy(x, np.eye(5, dtype=dtype)[0])
         ce_grad = F.softmax_cross_entropy_grad(x, np.eye(5, dtype=dtype)[0])
     assert all(np.isfinite(o).all() for o in outs)
@@ -141,6 +161,7 @@ def test_no_warning_and_no_nan_at_1000(dtype):
 
 
 # --- softmax and losses (SPEC 7.4) ------------------------------------------------------
+
 
 def test_softmax_is_a_distribution(rng):
     z = rng.normal(scale=5, size=(4, 6))
@@ -205,18 +226,30 @@ def test_cross_entropy_gradient_is_p_minus_y(shape, rng):
 def test_cross_entropy_with_soft_targets(rng):
     z = rng.normal(size=5)
     y = F.softmax(rng.normal(size=5))  # Σ y = 1, not one-hot: p − y still holds
-    assert_close(F.softmax_cross_entropy_grad(z, y),
-                 numeric_gradient(lambda a: F.softmax_cross_entropy(a, y), z))
+    assert_close(
+        F.softmax_cross_entropy_grad(z, y),
+        numeric_gradient(lambda a: F.softmax_cross_entropy(a, y), z),
+    )
 
 
-@pytest.mark.parametrize("loss", [F.mse, F.mse_grad, F.squared_error, F.squared_error_grad,
-                                  F.softmax_cross_entropy, F.softmax_cross_entropy_grad])
+@pytest.mark.parametrize(
+    "loss",
+    [
+        F.mse,
+        F.mse_grad,
+        F.squared_error,
+        F.squared_error_grad,
+        F.softmax_cross_entropy,
+        F.softmax_cross_entropy_grad,
+    ],
+)
 def test_losses_reject_mismatched_shapes(loss):
     with pytest.raises(ValueError, match="shapes differ"):
         loss(np.zeros((2, 3)), np.zeros((3, 2)))
 
 
 # --- a neuron and a layer (SPEC 7.5) ----------------------------------------------------
+
 
 def test_single_neuron_gradient(rng):
     x, w, b, t = rng.normal(size=4), rng.normal(size=4), 0.3, 0.8
@@ -241,11 +274,13 @@ def test_fully_connected_layer_gradient(rng):
     delta = (o - t) * o * (1 - o)  # δ_k = (o_k − t_k)·o_k(1 − o_k)
     analytic = np.outer(x, delta)  # ∂L/∂w_jk = δ_k·x_j
     assert_close(analytic, numeric_gradient(loss, W))
-    assert_close(delta,
-                 numeric_gradient(lambda b_: 0.5 * np.sum((F.sigmoid(x @ W + b_) - t) ** 2), b))
+    assert_close(
+        delta, numeric_gradient(lambda b_: 0.5 * np.sum((F.sigmoid(x @ W + b_) - t) ** 2), b)
+    )
 
 
 # --- one home for each forward formula ----------------------------------------------------
+
 
 def test_the_autodiff_engine_computes_functionals_forward_formulas():
     import deltagrad as dg
@@ -256,8 +291,9 @@ def test_the_autodiff_engine_computes_functionals_forward_formulas():
         z = x.reshape(-1, 4)
         for axis in (-1, 0):
             np.testing.assert_array_equal(dg.softmax(z, axis=axis)._value, F.softmax(z, axis))
-            np.testing.assert_array_equal(dg.log_softmax(z, axis=axis)._value,
-                                          F.log_softmax(z, axis))
+            np.testing.assert_array_equal(
+                dg.log_softmax(z, axis=axis)._value, F.log_softmax(z, axis)
+            )
 
 
 def test_one_leaky_slope_default_everywhere():

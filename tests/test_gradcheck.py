@@ -1,11 +1,18 @@
 """deltagrad.gradcheck: check_grads accepts correct gradients and rejects wrong ones with a
 useful message; gradient_table lists every partial derivative."""
+
 import numpy as np
 import pytest
 
 import deltagrad as dg
-from deltagrad.gradcheck import (GradientCheckError, central_difference, check_grads,
-                                  gradient_table, numeric_gradients, relative_error)
+from deltagrad.gradcheck import (
+    GradientCheckError,
+    central_difference,
+    check_grads,
+    gradient_table,
+    numeric_gradients,
+    relative_error,
+)
 from deltagrad.ops.core import Primitive
 
 
@@ -17,9 +24,11 @@ def test_check_grads_passes_for_correct_functions(rng):
     check_grads(lambda a: dg.sum(dg.sigmoid(a)), x, modes=("elementwise",))
 
 
-@pytest.mark.parametrize("modes",
-                         [("projection",), ("elementwise",), ("projection", "elementwise")],
-                         ids=["projection", "elementwise", "both"])
+@pytest.mark.parametrize(
+    "modes",
+    [("projection",), ("elementwise",), ("projection", "elementwise")],
+    ids=["projection", "elementwise", "both"],
+)
 def test_stop_gradient_is_caught(modes, rng):
     # x·stop_gradient(x): the tape says x, the truth is 2x.
     x = rng.uniform(0.5, 1.5, (3,))
@@ -44,13 +53,13 @@ def test_a_wrong_derivative_rule_is_caught(rng):
 
 def test_a_slightly_wrong_derivative_is_caught():
     # d/dx x³ reported as 3.001x²: off by 0.03%, far above rtol.
-    cube = _primitive("cube", lambda x: x ** 3, lambda g, out, x: g * 3.001 * x * x)
+    cube = _primitive("cube", lambda x: x**3, lambda g, out, x: g * 3.001 * x * x)
     with pytest.raises(GradientCheckError):
         check_grads(cube, np.array([0.7, -1.2]))
 
 
 def test_a_correct_custom_primitive_passes():
-    cube = _primitive("cube", lambda x: x ** 3, lambda g, out, x: g * 3 * x * x)
+    cube = _primitive("cube", lambda x: x**3, lambda g, out, x: g * 3 * x * x)
     check_grads(cube, np.array([0.7, -1.2]), order=2)
 
 
@@ -59,7 +68,8 @@ def test_order_two_catches_a_rule_that_is_not_differentiable():
     # so the second derivative (zero) disagrees with finite differences (6x).
     def rule(g, out, x):
         return g * 3 * np.asarray(x) ** 2
-    cube = _primitive("numpy_cube", lambda x: x ** 3, rule)
+
+    cube = _primitive("numpy_cube", lambda x: x**3, rule)
     x = np.array([0.7, -1.2])
     check_grads(cube, x, order=1)
     with pytest.raises(GradientCheckError):
@@ -68,8 +78,12 @@ def test_order_two_catches_a_rule_that_is_not_differentiable():
 
 def test_wrong_gradient_of_one_input_among_several(rng):
     with pytest.raises(GradientCheckError, match="input 1"):
-        check_grads(lambda a, b: a * dg.stop_gradient(b) * b, rng.uniform(0.5, 1, 3),
-                    rng.uniform(0.5, 1, 3), modes=("elementwise",))
+        check_grads(
+            lambda a, b: a * dg.stop_gradient(b) * b,
+            rng.uniform(0.5, 1, 3),
+            rng.uniform(0.5, 1, 3),
+            modes=("elementwise",),
+        )
 
 
 def test_check_grads_rejects_bad_order():
@@ -88,7 +102,7 @@ def test_check_grads_converts_float32_inputs_to_float64(rng):
 
 
 def test_numeric_gradients_of_a_known_function():
-    g, = numeric_gradients(lambda t: dg.sum(t * t * t), [np.array([1.0, -2.0])])
+    (g,) = numeric_gradients(lambda t: dg.sum(t * t * t), [np.array([1.0, -2.0])])
     np.testing.assert_allclose(g, [3.0, 12.0], rtol=1e-8)
 
 
@@ -108,14 +122,16 @@ def test_relative_error_against_a_scale():
 
 def test_central_difference_gradient_jacobian_and_elementwise():
     x = np.array([1.0, -2.0])
-    np.testing.assert_allclose(central_difference(lambda v: np.sum(v ** 3), x), [3.0, 12.0],
-                               rtol=1e-8)
+    np.testing.assert_allclose(
+        central_difference(lambda v: np.sum(v**3), x), [3.0, 12.0], rtol=1e-8
+    )
     np.testing.assert_array_equal(x, [1.0, -2.0])  # nudged in place, then restored
     jac = central_difference(lambda v: np.array([v[0] * v[1], v[1], 0.0]), x)
     np.testing.assert_allclose(jac, [[-2.0, 1.0], [0.0, 1.0], [0.0, 0.0]], atol=1e-9)
     assert central_difference(lambda v: v, x).shape == (2, 2)  # f may return x itself
-    np.testing.assert_allclose(central_difference(np.sin, x, 1e-5, elementwise=True), np.cos(x),
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        central_difference(np.sin, x, 1e-5, elementwise=True), np.cos(x), rtol=1e-9
+    )
     assert central_difference(lambda v: v * v, np.array(3.0)) == pytest.approx(6.0)
     with pytest.raises(TypeError, match="float64"):
         central_difference(np.sum, np.array([1, 2]))
@@ -125,8 +141,12 @@ def test_central_difference_retries_invalid_steps_and_gives_nan():
     # |v| has its kink at 0: a step wider than the distance to it is not a derivative.
     x = np.array([3e-6, 1e-9, 0.5])
     side = x > 0
-    g = central_difference(lambda v: np.sum(np.abs(v)), x, (1e-5, 1e-6, 1e-7),
-                           valid=lambda v: bool(np.array_equal(v > 0, side)))
+    g = central_difference(
+        lambda v: np.sum(np.abs(v)),
+        x,
+        (1e-5, 1e-6, 1e-7),
+        valid=lambda v: bool(np.array_equal(v > 0, side)),
+    )
     np.testing.assert_allclose(g[[0, 2]], [1.0, 1.0], rtol=1e-9)
     assert np.isnan(g[1])
     calls = []
@@ -175,4 +195,4 @@ def test_gradient_table_validation():
 
 def test_order2_check_passes_with_a_tiny_partial_derivative():
     # d/dt t^3 at t = 0.005 is ~7.5e-5 while at t = 1 it is 3: compared at the gradient's scale.
-    check_grads(lambda t: t ** 3, np.array([0.005, 1.0]), order=2)
+    check_grads(lambda t: t**3, np.array([0.005, 1.0]), order=2)

@@ -1,5 +1,6 @@
 """deltagrad.experiments.gradcheck and ``deltagrad gradcheck``: the moons network's gradients,
 delta rule = tape = finite differences, as a table, a CSV file and an exit code."""
+
 import argparse
 import csv
 import json
@@ -39,6 +40,7 @@ def main(argv) -> int:
 
 # --- the experiment -----------------------------------------------------------------------
 
+
 def test_one_row_per_parameter_of_the_chapters_network(table):
     assert len(table) == chapter_parameter_count()  # 2,702
     net = NeuralNetwork.build(G.CHAPTER_SIZES, rng=0)
@@ -61,11 +63,13 @@ def test_parameter_names_follow_figure_7_13():
     assert G.parameter_names(net) == ["W1", "b1", "W2", "b2", "W3", "b3", "W4", "b4"]
 
 
-@pytest.mark.parametrize("activation,loss", [("tanh", "softmax_cross_entropy"),
-                                             ("leaky_relu", "mse"), (None, "mse")])
+@pytest.mark.parametrize(
+    "activation,loss", [("tanh", "softmax_cross_entropy"), ("leaky_relu", "mse"), (None, "mse")]
+)
 def test_other_settings_pass_too(activation, loss):
-    rows = G.moons_gradient_table(seed=1, n_samples=3, sizes=(2, 6, 5, 2),
-                                  activation=activation, loss=loss)
+    rows = G.moons_gradient_table(
+        seed=1, n_samples=3, sizes=(2, 6, 5, 2), activation=activation, loss=loss
+    )
     assert len(rows) == 2 * 6 + 6 + 6 * 5 + 5 + 5 * 2 + 2
     assert G.summarize(rows)["passed"]
 
@@ -116,11 +120,17 @@ def test_a_difference_across_a_relu_kink_is_not_trusted():
     assert not kinks[3][0] and grads[3][0] == pytest.approx(2e-9 - 1, rel=1e-6)
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"n_samples": 0}, "n_samples"), ({"n_samples": 10_000}, "1..1400"),
-    ({"activation": "softplus"}, "activation"), ({"loss": "hinge"}, "loss"),
-    ({"sizes": (3, 4, 2)}, "2 inputs"), ({"sizes": (2, 4, 1)}, ">= 2 outputs"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"n_samples": 0}, "n_samples"),
+        ({"n_samples": 10_000}, "1..1400"),
+        ({"activation": "softplus"}, "activation"),
+        ({"loss": "hinge"}, "loss"),
+        ({"sizes": (3, 4, 2)}, "2 inputs"),
+        ({"sizes": (2, 4, 1)}, ">= 2 outputs"),
+    ],
+)
 def test_bad_settings_are_refused(kwargs, match):
     with pytest.raises(ValueError, match=match):
         G.moons_gradient_table(**kwargs)
@@ -128,14 +138,14 @@ def test_bad_settings_are_refused(kwargs, match):
 
 # --- the command --------------------------------------------------------------------------
 
+
 def test_command_writes_the_csv_table_and_results(tmp_path, capsys):
     assert main(["--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
     assert "parameters checked: 2702" in printed and "PASS" in printed
     with open(tmp_path / "gradient_table.csv", newline="") as f:
         reader = csv.reader(f)
-        assert next(reader) == ["parameter", "index", "delta_rule", "tape", "numeric",
-                                "rel_error"]
+        assert next(reader) == ["parameter", "index", "delta_rule", "tape", "numeric", "rel_error"]
         rows = list(reader)
     assert len(rows) == chapter_parameter_count()
     assert rows[0][:2] == ["W1", "0,0"] and rows[-1][:2] == ["b4", "1"]
@@ -156,9 +166,16 @@ def test_command_exits_1_when_a_gradient_disagrees(tmp_path, monkeypatch, capsys
     assert json.loads((tmp_path / "results.json").read_text())["passed"] is False
 
 
-@pytest.mark.parametrize("argv", [["--samples", "0"], ["--samples", "x"],
-                                  ["--activation", "softplus"], ["--loss", "hinge"],
-                                  ["--seed", "1.5"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--samples", "0"],
+        ["--samples", "x"],
+        ["--activation", "softplus"],
+        ["--loss", "hinge"],
+        ["--seed", "1.5"],
+    ],
+)
 def test_bad_flags_exit_2_before_creating_out(tmp_path, argv):
     out = tmp_path / "out"
     with pytest.raises(SystemExit) as err:

@@ -1,5 +1,6 @@
 """Himmelblau (chapter 7.1, 7.8): Table 7-1 from the chapter's starts, the nine critical points and
 their kinds, bounded gradient ascent, the basins of the chapter's starts, and the command."""
+
 import argparse
 import json
 
@@ -12,12 +13,20 @@ from deltagrad.commands import himmelblau as cmd
 from deltagrad.experiments import himmelblau as hb
 
 # Chapter 7.8: (start, the chapter's numerical solution). The chapter truncates to 2 decimals.
-TABLE_7_1 = [((4, 0), (3.58, -1.84)), ((1, 0), (3.0, 1.99)), ((-4, 0), (-3.77, -3.28)),
-             ((-2, 2), (-2.80, 3.13))]
+TABLE_7_1 = [
+    ((4, 0), (3.58, -1.84)),
+    ((1, 0), (3.0, 1.99)),
+    ((-4, 0), (-3.77, -3.28)),
+    ((-2, 2), (-2.80, 3.13)),
+]
 SPEC_MINIMA = [(3, 2), (-2.805118, 3.131313), (-3.779310, -3.283186), (3.584428, -1.848127)]
 SPEC_MAXIMUM = (-0.270845, -0.923039)
-SPEC_SADDLES = [(3.385154, 0.073852), (0.086678, 2.884255), (-3.073026, -0.081353),
-                (-0.127961, -1.953715)]
+SPEC_SADDLES = [
+    (3.385154, 0.073852),
+    (0.086678, 2.884255),
+    (-3.073026, -0.081353),
+    (-0.127961, -1.953715),
+]
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +40,11 @@ def chapter_runs():
 
 
 def truncate(v, digits=2):
-    return np.trunc(np.asarray(v, dtype=np.float64) * 10 ** digits) / 10 ** digits
+    return np.trunc(np.asarray(v, dtype=np.float64) * 10**digits) / 10**digits
 
 
 # --- the function and one descent ---------------------------------------------------------
+
 
 def test_himmelblau_on_one_point_and_on_many():
     pts = np.array([[3.0, 0.0, -1.0], [2.0, 0.0, 4.0]])
@@ -65,8 +75,9 @@ def test_table_7_1_reproduced(chapter_runs, critical):
         np.testing.assert_allclose(truncate(row["solution"]), solution, atol=0.0101)
         np.testing.assert_allclose(row["solution"], row["nearest_minimum"], atol=1e-5)
         assert row["distance"] < 1e-5
-        np.testing.assert_allclose(row["nearest_minimum"], SPEC_MINIMA[row["minimum_index"]],
-                                   atol=1e-5)
+        np.testing.assert_allclose(
+            row["nearest_minimum"], SPEC_MINIMA[row["minimum_index"]], atol=1e-5
+        )
 
 
 def test_float64_descent_reaches_the_same_minima():
@@ -78,12 +89,18 @@ def test_float64_descent_reaches_the_same_minima():
 
 # --- critical points from nested tapes ----------------------------------------------------
 
+
 def test_gradient_and_hessian_match_the_analytic_ones():
     pts = np.array([[1.0, -2.5, 0.3], [2.0, 0.7, -4.0]])
     g, H = hb.gradient_and_hessian(pts)
     x, y = pts
-    np.testing.assert_allclose(g, [4 * x * (x * x + y - 11) + 2 * (x + y * y - 7),
-                                   2 * (x * x + y - 11) + 4 * y * (x + y * y - 7)])
+    np.testing.assert_allclose(
+        g,
+        [
+            4 * x * (x * x + y - 11) + 2 * (x + y * y - 7),
+            2 * (x * x + y - 11) + 4 * y * (x + y * y - 7),
+        ],
+    )
     np.testing.assert_allclose(H[:, 0, 0], 12 * x * x + 4 * y - 42)
     np.testing.assert_allclose(H[:, 0, 1], 4 * x + 4 * y)
     np.testing.assert_allclose(H[:, 1, 0], 4 * x + 4 * y)
@@ -108,6 +125,7 @@ def test_classify_rejects_a_degenerate_hessian():
 
 
 # --- gradient ascent ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("start", [(4, 0), (1, 0), (-4, 0), (-2, 2), (0, 0)])
 def test_ascent_increases_f_and_stays_finite(start):
@@ -138,6 +156,7 @@ def test_a_diverging_descent_stops_and_says_so():
 
 
 # --- basins -------------------------------------------------------------------------------
+
 
 def test_basin_of_each_chapter_start_is_the_minimum_table_7_1_names(critical):
     mins = hb.minima(critical)
@@ -172,6 +191,7 @@ def test_label_sorts_points_into_minima_unconverged_and_diverged():
 
 # --- the command --------------------------------------------------------------------------
 
+
 def parser():
     p = argparse.ArgumentParser(prog="deltagrad himmelblau")
     cmd.add_arguments(p)
@@ -198,9 +218,23 @@ def test_command_writes_results_and_figures(tmp_path, capsys):
 
 def test_command_ascent_and_own_starts(tmp_path, capsys):
     out = tmp_path / "up"
-    args = parser().parse_args(["--out", str(out), "--ascent", "--start=-4,0", "--start", "0.5,0",
-                                "--steps", "40", "--no-figures", "--basin-grid", "8",
-                                "--dtype", "float64"])
+    args = parser().parse_args(
+        [
+            "--out",
+            str(out),
+            "--ascent",
+            "--start=-4,0",
+            "--start",
+            "0.5,0",
+            "--steps",
+            "40",
+            "--no-figures",
+            "--basin-grid",
+            "8",
+            "--dtype",
+            "float64",
+        ]
+    )
     assert cmd.run(args) == 0
     common.release_locks()  # what the command line does on exit
     assert "Gradient ascent" in capsys.readouterr().out
@@ -210,10 +244,23 @@ def test_command_ascent_and_own_starts(tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == ["results.json"]
 
 
-@pytest.mark.parametrize("bad", [["--lr", "0"], ["--lr", "nan"], ["--lr=-1"], ["--steps", "0"],
-                                 ["--steps", "2.5"], ["--start", "1"], ["--start", "1,2,3"],
-                                 ["--start", "a,b"], ["--start", "1,inf"], ["--dtype", "float16"],
-                                 ["--basin-grid", "1"], ["--max-step", "0"]])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["--lr", "0"],
+        ["--lr", "nan"],
+        ["--lr=-1"],
+        ["--steps", "0"],
+        ["--steps", "2.5"],
+        ["--start", "1"],
+        ["--start", "1,2,3"],
+        ["--start", "a,b"],
+        ["--start", "1,inf"],
+        ["--dtype", "float16"],
+        ["--basin-grid", "1"],
+        ["--max-step", "0"],
+    ],
+)
 def test_bad_flags_exit_2_with_one_error_line_and_write_nothing(tmp_path, capsys, bad):
     out = tmp_path / "never"
     with pytest.raises(SystemExit) as exc:
@@ -233,13 +280,19 @@ def test_out_that_is_a_file_is_a_usage_error(tmp_path):
 
 def test_through_deltagrad_cli_main(monkeypatch, tmp_path, capsys):
     from deltagrad import cli
+
     monkeypatch.setattr(cli, "COMMAND_MODULES", ["himmelblau"])
     out = tmp_path / "cli"
-    assert cli.main(["himmelblau", "--out", str(out), "--steps", "20", "--no-figures",
-                     "--basin-grid", "8"]) == 0
+    assert (
+        cli.main(
+            ["himmelblau", "--out", str(out), "--steps", "20", "--no-figures", "--basin-grid", "8"]
+        )
+        == 0
+    )
     assert (out / "results.json").exists()
     file_out = tmp_path / "a-file"
     file_out.write_text("")
     assert cli.main(["himmelblau", "--out", str(file_out), "--no-figures"]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
-        f"deltagrad himmelblau: error: --out {str(file_out)!r} exists and is not a folder"]
+        f"deltagrad himmelblau: error: --out {str(file_out)!r} exists and is not a folder"
+    ]

@@ -1,6 +1,7 @@
 """Every primitive against central finite differences (float64), over the shapes
 (), (4,), (3, 4), (1, 4), their broadcasting pairs and the reduction axes; kink conventions;
 dtypes; error messages for bad input; numerical stability at |x| = 1000."""
+
 import itertools
 import math
 
@@ -19,6 +20,7 @@ def sid(shape):
 
 
 # --- input samplers: each op is checked on its own domain, away from kinks ---------------------
+
 
 def anywhere(rng, shape):
     return rng.uniform(-2.0, 2.0, size=shape)
@@ -98,11 +100,11 @@ UNARY = [
     pytest.param(dg.leaky_relu, away_from_zero, id="leaky_relu_default"),
     pytest.param(lambda x: dg.leaky_relu(x, alpha=0.2), away_from_zero, id="leaky_relu_0.2"),
     pytest.param(lambda x: -x, anywhere, id="neg"),
-    pytest.param(lambda x: x ** 2, anywhere, id="pow2"),
-    pytest.param(lambda x: x ** 3, anywhere, id="pow3"),
-    pytest.param(lambda x: x ** 0.5, positive, id="pow_half"),
-    pytest.param(lambda x: x ** -1.5, positive, id="pow_neg"),
-    pytest.param(lambda x: 2.0 ** x, anywhere, id="rpow"),
+    pytest.param(lambda x: x**2, anywhere, id="pow2"),
+    pytest.param(lambda x: x**3, anywhere, id="pow3"),
+    pytest.param(lambda x: x**0.5, positive, id="pow_half"),
+    pytest.param(lambda x: x**-1.5, positive, id="pow_neg"),
+    pytest.param(lambda x: 2.0**x, anywhere, id="rpow"),
     pytest.param(lambda x: 1.0 / x, away_from_zero, id="rdiv"),
     pytest.param(lambda x: 3.0 - x, anywhere, id="rsub"),
     pytest.param(lambda x: np.exp(x), anywhere, id="np_exp_ufunc"),
@@ -174,7 +176,7 @@ SECOND_ORDER_UNARY = [
     pytest.param(dg.log, positive, id="log"),
     pytest.param(dg.tanh, anywhere, id="tanh"),
     pytest.param(dg.sigmoid, anywhere, id="sigmoid"),
-    pytest.param(lambda x: x ** 3, anywhere, id="pow3"),
+    pytest.param(lambda x: x**3, anywhere, id="pow3"),
     pytest.param(lambda x: 1.0 / x, away_from_zero, id="rdiv"),
     pytest.param(lambda x: dg.softmax(x, axis=-1), anywhere, id="softmax"),
     pytest.param(lambda x: dg.log_softmax(x, axis=-1), anywhere, id="log_softmax"),
@@ -213,13 +215,16 @@ def test_unary_second_order(f, sample, shape, rng):
     check_grads(f, sample(rng, shape), order=2)
 
 
-@pytest.mark.parametrize("f, fprime", [
-    pytest.param(dg.exp, np.exp, id="exp"),
-    pytest.param(dg.log, lambda x: 1 / x, id="log"),
-    pytest.param(dg.sqrt, lambda x: 0.5 / np.sqrt(x), id="sqrt"),
-    pytest.param(dg.tanh, lambda x: 1 - np.tanh(x) ** 2, id="tanh"),
-    pytest.param(dg.sigmoid, lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2, id="sigmoid"),
-])
+@pytest.mark.parametrize(
+    "f, fprime",
+    [
+        pytest.param(dg.exp, np.exp, id="exp"),
+        pytest.param(dg.log, lambda x: 1 / x, id="log"),
+        pytest.param(dg.sqrt, lambda x: 0.5 / np.sqrt(x), id="sqrt"),
+        pytest.param(dg.tanh, lambda x: 1 - np.tanh(x) ** 2, id="tanh"),
+        pytest.param(dg.sigmoid, lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2, id="sigmoid"),
+    ],
+)
 def test_unary_derivative_formulas(f, fprime, rng):
     x = positive(rng, (5,))
     y, (g,) = tape_grad(f, x)
@@ -287,10 +292,15 @@ ELEMENTWISE_VALUES = [
     pytest.param(dg.erf, _math_erf, anywhere, id="erf"),
     pytest.param(dg.softplus, lambda x: np.logaddexp(0.0, x), anywhere, id="softplus"),
     pytest.param(dg.round, np.round, off_integers, id="round"),
-    pytest.param(lambda x: dg.round(x, decimals=1), lambda x: np.round(x, 1), anywhere,
-                 id="round_1"),
-    pytest.param(lambda x: dg.clip(x, CLIP_LO, CLIP_HI), lambda x: np.clip(x, CLIP_LO, CLIP_HI),
-                 anywhere, id="clip"),
+    pytest.param(
+        lambda x: dg.round(x, decimals=1), lambda x: np.round(x, 1), anywhere, id="round_1"
+    ),
+    pytest.param(
+        lambda x: dg.clip(x, CLIP_LO, CLIP_HI),
+        lambda x: np.clip(x, CLIP_LO, CLIP_HI),
+        anywhere,
+        id="clip",
+    ),
     pytest.param(dg.absolute, np.absolute, anywhere, id="absolute"),
 ]
 
@@ -305,27 +315,30 @@ def test_elementwise_values_match_numpy(f, np_f, sample, shape, rng):
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-14, atol=1e-15)
 
 
-@pytest.mark.parametrize("f, fprime, sample", [
-    pytest.param(dg.sin, np.cos, anywhere, id="sin"),
-    pytest.param(dg.cos, lambda x: -np.sin(x), anywhere, id="cos"),
-    pytest.param(dg.tan, lambda x: 1 / np.cos(x) ** 2, within_tan, id="tan"),
-    pytest.param(dg.arcsin, lambda x: 1 / np.sqrt(1 - x ** 2), within_unit, id="arcsin"),
-    pytest.param(dg.arccos, lambda x: -1 / np.sqrt(1 - x ** 2), within_unit, id="arccos"),
-    pytest.param(dg.arctan, lambda x: 1 / (1 + x ** 2), anywhere, id="arctan"),
-    pytest.param(dg.sinh, np.cosh, anywhere, id="sinh"),
-    pytest.param(dg.cosh, np.sinh, anywhere, id="cosh"),
-    pytest.param(dg.arcsinh, lambda x: 1 / np.sqrt(x ** 2 + 1), anywhere, id="arcsinh"),
-    pytest.param(dg.arccosh, lambda x: 1 / np.sqrt(x ** 2 - 1), above_one, id="arccosh"),
-    pytest.param(dg.arctanh, lambda x: 1 / (1 - x ** 2), within_unit, id="arctanh"),
-    pytest.param(dg.erf, lambda x: 2 / np.sqrt(np.pi) * np.exp(-x ** 2), anywhere, id="erf"),
-    pytest.param(dg.log1p, lambda x: 1 / (1 + x), above_minus_one, id="log1p"),
-    pytest.param(dg.expm1, np.exp, anywhere, id="expm1"),
-    pytest.param(dg.log2, lambda x: 1 / (x * np.log(2)), positive, id="log2"),
-    pytest.param(dg.log10, lambda x: 1 / (x * np.log(10)), positive, id="log10"),
-    pytest.param(dg.exp2, lambda x: np.log(2) * 2 ** x, anywhere, id="exp2"),
-    pytest.param(dg.reciprocal, lambda x: -1 / x ** 2, away_from_zero, id="reciprocal"),
-    pytest.param(dg.softplus, lambda x: 1 / (1 + np.exp(-x)), anywhere, id="softplus"),
-])
+@pytest.mark.parametrize(
+    "f, fprime, sample",
+    [
+        pytest.param(dg.sin, np.cos, anywhere, id="sin"),
+        pytest.param(dg.cos, lambda x: -np.sin(x), anywhere, id="cos"),
+        pytest.param(dg.tan, lambda x: 1 / np.cos(x) ** 2, within_tan, id="tan"),
+        pytest.param(dg.arcsin, lambda x: 1 / np.sqrt(1 - x**2), within_unit, id="arcsin"),
+        pytest.param(dg.arccos, lambda x: -1 / np.sqrt(1 - x**2), within_unit, id="arccos"),
+        pytest.param(dg.arctan, lambda x: 1 / (1 + x**2), anywhere, id="arctan"),
+        pytest.param(dg.sinh, np.cosh, anywhere, id="sinh"),
+        pytest.param(dg.cosh, np.sinh, anywhere, id="cosh"),
+        pytest.param(dg.arcsinh, lambda x: 1 / np.sqrt(x**2 + 1), anywhere, id="arcsinh"),
+        pytest.param(dg.arccosh, lambda x: 1 / np.sqrt(x**2 - 1), above_one, id="arccosh"),
+        pytest.param(dg.arctanh, lambda x: 1 / (1 - x**2), within_unit, id="arctanh"),
+        pytest.param(dg.erf, lambda x: 2 / np.sqrt(np.pi) * np.exp(-(x**2)), anywhere, id="erf"),
+        pytest.param(dg.log1p, lambda x: 1 / (1 + x), above_minus_one, id="log1p"),
+        pytest.param(dg.expm1, np.exp, anywhere, id="expm1"),
+        pytest.param(dg.log2, lambda x: 1 / (x * np.log(2)), positive, id="log2"),
+        pytest.param(dg.log10, lambda x: 1 / (x * np.log(10)), positive, id="log10"),
+        pytest.param(dg.exp2, lambda x: np.log(2) * 2**x, anywhere, id="exp2"),
+        pytest.param(dg.reciprocal, lambda x: -1 / x**2, away_from_zero, id="reciprocal"),
+        pytest.param(dg.softplus, lambda x: 1 / (1 + np.exp(-x)), anywhere, id="softplus"),
+    ],
+)
 def test_elementwise_derivative_formulas(f, fprime, sample, rng):
     x = sample(rng, (6,))
     _, (g,) = tape_grad(f, x)
@@ -333,17 +346,45 @@ def test_elementwise_derivative_formulas(f, fprime, sample, rng):
 
 
 UFUNC_NAMES = [
-    "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh",
-    "arctanh", "log1p", "expm1", "log2", "log10", "exp2", "reciprocal", "floor", "ceil", "sign",
+    "sin",
+    "cos",
+    "tan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "log1p",
+    "expm1",
+    "log2",
+    "log10",
+    "exp2",
+    "reciprocal",
+    "floor",
+    "ceil",
+    "sign",
 ]
 
 
 @pytest.mark.parametrize("name", UFUNC_NAMES)
 def test_numpy_ufunc_on_a_tensor_is_recorded(name, rng):
-    x = {"tan": within_tan, "arcsin": within_unit, "arccos": within_unit, "arctanh": within_unit,
-         "arccosh": above_one, "log1p": above_minus_one, "log2": positive, "log10": positive,
-         "reciprocal": away_from_zero, "floor": off_integers, "ceil": off_integers,
-         "sign": away_from_zero}.get(name, anywhere)(rng, (3, 4))
+    x = {
+        "tan": within_tan,
+        "arcsin": within_unit,
+        "arccos": within_unit,
+        "arctanh": within_unit,
+        "arccosh": above_one,
+        "log1p": above_minus_one,
+        "log2": positive,
+        "log10": positive,
+        "reciprocal": away_from_zero,
+        "floor": off_integers,
+        "ceil": off_integers,
+        "sign": away_from_zero,
+    }.get(name, anywhere)(rng, (3, 4))
     y, (g,) = tape_grad(getattr(np, name), x)
     y_dg, (g_dg,) = tape_grad(getattr(dg, name), x)
     assert isinstance(y, dg.Tensor) and isinstance(g, dg.Tensor)
@@ -355,12 +396,19 @@ def test_reciprocal_of_integers_is_the_true_quotient():
     np.testing.assert_allclose(dg.reciprocal(np.array([1, 2, 4])).numpy(), [1.0, 0.5, 0.25])
 
 
-@pytest.mark.parametrize("f", [
-    pytest.param(dg.floor, id="floor"), pytest.param(dg.ceil, id="ceil"),
-    pytest.param(dg.round, id="round"), pytest.param(dg.sign, id="sign"),
-    pytest.param(np.floor, id="np_floor"), pytest.param(np.ceil, id="np_ceil"),
-    pytest.param(np.round, id="np_round"), pytest.param(np.sign, id="np_sign"),
-])
+@pytest.mark.parametrize(
+    "f",
+    [
+        pytest.param(dg.floor, id="floor"),
+        pytest.param(dg.ceil, id="ceil"),
+        pytest.param(dg.round, id="round"),
+        pytest.param(dg.sign, id="sign"),
+        pytest.param(np.floor, id="np_floor"),
+        pytest.param(np.ceil, id="np_ceil"),
+        pytest.param(np.round, id="np_round"),
+        pytest.param(np.sign, id="np_sign"),
+    ],
+)
 def test_piecewise_constant_ops_have_a_zero_gradient(f):
     # Zero, not None, also exactly at the jumps (integers, halves, 0), and they compose.
     x = np.array([-1.5, -1.0, -0.3, 0.0, 0.5, 1.0, 2.5, 2.7])
@@ -372,7 +420,7 @@ def test_piecewise_constant_ops_have_a_zero_gradient(f):
 
 
 def test_sign_zero_gradient_with_second_order(rng):
-    check_grads(lambda t: dg.sign(t) * t ** 3, away_from_zero(rng, (4,)), order=2)
+    check_grads(lambda t: dg.sign(t) * t**3, away_from_zero(rng, (4,)), order=2)
 
 
 def test_clip_gradient_conventions_at_and_beyond_the_bounds():
@@ -397,8 +445,11 @@ def test_clip_with_tensor_bounds_sends_the_gradient_to_the_bound_returned():
     assert not ga.numpy().any() and not glo.numpy().any()
 
 
-@pytest.mark.parametrize("shapes", [((3, 4), (4,), ()), ((4,), (3, 1), (1, 4)), ((), (3, 4), ())],
-                         ids=lambda s: "-".join(map(sid, s)))
+@pytest.mark.parametrize(
+    "shapes",
+    [((3, 4), (4,), ()), ((4,), (3, 1), (1, 4)), ((), (3, 4), ())],
+    ids=lambda s: "-".join(map(sid, s)),
+)
 def test_clip_broadcasting_bounds_first_and_second_order(shapes, rng):
     a = distinct(rng, shapes[0])
     lo = distinct(rng, shapes[1]) + 0.05 - 0.5
@@ -410,8 +461,9 @@ def test_clip_broadcasting_bounds_first_and_second_order(shapes, rng):
 
 def test_clip_accepts_numpy_keywords_min_and_max(rng):
     x = anywhere(rng, (5,))
-    np.testing.assert_array_equal(np.clip(dg.constant(x), min=-0.5, max=0.5).numpy(),
-                                  np.clip(x, -0.5, 0.5))
+    np.testing.assert_array_equal(
+        np.clip(dg.constant(x), min=-0.5, max=0.5).numpy(), np.clip(x, -0.5, 0.5)
+    )
     with pytest.raises(TypeError, match="clip"):
         dg.clip(x, -0.5, min=-0.4)
 
@@ -426,8 +478,9 @@ def pair_id(pair):
 
 
 def _where(x, y):
-    cond = np.resize([True, False, False, True, True],
-                     np.broadcast_shapes(np.shape(x), np.shape(y)))
+    cond = np.resize(
+        [True, False, False, True, True], np.broadcast_shapes(np.shape(x), np.shape(y))
+    )
     return dg.where(cond, x, y)
 
 
@@ -436,16 +489,24 @@ BINARY = [
     pytest.param(lambda x, y: x - y, anywhere, anywhere, id="sub"),
     pytest.param(lambda x, y: x * y, anywhere, anywhere, id="mul"),
     pytest.param(lambda x, y: x / y, anywhere, away_from_zero, id="div"),
-    pytest.param(lambda x, y: x ** y, positive, anywhere, id="pow"),
+    pytest.param(lambda x, y: x**y, positive, anywhere, id="pow"),
     pytest.param(dg.maximum, distinct, lambda rng, s: distinct(rng, s) + 0.05, id="maximum"),
     pytest.param(dg.minimum, distinct, lambda rng, s: distinct(rng, s) + 0.05, id="minimum"),
     pytest.param(_where, anywhere, anywhere, id="where"),
     pytest.param(dg.arctan2, anywhere, away_from_zero, id="arctan2"),
     pytest.param(np.arctan2, away_from_zero, anywhere, id="np_arctan2_ufunc"),
-    pytest.param(lambda x, lo: dg.clip(x, lo, None), distinct,
-                 lambda rng, s: distinct(rng, s) + 0.05, id="clip_tensor_a_min"),
-    pytest.param(lambda x, hi: dg.clip(x, None, hi), distinct,
-                 lambda rng, s: distinct(rng, s) + 0.05, id="clip_tensor_a_max"),
+    pytest.param(
+        lambda x, lo: dg.clip(x, lo, None),
+        distinct,
+        lambda rng, s: distinct(rng, s) + 0.05,
+        id="clip_tensor_a_min",
+    ),
+    pytest.param(
+        lambda x, hi: dg.clip(x, None, hi),
+        distinct,
+        lambda rng, s: distinct(rng, s) + 0.05,
+        id="clip_tensor_a_max",
+    ),
 ]
 
 
@@ -461,12 +522,15 @@ def test_binary_broadcasting_first_order(f, sample_x, sample_y, shapes, rng):
 
 
 @pytest.mark.parametrize("shapes", [((3, 4), (3, 4)), ((3, 4), (4,)), ((), (1, 4))], ids=pair_id)
-@pytest.mark.parametrize("f, sample_x, sample_y", [
-    pytest.param(lambda x, y: x * y, anywhere, anywhere, id="mul"),
-    pytest.param(lambda x, y: x / y, anywhere, away_from_zero, id="div"),
-    pytest.param(lambda x, y: x ** y, positive, anywhere, id="pow"),
-    pytest.param(dg.arctan2, anywhere, away_from_zero, id="arctan2"),
-])
+@pytest.mark.parametrize(
+    "f, sample_x, sample_y",
+    [
+        pytest.param(lambda x, y: x * y, anywhere, anywhere, id="mul"),
+        pytest.param(lambda x, y: x / y, anywhere, away_from_zero, id="div"),
+        pytest.param(lambda x, y: x**y, positive, anywhere, id="pow"),
+        pytest.param(dg.arctan2, anywhere, away_from_zero, id="arctan2"),
+    ],
+)
 def test_binary_second_order(f, sample_x, sample_y, shapes, rng):
     check_grads(f, sample_x(rng, shapes[0]), sample_y(rng, shapes[1]), order=2)
 
@@ -494,7 +558,7 @@ def test_arctan2_values_and_gradient_at_the_origin(rng):
     ys = np.array([1.0, 1.0, -1.0, -1.0, 0.0, 2.0, 0.0])
     xs = np.array([1.0, -1.0, -1.0, 1.0, -3.0, 0.0, 0.0])
     _, (gy, gx) = tape_grad(dg.arctan2, ys, xs)
-    r2 = np.where(xs ** 2 + ys ** 2 == 0, 1.0, xs ** 2 + ys ** 2)
+    r2 = np.where(xs**2 + ys**2 == 0, 1.0, xs**2 + ys**2)
     np.testing.assert_allclose(gy.numpy(), xs / r2, rtol=1e-15)
     np.testing.assert_allclose(gx.numpy(), -ys / r2, rtol=1e-15)
     assert gy.numpy()[-1] == 0.0 and gx.numpy()[-1] == 0.0
@@ -512,13 +576,17 @@ NDARRAY_LEFT = [
     pytest.param(lambda t: np.ones(3) * t, lambda x: np.ones(3), id="mul"),
     pytest.param(lambda t: np.full(3, 2.0) + t, lambda x: np.ones(3), id="add"),
     pytest.param(lambda t: np.ones(3) - t, lambda x: -np.ones(3), id="sub"),
-    pytest.param(lambda t: np.full(3, 2.0) / t, lambda x: -2.0 / x ** 2, id="div"),
-    pytest.param(lambda t: np.full(3, 2.0) ** t, lambda x: 2.0 ** x * np.log(2.0), id="pow"),
+    pytest.param(lambda t: np.full(3, 2.0) / t, lambda x: -2.0 / x**2, id="div"),
+    pytest.param(lambda t: np.full(3, 2.0) ** t, lambda x: 2.0**x * np.log(2.0), id="pow"),
     pytest.param(lambda t: np.float64(3.0) * t, lambda x: np.full(3, 3.0), id="np_scalar_mul"),
-    pytest.param(lambda t: np.arange(6.0).reshape(2, 3) @ t,
-                 lambda x: np.arange(6.0).reshape(2, 3).sum(axis=0), id="matmul"),
-    pytest.param(lambda t: np.maximum(np.zeros(3), t), lambda x: (x > 0).astype(float),
-                 id="np_maximum"),
+    pytest.param(
+        lambda t: np.arange(6.0).reshape(2, 3) @ t,
+        lambda x: np.arange(6.0).reshape(2, 3).sum(axis=0),
+        id="matmul",
+    ),
+    pytest.param(
+        lambda t: np.maximum(np.zeros(3), t), lambda x: (x > 0).astype(float), id="np_maximum"
+    ),
 ]
 
 
@@ -547,35 +615,50 @@ AXES = {
     (3, 4): [None, 0, 1, -1, (0, 1), (1, 0), (-1,)],
     (1, 4): [None, 0, 1, -1, (0, 1)],
 }
-REDUCE_CASES = [pytest.param(shape, axis, id=f"{sid(shape)}-axis{axis}".replace(" ", ""))
-                for shape, axes in AXES.items() for axis in axes]
+REDUCE_CASES = [
+    pytest.param(shape, axis, id=f"{sid(shape)}-axis{axis}".replace(" ", ""))
+    for shape, axes in AXES.items()
+    for axis in axes
+]
 REDUCTIONS = [
     pytest.param(dg.sum, np.sum, id="sum"),
     pytest.param(dg.mean, np.mean, id="mean"),
     pytest.param(dg.max, np.max, id="max"),
     pytest.param(dg.min, np.min, id="min"),
     pytest.param(dg.prod, np.prod, id="prod"),
-    pytest.param(dg.logsumexp,
-                 lambda x, axis, keepdims: np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims)),
-                 id="logsumexp"),
+    pytest.param(
+        dg.logsumexp,
+        lambda x, axis, keepdims: np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims)),
+        id="logsumexp",
+    ),
     pytest.param(dg.var, np.var, id="var"),
     pytest.param(dg.std, np.std, id="std"),
     pytest.param(dg.norm, np.linalg.norm, id="norm"),
-    pytest.param(lambda x, axis, keepdims: np.linalg.norm(dg.as_tensor(x), axis=axis,
-                                                          keepdims=keepdims),
-                 np.linalg.norm, id="np_linalg_norm"),
-    pytest.param(lambda x, axis, keepdims: np.amin(dg.as_tensor(x), axis=axis,
-                                                   keepdims=keepdims), np.amin,
-                 id="np_amin"),
-    pytest.param(lambda x, axis, keepdims: np.prod(dg.as_tensor(x), axis=axis,
-                                                   keepdims=keepdims), np.prod,
-                 id="np_prod"),
-    pytest.param(lambda x, axis, keepdims: np.var(dg.as_tensor(x), axis=axis,
-                                                  keepdims=keepdims), np.var,
-                 id="np_var"),
-    pytest.param(lambda x, axis, keepdims: np.std(dg.as_tensor(x), axis=axis,
-                                                  keepdims=keepdims), np.std,
-                 id="np_std"),
+    pytest.param(
+        lambda x, axis, keepdims: np.linalg.norm(dg.as_tensor(x), axis=axis, keepdims=keepdims),
+        np.linalg.norm,
+        id="np_linalg_norm",
+    ),
+    pytest.param(
+        lambda x, axis, keepdims: np.amin(dg.as_tensor(x), axis=axis, keepdims=keepdims),
+        np.amin,
+        id="np_amin",
+    ),
+    pytest.param(
+        lambda x, axis, keepdims: np.prod(dg.as_tensor(x), axis=axis, keepdims=keepdims),
+        np.prod,
+        id="np_prod",
+    ),
+    pytest.param(
+        lambda x, axis, keepdims: np.var(dg.as_tensor(x), axis=axis, keepdims=keepdims),
+        np.var,
+        id="np_var",
+    ),
+    pytest.param(
+        lambda x, axis, keepdims: np.std(dg.as_tensor(x), axis=axis, keepdims=keepdims),
+        np.std,
+        id="np_std",
+    ),
 ]
 
 
@@ -591,17 +674,25 @@ def test_reduction(reduce, np_reduce, shape, axis, keepdims, rng):
     check_grads(lambda t: reduce(t, axis=axis, keepdims=keepdims), x)
 
 
-SECOND_ORDER_REDUCE_CASES = [pytest.param((3, 4), axis, id=f"3x4-axis{axis}".replace(" ", ""))
-                             for axis in [None, 0, -1, (0, 1)]]
+SECOND_ORDER_REDUCE_CASES = [
+    pytest.param((3, 4), axis, id=f"3x4-axis{axis}".replace(" ", ""))
+    for axis in [None, 0, -1, (0, 1)]
+]
 
 
 @pytest.mark.parametrize("keepdims", [False, True], ids=["flat", "keepdims"])
 @pytest.mark.parametrize("shape, axis", SECOND_ORDER_REDUCE_CASES)
-@pytest.mark.parametrize("reduce", [
-    pytest.param(dg.min, id="min"), pytest.param(dg.prod, id="prod"),
-    pytest.param(dg.logsumexp, id="logsumexp"), pytest.param(dg.var, id="var"),
-    pytest.param(dg.std, id="std"), pytest.param(dg.norm, id="norm"),
-])
+@pytest.mark.parametrize(
+    "reduce",
+    [
+        pytest.param(dg.min, id="min"),
+        pytest.param(dg.prod, id="prod"),
+        pytest.param(dg.logsumexp, id="logsumexp"),
+        pytest.param(dg.var, id="var"),
+        pytest.param(dg.std, id="std"),
+        pytest.param(dg.norm, id="norm"),
+    ],
+)
 def test_reduction_second_order(reduce, shape, axis, keepdims, rng):
     x = distinct(rng, shape) + 0.3  # no entry near 0 (norm's Hessian) and no ties
     check_grads(lambda t: reduce(t * t, axis=axis, keepdims=keepdims) * t.sum(), x, order=2)
@@ -610,16 +701,21 @@ def test_reduction_second_order(reduce, shape, axis, keepdims, rng):
 
 @pytest.mark.parametrize("ddof", [0, 1, 2])
 @pytest.mark.parametrize("axis", [None, 0, 1, (0, 1)], ids=str)
-@pytest.mark.parametrize("reduce, np_reduce", [
-    pytest.param(dg.var, np.var, id="var"), pytest.param(dg.std, np.std, id="std"),
-    pytest.param(lambda x, **kw: np.var(dg.as_tensor(x), **kw), np.var, id="np_var"),
-    pytest.param(lambda x, **kw: np.std(dg.as_tensor(x), **kw), np.std, id="np_std"),
-])
+@pytest.mark.parametrize(
+    "reduce, np_reduce",
+    [
+        pytest.param(dg.var, np.var, id="var"),
+        pytest.param(dg.std, np.std, id="std"),
+        pytest.param(lambda x, **kw: np.var(dg.as_tensor(x), **kw), np.var, id="np_var"),
+        pytest.param(lambda x, **kw: np.std(dg.as_tensor(x), **kw), np.std, id="np_std"),
+    ],
+)
 def test_var_and_std_ddof(reduce, np_reduce, axis, ddof, rng):
     x = anywhere(rng, (3, 4))
     out = reduce(x, axis=axis, ddof=ddof, keepdims=True)
-    np.testing.assert_allclose(out.numpy(), np_reduce(x, axis=axis, ddof=ddof, keepdims=True),
-                               rtol=1e-13)
+    np.testing.assert_allclose(
+        out.numpy(), np_reduce(x, axis=axis, ddof=ddof, keepdims=True), rtol=1e-13
+    )
     check_grads(lambda t: reduce(t, axis=axis, ddof=ddof), x, order=2)
 
 
@@ -642,14 +738,17 @@ def _prod_of_others(x):
     return np.array([np.prod(np.delete(flat, i)) for i in range(flat.size)]).reshape(x.shape)
 
 
-@pytest.mark.parametrize("x", [
-    pytest.param([0.5, -2.0, 0.0, 3.0], id="one-zero"),
-    pytest.param([0.5, 0.0, 0.0, 3.0], id="two-zeros"),
-    pytest.param([0.0, 0.0, 0.0, 1.5], id="three-zeros"),
-    pytest.param([0.0, 0.0, 0.0, 0.0], id="all-zeros"),
-    pytest.param([0.0], id="single-zero"),
-    pytest.param([0.5, -2.0, 1.5, 3.0], id="no-zero"),
-])
+@pytest.mark.parametrize(
+    "x",
+    [
+        pytest.param([0.5, -2.0, 0.0, 3.0], id="one-zero"),
+        pytest.param([0.5, 0.0, 0.0, 3.0], id="two-zeros"),
+        pytest.param([0.0, 0.0, 0.0, 1.5], id="three-zeros"),
+        pytest.param([0.0, 0.0, 0.0, 0.0], id="all-zeros"),
+        pytest.param([0.0], id="single-zero"),
+        pytest.param([0.5, -2.0, 1.5, 3.0], id="no-zero"),
+    ],
+)
 def test_prod_gradient_with_zeros(x):
     x = np.array(x)
     out, (g,) = tape_grad(dg.prod, x)
@@ -671,10 +770,16 @@ def test_prod_with_zeros_along_an_axis(rng):
     check_grads(lambda t: dg.prod(t, axis=0), x, order=2)
 
 
-CUMSUM_CASES = [pytest.param(shape, axis, id=f"{sid(shape)}-axis{axis}")
-                for shape, axes in [((), [None]), ((4,), [None, 0, -1]),
-                                    ((3, 4), [None, 0, 1, -1]), ((1, 4), [None, 0, 1])]
-                for axis in axes]
+CUMSUM_CASES = [
+    pytest.param(shape, axis, id=f"{sid(shape)}-axis{axis}")
+    for shape, axes in [
+        ((), [None]),
+        ((4,), [None, 0, -1]),
+        ((3, 4), [None, 0, 1, -1]),
+        ((1, 4), [None, 0, 1]),
+    ]
+    for axis in axes
+]
 
 
 @pytest.mark.parametrize("shape, axis", CUMSUM_CASES)
@@ -694,9 +799,16 @@ def test_cumsum_gradient_is_the_reversed_cumulative_sum():
 
 
 @pytest.mark.parametrize("axis", [None, 0, 1, -1], ids=str)
-@pytest.mark.parametrize("arg, np_arg", [(dg.argmax, np.argmax), (dg.argmin, np.argmin),
-                                         (np.argmax, np.argmax), (np.argmin, np.argmin)],
-                         ids=["argmax", "argmin", "np_argmax", "np_argmin"])
+@pytest.mark.parametrize(
+    "arg, np_arg",
+    [
+        (dg.argmax, np.argmax),
+        (dg.argmin, np.argmin),
+        (np.argmax, np.argmax),
+        (np.argmin, np.argmin),
+    ],
+    ids=["argmax", "argmin", "np_argmax", "np_argmin"],
+)
 def test_argmax_argmin(arg, np_arg, axis, rng):
     x = distinct(rng, (3, 4))
     for keepdims in (False, True):
@@ -721,8 +833,11 @@ MATRIX_ORDS = [None, "fro", 1, -1, np.inf, -np.inf]
 
 
 @pytest.mark.parametrize("keepdims", [False, True], ids=["flat", "keepdims"])
-@pytest.mark.parametrize("shape, axis", [((4,), None), ((4,), 0), ((3, 4), 0), ((3, 4), -1),
-                                         ((1, 4), 1)], ids=lambda v: str(v).replace(" ", ""))
+@pytest.mark.parametrize(
+    "shape, axis",
+    [((4,), None), ((4,), 0), ((3, 4), 0), ((3, 4), -1), ((1, 4), 1)],
+    ids=lambda v: str(v).replace(" ", ""),
+)
 @pytest.mark.parametrize("ord", VECTOR_ORDS, ids=str)
 def test_vector_norms(ord, shape, axis, keepdims, rng):
     x = distinct(rng, shape) + 0.05  # no zero entries, no ties in |x|
@@ -735,9 +850,17 @@ def test_vector_norms(ord, shape, axis, keepdims, rng):
 
 
 @pytest.mark.parametrize("keepdims", [False, True], ids=["flat", "keepdims"])
-@pytest.mark.parametrize("shape, axis", [((3, 4), None), ((3, 4), (0, 1)), ((3, 4), (1, 0)),
-                                         ((2, 3, 4), (2, 0)), ((2, 3, 4), (-2, -1))],
-                         ids=lambda v: str(v).replace(" ", ""))
+@pytest.mark.parametrize(
+    "shape, axis",
+    [
+        ((3, 4), None),
+        ((3, 4), (0, 1)),
+        ((3, 4), (1, 0)),
+        ((2, 3, 4), (2, 0)),
+        ((2, 3, 4), (-2, -1)),
+    ],
+    ids=lambda v: str(v).replace(" ", ""),
+)
 @pytest.mark.parametrize("ord", MATRIX_ORDS, ids=str)
 def test_matrix_norms(ord, shape, axis, keepdims, rng):
     x = distinct(rng, shape) + 0.05
@@ -756,8 +879,20 @@ def test_norm_second_order(rng):
     check_grads(lambda t: dg.norm(t, ord="fro") ** 3, x, order=2)
 
 
-@pytest.mark.parametrize("ord, axis", [(None, None), (2, 0), (1, 0), (np.inf, 0), (-np.inf, 0),
-                                       ("fro", None), (1, (0, 1)), (np.inf, (0, 1))], ids=str)
+@pytest.mark.parametrize(
+    "ord, axis",
+    [
+        (None, None),
+        (2, 0),
+        (1, 0),
+        (np.inf, 0),
+        (-np.inf, 0),
+        ("fro", None),
+        (1, (0, 1)),
+        (np.inf, (0, 1)),
+    ],
+    ids=str,
+)
 def test_norm_gradient_at_zero_is_zero(ord, axis):
     shape = (4,) if isinstance(axis, int) else (3, 4)
     y, (g,) = tape_grad(lambda t: dg.norm(t, ord=ord, axis=axis), np.zeros(shape))
@@ -784,18 +919,23 @@ def test_max_ties_share_the_gradient():
     np.testing.assert_allclose(g.numpy(), [0.0, 0.5, 0.5, 0.0])
 
 
-@pytest.mark.parametrize("f", [
-    pytest.param(lambda t: dg.mean(t * t * t, axis=-1), id="mean"),
-    pytest.param(lambda t: dg.mean(t ** 3, axis=(0, 1), keepdims=True), id="mean-tuple-keepdims"),
-    pytest.param(lambda t: dg.sum(dg.exp(t), axis=0), id="sum"),
-    pytest.param(lambda t: dg.max(t * t, axis=1), id="max"),
-    pytest.param(lambda t: dg.maximum(t * t, dg.exp(t) - 1.5), id="maximum"),
-    pytest.param(lambda t: dg.where(t > 0, t ** 3, dg.exp(t)), id="where"),
-    pytest.param(lambda t: dg.sqrt(t * t + 1.0), id="sqrt"),
-    pytest.param(lambda t: dg.abs(t) ** 3, id="abs"),
-    pytest.param(lambda t: dg.leaky_relu(t, alpha=0.1) * t, id="leaky_relu"),
-    pytest.param(lambda t: dg.transpose(dg.reshape(t * t, (2, 6)), (1, 0)), id="reshape-transpose"),
-])
+@pytest.mark.parametrize(
+    "f",
+    [
+        pytest.param(lambda t: dg.mean(t * t * t, axis=-1), id="mean"),
+        pytest.param(lambda t: dg.mean(t**3, axis=(0, 1), keepdims=True), id="mean-tuple-keepdims"),
+        pytest.param(lambda t: dg.sum(dg.exp(t), axis=0), id="sum"),
+        pytest.param(lambda t: dg.max(t * t, axis=1), id="max"),
+        pytest.param(lambda t: dg.maximum(t * t, dg.exp(t) - 1.5), id="maximum"),
+        pytest.param(lambda t: dg.where(t > 0, t**3, dg.exp(t)), id="where"),
+        pytest.param(lambda t: dg.sqrt(t * t + 1.0), id="sqrt"),
+        pytest.param(lambda t: dg.abs(t) ** 3, id="abs"),
+        pytest.param(lambda t: dg.leaky_relu(t, alpha=0.1) * t, id="leaky_relu"),
+        pytest.param(
+            lambda t: dg.transpose(dg.reshape(t * t, (2, 6)), (1, 0)), id="reshape-transpose"
+        ),
+    ],
+)
 def test_second_order_misc(f, rng):
     x = distinct(rng, (3, 4))
     check_grads(f, x + 0.3 * np.sign(x), order=2)  # no entry near 0, where t³'s derivatives vanish
@@ -803,9 +943,11 @@ def test_second_order_misc(f, rng):
 
 # --- softmax family ---------------------------------------------------------------------------
 
-SOFTMAX_CASES = [pytest.param(shape, axis, id=f"{sid(shape)}-axis{axis}")
-                 for shape in [(4,), (3, 4), (1, 4)]
-                 for axis in ([0, -1] if len(shape) == 1 else [0, 1, -1])]
+SOFTMAX_CASES = [
+    pytest.param(shape, axis, id=f"{sid(shape)}-axis{axis}")
+    for shape in [(4,), (3, 4), (1, 4)]
+    for axis in ([0, -1] if len(shape) == 1 else [0, 1, -1])
+]
 
 
 def np_log_softmax(z, axis):
@@ -825,9 +967,11 @@ def test_softmax(shape, axis, rng):
 @pytest.mark.parametrize("shape, axis", SOFTMAX_CASES)
 def test_log_softmax(shape, axis, rng):
     z = anywhere(rng, shape)
-    np.testing.assert_allclose(dg.log_softmax(z, axis=axis).numpy(),
-                               np.log(np.exp(z) / np.exp(z).sum(axis=axis, keepdims=True)),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        dg.log_softmax(z, axis=axis).numpy(),
+        np.log(np.exp(z) / np.exp(z).sum(axis=axis, keepdims=True)),
+        rtol=1e-12,
+    )
     check_grads(lambda t: dg.log_softmax(t, axis=axis), z)
 
 
@@ -839,8 +983,9 @@ def test_softmax_jacobian_matches_spec(rng):
         p = dg.softmax(z)
     rows = [tape.gradient(p, z, output_gradients=np.eye(4)[i]).numpy() for i in range(4)]
     pn = p.numpy()
-    np.testing.assert_allclose(np.array(rows), np.diag(pn) - np.outer(pn, pn),
-                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        np.array(rows), np.diag(pn) - np.outer(pn, pn), rtol=1e-12, atol=1e-15
+    )
 
 
 @pytest.mark.parametrize("shape, axis", SOFTMAX_CASES)
@@ -849,10 +994,12 @@ def test_softmax_cross_entropy(shape, axis, rng):
     labels = rng.uniform(0.1, 1.0, size=shape)
     labels /= labels.sum(axis=axis, keepdims=True)
     loss = dg.softmax_cross_entropy(labels=labels, logits=logits, axis=axis)
-    np.testing.assert_allclose(loss.numpy(),
-                               -(labels * np_log_softmax(logits, axis)).sum(axis=axis), rtol=1e-12)
-    check_grads(lambda y, z: dg.softmax_cross_entropy(labels=y, logits=z, axis=axis),
-                labels, logits)
+    np.testing.assert_allclose(
+        loss.numpy(), -(labels * np_log_softmax(logits, axis)).sum(axis=axis), rtol=1e-12
+    )
+    check_grads(
+        lambda y, z: dg.softmax_cross_entropy(labels=y, logits=z, axis=axis), labels, logits
+    )
 
 
 def test_softmax_cross_entropy_gradient_is_p_minus_y(rng):
@@ -868,36 +1015,45 @@ def test_softmax_cross_entropy_gradient_is_p_minus_y(rng):
 
 def test_softmax_cross_entropy_second_order(rng):
     labels = np.eye(4)[[1, 3, 0]]
-    check_grads(lambda z: dg.softmax_cross_entropy(labels=labels, logits=z), anywhere(rng, (3, 4)),
-                order=2)
+    check_grads(
+        lambda z: dg.softmax_cross_entropy(labels=labels, logits=z), anywhere(rng, (3, 4)), order=2
+    )
 
 
 # --- shape ops ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("shape, new", [
-    pytest.param((3, 4), (4, 3), id="3x4-to-4x3"),
-    pytest.param((3, 4), (12,), id="3x4-to-12"),
-    pytest.param((3, 4), (2, -1, 2), id="3x4-to-2x3x2"),
-    pytest.param((4,), (1, 4), id="4-to-1x4"),
-    pytest.param((), (1, 1), id="scalar-to-1x1"),
-])
+
+@pytest.mark.parametrize(
+    "shape, new",
+    [
+        pytest.param((3, 4), (4, 3), id="3x4-to-4x3"),
+        pytest.param((3, 4), (12,), id="3x4-to-12"),
+        pytest.param((3, 4), (2, -1, 2), id="3x4-to-2x3x2"),
+        pytest.param((4,), (1, 4), id="4-to-1x4"),
+        pytest.param((), (1, 1), id="scalar-to-1x1"),
+    ],
+)
 def test_reshape(shape, new, rng):
     x = anywhere(rng, shape)
     assert dg.reshape(x, new).shape == np.reshape(x, new).shape
-    check_grads(lambda t: dg.reshape(t, new)
-                * np.arange(np.size(x)).reshape(np.reshape(x, new).shape), x)
+    check_grads(
+        lambda t: dg.reshape(t, new) * np.arange(np.size(x)).reshape(np.reshape(x, new).shape), x
+    )
     check_grads(lambda t: t.reshape(new), x)
 
 
-@pytest.mark.parametrize("shape, axes", [
-    pytest.param((3, 4), None, id="3x4-reverse"),
-    pytest.param((3, 4), (1, 0), id="3x4-10"),
-    pytest.param((2, 3, 4), None, id="2x3x4-reverse"),
-    pytest.param((2, 3, 4), (1, 0, 2), id="2x3x4-102"),
-    pytest.param((2, 3, 4), (2, 0, 1), id="2x3x4-201"),
-    pytest.param((2, 3, 4), (1, 2, 0), id="2x3x4-120"),
-    pytest.param((2, 3, 4), (-1, 0, 1), id="2x3x4-negative"),
-])
+@pytest.mark.parametrize(
+    "shape, axes",
+    [
+        pytest.param((3, 4), None, id="3x4-reverse"),
+        pytest.param((3, 4), (1, 0), id="3x4-10"),
+        pytest.param((2, 3, 4), None, id="2x3x4-reverse"),
+        pytest.param((2, 3, 4), (1, 0, 2), id="2x3x4-102"),
+        pytest.param((2, 3, 4), (2, 0, 1), id="2x3x4-201"),
+        pytest.param((2, 3, 4), (1, 2, 0), id="2x3x4-120"),
+        pytest.param((2, 3, 4), (-1, 0, 1), id="2x3x4-negative"),
+    ],
+)
 def test_transpose(shape, axes, rng):
     x = anywhere(rng, shape)
     np.testing.assert_array_equal(dg.transpose(x, axes).numpy(), np.transpose(x, axes))
@@ -910,27 +1066,34 @@ def test_T_property(rng):
     check_grads(lambda t: t.T @ np.ones(3), x)
 
 
-@pytest.mark.parametrize("shapes, axis", [
-    pytest.param([(2, 4), (3, 4)], 0, id="rows"),
-    pytest.param([(3, 2), (3, 5)], 1, id="cols"),
-    pytest.param([(3, 2), (3, 1), (3, 4)], -1, id="three-last-axis"),
-    pytest.param([(4,), (2,)], 0, id="vectors"),
-])
+@pytest.mark.parametrize(
+    "shapes, axis",
+    [
+        pytest.param([(2, 4), (3, 4)], 0, id="rows"),
+        pytest.param([(3, 2), (3, 5)], 1, id="cols"),
+        pytest.param([(3, 2), (3, 1), (3, 4)], -1, id="three-last-axis"),
+        pytest.param([(4,), (2,)], 0, id="vectors"),
+    ],
+)
 def test_concatenate(shapes, axis, rng):
     xs = [anywhere(rng, s) for s in shapes]
-    np.testing.assert_array_equal(dg.concatenate(xs, axis=axis).numpy(),
-                                  np.concatenate(xs, axis=axis))
+    np.testing.assert_array_equal(
+        dg.concatenate(xs, axis=axis).numpy(), np.concatenate(xs, axis=axis)
+    )
     check_grads(lambda *ts: dg.concatenate(list(ts), axis=axis), *xs)
 
 
-@pytest.mark.parametrize("shape, axis", [
-    pytest.param((3, 4), 0, id="3x4-axis0"),
-    pytest.param((3, 4), 1, id="3x4-axis1"),
-    pytest.param((3, 4), 2, id="3x4-axis2"),
-    pytest.param((3, 4), -1, id="3x4-axis-1"),
-    pytest.param((4,), 1, id="4-axis1"),
-    pytest.param((), 0, id="scalar-axis0"),
-])
+@pytest.mark.parametrize(
+    "shape, axis",
+    [
+        pytest.param((3, 4), 0, id="3x4-axis0"),
+        pytest.param((3, 4), 1, id="3x4-axis1"),
+        pytest.param((3, 4), 2, id="3x4-axis2"),
+        pytest.param((3, 4), -1, id="3x4-axis-1"),
+        pytest.param((4,), 1, id="4-axis1"),
+        pytest.param((), 0, id="scalar-axis0"),
+    ],
+)
 def test_stack(shape, axis, rng):
     xs = [anywhere(rng, shape) for _ in range(3)]
     np.testing.assert_array_equal(dg.stack(xs, axis=axis).numpy(), np.stack(xs, axis=axis))
@@ -969,8 +1132,10 @@ def test_matmul(sx, sy, rng):
     check_grads(lambda a, b: a @ b, x, y)
 
 
-@pytest.mark.parametrize("sx, sy", [MATMUL_SHAPES[0], MATMUL_SHAPES[1], MATMUL_SHAPES[2],
-                                    MATMUL_SHAPES[3], MATMUL_SHAPES[4]])
+@pytest.mark.parametrize(
+    "sx, sy",
+    [MATMUL_SHAPES[0], MATMUL_SHAPES[1], MATMUL_SHAPES[2], MATMUL_SHAPES[3], MATMUL_SHAPES[4]],
+)
 def test_matmul_second_order(sx, sy, rng):
     check_grads(lambda a, b: a @ b, anywhere(rng, sx), anywhere(rng, sy), order=2)
 
@@ -1075,16 +1240,18 @@ FLOAT32_OPS = [
     pytest.param(lambda x: dg.square(x), id="square"),
     pytest.param(lambda x: x * 2.0 + 1.0, id="python_scalars"),
     pytest.param(lambda x: x / 3.0 - x, id="div_sub"),
-    pytest.param(lambda x: x ** 2, id="pow2"),
-    pytest.param(lambda x: x ** 1.5, id="pow_float"),
-    pytest.param(lambda x: 2.0 ** x, id="rpow"),
+    pytest.param(lambda x: x**2, id="pow2"),
+    pytest.param(lambda x: x**1.5, id="pow_float"),
+    pytest.param(lambda x: 2.0**x, id="rpow"),
     pytest.param(lambda x: dg.mean(x, axis=0), id="mean"),
     pytest.param(lambda x: dg.sum(x, axis=1, keepdims=True), id="sum"),
     pytest.param(lambda x: dg.max(x, axis=1), id="max"),
     pytest.param(lambda x: dg.softmax(x), id="softmax"),
     pytest.param(lambda x: dg.log_softmax(x), id="log_softmax"),
-    pytest.param(lambda x: dg.softmax_cross_entropy(labels=np.eye(4, dtype=np.float32)[:3],
-                                                    logits=x), id="sce"),
+    pytest.param(
+        lambda x: dg.softmax_cross_entropy(labels=np.eye(4, dtype=np.float32)[:3], logits=x),
+        id="sce",
+    ),
     pytest.param(lambda x: x @ x.T, id="matmul"),
     pytest.param(lambda x: x[[0, 0, 2]], id="fancy_index"),
     pytest.param(lambda x: dg.maximum(x, 0.5 * x), id="maximum"),
@@ -1144,21 +1311,33 @@ SHAPE_ERRORS = [
     pytest.param(lambda: dg.constant(A) ** B, "power", [(3, 4), (5,)], id="pow"),
     pytest.param(lambda: B + dg.constant(A), "add", [(5,), (3, 4)], id="radd"),
     pytest.param(lambda: dg.maximum(A, dg.constant(B)), "maximum", [(3, 4), (5,)], id="maximum"),
-    pytest.param(lambda: dg.where(np.ones(5, bool), dg.constant(A), 0.0), "where", [(5,), (3, 4)],
-                 id="where"),
+    pytest.param(
+        lambda: dg.where(np.ones(5, bool), dg.constant(A), 0.0), "where", [(5,), (3, 4)], id="where"
+    ),
     pytest.param(lambda: dg.constant(A) @ np.ones((5, 2)), "matmul", [(3, 4), (5, 2)], id="matmul"),
-    pytest.param(lambda: dg.matmul(np.ones(3), dg.constant(np.ones(4))), "matmul", [(3,), (4,)],
-                 id="matmul-1d"),
-    pytest.param(lambda: dg.concatenate([dg.constant(A), np.ones((3, 5))]), "concatenate",
-                 [(3, 4), (3, 5)], id="concatenate"),
+    pytest.param(
+        lambda: dg.matmul(np.ones(3), dg.constant(np.ones(4))),
+        "matmul",
+        [(3,), (4,)],
+        id="matmul-1d",
+    ),
+    pytest.param(
+        lambda: dg.concatenate([dg.constant(A), np.ones((3, 5))]),
+        "concatenate",
+        [(3, 4), (3, 5)],
+        id="concatenate",
+    ),
     pytest.param(lambda: dg.stack([dg.constant(A), B]), "stack", [(3, 4), (5,)], id="stack"),
     pytest.param(lambda: dg.arctan2(dg.constant(A), B), "arctan2", [(3, 4), (5,)], id="arctan2"),
-    pytest.param(lambda: np.arctan2(B, dg.constant(A)), "arctan2", [(5,), (3, 4)],
-                 id="np_arctan2"),
+    pytest.param(lambda: np.arctan2(B, dg.constant(A)), "arctan2", [(5,), (3, 4)], id="np_arctan2"),
     pytest.param(lambda: dg.clip(dg.constant(A), B, 1.0), "clip", [(3, 4), (5,)], id="clip"),
     pytest.param(lambda: np.clip(dg.constant(A), 0.0, B), "clip", [(3, 4), (5,)], id="np_clip"),
-    pytest.param(lambda: dg.softmax_cross_entropy(labels=B, logits=dg.constant(A)),
-                 "softmax_cross_entropy", [(5,), (3, 4)], id="sce"),
+    pytest.param(
+        lambda: dg.softmax_cross_entropy(labels=B, logits=dg.constant(A)),
+        "softmax_cross_entropy",
+        [(5,), (3, 4)],
+        id="sce",
+    ),
 ]
 
 
@@ -1178,29 +1357,32 @@ def test_reshape_to_wrong_size_names_op_and_shapes():
         dg.reshape(dg.constant(A), (5,))
 
 
-@pytest.mark.parametrize("call, op", [
-    pytest.param(lambda t: dg.sum(t, axis=2), "sum", id="sum-2"),
-    pytest.param(lambda t: dg.mean(t, axis=-3), "mean", id="mean--3"),
-    pytest.param(lambda t: dg.max(t, axis=(0, 5)), "max", id="max-tuple"),
-    pytest.param(lambda t: dg.softmax(t, axis=2), "softmax", id="softmax"),
-    pytest.param(lambda t: dg.log_softmax(t, axis=-3), "log_softmax", id="log_softmax"),
-    pytest.param(lambda t: dg.transpose(t, (0, 2)), "transpose", id="transpose"),
-    pytest.param(lambda t: dg.stack([t, t], axis=4), "stack", id="stack"),
-    pytest.param(lambda t: dg.concatenate([t, t], axis=2), "concatenate", id="concatenate"),
-    pytest.param(lambda t: dg.min(t, axis=2), "min", id="min"),
-    pytest.param(lambda t: np.amin(t, axis=-3), "min", id="np_amin"),
-    pytest.param(lambda t: dg.prod(t, axis=(0, 2)), "prod", id="prod"),
-    pytest.param(lambda t: dg.logsumexp(t, axis=2), "logsumexp", id="logsumexp"),
-    pytest.param(lambda t: dg.var(t, axis=2), "var", id="var"),
-    pytest.param(lambda t: dg.std(t, axis=-3), "std", id="std"),
-    pytest.param(lambda t: dg.norm(t, axis=2), "norm", id="norm"),
-    pytest.param(lambda t: dg.norm(t, ord=1, axis=(0, 2)), "norm", id="norm-pair"),
-    pytest.param(lambda t: np.linalg.norm(t, axis=-3), "norm", id="np_linalg_norm"),
-    pytest.param(lambda t: dg.cumsum(t, axis=2), "cumsum", id="cumsum"),
-    pytest.param(lambda t: np.cumsum(t, axis=-3), "cumsum", id="np_cumsum"),
-    pytest.param(lambda t: dg.argmax(t, axis=2), "argmax", id="argmax"),
-    pytest.param(lambda t: np.argmin(t, axis=-3), "argmin", id="np_argmin"),
-])
+@pytest.mark.parametrize(
+    "call, op",
+    [
+        pytest.param(lambda t: dg.sum(t, axis=2), "sum", id="sum-2"),
+        pytest.param(lambda t: dg.mean(t, axis=-3), "mean", id="mean--3"),
+        pytest.param(lambda t: dg.max(t, axis=(0, 5)), "max", id="max-tuple"),
+        pytest.param(lambda t: dg.softmax(t, axis=2), "softmax", id="softmax"),
+        pytest.param(lambda t: dg.log_softmax(t, axis=-3), "log_softmax", id="log_softmax"),
+        pytest.param(lambda t: dg.transpose(t, (0, 2)), "transpose", id="transpose"),
+        pytest.param(lambda t: dg.stack([t, t], axis=4), "stack", id="stack"),
+        pytest.param(lambda t: dg.concatenate([t, t], axis=2), "concatenate", id="concatenate"),
+        pytest.param(lambda t: dg.min(t, axis=2), "min", id="min"),
+        pytest.param(lambda t: np.amin(t, axis=-3), "min", id="np_amin"),
+        pytest.param(lambda t: dg.prod(t, axis=(0, 2)), "prod", id="prod"),
+        pytest.param(lambda t: dg.logsumexp(t, axis=2), "logsumexp", id="logsumexp"),
+        pytest.param(lambda t: dg.var(t, axis=2), "var", id="var"),
+        pytest.param(lambda t: dg.std(t, axis=-3), "std", id="std"),
+        pytest.param(lambda t: dg.norm(t, axis=2), "norm", id="norm"),
+        pytest.param(lambda t: dg.norm(t, ord=1, axis=(0, 2)), "norm", id="norm-pair"),
+        pytest.param(lambda t: np.linalg.norm(t, axis=-3), "norm", id="np_linalg_norm"),
+        pytest.param(lambda t: dg.cumsum(t, axis=2), "cumsum", id="cumsum"),
+        pytest.param(lambda t: np.cumsum(t, axis=-3), "cumsum", id="np_cumsum"),
+        pytest.param(lambda t: dg.argmax(t, axis=2), "argmax", id="argmax"),
+        pytest.param(lambda t: np.argmin(t, axis=-3), "argmin", id="np_argmin"),
+    ],
+)
 def test_out_of_range_axis(call, op):
     with pytest.raises(ValueError) as info:
         call(dg.constant(A))
@@ -1212,35 +1394,55 @@ def test_matmul_of_scalar_is_rejected():
         dg.matmul(dg.constant(2.0), np.ones(3))
 
 
-@pytest.mark.parametrize("call, op", [
-    pytest.param(lambda t: dg.var(t, ddof=12), "var", id="var-all"),
-    pytest.param(lambda t: dg.var(t, axis=0, ddof=3), "var", id="var-axis0"),
-    pytest.param(lambda t: dg.std(t, axis=1, ddof=5), "std", id="std-axis1"),
-    pytest.param(lambda t: np.std(t, axis=0, ddof=3), "std", id="np_std"),
-])
+@pytest.mark.parametrize(
+    "call, op",
+    [
+        pytest.param(lambda t: dg.var(t, ddof=12), "var", id="var-all"),
+        pytest.param(lambda t: dg.var(t, axis=0, ddof=3), "var", id="var-axis0"),
+        pytest.param(lambda t: dg.std(t, axis=1, ddof=5), "std", id="std-axis1"),
+        pytest.param(lambda t: np.std(t, axis=0, ddof=3), "std", id="np_std"),
+    ],
+)
 def test_ddof_not_smaller_than_n_is_rejected(call, op):
     # NumPy warns and returns inf or NaN here.
     with pytest.raises(ValueError, match=rf"{op}.*\(3, 4\).*ddof"):
         call(dg.constant(A))
 
 
-@pytest.mark.parametrize("call, op, error", [
-    pytest.param(lambda t: dg.cumsum(t[0, 0], axis=0), "cumsum", ValueError, id="cumsum-scalar"),
-    pytest.param(lambda t: dg.cumsum(t, axis=(0, 1)), "cumsum", TypeError, id="cumsum-tuple"),
-    pytest.param(lambda t: dg.argmax(t, axis=(0, 1)), "argmax", TypeError, id="argmax-tuple"),
-    pytest.param(lambda t: dg.argmin(t, axis=1.0), "argmin", TypeError, id="argmin-float"),
-    pytest.param(lambda t: dg.norm(t, ord="nuc"), "norm", ValueError, id="norm-nuc"),
-    pytest.param(lambda t: dg.norm(t, ord=2), "norm", ValueError, id="norm-spectral"),
-    pytest.param(lambda t: dg.norm(t, ord=3, axis=1), "norm", ValueError, id="norm-vector-ord3"),
-    pytest.param(lambda t: dg.norm(t, ord="fro", axis=1), "norm", ValueError, id="norm-fro-vector"),
-    pytest.param(lambda t: dg.norm(t, axis=(1, 1)), "norm", ValueError, id="norm-repeated-axis"),
-    pytest.param(lambda t: dg.norm(t, axis=(0, 1, 0)), "norm", ValueError, id="norm-three-axes"),
-    pytest.param(lambda t: dg.norm(t, axis=0.5), "norm", TypeError, id="norm-float-axis"),
-    pytest.param(lambda t: dg.norm(dg.reshape(t, (2, 3, 2)), ord=1), "norm", ValueError,
-                 id="norm-ord-rank3"),
-    pytest.param(lambda t: dg.min(t[:0]), "min", ValueError, id="min-empty"),
-    pytest.param(lambda t: dg.argmax(t[:0]), "argmax", ValueError, id="argmax-empty"),
-])
+@pytest.mark.parametrize(
+    "call, op, error",
+    [
+        pytest.param(
+            lambda t: dg.cumsum(t[0, 0], axis=0), "cumsum", ValueError, id="cumsum-scalar"
+        ),
+        pytest.param(lambda t: dg.cumsum(t, axis=(0, 1)), "cumsum", TypeError, id="cumsum-tuple"),
+        pytest.param(lambda t: dg.argmax(t, axis=(0, 1)), "argmax", TypeError, id="argmax-tuple"),
+        pytest.param(lambda t: dg.argmin(t, axis=1.0), "argmin", TypeError, id="argmin-float"),
+        pytest.param(lambda t: dg.norm(t, ord="nuc"), "norm", ValueError, id="norm-nuc"),
+        pytest.param(lambda t: dg.norm(t, ord=2), "norm", ValueError, id="norm-spectral"),
+        pytest.param(
+            lambda t: dg.norm(t, ord=3, axis=1), "norm", ValueError, id="norm-vector-ord3"
+        ),
+        pytest.param(
+            lambda t: dg.norm(t, ord="fro", axis=1), "norm", ValueError, id="norm-fro-vector"
+        ),
+        pytest.param(
+            lambda t: dg.norm(t, axis=(1, 1)), "norm", ValueError, id="norm-repeated-axis"
+        ),
+        pytest.param(
+            lambda t: dg.norm(t, axis=(0, 1, 0)), "norm", ValueError, id="norm-three-axes"
+        ),
+        pytest.param(lambda t: dg.norm(t, axis=0.5), "norm", TypeError, id="norm-float-axis"),
+        pytest.param(
+            lambda t: dg.norm(dg.reshape(t, (2, 3, 2)), ord=1),
+            "norm",
+            ValueError,
+            id="norm-ord-rank3",
+        ),
+        pytest.param(lambda t: dg.min(t[:0]), "min", ValueError, id="min-empty"),
+        pytest.param(lambda t: dg.argmax(t[:0]), "argmax", ValueError, id="argmax-empty"),
+    ],
+)
 def test_bad_arguments_name_the_op(call, op, error):
     with pytest.raises(error) as info:
         call(dg.constant(A))
@@ -1249,10 +1451,40 @@ def test_bad_arguments_name_the_op(call, op, error):
 
 BAD_DTYPE_CALLS = [
     pytest.param(getattr(dg, name), name, id=name)
-    for name in ["sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh",
-                 "arccosh", "arctanh", "erf", "log1p", "expm1", "log2", "log10", "exp2",
-                 "reciprocal", "softplus", "floor", "ceil", "round", "sign", "min", "prod",
-                 "logsumexp", "cumsum", "var", "std", "norm", "argmax", "argmin"]
+    for name in [
+        "sin",
+        "cos",
+        "tan",
+        "arcsin",
+        "arccos",
+        "arctan",
+        "sinh",
+        "cosh",
+        "arcsinh",
+        "arccosh",
+        "arctanh",
+        "erf",
+        "log1p",
+        "expm1",
+        "log2",
+        "log10",
+        "exp2",
+        "reciprocal",
+        "softplus",
+        "floor",
+        "ceil",
+        "round",
+        "sign",
+        "min",
+        "prod",
+        "logsumexp",
+        "cumsum",
+        "var",
+        "std",
+        "norm",
+        "argmax",
+        "argmin",
+    ]
 ] + [
     pytest.param(lambda x: dg.arctan2(x, 1.0), "arctan2", id="arctan2"),
     pytest.param(lambda x: dg.arctan2(1.0, x), "arctan2", id="arctan2-second"),
@@ -1261,8 +1493,9 @@ BAD_DTYPE_CALLS = [
 ]
 
 
-@pytest.mark.parametrize("bad", [np.array([1.0 + 2.0j, 0.5j]), np.array(["a", "b"])],
-                         ids=["complex", "str"])
+@pytest.mark.parametrize(
+    "bad", [np.array([1.0 + 2.0j, 0.5j]), np.array(["a", "b"])], ids=["complex", "str"]
+)
 @pytest.mark.parametrize("f, op", BAD_DTYPE_CALLS)
 def test_complex_or_non_numeric_input_is_rejected(f, op, bad):
     # NumPy would compute on complex input silently (and on strings fail without the op's name).
@@ -1273,13 +1506,17 @@ def test_complex_or_non_numeric_input_is_rejected(f, op, bad):
 
 # --- stability at |x| = 1000 (warnings are errors in this suite) -----------------------------
 
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
-@pytest.mark.parametrize("f, limits, slopes", [
-    pytest.param(dg.sigmoid, [0.0, 0.5, 1.0], [0.0, 0.25, 0.0], id="sigmoid"),
-    pytest.param(dg.tanh, [-1.0, 0.0, 1.0], [0.0, 1.0, 0.0], id="tanh"),
-    pytest.param(dg.softplus, [0.0, np.log(2.0), 1000.0], [0.0, 0.5, 1.0], id="softplus"),
-    pytest.param(dg.erf, [-1.0, 0.0, 1.0], [0.0, 2 / np.sqrt(np.pi), 0.0], id="erf"),
-])
+@pytest.mark.parametrize(
+    "f, limits, slopes",
+    [
+        pytest.param(dg.sigmoid, [0.0, 0.5, 1.0], [0.0, 0.25, 0.0], id="sigmoid"),
+        pytest.param(dg.tanh, [-1.0, 0.0, 1.0], [0.0, 1.0, 0.0], id="tanh"),
+        pytest.param(dg.softplus, [0.0, np.log(2.0), 1000.0], [0.0, 0.5, 1.0], id="softplus"),
+        pytest.param(dg.erf, [-1.0, 0.0, 1.0], [0.0, 2 / np.sqrt(np.pi), 0.0], id="erf"),
+    ],
+)
 def test_elementwise_stability(f, limits, slopes, dtype):
     x = np.array([-1000.0, 0.0, 1000.0], dtype=dtype)
     y, (g,) = tape_grad(f, x)
@@ -1306,8 +1543,9 @@ def test_softmax_stability(dtype):
 def test_softmax_cross_entropy_stability(sign, dtype):
     logits = (sign * np.array([[1000.0, -1000.0, 0.0]])).astype(dtype)
     labels = np.array([[0.0, 1.0, 0.0]], dtype=dtype)
-    loss, (_, g) = tape_grad(lambda y, z: dg.softmax_cross_entropy(labels=y, logits=z), labels,
-                             logits)
+    loss, (_, g) = tape_grad(
+        lambda y, z: dg.softmax_cross_entropy(labels=y, logits=z), labels, logits
+    )
     p = np.exp(np_log_softmax(logits.astype(np.float64), -1))
     expected = 2000.0 if sign > 0 else 0.0
     np.testing.assert_allclose(loss.numpy(), [expected], atol=1e-6)

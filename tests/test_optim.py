@@ -6,6 +6,7 @@ by hand as literal numbers. Then: minimising Himmelblau's function through a Gra
 None gradients, shapes, dtypes, per-variable state, validation, and (if PyTorch is installed)
 a cross-check against torch.optim.
 """
+
 import math
 
 import numpy as np
@@ -17,18 +18,18 @@ from deltagrad import optim
 THETA0 = np.array([1.0, -0.5, 0.25])
 # Five gradients with sign changes and one large entry followed by small ones, so that AMSGrad's
 # running maximum, centring, momentum and lr decay all change the result.
-GRADS = np.array([[0.5, -1.2, 2.0],
-                  [3.0, 0.1, -0.4],
-                  [-0.2, 0.05, 0.3],
-                  [0.1, -2.5, 0.01],
-                  [1.0, 0.2, -0.7]])
+GRADS = np.array(
+    [[0.5, -1.2, 2.0], [3.0, 0.1, -0.4], [-0.2, 0.05, 0.3], [0.1, -2.5, 0.01], [1.0, 0.2, -0.7]]
+)
 
 
 # --- the published rules, in plain NumPy --------------------------------------------------------
 # maximize negates the gradient first, as torch.optim does.
 
-def ref_sgd(theta, grads, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
-            maximize=False):
+
+def ref_sgd(
+    theta, grads, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False
+):
     theta, out, b = theta.copy(), [], None
     for t, grad in enumerate(grads, start=1):
         g = -grad if maximize else grad
@@ -48,8 +49,17 @@ def ref_sgd(theta, grads, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nes
     return out
 
 
-def ref_adam(theta, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-             amsgrad=False, maximize=False, decoupled=False):
+def ref_adam(
+    theta,
+    grads,
+    lr=1e-3,
+    betas=(0.9, 0.999),
+    eps=1e-8,
+    weight_decay=0.0,
+    amsgrad=False,
+    maximize=False,
+    decoupled=False,
+):
     b1, b2 = betas
     theta, out = theta.copy(), []
     m = np.zeros_like(theta)
@@ -57,30 +67,47 @@ def ref_adam(theta, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0
     v_max = np.zeros_like(theta)
     for t, grad in enumerate(grads, start=1):
         g = -grad if maximize else grad
-        if decoupled:                      # AdamW
+        if decoupled:  # AdamW
             theta = theta - lr * weight_decay * theta
-        elif weight_decay != 0:            # Adam
+        elif weight_decay != 0:  # Adam
             g = g + weight_decay * theta
         m = b1 * m + (1 - b1) * g
-        v = b2 * v + (1 - b2) * g ** 2
-        m_hat = m / (1 - b1 ** t)
+        v = b2 * v + (1 - b2) * g**2
+        m_hat = m / (1 - b1**t)
         if amsgrad:
             v_max = np.maximum(v_max, v)
-            v_hat = v_max / (1 - b2 ** t)
+            v_hat = v_max / (1 - b2**t)
         else:
-            v_hat = v / (1 - b2 ** t)
+            v_hat = v / (1 - b2**t)
         theta = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
         out.append(theta)
     return out
 
 
-def ref_adamw(theta, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-              amsgrad=False, maximize=False):
+def ref_adamw(
+    theta,
+    grads,
+    lr=1e-3,
+    betas=(0.9, 0.999),
+    eps=1e-8,
+    weight_decay=1e-2,
+    amsgrad=False,
+    maximize=False,
+):
     return ref_adam(theta, grads, lr, betas, eps, weight_decay, amsgrad, maximize, decoupled=True)
 
 
-def ref_rmsprop(theta, grads, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
-                centered=False, maximize=False):
+def ref_rmsprop(
+    theta,
+    grads,
+    lr=1e-2,
+    alpha=0.99,
+    eps=1e-8,
+    weight_decay=0.0,
+    momentum=0.0,
+    centered=False,
+    maximize=False,
+):
     theta, out = theta.copy(), []
     v = np.zeros_like(theta)
     g_ave = np.zeros_like(theta)
@@ -89,11 +116,11 @@ def ref_rmsprop(theta, grads, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, m
         g = -grad if maximize else grad
         if weight_decay != 0:
             g = g + weight_decay * theta
-        v = alpha * v + (1 - alpha) * g ** 2
+        v = alpha * v + (1 - alpha) * g**2
         v_tilde = v
         if centered:
             g_ave = g_ave * alpha + (1 - alpha) * g
-            v_tilde = v_tilde - g_ave ** 2
+            v_tilde = v_tilde - g_ave**2
         if momentum > 0:
             b = momentum * b + g / (np.sqrt(v_tilde) + eps)
             theta = theta - lr * b
@@ -103,8 +130,16 @@ def ref_rmsprop(theta, grads, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, m
     return out
 
 
-def ref_adagrad(theta, grads, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
-                initial_accumulator_value=0.0, eps=1e-10, maximize=False):
+def ref_adagrad(
+    theta,
+    grads,
+    lr=1e-2,
+    lr_decay=0.0,
+    weight_decay=0.0,
+    initial_accumulator_value=0.0,
+    eps=1e-10,
+    maximize=False,
+):
     theta, out = theta.copy(), []
     state_sum = np.full_like(theta, initial_accumulator_value)
     for t, grad in enumerate(grads, start=1):
@@ -112,14 +147,19 @@ def ref_adagrad(theta, grads, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
         clr = lr / (1 + (t - 1) * lr_decay)
         if weight_decay != 0:
             g = g + weight_decay * theta
-        state_sum = state_sum + g ** 2
+        state_sum = state_sum + g**2
         theta = theta - clr * g / (np.sqrt(state_sum) + eps)
         out.append(theta)
     return out
 
 
-REFERENCES = {"SGD": ref_sgd, "Adam": ref_adam, "AdamW": ref_adamw, "RMSprop": ref_rmsprop,
-              "Adagrad": ref_adagrad}
+REFERENCES = {
+    "SGD": ref_sgd,
+    "Adam": ref_adam,
+    "AdamW": ref_adamw,
+    "RMSprop": ref_rmsprop,
+    "Adagrad": ref_adagrad,
+}
 
 # (optimiser, options): every option of every optimiser, alone and combined.
 CASES = [
@@ -154,16 +194,27 @@ CASES = [
     ("RMSprop", dict(lr=0.1, momentum=0.6)),
     ("RMSprop", dict(lr=0.1, centered=True)),
     ("RMSprop", dict(lr=0.1, maximize=True)),
-    ("RMSprop", dict(lr=0.05, alpha=0.8, weight_decay=0.2, momentum=0.5, centered=True,
-                     maximize=True)),
+    (
+        "RMSprop",
+        dict(lr=0.05, alpha=0.8, weight_decay=0.2, momentum=0.5, centered=True, maximize=True),
+    ),
     ("Adagrad", dict()),
     ("Adagrad", dict(lr=0.1, lr_decay=0.5)),
     ("Adagrad", dict(lr=0.1, weight_decay=0.3)),
     ("Adagrad", dict(lr=0.1, initial_accumulator_value=0.7)),
     ("Adagrad", dict(lr=0.1, eps=0.5)),
     ("Adagrad", dict(lr=0.1, maximize=True)),
-    ("Adagrad", dict(lr=0.1, lr_decay=0.3, weight_decay=0.2, initial_accumulator_value=0.4,
-                     eps=1e-3, maximize=True)),
+    (
+        "Adagrad",
+        dict(
+            lr=0.1,
+            lr_decay=0.3,
+            weight_decay=0.2,
+            initial_accumulator_value=0.4,
+            eps=1e-3,
+            maximize=True,
+        ),
+    ),
 ]
 
 
@@ -193,8 +244,7 @@ def test_every_step_matches_the_published_rule(case):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=0, err_msg=f"{name}{kw} step {t}")
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c[1] and set(c[1]) != {"lr"}],
-                         ids=case_id)
+@pytest.mark.parametrize("case", [c for c in CASES if c[1] and set(c[1]) != {"lr"}], ids=case_id)
 def test_every_option_changes_the_result(case):
     """Guards the reference tests against an option that is silently ignored."""
     name, kw = case
@@ -203,6 +253,7 @@ def test_every_option_changes_the_result(case):
 
 
 # --- a few steps worked out by hand ---------------------------------------------------------
+
 
 def steps(opt, grads, theta0=0.0):
     v = dg.Variable(float(theta0))
@@ -216,16 +267,20 @@ def steps(opt, grads, theta0=0.0):
 def test_sgd_momentum_by_hand():
     # lr 0.1, μ 0.9, g = 1: b = 1, 1.9, 2.71 and θ = −0.1, −0.29, −0.561.
     assert steps(optim.SGD(0.1, momentum=0.9), [1.0] * 3) == pytest.approx(
-        [-0.1, -0.29, -0.561], rel=1e-12)
+        [-0.1, -0.29, -0.561], rel=1e-12
+    )
     # dampening 0.5: b = 1 (first step undamped), 0.9 + 0.5 = 1.4, 1.26 + 0.5 = 1.76.
     assert steps(optim.SGD(0.1, momentum=0.9, dampening=0.5), [1.0] * 3) == pytest.approx(
-        [-0.1, -0.24, -0.416], rel=1e-12)
+        [-0.1, -0.24, -0.416], rel=1e-12
+    )
     # nesterov: step with g + μb = 1.9, then b = 1.9 and g + μb = 2.71.
     assert steps(optim.SGD(0.1, momentum=0.9, nesterov=True), [1.0] * 2) == pytest.approx(
-        [-0.19, -0.461], rel=1e-12)
+        [-0.19, -0.461], rel=1e-12
+    )
     # weight decay 0.5 from θ = 2, g = 0: g ← 0 + 0.5·2 = 1, θ = 1.9; then g = 0.95, θ = 1.805.
     assert steps(optim.SGD(0.1, weight_decay=0.5), [0.0] * 2, 2.0) == pytest.approx(
-        [1.9, 1.805], rel=1e-12)
+        [1.9, 1.805], rel=1e-12
+    )
     # maximize climbs along the momentum: θ = +0.1, +0.29.
     assert steps(optim.SGD(0.1, True, 0.9), [1.0] * 2) == pytest.approx([0.1, 0.29], rel=1e-12)
 
@@ -233,51 +288,61 @@ def test_sgd_momentum_by_hand():
 def test_adam_by_hand():
     # Step 1: m̂ = g, v̂ = g², so θ moves by lr·g/(|g| + ε) whatever g is.
     for g in (3.0, -0.002):
-        assert steps(optim.Adam(lr=0.1), [g]) == pytest.approx([-0.1 * g / (abs(g) + 1e-8)],
-                                                               rel=1e-12)
+        assert steps(optim.Adam(lr=0.1), [g]) == pytest.approx(
+            [-0.1 * g / (abs(g) + 1e-8)], rel=1e-12
+        )
     # Step 2 with g = 1 then 3, β = (0.5, 0.5), ε = 0: m = 0.5, 1.75; v = 0.5, 4.75;
     # m̂ = 1.75/0.75, v̂ = 4.75/0.75, so θ₂ = −0.1 − 0.1·(1.75/0.75)/√(4.75/0.75).
     theta2 = -0.1 - 0.1 * (1.75 / 0.75) / math.sqrt(4.75 / 0.75)
     assert steps(optim.Adam(0.1, (0.5, 0.5), eps=0.0), [1.0, 3.0]) == pytest.approx(
-        [-0.1, theta2], rel=1e-12)
+        [-0.1, theta2], rel=1e-12
+    )
     # AMSGrad, g = 2 then 0: m = 1, 0.5; v = 2, 1 but v_max stays 2:
     # θ₂ = θ₁ − 0.1·(0.5/0.75)/√(2/0.75)  (without AMSGrad the denominator would be √(1/0.75)).
     theta2 = -0.1 - 0.1 * (0.5 / 0.75) / math.sqrt(2 / 0.75)
     assert steps(optim.Adam(0.1, (0.5, 0.5), 0.0, amsgrad=True), [2.0, 0.0]) == pytest.approx(
-        [-0.1, theta2], rel=1e-12)
+        [-0.1, theta2], rel=1e-12
+    )
 
 
 def test_adamw_decay_is_decoupled_by_hand():
     # θ = 2, g = 0, lr 0.1, λ = 0.5: θ ← 2 − 0.1·0.5·2 = 1.9 and the Adam step is 0 (m = 0).
     assert steps(optim.AdamW(0.1, weight_decay=0.5), [0.0, 0.0], 2.0) == pytest.approx(
-        [1.9, 1.805], rel=1e-12)
+        [1.9, 1.805], rel=1e-12
+    )
     # Adam's L2 decay instead feeds λθ = 1 into the moments: a full lr-sized step.
     assert steps(optim.Adam(0.1, weight_decay=0.5), [0.0], 2.0) == pytest.approx(
-        [2.0 - 0.1 / (1 + 1e-8)], rel=1e-12)
+        [2.0 - 0.1 / (1 + 1e-8)], rel=1e-12
+    )
 
 
 def test_rmsprop_by_hand():
     # α = 0.5, ε = 0, g = 2 then 4: v = 2, 9; θ = −0.1·2/√2, then − 0.1·4/3.
     t1 = -0.1 * 2 / math.sqrt(2)
     assert steps(optim.RMSprop(0.1, 0.5, eps=0.0), [2.0, 4.0]) == pytest.approx(
-        [t1, t1 - 0.1 * 4 / 3], rel=1e-12)
+        [t1, t1 - 0.1 * 4 / 3], rel=1e-12
+    )
     # centered: g_ave = 1, 2.5; ṽ = 2 − 1 = 1, 9 − 6.25 = 2.75.
     t1 = -0.1 * 2 / 1
     assert steps(optim.RMSprop(0.1, 0.5, 0.0, centered=True), [2.0, 4.0]) == pytest.approx(
-        [t1, t1 - 0.1 * 4 / math.sqrt(2.75)], rel=1e-12)
+        [t1, t1 - 0.1 * 4 / math.sqrt(2.75)], rel=1e-12
+    )
     # momentum 0.5: b = 2/√2, then 0.5·b + 4/3.
     b1 = 2 / math.sqrt(2)
     assert steps(optim.RMSprop(0.1, 0.5, 0.0, momentum=0.5), [2.0, 4.0]) == pytest.approx(
-        [-0.1 * b1, -0.1 * b1 - 0.1 * (0.5 * b1 + 4 / 3)], rel=1e-12)
+        [-0.1 * b1, -0.1 * b1 - 0.1 * (0.5 * b1 + 4 / 3)], rel=1e-12
+    )
 
 
 def test_adagrad_by_hand():
     # lr 1, lr_decay 1, ε = 0, g = 2: s = 4, θ = −1; then clr = 1/2, s = 8, θ = −1 − 0.5·2/√8.
     assert steps(optim.Adagrad(1.0, lr_decay=1.0, eps=0.0), [2.0, 2.0]) == pytest.approx(
-        [-1.0, -1.0 - 1 / math.sqrt(8)], rel=1e-12)
+        [-1.0, -1.0 - 1 / math.sqrt(8)], rel=1e-12
+    )
     # initial_accumulator_value 5: s = 5 + 4 = 9, θ = −0.1·2/3.
-    assert steps(optim.Adagrad(0.1, initial_accumulator_value=5.0, eps=0.0), [2.0]) == \
-        pytest.approx([-0.2 / 3], rel=1e-12)
+    assert steps(
+        optim.Adagrad(0.1, initial_accumulator_value=5.0, eps=0.0), [2.0]
+    ) == pytest.approx([-0.2 / 3], rel=1e-12)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
@@ -290,6 +355,7 @@ def test_maximize_is_minimising_the_negated_gradient(case):
 
 
 # --- minimising through a GradientTape ------------------------------------------------------
+
 
 def himmelblau(t):
     x, y = t[0], t[1]
@@ -350,6 +416,7 @@ def test_adamw_with_zero_gradient_only_decays():
 
 # --- None gradients, shapes, dtypes, state --------------------------------------------------
 
+
 @pytest.mark.parametrize("name", list(REFERENCES))
 def test_none_gradient_skips_the_variable_and_its_state(name):
     a, b = dg.Variable(THETA0.copy()), dg.Variable(THETA0.copy())
@@ -366,8 +433,11 @@ def test_none_gradient_skips_the_variable_and_its_state(name):
 def test_shape_mismatch_names_both_shapes_and_changes_nothing(name):
     a, b = dg.Variable(THETA0.copy()), dg.Variable(np.zeros((2, 2)))
     opt = getattr(optim, name)(0.1)
-    with pytest.raises(ValueError, match=rf"{name}: gradient of shape \(3,\) for a variable of "
-                                         rf"shape \(2, 2\)"):
+    with pytest.raises(
+        ValueError,
+        match=rf"{name}: gradient of shape \(3,\) for a variable of "
+        rf"shape \(2, 2\)",
+    ):
         opt.apply_gradients([(GRADS[0], a), (GRADS[0], b)])
     np.testing.assert_array_equal(a.numpy(), THETA0)  # checked before anything was updated
     np.testing.assert_array_equal(b.numpy(), np.zeros((2, 2)))
@@ -471,16 +541,17 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("name, kw, param, shown", BAD,
-                         ids=[f"{n}-{p}={s}" for n, _, p, s in BAD])
-def test_bad_settings_raise_value_error_naming_optimiser_parameter_and_value(name, kw, param,
-                                                                             shown):
+@pytest.mark.parametrize("name, kw, param, shown", BAD, ids=[f"{n}-{p}={s}" for n, _, p, s in BAD])
+def test_bad_settings_raise_value_error_naming_optimiser_parameter_and_value(
+    name, kw, param, shown
+):
     with pytest.raises(ValueError, match=rf"^{name}: {param} .*got \(?{shown}"):
         getattr(optim, name)(**kw)
 
 
-@pytest.mark.parametrize("kw", [dict(nesterov=True), dict(momentum=0.9, dampening=0.1,
-                                                          nesterov=True)])
+@pytest.mark.parametrize(
+    "kw", [dict(nesterov=True), dict(momentum=0.9, dampening=0.1, nesterov=True)]
+)
 def test_nesterov_needs_momentum_and_no_dampening(kw):
     with pytest.raises(ValueError, match="SGD: nesterov=True needs momentum > 0 and dampening = 0"):
         optim.SGD(0.1, **kw)
@@ -488,36 +559,69 @@ def test_nesterov_needs_momentum_and_no_dampening(kw):
 
 def test_defaults_are_pytorchs():
     a = optim.Adam()
-    assert (a.lr, a.betas, a.eps, a.weight_decay, a.amsgrad, a.maximize) == \
-        (1e-3, (0.9, 0.999), 1e-8, 0.0, False, False)
+    assert (a.lr, a.betas, a.eps, a.weight_decay, a.amsgrad, a.maximize) == (
+        1e-3,
+        (0.9, 0.999),
+        1e-8,
+        0.0,
+        False,
+        False,
+    )
     w = optim.AdamW()
-    assert (w.lr, w.betas, w.eps, w.weight_decay, w.amsgrad) == (1e-3, (0.9, 0.999), 1e-8,
-                                                                  1e-2, False)
+    assert (w.lr, w.betas, w.eps, w.weight_decay, w.amsgrad) == (
+        1e-3,
+        (0.9, 0.999),
+        1e-8,
+        1e-2,
+        False,
+    )
     r = optim.RMSprop()
-    assert (r.lr, r.alpha, r.eps, r.weight_decay, r.momentum, r.centered) == \
-        (1e-2, 0.99, 1e-8, 0.0, 0.0, False)
+    assert (r.lr, r.alpha, r.eps, r.weight_decay, r.momentum, r.centered) == (
+        1e-2,
+        0.99,
+        1e-8,
+        0.0,
+        0.0,
+        False,
+    )
     g = optim.Adagrad()
-    assert (g.lr, g.lr_decay, g.weight_decay, g.initial_accumulator_value, g.eps) == \
-        (1e-2, 0.0, 0.0, 0.0, 1e-10)
+    assert (g.lr, g.lr_decay, g.weight_decay, g.initial_accumulator_value, g.eps) == (
+        1e-2,
+        0.0,
+        0.0,
+        0.0,
+        1e-10,
+    )
     s = optim.SGD()
-    assert (s.lr, s.momentum, s.dampening, s.weight_decay, s.nesterov, s.maximize) == \
-        (0.01, 0.0, 0.0, 0.0, False, False)  # lr: deltagrad's historical default
+    assert (s.lr, s.momentum, s.dampening, s.weight_decay, s.nesterov, s.maximize) == (
+        0.01,
+        0.0,
+        0.0,
+        0.0,
+        False,
+        False,
+    )  # lr: deltagrad's historical default
 
 
 def test_repr_lists_the_settings():
     assert repr(optim.SGD(0.1, True, 0.9, nesterov=True)) == (
-        "SGD(lr=0.1, maximize=True, momentum=0.9, dampening=0.0, weight_decay=0.0, "
-        "nesterov=True)")
-    assert repr(optim.Adam()) == ("Adam(lr=0.001, betas=(0.9, 0.999), eps=1e-08, "
-                                  "weight_decay=0.0, amsgrad=False, maximize=False)")
-    assert repr(optim.AdamW(amsgrad=True)).startswith("AdamW(lr=0.001, betas=(0.9, 0.999), "
-                                                      "eps=1e-08, weight_decay=0.01, amsgrad=True")
+        "SGD(lr=0.1, maximize=True, momentum=0.9, dampening=0.0, weight_decay=0.0, nesterov=True)"
+    )
+    assert repr(optim.Adam()) == (
+        "Adam(lr=0.001, betas=(0.9, 0.999), eps=1e-08, "
+        "weight_decay=0.0, amsgrad=False, maximize=False)"
+    )
+    assert repr(optim.AdamW(amsgrad=True)).startswith(
+        "AdamW(lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.01, amsgrad=True"
+    )
     assert repr(optim.RMSprop(centered=True)) == (
         "RMSprop(lr=0.01, alpha=0.99, eps=1e-08, weight_decay=0.0, momentum=0.0, "
-        "centered=True, maximize=False)")
+        "centered=True, maximize=False)"
+    )
     assert repr(optim.Adagrad(lr_decay=0.1)) == (
         "Adagrad(lr=0.01, lr_decay=0.1, weight_decay=0.0, initial_accumulator_value=0.0, "
-        "eps=1e-10, maximize=False)")
+        "eps=1e-10, maximize=False)"
+    )
 
 
 def test_every_optimiser_documents_its_rule_and_parameters():
@@ -527,6 +631,7 @@ def test_every_optimiser_documents_its_rule_and_parameters():
 
 
 # --- cross-check against PyTorch ------------------------------------------------------------
+
 
 @pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
 def test_matches_torch_optim(case):

@@ -20,6 +20,7 @@ squashes have partial derivatives 1e-4…1e-12 times their value, where plain di
 (eps = 1e-6, round-off ~1e-10 of the value) cannot reach rtol = 1e-6, and a fixed looser
 tolerance would check every other example less.
 """
+
 from __future__ import annotations
 
 import operator
@@ -33,19 +34,22 @@ import deltagrad as dg
 from deltagrad.gradcheck import check_grads
 import _opdiscovery as disc
 
-UNARY = disc.unary_same_shape_ops()       # {name: intervals where the op is finite}
-REDUCTIONS = disc.reduction_ops()         # ["sum", "mean", "max", "logsumexp", ...]
-A = disc.POSITIVE                         # (0.55, 0.95)
+UNARY = disc.unary_same_shape_ops()  # {name: intervals where the op is finite}
+REDUCTIONS = disc.reduction_ops()  # ["sum", "mean", "max", "logsumexp", ...]
+A = disc.POSITIVE  # (0.55, 0.95)
 
 # name: (function, intervals for the left operand, intervals for the right one)
 BINARY = {
     "+": (operator.add, disc.INTERVALS, disc.INTERVALS),
     "-": (operator.sub, disc.INTERVALS, disc.INTERVALS),
     "*": (operator.mul, disc.INTERVALS, disc.INTERVALS),
-    "/": (operator.truediv, disc.INTERVALS, (A,)),        # denominators ≥ 0.55
+    "/": (operator.truediv, disc.INTERVALS, (A,)),  # denominators ≥ 0.55
     "**": (operator.pow, (A, disc.INTERVALS[2]), disc.INTERVALS),  # positive bases
-    **{name: (getattr(dg, name), disc.INTERVALS, disc.INTERVALS)
-       for name in ("maximum", "minimum", "arctan2") if hasattr(dg, name)},
+    **{
+        name: (getattr(dg, name), disc.INTERVALS, disc.INTERVALS)
+        for name in ("maximum", "minimum", "arctan2")
+        if hasattr(dg, name)
+    },
 }
 
 SHIFT = 0.3137  # an irregular offset, so that no simple input lands on a squash's midpoint
@@ -67,6 +71,7 @@ def squash(t, interval):
 #   ("unary", name, interval, child)            dg.name(squash(child))
 #   ("binary", name, int_l, int_r, left, right) squash(left) op squash(right)
 #   ("reduce", name, interval, axis, child)     dg.name(squash(child), axis=axis, keepdims=True)
+
 
 def evaluate(expr, xs):
     kind = expr[0]
@@ -123,17 +128,31 @@ def _nodes(draw, depth, n_inputs, kinds):
         return leaf
     if kind == "unary":
         name = draw(st.sampled_from(sorted(UNARY)))
-        return ("unary", name, draw(st.sampled_from(UNARY[name])),
-                draw(_subexpressions(depth - 1, n_inputs)))
+        return (
+            "unary",
+            name,
+            draw(st.sampled_from(UNARY[name])),
+            draw(_subexpressions(depth - 1, n_inputs)),
+        )
     if kind == "binary":
         name = draw(st.sampled_from(sorted(BINARY)))
         _, int_l, int_r = BINARY[name]
-        return ("binary", name, draw(st.sampled_from(int_l)), draw(st.sampled_from(int_r)),
-                draw(_subexpressions(depth - 1, n_inputs)),
-                draw(_subexpressions(depth - 1, n_inputs)))
+        return (
+            "binary",
+            name,
+            draw(st.sampled_from(int_l)),
+            draw(st.sampled_from(int_r)),
+            draw(_subexpressions(depth - 1, n_inputs)),
+            draw(_subexpressions(depth - 1, n_inputs)),
+        )
     name = draw(st.sampled_from(REDUCTIONS))
-    return ("reduce", name, draw(st.sampled_from(disc.INTERVALS)),
-            draw(st.sampled_from([None, 0, -1])), draw(_subexpressions(depth - 1, n_inputs)))
+    return (
+        "reduce",
+        name,
+        draw(st.sampled_from(disc.INTERVALS)),
+        draw(st.sampled_from([None, 0, -1])),
+        draw(_subexpressions(depth - 1, n_inputs)),
+    )
 
 
 @st.composite
@@ -142,8 +161,9 @@ def problems(draw, max_depth):
     distinct entries at least 1/150 apart."""
     shapes = draw(st.lists(st.sampled_from([(3,), (2, 3)]), min_size=1, max_size=2))
     sizes = [int(np.prod(s)) for s in shapes]
-    ks = draw(st.lists(st.integers(-300, 300), min_size=sum(sizes), max_size=sum(sizes),
-                       unique=True))
+    ks = draw(
+        st.lists(st.integers(-300, 300), min_size=sum(sizes), max_size=sum(sizes), unique=True)
+    )
     values = np.array(ks, dtype=np.float64) / 150.0
     splits = np.split(values, np.cumsum(sizes)[:-1])
     inputs = [v.reshape(s) for v, s in zip(splits, shapes)]
@@ -152,8 +172,8 @@ def problems(draw, max_depth):
 
 
 # Steps (the widest difference reaches 4h: 4e-4 and 1.2e-3, inside the 1/150 input spacing).
-H1 = 1e-4   # for first derivatives (differences of the value)
-H2 = 3e-4   # for second derivatives (differences of the tape's gradient)
+H1 = 1e-4  # for first derivatives (differences of the value)
+H2 = 3e-4  # for second derivatives (differences of the tape's gradient)
 ULP = np.finfo(np.float64).eps
 # Central differences D(h) = (f(x + h) − f(x − h)) / 2h, Richardson-extrapolated:
 # E(h) = (4·D(h) − D(2h)) / 3 errs by ~h⁴ (truncation) plus ~ULP·|f|/h (round-off), ~1e-12
@@ -201,16 +221,21 @@ def _compare(analytic, fun, arrays, h, scale, rtol, what):
     numeric, coarse = numeric_derivatives(fun, arrays, h)
     for k, (a, n, n2) in enumerate(zip(analytic, numeric, coarse)):
         a = np.asarray(a, dtype=np.float64)
-        tol = np.maximum.reduce([rtol * np.maximum(np.abs(a), np.abs(n)),
-                                 NOISE_FACTOR * np.abs(n - n2),
-                                 np.full(a.shape, ROUNDOFF_ULPS * ULP * scale / h)])
+        tol = np.maximum.reduce(
+            [
+                rtol * np.maximum(np.abs(a), np.abs(n)),
+                NOISE_FACTOR * np.abs(n - n2),
+                np.full(a.shape, ROUNDOFF_ULPS * ULP * scale / h),
+            ]
+        )
         bad = np.abs(a - n) > tol
         if bad.any():
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
             raise FiniteDifferenceMismatch(
                 f"{what} w.r.t. input {k}{list(idx)}: tape {a[idx]:.12g}, finite differences "
                 f"{n[idx]:.12g} (with step 2h: {n2[idx]:.12g}), difference "
-                f"{abs(a[idx] - n[idx]):.3g} > tolerance {tol[idx]:.3g}")
+                f"{abs(a[idx] - n[idx]):.3g} > tolerance {tol[idx]:.3g}"
+            )
 
 
 def check(expr, inputs, order, rtol=RTOL):
@@ -236,8 +261,9 @@ def check_function(f, inputs, order, rtol=RTOL):
     grad = dg.grad(fu, argnums=argnums)
     if order == 1:
         analytic = [g.numpy() for g in grad(*arrays)]
-        _compare(analytic, lambda arrs: float(fu(*arrs)), arrays, H1, terms(arrays), rtol,
-                 "gradient")
+        _compare(
+            analytic, lambda arrs: float(fu(*arrs)), arrays, H1, terms(arrays), rtol, "gradient"
+        )
         return
     ws = [rng.standard_normal(a.shape) for a in arrays]
 
@@ -246,8 +272,12 @@ def check_function(f, inputs, order, rtol=RTOL):
 
     hw = dg.hvp(fu, tuple(arrays), tuple(ws))
     analytic = [h.numpy() for h in (hw if len(arrays) > 1 else (hw,))]
-    scale = float(sum(np.sum(np.abs(w) * np.maximum(np.abs(g.numpy()), 1.0))
-                      for g, w in zip(grad(*arrays), ws)))
+    scale = float(
+        sum(
+            np.sum(np.abs(w) * np.maximum(np.abs(g.numpy()), 1.0))
+            for g, w in zip(grad(*arrays), ws)
+        )
+    )
     _compare(analytic, grad_dot_w, arrays, H2, scale, rtol, "Hessian-vector product")
 
 
@@ -259,15 +289,26 @@ def check_noted(expr, inputs, order):
 
 # --- the properties ------------------------------------------------------------------------------
 
-@settings(max_examples=600, deadline=None, derandomize=True, print_blob=False,
-          suppress_health_check=[HealthCheck.too_slow])
+
+@settings(
+    max_examples=600,
+    deadline=None,
+    derandomize=True,
+    print_blob=False,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(problems(max_depth=4))
 def test_gradient_of_random_compositions_matches_finite_differences(problem):
     check_noted(*problem, order=1)
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, print_blob=False,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    print_blob=False,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(problems(max_depth=3))
 def test_second_derivatives_of_random_compositions_match_finite_differences(problem):
     check_noted(*problem, order=2)
@@ -288,16 +329,28 @@ def _each_op():
     for name in sorted(REDUCTIONS):
         for interval in disc.INTERVALS:
             for axis in (None, 0, -1):
-                inner = ("binary", "+", A, interval, ("x", 1), ("reduce", name, interval, axis,
-                                                             ("x", 0)))
-                cases.append(pytest.param(("reduce", name, interval, axis, inner),
-                                          id=f"{name}{interval}-axis{axis}"))
+                inner = (
+                    "binary",
+                    "+",
+                    A,
+                    interval,
+                    ("x", 1),
+                    ("reduce", name, interval, axis, ("x", 0)),
+                )
+                cases.append(
+                    pytest.param(
+                        ("reduce", name, interval, axis, inner), id=f"{name}{interval}-axis{axis}"
+                    )
+                )
     for name, (_, ints_l, ints_r) in sorted(BINARY.items()):
         for int_l in ints_l:
             for int_r in ints_r:
                 inner = ("binary", name, int_l, int_r, ("x", 1), ("x", 0))
-                cases.append(pytest.param(("binary", name, int_l, int_r, ("x", 0), inner),
-                                          id=f"{name}{int_l}{int_r}"))
+                cases.append(
+                    pytest.param(
+                        ("binary", name, int_l, int_r, ("x", 0), inner), id=f"{name}{int_l}{int_r}"
+                    )
+                )
     return cases
 
 
@@ -318,24 +371,35 @@ KNOWN_BUGS: dict[str, str] = {}
 def _reduction_params():
     params = []
     for name in REDUCTIONS:
-        marks = [pytest.mark.xfail(strict=True, raises=FiniteDifferenceMismatch,
-                                   reason=KNOWN_BUGS[name])] if name in KNOWN_BUGS else []
+        marks = (
+            [
+                pytest.mark.xfail(
+                    strict=True, raises=FiniteDifferenceMismatch, reason=KNOWN_BUGS[name]
+                )
+            ]
+            if name in KNOWN_BUGS
+            else []
+        )
         params.append(pytest.param(name, marks=marks, id=name))
     return params
 
 
 @pytest.mark.parametrize("name", _reduction_params())
 @settings(max_examples=12, deadline=None, derandomize=True, print_blob=False)
-@given(x=st.sampled_from(disc.INTERVALS).flatmap(lambda i: st.floats(*i)),
-       axis=st.sampled_from([None, 0, -1]))
+@given(
+    x=st.sampled_from(disc.INTERVALS).flatmap(lambda i: st.floats(*i)),
+    axis=st.sampled_from([None, 0, -1]),
+)
 def test_reduction_of_equal_entries(name, x, axis):
     def f(t):
         return getattr(dg, name)(t * np.ones((2, 3)), axis=axis, keepdims=True)
+
     check_function(f, [np.array([x])], order=1)
     check_function(f, [np.array([x])], order=2)
 
 
 # --- the discovery and the checker ---------------------------------------------------------------
+
 
 def test_discovery_finds_the_ops_and_their_domains():
     # If discovery silently found nothing, the properties above would test almost nothing.
@@ -361,6 +425,7 @@ PLANTED = ("binary", "*", A, A, ("unary", "sin", A, ("x", 0)), ("x", 1))
 
 def test_a_planted_wrong_first_derivative_is_caught(monkeypatch):
     from deltagrad import ops
+
     check(PLANTED, [X0, X1], order=1)  # the real rule passes
     # cos(x)·(1 + 1e-5): a 1e-5 relative error, ten times the tolerance.
     monkeypatch.setattr(ops.sin, "vjps", (lambda g, out, x: g * ops.cos.bind(x) * (1 + 1e-5),))
@@ -372,9 +437,11 @@ def test_a_planted_wrong_second_derivative_is_caught(monkeypatch):
     # Right as a first derivative, but cos(x) is a constant to an outer tape: only the
     # second-order check can see it.
     from deltagrad import ops
+
     check(PLANTED, [X0, X1], order=2)
-    monkeypatch.setattr(ops.sin, "vjps",
-                        (lambda g, out, x: g * ops.cos.bind(ops.stop_gradient.bind(x)),))
+    monkeypatch.setattr(
+        ops.sin, "vjps", (lambda g, out, x: g * ops.cos.bind(ops.stop_gradient.bind(x)),)
+    )
     check(PLANTED, [X0, X1], order=1)
     with pytest.raises(FiniteDifferenceMismatch, match="Hessian-vector product"):
         check(PLANTED, [X0, X1], order=2)

@@ -1,5 +1,6 @@
 """The README's Python examples run as written, each on its own in a fresh namespace (so the
 README describes what the code does, and a reader can copy any one block)."""
+
 import re
 from pathlib import Path
 
@@ -18,8 +19,7 @@ def _first_line(block: str) -> str:
     return block.strip().splitlines()[0][:60]
 
 
-@pytest.mark.parametrize("block", [b for b in BLOCKS if FULL_TRAINING not in b],
-                         ids=_first_line)
+@pytest.mark.parametrize("block", [b for b in BLOCKS if FULL_TRAINING not in b], ids=_first_line)
 def test_each_readme_example_runs_on_its_own(block, capsys):
     exec(compile(block, str(README), "exec"), {})  # a fresh namespace: no block leans on another
 

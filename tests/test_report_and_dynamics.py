@@ -1,4 +1,5 @@
 """The HTML report renderer and the training-dynamics experiments behind the reproduce page."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,9 +13,18 @@ from deltagrad.experiments import dynamics
 def test_report_escapes_text_and_embeds_images(tmp_path):
     img = tmp_path / "a.png"
     img.write_bytes(b"\x89PNG fake")
-    page = rp.render("T <1>", [rp.Section("S & s", ["<b>html</b> paragraph"],
-                                          [rp.Table("c<", ["h"], [["<x>"], [0.123456789]])],
-                                          [rp.FigureRef(img, "Figure 7-2: a < b")])], ["meta"])
+    page = rp.render(
+        "T <1>",
+        [
+            rp.Section(
+                "S & s",
+                ["<b>html</b> paragraph"],
+                [rp.Table("c<", ["h"], [["<x>"], [0.123456789]])],
+                [rp.FigureRef(img, "Figure 7-2: a < b")],
+            )
+        ],
+        ["meta"],
+    )
     assert "T &lt;1&gt;" in page and "S &amp; s" in page and "&lt;x&gt;" in page
     assert "0.123457" in page  # six significant digits by default
     assert "data:image/png;base64," in page and "Figure 7-2: a &lt; b" in page
@@ -49,6 +59,7 @@ def test_boundary_evolution_keeps_the_requested_frames(data):
 
 # --- the decision-boundary GIF: the whole run, the moons figures' colours, a legend ---------
 
+
 def test_snapshots_span_the_whole_run():
     epochs = dynamics.snapshot_epochs(1000, 51)
     assert epochs[0] == 0 and epochs[-1] == 999 and len(epochs) == 51
@@ -61,8 +72,14 @@ def test_watch_snapshots_the_run_it_is_passed_to(data):
     from deltagrad.experiments import moons
 
     X_train, X_test, y_train, y_test = data
-    snaps = dynamics.BoundarySnapshots(np.concatenate([X_train, X_test]), X_test, y_test,
-                                       dynamics.snapshot_epochs(6, 3), 6, steps=15)
+    snaps = dynamics.BoundarySnapshots(
+        np.concatenate([X_train, X_test]),
+        X_test,
+        y_test,
+        dynamics.snapshot_epochs(6, 3),
+        6,
+        steps=15,
+    )
     result = moons.run(moons.MoonsConfig(epochs=6, log_every=1), engine="numpy", watch=snaps)
     assert not hasattr(moons, "_WATCHERS") and not hasattr(moons, "watching")  # no global hook
     moons.run(moons.MoonsConfig(epochs=1), engine="numpy")  # the watcher sees no other run
@@ -82,18 +99,31 @@ def test_watch_snapshots_the_run_it_is_passed_to(data):
 def _evolution(n_frames=5, steps=30):
     """Snapshots of a boundary turning from straight to curved: class 1 below the curve."""
     xx, yy = np.meshgrid(np.linspace(-2, 3, steps), np.linspace(-1.5, 2, steps))
-    proba = [1 / (1 + np.exp(-8 * (k / (n_frames - 1) * 0.8 * np.sin(2 * xx) + 0.3 - yy)))
-             for k in range(n_frames)]
-    return {"xx": xx, "yy": yy, "epochs": [0, 249, 499, 749, 999][:n_frames], "proba": proba,
-            "test_accuracy": [0.5, 0.88, 0.9, 0.97, 0.9767][:n_frames], "total_epochs": 1000}
+    proba = [
+        1 / (1 + np.exp(-8 * (k / (n_frames - 1) * 0.8 * np.sin(2 * xx) + 0.3 - yy)))
+        for k in range(n_frames)
+    ]
+    return {
+        "xx": xx,
+        "yy": yy,
+        "epochs": [0, 249, 499, 749, 999][:n_frames],
+        "proba": proba,
+        "test_accuracy": [0.5, 0.88, 0.9, 0.97, 0.9767][:n_frames],
+        "total_epochs": 1000,
+    }
 
 
 def test_select_frames_spends_frames_where_the_boundary_moves():
     xx, yy = np.meshgrid(np.linspace(-2, 3, 30), np.linspace(-1.5, 2, 30))
     bend = [0, 0, 0, 0, 0.3, 0.6, 0.9, 0.9, 0.9, 0.9, 0.9]  # it moves between epochs 300 and 600
-    ev = {"xx": xx, "yy": yy, "epochs": list(range(0, 1001, 100)), "total_epochs": 1001,
-          "proba": [1 / (1 + np.exp(-8 * (a * np.sin(2 * xx) + 0.3 - yy))) for a in bend],
-          "test_accuracy": [0.9] * 11}
+    ev = {
+        "xx": xx,
+        "yy": yy,
+        "epochs": list(range(0, 1001, 100)),
+        "total_epochs": 1001,
+        "proba": [1 / (1 + np.exp(-8 * (a * np.sin(2 * xx) + 0.3 - yy))) for a in bend],
+        "test_accuracy": [0.9] * 11,
+    }
     chosen = dynamics.select_frames(ev, 6)["epochs"]
     assert chosen[0] == 0 and chosen[-1] == 1000 and len(chosen) <= 6
     assert {400, 500, 600} <= set(chosen)  # a frame for each step of the bend
@@ -118,8 +148,13 @@ def test_boundary_frame_uses_the_moons_colours_and_has_a_legend(data):
     assert np.allclose(to_rgba(legend.legend_handles[0].get_facecolor()[0]), red)
     assert np.allclose(to_rgba(legend.legend_handles[1].get_facecolor()[0]), blue)
     assert red[0] > red[2] and blue[2] > blue[0]  # class 0 red, class 1 blue, as Figure 7-14
-    fills = [c for c in ax.collections if getattr(c, "cmap", None) is not None
-             and c.get_array() is not None and c not in legend.legend_handles]
+    fills = [
+        c
+        for c in ax.collections
+        if getattr(c, "cmap", None) is not None
+        and c.get_array() is not None
+        and c not in legend.legend_handles
+    ]
     assert any(c.cmap.name == _CMAP for c in fills)
     title = fig._suptitle.get_text()
     assert "epoch 750 of 1000" in title and "97.0%" in title

@@ -7,6 +7,7 @@ full size on click. Screenshots go to a temporary folder (or $DELTAGRAD_SCREENSH
 
 Needs Chromium (Debian: ``apt-get install chromium``); skipped, saying so, when none is found.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,22 +19,39 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = next((found for name in ("chromium", "chromium-browser", "google-chrome")
-                 if (found := shutil.which(name))), None)
+CHROMIUM = next(
+    (
+        found
+        for name in ("chromium", "chromium-browser", "google-chrome")
+        if (found := shutil.which(name))
+    ),
+    None,
+)
 if CHROMIUM is None:
-    pytest.skip("no Chromium found on PATH (install Debian's package: apt-get install chromium)",
-                allow_module_level=True)
+    pytest.skip(
+        "no Chromium found on PATH (install Debian's package: apt-get install chromium)",
+        allow_module_level=True,
+    )
 
 from playwright.sync_api import sync_playwright  # noqa: E402  (after the skip: CI must have it)
 
 from deltagrad import report as rp  # noqa: E402
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 VIEWPORTS = {"laptop": (1280, 800), "phone": (390, 844)}
 
 
 # --- a report like reproduce's: its section titles, its widest tables, figures of its sizes ---
+
 
 def _png(path: Path, width_in: float, height_in: float, dpi: int, title: str) -> rp.FigureRef:
     from matplotlib.figure import Figure
@@ -57,58 +75,124 @@ def _gif(path: Path) -> rp.FigureRef:
     return rp.FigureRef(path, "The decision boundary over the whole run of training")
 
 
-_FORMULAS = ["d/dx [e^x/(x² + 1)] = (e^x·(x² + 1) − e^x·2x)/(x² + 1)²",
-             "∂/∂w [σ(x·w + b) − y]² = 2(σ(x·w + b) − y)·σ(x·w + b)(1 − σ(x·w + b))·x",
-             "d/dx [x^2.5] = 2.5·x^1.5", "d/dx [3] = 0", "d/dx [ln(1 + e^x)] = e^x/(1 + e^x)"]
+_FORMULAS = [
+    "d/dx [e^x/(x² + 1)] = (e^x·(x² + 1) − e^x·2x)/(x² + 1)²",
+    "∂/∂w [σ(x·w + b) − y]² = 2(σ(x·w + b) − y)·σ(x·w + b)(1 − σ(x·w + b))·x",
+    "d/dx [x^2.5] = 2.5·x^1.5",
+    "d/dx [3] = 0",
+    "d/dx [ln(1 + e^x)] = e^x/(1 + e^x)",
+]
 
 
 def _sections(folder: Path) -> list[rp.Section]:
     rng = np.random.default_rng(0)
-    rows72 = [["7.2.3", f, "x = 1.3, w = 0.4, b = -0.2, y = 0.5", v, v, v * (1 + 1e-11), 8.25e-12]
-              for f in _FORMULAS for v in rng.uniform(0.01, 10, 3)]
-    t72 = rp.Table("7.2 The derivative rules and worked examples at sample points",
-                   ["section", "formula", "at", "analytic", "tape", "finite difference",
-                    "rel. error"], rows72, digits=10)
-    grad = rp.Table("The eight largest relative errors of 2,902 parameters",
-                    ["parameter", "index", "delta rule", "tape", "finite difference",
-                     "relative error"],
-                    [[f"W{i % 4 + 1}", f"({i}, {2 * i})", *rng.normal(size=3) * 1e-3,
-                      float(rng.uniform(1e-9, 1e-8))] for i in range(8)], digits=10)
-    t71 = rp.Table("Table 7-1: start, numerical solution, nearest analytic minimum",
-                   ["start", "solution", "f", "nearest minimum", "distance"],
-                   [["(4.000000, 0.000000)", "(3.584428, -1.848126)", 2.3e-13,
-                     "(3.584428, -1.848126)", 1.2e-7]] * 4)
-    crit = rp.Table("The nine critical points (Newton's method, gradient and Hessian from "
-                    "nested tapes), classified by the Hessian's eigenvalues",
-                    ["point", "f", "kind", "eigenvalues"],
-                    [["(-0.270845, -0.923039)", 181.617, "maximum",
-                      "(-20.169089, -26.630595)"]] * 9)
+    rows72 = [
+        ["7.2.3", f, "x = 1.3, w = 0.4, b = -0.2, y = 0.5", v, v, v * (1 + 1e-11), 8.25e-12]
+        for f in _FORMULAS
+        for v in rng.uniform(0.01, 10, 3)
+    ]
+    t72 = rp.Table(
+        "7.2 The derivative rules and worked examples at sample points",
+        ["section", "formula", "at", "analytic", "tape", "finite difference", "rel. error"],
+        rows72,
+        digits=10,
+    )
+    grad = rp.Table(
+        "The eight largest relative errors of 2,902 parameters",
+        ["parameter", "index", "delta rule", "tape", "finite difference", "relative error"],
+        [
+            [
+                f"W{i % 4 + 1}",
+                f"({i}, {2 * i})",
+                *rng.normal(size=3) * 1e-3,
+                float(rng.uniform(1e-9, 1e-8)),
+            ]
+            for i in range(8)
+        ],
+        digits=10,
+    )
+    t71 = rp.Table(
+        "Table 7-1: start, numerical solution, nearest analytic minimum",
+        ["start", "solution", "f", "nearest minimum", "distance"],
+        [
+            [
+                "(4.000000, 0.000000)",
+                "(3.584428, -1.848126)",
+                2.3e-13,
+                "(3.584428, -1.848126)",
+                1.2e-7,
+            ]
+        ]
+        * 4,
+    )
+    crit = rp.Table(
+        "The nine critical points (Newton's method, gradient and Hessian from "
+        "nested tapes), classified by the Hessian's eigenvalues",
+        ["point", "f", "kind", "eigenvalues"],
+        [["(-0.270845, -0.923039)", 181.617, "maximum", "(-20.169089, -26.630595)"]] * 9,
+    )
     wide = _png(folder / "basins.png", 13, 7, 110, "Basins of attraction")
     tall = _png(folder / "contour.png", 8, 7.9, 110, "Figure 7-12")
     return [
-        rp.Section("7.2 Derivative rules, checked three ways", ["Every rule of 7.2 …"], [t72],
-                   anchor="derivatives"),
-        rp.Section("7.3–7.4 Activation functions and softmax", ["Each activation …"], [],
-                   [_png(folder / "sigmoid.png", 10, 4, 100, "Figure 7-2")], anchor="activations"),
-        rp.Section("7.6 The chain rule", ["The chapter's GradientTape example …"],
-                   [rp.Table("The tape demonstration", ["quantity", "tape", "chapter"],
-                             [["dy2/dy1 · dy1/dw1", 2.0, 2.0]])], anchor="chain-rule"),
-        rp.Section("Gradient check: delta rule = tape = finite differences",
-                   ["The full table is <code>gradcheck/gradient_table.csv</code>."], [grad],
-                   anchor="gradcheck", nav="Gradient check of the network"),
-        rp.Section("7.8 Himmelblau's function", ["Gradient descent through the tape …"],
-                   [t71, crit], [tall, wide], anchor="himmelblau"),
-        rp.Section("7.9 Backpropagation by hand: the two-moons classifier", ["Trained in …"],
-                   [], [_gif(folder / "boundary.gif")], anchor="moons",
-                   nav="7.9 The two-moons classifier"),
+        rp.Section(
+            "7.2 Derivative rules, checked three ways",
+            ["Every rule of 7.2 …"],
+            [t72],
+            anchor="derivatives",
+        ),
+        rp.Section(
+            "7.3–7.4 Activation functions and softmax",
+            ["Each activation …"],
+            [],
+            [_png(folder / "sigmoid.png", 10, 4, 100, "Figure 7-2")],
+            anchor="activations",
+        ),
+        rp.Section(
+            "7.6 The chain rule",
+            ["The chapter's GradientTape example …"],
+            [
+                rp.Table(
+                    "The tape demonstration",
+                    ["quantity", "tape", "chapter"],
+                    [["dy2/dy1 · dy1/dw1", 2.0, 2.0]],
+                )
+            ],
+            anchor="chain-rule",
+        ),
+        rp.Section(
+            "Gradient check: delta rule = tape = finite differences",
+            ["The full table is <code>gradcheck/gradient_table.csv</code>."],
+            [grad],
+            anchor="gradcheck",
+            nav="Gradient check of the network",
+        ),
+        rp.Section(
+            "7.8 Himmelblau's function",
+            ["Gradient descent through the tape …"],
+            [t71, crit],
+            [tall, wide],
+            anchor="himmelblau",
+        ),
+        rp.Section(
+            "7.9 Backpropagation by hand: the two-moons classifier",
+            ["Trained in …"],
+            [],
+            [_gif(folder / "boundary.gif")],
+            anchor="moons",
+            nav="7.9 The two-moons classifier",
+        ),
     ]
 
 
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("report")
-    return rp.write(folder / "report.html", "Backpropagation, reproduced: deltagrad's run of the "
-                    "chapter", _sections(folder), ["Seed 0; quick mode.", "Versions: …"])
+    return rp.write(
+        folder / "report.html",
+        "Backpropagation, reproduced: deltagrad's run of the chapter",
+        _sections(folder),
+        ["Seed 0; quick mode.", "Versions: …"],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +262,8 @@ def test_every_header_cell_can_be_seen(page):
     """Each column header lies in the viewport, or becomes visible by scrolling its table's
     box, while the first (key) column stays in view."""
     for i in range(len(page.query_selector_all("table"))):
-        result = page.evaluate("""i => {
+        result = page.evaluate(
+            """i => {
             const t = document.querySelectorAll('table')[i], box = t.closest('.table-wrap');
             box.scrollIntoView();
             const out = [], first = t.querySelector('th');
@@ -196,7 +281,9 @@ def test_every_header_cell_can_be_seen(page):
             }
             box.scrollLeft = 0;
             return out;
-        }""", i)
+        }""",
+            i,
+        )
         width = page.evaluate("innerWidth")
         for cell in result:
             assert cell["visible"] == "visible"
@@ -234,8 +321,10 @@ def test_clicking_a_figure_opens_it_at_full_size(page, shots, index):
     box = page.locator("#lightbox")
     assert box.is_visible()
     big = box.locator("img")
-    size = big.evaluate("img => { const r = img.getBoundingClientRect(); "
-                        "return [r.width, r.height, img.src.slice(0, 11)]; }")
+    size = big.evaluate(
+        "img => { const r = img.getBoundingClientRect(); "
+        "return [r.width, r.height, img.src.slice(0, 11)]; }"
+    )
     assert abs(size[0] - natural[0]) <= 1 and abs(size[1] - natural[1]) <= 1, (size, natural)
     assert size[2] == "data:image/"  # the embedded image itself, no network
     assert box.evaluate("b => b.scrollWidth") >= natural[0]  # larger than the screen: it pans

@@ -1,4 +1,5 @@
 """`deltagrad reproduce --quick`: every file, a parseable report with every figure captioned."""
+
 from __future__ import annotations
 
 import csv
@@ -12,20 +13,51 @@ from deltagrad import cli
 from deltagrad.backprop import NeuralNetwork
 
 EXPECTED = {
-    "derivatives": ["derivatives.csv", "results.json", "fig7_2_sigmoid.png", "fig7_3_relu.png",
-                    "fig7_4_leaky_relu.png", "fig7_5_tanh.png", "fig7_6_softmax.png"],
+    "derivatives": [
+        "derivatives.csv",
+        "results.json",
+        "fig7_2_sigmoid.png",
+        "fig7_3_relu.png",
+        "fig7_4_leaky_relu.png",
+        "fig7_5_tanh.png",
+        "fig7_6_softmax.png",
+    ],
     "chain_rule": ["results.json"],
     "gradcheck": ["gradient_table.csv", "results.json"],
-    "himmelblau": ["results.json", "fig7_11_himmelblau_surface.png",
-                   "fig7_12_himmelblau_contour.png", "fig7_1_nonconvex.png",
-                   "himmelblau_basins.png"],
-    "moons": ["metrics.json", "model.npz", "fig7_13_network.png", "fig7_14_dataset.png",
-              "fig7_15_train_mse.png", "fig7_16_test_accuracy.png", "decision_boundary.png",
-              "decision_boundary.gif", "decision_boundary.json", "gradient_norms.png"],
+    "himmelblau": [
+        "results.json",
+        "fig7_11_himmelblau_surface.png",
+        "fig7_12_himmelblau_contour.png",
+        "fig7_1_nonconvex.png",
+        "himmelblau_basins.png",
+    ],
+    "moons": [
+        "metrics.json",
+        "model.npz",
+        "fig7_13_network.png",
+        "fig7_14_dataset.png",
+        "fig7_15_train_mse.png",
+        "fig7_16_test_accuracy.png",
+        "decision_boundary.png",
+        "decision_boundary.gif",
+        "decision_boundary.json",
+        "gradient_norms.png",
+    ],
 }
-CHAPTER_FIGURES = ["Figure 7-1:", "Figure 7-2:", "Figure 7-3:", "Figure 7-4:", "Figure 7-5:",
-                   "Figure 7-6:", "Figure 7-11:", "Figure 7-12:", "Figure 7-13:",
-                   "Figure 7-14:", "Figure 7-15:", "Figure 7-16:"]
+CHAPTER_FIGURES = [
+    "Figure 7-1:",
+    "Figure 7-2:",
+    "Figure 7-3:",
+    "Figure 7-4:",
+    "Figure 7-5:",
+    "Figure 7-6:",
+    "Figure 7-11:",
+    "Figure 7-12:",
+    "Figure 7-13:",
+    "Figure 7-14:",
+    "Figure 7-15:",
+    "Figure 7-16:",
+]
 
 
 @pytest.fixture(scope="module")
@@ -84,11 +116,13 @@ def test_report_parses_and_every_figure_is_embedded_and_captioned(run_dir):
     page.feed((run_dir / "report.html").read_text(encoding="utf-8"))
     page.close()
     assert page.stack == [], f"unclosed tags: {page.stack}"
-    n_images = sum(len([n for n in names if n.endswith((".png", ".gif"))])
-                   for names in EXPECTED.values())
+    n_images = sum(
+        len([n for n in names if n.endswith((".png", ".gif"))]) for names in EXPECTED.values()
+    )
     assert len(page.images) == n_images == len(page.figures)
-    assert all(src.startswith(("data:image/png;base64,", "data:image/gif;base64,"))
-               for src in page.images)
+    assert all(
+        src.startswith(("data:image/png;base64,", "data:image/gif;base64,")) for src in page.images
+    )
     for label in CHAPTER_FIGURES:
         assert any(c.startswith(label) for c in page.figures), label
     assert page.tables >= 6  # 7.2, chain rule ×2, gradcheck, Table 7-1, critical points, moons
@@ -119,8 +153,11 @@ def test_metrics_summarise_every_step(run_dir):
     assert m["seed"] == 0 and m["quick"] is True
     assert set(m["results"]) == {"derivatives", "chain_rule", "gradcheck", "himmelblau", "moons"}
     assert m["results"]["chain_rule"]["matches_chapter"] is True
-    assert (m["results"]["himmelblau"]["critical_points"]
-            == {"maximum": 1, "minimum": 4, "saddle": 4})
+    assert m["results"]["himmelblau"]["critical_points"] == {
+        "maximum": 1,
+        "minimum": 4,
+        "saddle": 4,
+    }
     assert m["results"]["gradcheck"]["passed"] is True
     assert 0.5 < m["results"]["moons"]["test_accuracy"] <= 1
 

@@ -2,6 +2,7 @@
 
 Subprocess tests run the command as a user would (``python -m deltagrad``); in-process tests
 plant an interrupt at a chosen moment through the command line's entry point."""
+
 import os
 import shutil
 import signal
@@ -21,8 +22,9 @@ COMMAND = [sys.executable, "-m", "deltagrad"]
 
 
 def run(*args, timeout=120, **kwargs):
-    return subprocess.run([*COMMAND, *args], capture_output=True, text=True, timeout=timeout,
-                          **kwargs)
+    return subprocess.run(
+        [*COMMAND, *args], capture_output=True, text=True, timeout=timeout, **kwargs
+    )
 
 
 def leftovers(folder: Path):
@@ -31,6 +33,7 @@ def leftovers(folder: Path):
 
 
 # --- atomic files ------------------------------------------------------------------------------
+
 
 def test_atomic_path_replaces_only_on_success(tmp_path):
     target = tmp_path / "model.npz"
@@ -49,15 +52,23 @@ def test_atomic_path_replaces_only_on_success(tmp_path):
 
 # --- 2. a closed pipe does not stop the work -----------------------------------------------
 
-@pytest.mark.parametrize("args, files", [
-    (["chain-rule"], ["results.json"]),
-    (["moons", "--epochs", "30", "--log-every", "1"],
-     ["metrics.json", "model.npz", "fig7_15_train_mse.png", "decision_boundary.png"]),
-], ids=["chain-rule", "moons"])
+
+@pytest.mark.parametrize(
+    "args, files",
+    [
+        (["chain-rule"], ["results.json"]),
+        (
+            ["moons", "--epochs", "30", "--log-every", "1"],
+            ["metrics.json", "model.npz", "fig7_15_train_mse.png", "decision_boundary.png"],
+        ),
+    ],
+    ids=["chain-rule", "moons"],
+)
 def test_output_to_a_closed_pipe_still_writes_every_file(tmp_path, args, files):
     out = tmp_path / "out"
-    proc = subprocess.Popen([*COMMAND, *args, "--out", str(out)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*COMMAND, *args, "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     proc.stdout.readline()  # like `| head -1`: read one line, then go away
     proc.stdout.close()
     with proc.stderr:
@@ -71,9 +82,11 @@ def test_output_to_a_closed_pipe_still_writes_every_file(tmp_path, args, files):
 
 # --- 3. interrupted runs leave no complete-looking record ----------------------------------
 
+
 def _interrupt_in(monkeypatch, module, name):
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
+
     monkeypatch.setattr(module, name, boom)
 
 
@@ -82,6 +95,7 @@ def test_interrupted_moons_run_leaves_no_record(tmp_path, monkeypatch, capsys):
     assert cli.main(["moons", "--epochs", "3", "--out", str(out)]) == 0
     assert (out / "metrics.json").exists()
     import deltagrad.figures.moons as fm
+
     _interrupt_in(monkeypatch, fm, "decision_boundary_figure")  # the last figure, before the record
     assert cli.main(["moons", "--epochs", "3", "--seed", "5", "--out", str(out)]) == 130
     assert not (out / "metrics.json").exists()  # the previous run's record is gone too
@@ -95,6 +109,7 @@ def test_interrupted_reproduce_never_leaves_an_old_report(tmp_path, monkeypatch)
     (out / "report.html").write_text("<html>seed 0</html>")
     (out / "metrics.json").write_text('{"seed": 0}')
     from deltagrad.commands import reproduce_steps
+
     real_plan = reproduce_steps.plan
 
     def plan(*args, **kwargs):  # the second step is interrupted
@@ -103,6 +118,7 @@ def test_interrupted_reproduce_never_leaves_an_old_report(tmp_path, monkeypatch)
 
         def stop():
             raise KeyboardInterrupt
+
         return [steps[0], (key, title, stop), *steps[2:]]
 
     monkeypatch.setattr(reproduce_steps, "plan", plan)
@@ -120,9 +136,11 @@ def test_record_is_written_last(tmp_path):
 
 def test_sigterm_unwinds_cleanly(tmp_path):
     out = tmp_path / "m"
-    proc = subprocess.Popen([*COMMAND, "moons", "--engine", "numpy", "--epochs", "100000",
-                             "--out", str(out)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*COMMAND, "moons", "--engine", "numpy", "--epochs", "100000", "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     lock = out / common.LOCK_NAME
     deadline = time.monotonic() + 60
     while not lock.exists() and time.monotonic() < deadline:
@@ -136,6 +154,7 @@ def test_sigterm_unwinds_cleanly(tmp_path):
 
 
 # --- 4. --out is checked before any work ----------------------------------------------------
+
 
 @pytest.mark.parametrize("command", ["moons", "himmelblau", "chain-rule", "gradcheck", "reproduce"])
 def test_empty_out_is_refused(command, tmp_path):
@@ -165,8 +184,14 @@ def test_read_only_out_is_refused_before_any_work(command, tmp_path):
         ro.mkdir(mode=0o555)
         ro.chmod(0o555)
         env = {**os.environ, "HOME": str(ro)}
-        result = subprocess.run([*prefix, *COMMAND, command, "--out", str(ro / "x")],
-                                capture_output=True, text=True, timeout=120, env=env, cwd=base)
+        result = subprocess.run(
+            [*prefix, *COMMAND, command, "--out", str(ro / "x")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            cwd=base,
+        )
         assert result.returncode == 2, result.stderr
         assert "cannot write" in result.stderr and "internal error" not in result.stderr
         assert result.stdout == ""  # refused before any work was done or printed
@@ -181,12 +206,18 @@ def test_out_below_a_folder_this_user_cannot_enter(tmp_path):
         pytest.skip("running as root without setpriv")
     private = tmp_path / "private"
     private.mkdir(mode=0o700)
-    result = subprocess.run([*prefix, *COMMAND, "chain-rule", "--out", str(private / "x")],
-                            capture_output=True, text=True, timeout=120, cwd="/")
+    result = subprocess.run(
+        [*prefix, *COMMAND, "chain-rule", "--out", str(private / "x")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd="/",
+    )
     assert result.returncode == 2 and "cannot write there" in result.stderr, result.stderr
 
 
 # --- 10. one run per output folder -----------------------------------------------------------
+
 
 def test_folder_held_by_a_live_run_is_refused(tmp_path):
     out = tmp_path / "shared"
@@ -217,9 +248,11 @@ def test_stale_lock_of_a_killed_run_is_taken_over(tmp_path):
 
 def test_two_concurrent_runs_one_is_refused(tmp_path):
     out = tmp_path / "shared"
-    first = subprocess.Popen([*COMMAND, "moons", "--engine", "numpy", "--epochs", "100000",
-                              "--out", str(out)], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        [*COMMAND, "moons", "--engine", "numpy", "--epochs", "100000", "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while not (out / common.LOCK_NAME).exists() and time.monotonic() < deadline:
@@ -240,6 +273,7 @@ def test_lock_released_after_errors(tmp_path):
 
 
 # --- 14. an unknown flag names the sub-command ---------------------------------------------------
+
 
 @pytest.mark.parametrize("command", ["moons", "himmelblau", "reproduce"])
 def test_unknown_flag_names_the_subcommand(command):

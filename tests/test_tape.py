@@ -1,6 +1,7 @@
 """GradientTape semantics (SPEC 7.6): the chain-rule demonstration, intermediate sources,
 nested tapes for higher derivatives, persistence, watching, unconnected sources, the structure
 of results, output_gradients, Variables, grad/value_and_grad and SGD."""
+
 import numpy as np
 import pytest
 
@@ -9,6 +10,7 @@ from deltagrad.gradcheck import check_grads
 
 
 # --- SPEC 7.6 -----------------------------------------------------------------------------------
+
 
 def test_chain_rule_demonstration_of_the_chapter():
     x, w1, b1, w2, b2 = (dg.constant(v) for v in (1.0, 2.0, 1.0, 2.0, 1.0))
@@ -31,8 +33,8 @@ def test_worked_chain_rule_example(t):
     tt = dg.constant(t)
     with dg.GradientTape() as tape:
         tape.watch(tt)
-        z = (2 * tt + 1) ** 2 + dg.exp(tt ** 2)
-    expected = 4 * (2 * t + 1) + 2 * t * np.exp(t ** 2)
+        z = (2 * tt + 1) ** 2 + dg.exp(tt**2)
+    expected = 4 * (2 * t + 1) + 2 * t * np.exp(t**2)
     assert float(tape.gradient(z, tt)) == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
 
@@ -49,20 +51,21 @@ def test_multivariable_chain_rule():
     dx_dt, dy_dt = tape.gradient(x, t), tape.gradient(y, t)
     total = tape.gradient(z, t)
     assert float(dz_dx) == pytest.approx(np.tanh(t0))
-    assert float(dz_dy) == pytest.approx(t0 ** 2 + np.exp(np.tanh(t0)))
+    assert float(dz_dy) == pytest.approx(t0**2 + np.exp(np.tanh(t0)))
     assert float(total) == pytest.approx(float(dz_dx * dx_dt + dz_dy * dy_dt), rel=1e-12)
 
 
 # --- intermediates ------------------------------------------------------------------------------
 
+
 def test_gradient_with_respect_to_intermediate_tensors():
     x = dg.constant(3.0)
     with dg.GradientTape(persistent=True) as tape:
         tape.watch(x)
-        u = x * x          # 9
-        y = u + u * x      # ∂y/∂u holding x fixed = 1 + x
+        u = x * x  # 9
+        y = u + u * x  # ∂y/∂u holding x fixed = 1 + x
     assert float(tape.gradient(y, u)) == 4.0
-    assert float(tape.gradient(y, x)) == pytest.approx(2 * 3.0 + 3 * 3.0 ** 2)  # 2x + 3x²
+    assert float(tape.gradient(y, x)) == pytest.approx(2 * 3.0 + 3 * 3.0**2)  # 2x + 3x²
     assert float(tape.gradient(y, y)) == 1.0
     assert float(tape.gradient(x, x)) == 1.0
 
@@ -77,6 +80,7 @@ def test_intermediate_vector_source(rng):
 
 
 # --- nested tapes: higher derivatives -----------------------------------------------------------
+
 
 @pytest.mark.parametrize("x0", [-2.0, -0.3, 0.0, 0.8, 1.5])
 def test_second_derivative_of_tanh(x0):
@@ -94,11 +98,14 @@ def test_second_derivative_of_tanh(x0):
 
 
 def himmelblau(x, y):
-    return (x ** 2 + y - 11) ** 2 + (x + y ** 2 - 7) ** 2
+    return (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2
 
 
-@pytest.mark.parametrize("point", [(3.0, 2.0), (-0.270845, -0.923039), (1.0, -2.5), (-3.0, 0.5)],
-                         ids=["minimum", "maximum", "p1", "p2"])
+@pytest.mark.parametrize(
+    "point",
+    [(3.0, 2.0), (-0.270845, -0.923039), (1.0, -2.5), (-3.0, 0.5)],
+    ids=["minimum", "maximum", "p1", "p2"],
+)
 def test_himmelblau_hessian_with_nested_tapes(point):
     x0, y0 = point
     x, y = dg.constant(x0), dg.constant(y0)
@@ -108,14 +115,19 @@ def test_himmelblau_hessian_with_nested_tapes(point):
             inner.watch([x, y])
             f = himmelblau(x, y)
         fx, fy = inner.gradient(f, [x, y])
-    hessian = np.array([[float(g) for g in outer.gradient(fx, [x, y])],
-                        [float(g) for g in outer.gradient(fy, [x, y])]])
-    expected = np.array([[12 * x0 ** 2 + 4 * y0 - 42, 4 * x0 + 4 * y0],
-                         [4 * x0 + 4 * y0, 12 * y0 ** 2 + 4 * x0 - 26]])
+    hessian = np.array(
+        [
+            [float(g) for g in outer.gradient(fx, [x, y])],
+            [float(g) for g in outer.gradient(fy, [x, y])],
+        ]
+    )
+    expected = np.array(
+        [[12 * x0**2 + 4 * y0 - 42, 4 * x0 + 4 * y0], [4 * x0 + 4 * y0, 12 * y0**2 + 4 * x0 - 26]]
+    )
     np.testing.assert_allclose(hessian, expected, rtol=1e-12, atol=1e-12)
     # the gradient itself: ∂f/∂x = 4x(x²+y−11) + 2(x+y²−7), ∂f/∂y = 2(x²+y−11) + 4y(x+y²−7)
-    assert float(fx) == pytest.approx(4 * x0 * (x0 ** 2 + y0 - 11) + 2 * (x0 + y0 ** 2 - 7))
-    assert float(fy) == pytest.approx(2 * (x0 ** 2 + y0 - 11) + 4 * y0 * (x0 + y0 ** 2 - 7))
+    assert float(fx) == pytest.approx(4 * x0 * (x0**2 + y0 - 11) + 2 * (x0 + y0**2 - 7))
+    assert float(fy) == pytest.approx(2 * (x0**2 + y0 - 11) + 4 * y0 * (x0 + y0**2 - 7))
 
 
 def test_himmelblau_hessian_of_a_vector_variable():
@@ -129,8 +141,10 @@ def test_himmelblau_hessian_of_a_vector_variable():
         rows = [g[0], g[1]]
     hessian = np.array([outer.gradient(r, v).numpy() for r in rows])
     x0, y0 = 1.0, -2.5
-    expected = [[12 * x0 ** 2 + 4 * y0 - 42, 4 * x0 + 4 * y0],
-                [4 * x0 + 4 * y0, 12 * y0 ** 2 + 4 * x0 - 26]]
+    expected = [
+        [12 * x0**2 + 4 * y0 - 42, 4 * x0 + 4 * y0],
+        [4 * x0 + 4 * y0, 12 * y0**2 + 4 * x0 - 26],
+    ]
     np.testing.assert_allclose(hessian, expected, rtol=1e-12)
 
 
@@ -156,16 +170,17 @@ def test_third_derivative_with_three_tapes():
             t2.watch(x)
             with dg.GradientTape() as t1:
                 t1.watch(x)
-                y = x ** 4
+                y = x**4
             d1 = t1.gradient(y, x)
         d2 = t2.gradient(d1, x)
     d3 = t3.gradient(d2, x)
-    assert float(d1) == pytest.approx(4 * 1.3 ** 3)
-    assert float(d2) == pytest.approx(12 * 1.3 ** 2)
+    assert float(d1) == pytest.approx(4 * 1.3**3)
+    assert float(d2) == pytest.approx(12 * 1.3**2)
     assert float(d3) == pytest.approx(24 * 1.3)
 
 
 # --- persistence, watching, unconnected -------------------------------------------------------
+
 
 def test_persistent_tape_allows_several_gradient_calls():
     x = dg.constant(2.0)
@@ -188,8 +203,9 @@ def test_non_persistent_tape_refuses_a_second_call():
         tape.gradient(y, x)
 
 
-@pytest.mark.parametrize("value", [3, np.array([1, 2], dtype=np.int32), True],
-                         ids=["int", "int32-array", "bool"])
+@pytest.mark.parametrize(
+    "value", [3, np.array([1, 2], dtype=np.int32), True], ids=["int", "int32-array", "bool"]
+)
 def test_watching_a_non_float_tensor_is_a_clear_type_error(value):
     t = dg.constant(value)
     with dg.GradientTape() as tape:
@@ -233,7 +249,7 @@ def test_nested_tapes_watch_variables_automatically():
         with dg.GradientTape() as inner:
             y = v * v * v
         g = inner.gradient(y, v)
-    assert float(g) == pytest.approx(3 * 1.5 ** 2)
+    assert float(g) == pytest.approx(3 * 1.5**2)
     assert float(outer.gradient(g, v)) == pytest.approx(6 * 1.5)
 
 
@@ -297,6 +313,7 @@ def test_ops_outside_the_with_block_are_not_recorded():
 
 # --- structure of sources and targets -----------------------------------------------------------
 
+
 def test_structures_of_sources():
     a, b = dg.constant(2.0), dg.constant(np.array([1.0, 3.0]))
     with dg.GradientTape(persistent=True) as tape:
@@ -342,8 +359,9 @@ def test_output_gradients(wrap):
         y = x * x
     seed = [dg.constant(w)] if wrap is list else wrap(w)
     target = [y] if wrap is list else y
-    np.testing.assert_allclose(tape.gradient(target, x, output_gradients=seed).numpy(),
-                               2 * x.numpy() * w)
+    np.testing.assert_allclose(
+        tape.gradient(target, x, output_gradients=seed).numpy(), 2 * x.numpy() * w
+    )
 
 
 def test_output_gradients_of_wrong_shape():
@@ -356,6 +374,7 @@ def test_output_gradients_of_wrong_shape():
 
 
 # --- Variables ------------------------------------------------------------------------------------
+
 
 def test_variables_are_watched_automatically():
     v = dg.Variable(3.0)
@@ -391,8 +410,7 @@ def test_tensor_reused_accumulates(rng):
         tape.watch(x)
         a = x * x
         y = dg.sum(a * x + dg.exp(x) + x)
-    np.testing.assert_allclose(tape.gradient(y, x).numpy(), 3 * x0 ** 2 + np.exp(x0) + 1,
-                               rtol=1e-12)
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), 3 * x0**2 + np.exp(x0) + 1, rtol=1e-12)
 
 
 def test_variable_assigned_after_recording_keeps_recorded_value():
@@ -404,8 +422,11 @@ def test_variable_assigned_after_recording_keeps_recorded_value():
 
 
 def test_diamond_graph_with_broadcasting(rng):
-    check_grads(lambda x, b: dg.sum(dg.tanh(x + b) * (x + b) + b), rng.uniform(-1, 1, (3, 4)),
-                rng.uniform(-1, 1, (4,)))
+    check_grads(
+        lambda x, b: dg.sum(dg.tanh(x + b) * (x + b) + b),
+        rng.uniform(-1, 1, (3, 4)),
+        rng.uniform(-1, 1, (4,)),
+    )
 
 
 def test_many_uses_through_index_and_arithmetic_accumulate(rng):
@@ -446,7 +467,7 @@ def test_gradients_of_float32_source_with_float64_output_gradients():
     x = dg.constant(np.array([1.0, 2.0, 3.0], dtype=np.float32))
     with dg.GradientTape() as tape:
         tape.watch(x)
-        y = x[[0, 0, 2]] * 2.0 + x ** 2
+        y = x[[0, 0, 2]] * 2.0 + x**2
     g = tape.gradient(y, x, output_gradients=np.array([1.0, 1.0, 1.0]))
     assert g.dtype == np.float32
     np.testing.assert_allclose(g.numpy(), [4.0 + 2.0, 4.0, 2.0 + 6.0])
@@ -459,10 +480,11 @@ def test_long_chain_is_not_recursive():
         y = x
         for _ in range(5000):
             y = y * 1.0001
-    assert float(tape.gradient(y, x)) == pytest.approx(1.0001 ** 5000, rel=1e-9)
+    assert float(tape.gradient(y, x)) == pytest.approx(1.0001**5000, rel=1e-9)
 
 
 # --- grad and value_and_grad ------------------------------------------------------------------
+
 
 def test_grad_of_a_scalar_function():
     g = dg.grad(lambda x: x * dg.exp(x))
@@ -496,13 +518,13 @@ def test_grad_sums_a_vector_output():
 
 
 def test_nested_grad():
-    d2 = dg.grad(dg.grad(lambda x: x ** 3))
+    d2 = dg.grad(dg.grad(lambda x: x**3))
     for x0 in (-1.0, 0.5, 2.0):
         assert float(d2(x0)) == pytest.approx(6 * x0)
     d2tanh = dg.grad(dg.grad(dg.tanh))
     t = np.tanh(0.4)
     assert float(d2tanh(0.4)) == pytest.approx(-2 * t * (1 - t * t), rel=1e-12)
-    d3 = dg.grad(dg.grad(dg.grad(lambda x: x ** 4)))
+    d3 = dg.grad(dg.grad(dg.grad(lambda x: x**4)))
     assert float(d3(1.5)) == pytest.approx(24 * 1.5)
 
 
@@ -518,6 +540,7 @@ def test_grad_needs_a_tensor_result():
 
 # --- SGD: descent and ascent ------------------------------------------------------------------
 
+
 def _loss_and_grad(v, f):
     with dg.GradientTape() as tape:
         loss = f(v)
@@ -529,7 +552,7 @@ def test_sgd_step_is_exact(maximize, sign):
     theta = np.array([1.0, -2.0, 0.5])
     v = dg.Variable(theta.copy())
     _, g = _loss_and_grad(v, lambda t: dg.sum(t * t * t))
-    np.testing.assert_allclose(g.numpy(), 3 * theta ** 2)
+    np.testing.assert_allclose(g.numpy(), 3 * theta**2)
     dg.optim.SGD(lr=0.1, maximize=maximize).apply_gradients([(g, v)])
     np.testing.assert_array_equal(v.numpy(), theta + sign * (0.1 * g.numpy()))
 

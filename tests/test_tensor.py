@@ -1,4 +1,5 @@
 """Tensor and Variable: construction, dtypes, NumPy interop, repr, assignment, comparisons."""
+
 import numpy as np
 import pytest
 
@@ -18,9 +19,11 @@ def test_repr_of_a_vector_and_a_variable():
     assert repr(v) == "Variable(1.5, name='w', shape=(), dtype=float32)"
 
 
-@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int32, np.int64,
-                                   np.uint8, np.bool_],
-                         ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize(
+    "dtype",
+    [np.float16, np.float32, np.float64, np.int32, np.int64, np.uint8, np.bool_],
+    ids=lambda d: np.dtype(d).name,
+)
 def test_numpy_dtypes_are_kept(dtype):
     arr = np.ones((2, 3), dtype=dtype)
     t = dg.constant(arr)
@@ -61,13 +64,16 @@ def test_tensor_from_tensor_and_as_tensor():
     assert dg.constant(t, dtype=np.float32).dtype == np.float32
 
 
-@pytest.mark.parametrize("value, dtype_name", [
-    pytest.param(np.array([1 + 2j]), "complex128", id="complex"),
-    pytest.param(1 + 2j, "complex128", id="python-complex"),
-    pytest.param("abc", "<U3", id="string"),
-    pytest.param(np.array([b"ab"]), "|S2", id="bytes"),
-    pytest.param(np.array([{}, 1], dtype=object), "object", id="object"),
-])
+@pytest.mark.parametrize(
+    "value, dtype_name",
+    [
+        pytest.param(np.array([1 + 2j]), "complex128", id="complex"),
+        pytest.param(1 + 2j, "complex128", id="python-complex"),
+        pytest.param("abc", "<U3", id="string"),
+        pytest.param(np.array([b"ab"]), "|S2", id="bytes"),
+        pytest.param(np.array([{}, 1], dtype=object), "object", id="object"),
+    ],
+)
 def test_unsupported_dtypes_raise_type_error_naming_the_dtype(value, dtype_name):
     with pytest.raises(TypeError) as info:
         dg.constant(value)
@@ -82,6 +88,7 @@ def test_unconvertible_value():
 
 
 # --- Variables ----------------------------------------------------------------------------------
+
 
 def test_variable_assign_family():
     v = dg.Variable(np.array([1.0, 2.0]))
@@ -103,12 +110,15 @@ def test_variable_keeps_its_dtype_on_assign():
     assert v.dtype == np.float32
 
 
-@pytest.mark.parametrize("method, value", [
-    pytest.param("assign", np.ones(3), id="assign-3"),
-    pytest.param("assign", 1.0, id="assign-scalar"),
-    pytest.param("assign_add", np.ones((2, 2)), id="assign_add-2x2"),
-    pytest.param("assign_sub", np.ones(3), id="assign_sub-3"),
-])
+@pytest.mark.parametrize(
+    "method, value",
+    [
+        pytest.param("assign", np.ones(3), id="assign-3"),
+        pytest.param("assign", 1.0, id="assign-scalar"),
+        pytest.param("assign_add", np.ones((2, 2)), id="assign_add-2x2"),
+        pytest.param("assign_sub", np.ones(3), id="assign_sub-3"),
+    ],
+)
 def test_variable_shape_mismatch(method, value):
     v = dg.Variable(np.zeros(2))
     with pytest.raises(ValueError, match=r"\(2,\)"):
@@ -140,11 +150,19 @@ def test_variable_is_a_tensor_in_ops():
 
 # --- comparisons ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("op, np_op", [
-    (lambda a, b: a < b, np.less), (lambda a, b: a <= b, np.less_equal),
-    (lambda a, b: a > b, np.greater), (lambda a, b: a >= b, np.greater_equal),
-    (lambda a, b: a == b, np.equal), (lambda a, b: a != b, np.not_equal),
-], ids=["lt", "le", "gt", "ge", "eq", "ne"])
+
+@pytest.mark.parametrize(
+    "op, np_op",
+    [
+        (lambda a, b: a < b, np.less),
+        (lambda a, b: a <= b, np.less_equal),
+        (lambda a, b: a > b, np.greater),
+        (lambda a, b: a >= b, np.greater_equal),
+        (lambda a, b: a == b, np.equal),
+        (lambda a, b: a != b, np.not_equal),
+    ],
+    ids=["lt", "le", "gt", "ge", "eq", "ne"],
+)
 def test_comparisons_give_bool_tensors_without_gradient(op, np_op):
     x0 = np.array([1.0, 2.0, 3.0])
     x = dg.constant(x0)
@@ -188,12 +206,15 @@ def test_numpy_reductions_call_the_tensor_methods():
     np.testing.assert_allclose(tape.gradient(y, t).numpy(), [2.0, 4.0, 8.0])
 
 
-@pytest.mark.parametrize("call, name", [
-    (lambda t: np.spacing(t), "np.spacing"),
-    (lambda t: np.fmod(t, 0.3), "np.fmod"),
-    (lambda t: np.add.accumulate(t), "np.add.accumulate"),
-    (lambda t: np.multiply.reduce(t), "np.multiply.reduce"),
-])
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda t: np.spacing(t), "np.spacing"),
+        (lambda t: np.fmod(t, 0.3), "np.fmod"),
+        (lambda t: np.add.accumulate(t), "np.add.accumulate"),
+        (lambda t: np.multiply.reduce(t), "np.multiply.reduce"),
+    ],
+)
 def test_ufunc_without_a_rule_is_refused_not_silently_constant(call, name):
     with pytest.raises(TypeError, match=f"{name} .*no derivative rule"):
         call(dg.constant([1.0, 2.0]))

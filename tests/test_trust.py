@@ -2,6 +2,7 @@
 on tensors, and the transforms and tape features (jacobian, hessian, hvp, jvp, has_aux,
 custom_gradient, stop_recording). Expected values are written by hand from calculus, or come
 from central finite differences of plain NumPy code in float64."""
+
 import numpy as np
 import pytest
 
@@ -36,35 +37,36 @@ def numeric_jacobian(f, x, eps=EPS):
 
 # --- 1. powers at zero: the limit, at every order ---------------------------------------------
 
+
 @pytest.mark.parametrize("exponent", [0, 0.0, np.float64(0.0)], ids=["int", "float", "np"])
 def test_gradient_of_x_to_the_zero_at_zero_is_zero(exponent):
-    g = dg.grad(lambda x: x ** exponent)(0.0)
+    g = dg.grad(lambda x: x**exponent)(0.0)
     assert float(g) == 0.0
 
 
 @pytest.mark.parametrize("exponent", [1, 1.0], ids=["int", "float"])
 def test_second_derivative_of_x_to_the_one_at_zero_is_zero(exponent):
-    assert float(dg.grad(dg.grad(lambda x: x ** exponent))(0.0)) == 0.0
+    assert float(dg.grad(dg.grad(lambda x: x**exponent))(0.0)) == 0.0
 
 
 def test_powers_at_zero_with_tensor_exponents():
     # d/dx x**y at x = 0 for y = 0, 1, 2, 3 is 0, 1, 0, 0; d²/dx² is 0, 0, 2, 0.
     y = dg.constant([0.0, 1.0, 2.0, 3.0])
     x = np.zeros(4)
-    first = dg.grad(lambda t: dg.sum(t ** y))(x)
-    second = dg.grad(lambda t: dg.sum(dg.grad(lambda s: dg.sum(s ** y))(t)))(x)
+    first = dg.grad(lambda t: dg.sum(t**y))(x)
+    second = dg.grad(lambda t: dg.sum(dg.grad(lambda s: dg.sum(s**y))(t)))(x)
     np.testing.assert_array_equal(first.numpy(), [0.0, 1.0, 0.0, 0.0])
     np.testing.assert_array_equal(second.numpy(), [0.0, 0.0, 2.0, 0.0])
 
 
 def test_third_derivative_of_cube_at_zero_is_six():
-    d3 = dg.grad(dg.grad(dg.grad(lambda x: x ** 3)))(0.0)
+    d3 = dg.grad(dg.grad(dg.grad(lambda x: x**3)))(0.0)
     assert float(d3) == 6.0
 
 
 def test_powers_at_zero_match_autograd():
     ag = pytest.importorskip("autograd")
-    for f in (lambda x: x ** 0, lambda x: x ** 1, lambda x: x ** 2):
+    for f in (lambda x: x**0, lambda x: x**1, lambda x: x**2):
         for order in (1, 2):
             g_dg, g_ag = f, f
             for _ in range(order):
@@ -74,11 +76,12 @@ def test_powers_at_zero_match_autograd():
 
 # --- 2. the same tensor in two argument positions ---------------------------------------------
 
+
 def test_same_tensor_in_two_positions_gives_each_partial():
     x = dg.constant(3.0)
     ga, gb = dg.grad(lambda a, b: a * b, argnums=(0, 1))(x, x)
     assert (float(ga), float(gb)) == (3.0, 3.0)  # ∂(ab)/∂a = b, ∂(ab)/∂b = a
-    ga, gb = dg.grad(lambda a, b: a * b ** 2, argnums=(0, 1))(x, x)
+    ga, gb = dg.grad(lambda a, b: a * b**2, argnums=(0, 1))(x, x)
     assert (float(ga), float(gb)) == (9.0, 18.0)  # b², 2ab
 
 
@@ -105,6 +108,7 @@ def test_integer_argument_is_refused():
 
 
 # --- 3. NumPy's functions never drop the tape silently ----------------------------------------
+
 
 def test_np_reshape_is_recorded():
     g = dg.grad(lambda x: dg.sum(np.reshape(x, (2,)) * x))(np.array([1.0, 2.0]))
@@ -198,7 +202,7 @@ def test_numpy_function_is_recorded_or_refused(name, call):
         np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-12)
         if out.dtype.kind != "f":
             return
-        w = W[:out.size].reshape(out.shape)
+        w = W[: out.size].reshape(out.shape)
         loss = dg.sum(out * w)
     g = tape.gradient(loss, x, unconnected_gradients="zero")
     numeric = numeric_grad(lambda a: float(np.sum(np.asarray(call(a)) * w)), x0)
@@ -208,10 +212,17 @@ def test_numpy_function_is_recorded_or_refused(name, call):
 def test_most_common_numpy_functions_are_supported():
     # The functions the issue listed as silently dropping the tape now run deltagrad's ops.
     x = dg.constant(np.arange(1.0, 5.0))
-    for f in (lambda t: np.reshape(t, (2, 2)), lambda t: np.transpose(t),
-              lambda t: np.where(t > 2, t, 0.0), lambda t: np.concatenate([t, t]),
-              lambda t: np.stack([t, t]), lambda t: np.dot(t, t), lambda t: np.clip(t, 1, 3),
-              lambda t: np.einsum("i,i->", t, t), lambda t: np.var(t)):
+    for f in (
+        lambda t: np.reshape(t, (2, 2)),
+        lambda t: np.transpose(t),
+        lambda t: np.where(t > 2, t, 0.0),
+        lambda t: np.concatenate([t, t]),
+        lambda t: np.stack([t, t]),
+        lambda t: np.dot(t, t),
+        lambda t: np.clip(t, 1, 3),
+        lambda t: np.einsum("i,i->", t, t),
+        lambda t: np.var(t),
+    ):
         assert isinstance(f(x), dg.Tensor)
 
 
@@ -228,6 +239,7 @@ def test_value_only_numpy_functions_run_on_values():
 
 
 # --- 4. integer casts carry no gradient ---------------------------------------------------------
+
 
 def test_cast_to_integer_has_no_gradient():
     x = dg.constant(2.7)
@@ -252,17 +264,21 @@ def test_cast_to_bool_has_no_gradient():
 
 # --- 5. softmax cross-entropy cannot be called the wrong way round -----------------------------
 
+
 def test_softmax_cross_entropy_is_keyword_only():
     with pytest.raises(TypeError):
         dg.softmax_cross_entropy(np.eye(3), np.zeros((3, 3)))
 
 
-@pytest.mark.parametrize("labels_shape, logits_shape", [((4, 1), (4, 3)), ((4, 3), (4, 1)),
-                                                        ((3,), (4, 3)), ((4, 3), (3, 4))])
+@pytest.mark.parametrize(
+    "labels_shape, logits_shape",
+    [((4, 1), (4, 3)), ((4, 3), (4, 1)), ((3,), (4, 3)), ((4, 3), (3, 4))],
+)
 def test_softmax_cross_entropy_shape_mismatch_names_both(labels_shape, logits_shape):
     with pytest.raises(ValueError) as info:
-        dg.softmax_cross_entropy(labels=np.ones(labels_shape),
-                                 logits=dg.constant(np.ones(logits_shape)))
+        dg.softmax_cross_entropy(
+            labels=np.ones(labels_shape), logits=dg.constant(np.ones(logits_shape))
+        )
     assert str(labels_shape) in str(info.value) and str(logits_shape) in str(info.value)
 
 
@@ -275,14 +291,16 @@ def test_sparse_softmax_cross_entropy_values_and_gradient(rng):
     logits = rng.standard_normal((5, 4))
     labels = np.array([0, 3, 1, 3, 2])
     loss = dg.sparse_softmax_cross_entropy(labels=labels, logits=logits)
-    np.testing.assert_allclose(loss.numpy(), -log_softmax_np(logits)[np.arange(5), labels],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        loss.numpy(), -log_softmax_np(logits)[np.arange(5), labels], rtol=1e-12
+    )
     dense = dg.softmax_cross_entropy(labels=np.eye(4)[labels], logits=logits)
     np.testing.assert_allclose(loss.numpy(), dense.numpy(), rtol=1e-12)
     g = dg.grad(lambda z: dg.sum(dg.sparse_softmax_cross_entropy(labels=labels, logits=z)))(logits)
     numeric = numeric_grad(lambda z: -log_softmax_np(z)[np.arange(5), labels].sum(), logits)
     np.testing.assert_allclose(g.numpy(), numeric, rtol=1e-6, atol=1e-9)
     from deltagrad.gradcheck import check_grads
+
     check_grads(lambda z: dg.sparse_softmax_cross_entropy(labels=labels, logits=z), logits, order=2)
 
 
@@ -294,19 +312,23 @@ def test_sparse_softmax_cross_entropy_batched_labels(rng):
     np.testing.assert_allclose(loss.numpy()[1, 0], -log_softmax_np(logits[1, 0])[3], rtol=1e-12)
 
 
-@pytest.mark.parametrize("labels, logits_shape, error, match", [
-    (np.array([0, 4]), (2, 4), ValueError, "label 4 is out of range for 4 classes"),
-    (np.array([-1, 0]), (2, 4), ValueError, "label -1 is out of range"),
-    (np.array([0.0, 1.0]), (2, 4), TypeError, "integer class indices"),
-    (np.array([[0], [1]]), (2, 4), ValueError, r"\(2, 1\).*\(2, 4\)"),
-    (np.array([0, 1, 2]), (2, 4), ValueError, r"\(3,\).*\(2, 4\)"),
-])
+@pytest.mark.parametrize(
+    "labels, logits_shape, error, match",
+    [
+        (np.array([0, 4]), (2, 4), ValueError, "label 4 is out of range for 4 classes"),
+        (np.array([-1, 0]), (2, 4), ValueError, "label -1 is out of range"),
+        (np.array([0.0, 1.0]), (2, 4), TypeError, "integer class indices"),
+        (np.array([[0], [1]]), (2, 4), ValueError, r"\(2, 1\).*\(2, 4\)"),
+        (np.array([0, 1, 2]), (2, 4), ValueError, r"\(3,\).*\(2, 4\)"),
+    ],
+)
 def test_sparse_softmax_cross_entropy_bad_labels(labels, logits_shape, error, match):
     with pytest.raises(error, match=match):
         dg.sparse_softmax_cross_entropy(labels=labels, logits=dg.constant(np.zeros(logits_shape)))
 
 
 # --- 6. tape re-entry and output_gradients -----------------------------------------------------
+
 
 def test_entering_a_recording_tape_raises():
     tape = dg.GradientTape()
@@ -320,8 +342,9 @@ def test_entering_a_recording_tape_raises():
     assert float(tape.gradient(y, x)) == 4.0  # the tape still works after the refused entry
 
 
-@pytest.mark.parametrize("seed, expected", [(3, [6.0, 12.0]), ([1, 2], [2.0, 8.0]),
-                                            ([[1.0, 0.5]][0], [2.0, 2.0])])
+@pytest.mark.parametrize(
+    "seed, expected", [(3, [6.0, 12.0]), ([1, 2], [2.0, 8.0]), ([[1.0, 0.5]][0], [2.0, 2.0])]
+)
 def test_output_gradients_accept_numbers_and_lists(seed, expected):
     x = dg.constant([1.0, 2.0])
     with dg.GradientTape() as tape:
@@ -359,6 +382,7 @@ def test_output_gradients_wrong_shape():
 
 # --- where: the unselected branch and NaN --------------------------------------------------------
 
+
 def test_where_double_where_pattern_keeps_gradients_finite():
     x = np.array([-1.0, 0.0, 4.0])
 
@@ -378,6 +402,7 @@ def test_where_double_where_pattern_keeps_gradients_finite():
 
 
 # --- transforms ----------------------------------------------------------------------------------
+
 
 def test_jacobian_matches_finite_differences(rng):
     x = rng.uniform(-1, 1, size=(3,))
@@ -404,14 +429,14 @@ def test_hessian_of_himmelblau_by_hand():
 
     x, y = 1.5, -0.5
     H = dg.hessian(f)(np.array([x, y]))
-    expected = [[12 * x ** 2 + 4 * y - 42, 4 * x + 4 * y],
-                [4 * x + 4 * y, 12 * y ** 2 + 4 * x - 26]]
+    expected = [[12 * x**2 + 4 * y - 42, 4 * x + 4 * y], [4 * x + 4 * y, 12 * y**2 + 4 * x - 26]]
     np.testing.assert_allclose(H.numpy(), expected, rtol=1e-12)
 
 
 def test_hessian_tuple_argnums():
-    H = dg.hessian(lambda a, b: dg.sum(a * a * b), argnums=(0, 1))(np.array([1.0, 2.0]),
-                                                                   np.array([3.0, 4.0]))
+    H = dg.hessian(lambda a, b: dg.sum(a * a * b), argnums=(0, 1))(
+        np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    )
     np.testing.assert_allclose(H[0][0].numpy(), np.diag([6.0, 8.0]))  # 2b
     np.testing.assert_allclose(H[0][1].numpy(), np.diag([2.0, 4.0]))  # 2a
     np.testing.assert_allclose(H[1][1].numpy(), np.zeros((2, 2)))
@@ -419,7 +444,7 @@ def test_hessian_tuple_argnums():
 
 def test_hvp_equals_hessian_times_vector(rng):
     A = rng.standard_normal((4, 4))
-    f = lambda x: dg.sum(dg.tanh(A @ x) ** 2) + dg.sum(x ** 4)  # noqa: E731
+    f = lambda x: dg.sum(dg.tanh(A @ x) ** 2) + dg.sum(x**4)  # noqa: E731
     x, v = rng.standard_normal(4), rng.standard_normal(4)
     H = dg.hessian(f)(x).numpy()
     np.testing.assert_allclose(dg.hvp(f, (x,), (v,)).numpy(), H @ v, rtol=1e-12, atol=1e-12)
@@ -439,7 +464,7 @@ def test_hvp_several_arguments():
 
 def test_jvp_matches_reverse_mode_jacobian(rng):
     A = rng.standard_normal((3, 4))
-    f = lambda x: dg.sigmoid(A @ x) * dg.sum(x ** 2)  # noqa: E731
+    f = lambda x: dg.sigmoid(A @ x) * dg.sum(x**2)  # noqa: E731
     x, v = rng.standard_normal(4), rng.standard_normal(4)
     y, jv = dg.jvp(f, (x,), (v,))
     np.testing.assert_allclose(y.numpy(), f(x).numpy())
@@ -474,6 +499,7 @@ def test_stop_gradient_is_public():
 
 
 # --- tape features -------------------------------------------------------------------------------
+
 
 def test_tape_jacobian_and_structure(rng):
     x = dg.constant(rng.standard_normal(3))
@@ -522,7 +548,7 @@ def test_jacobian_inside_an_outer_tape_gives_second_derivatives():
         outer.watch(x)
         with dg.GradientTape() as inner:
             inner.watch(x)
-            y = x ** 3
+            y = x**3
         J = inner.jacobian(y, x)  # diag(3x²)
         s = dg.sum(J)
     np.testing.assert_allclose(outer.gradient(s, x).numpy(), [6.0, 12.0])  # 6x
@@ -568,6 +594,7 @@ def test_reset_forgets_and_keeps_recording():
 
 
 # --- user-defined derivatives --------------------------------------------------------------------
+
 
 def test_custom_gradient_first_and_second_order():
     @dg.custom_gradient
@@ -617,16 +644,18 @@ def test_new_primitive_with_its_own_rule_under_nested_tapes():
     cube = dg.Primitive("cube", lambda x: x * x * x)
     cube.defvjp(lambda g, out, x: g * 3 * x * x)
     x = np.array([0.5, -2.0])
-    np.testing.assert_allclose(cube(x).numpy(), x ** 3)
-    np.testing.assert_allclose(dg.grad(lambda t: dg.sum(cube(t)))(x).numpy(), 3 * x ** 2)
+    np.testing.assert_allclose(cube(x).numpy(), x**3)
+    np.testing.assert_allclose(dg.grad(lambda t: dg.sum(cube(t)))(x).numpy(), 3 * x**2)
     d2 = dg.grad(lambda t: dg.sum(dg.grad(lambda u: dg.sum(cube(u)))(t)))(x)
     np.testing.assert_allclose(d2.numpy(), 6 * x)
-    d3 = dg.grad(lambda t: dg.sum(
-        dg.grad(lambda u: dg.sum(dg.grad(lambda w: dg.sum(cube(w)))(u)))(t)))(x)
+    d3 = dg.grad(
+        lambda t: dg.sum(dg.grad(lambda u: dg.sum(dg.grad(lambda w: dg.sum(cube(w)))(u)))(t))
+    )(x)
     np.testing.assert_allclose(d3.numpy(), [6.0, 6.0])
 
 
 # --- scalars behave like NumPy scalars where Python asks ----------------------------------------
+
 
 def test_scalar_conversions():
     t = dg.constant(2.71828)
@@ -657,12 +686,17 @@ def test_python_number_is_off_the_tape():
 
 # --- bad dtypes never pass silently ----------------------------------------------------------
 
-@pytest.mark.parametrize("call", [
-    lambda: dg.exp(np.array([1j])),
-    lambda: dg.constant([1.0]) * np.array([1j]),
-    lambda: dg.constant([1.0]) + 1j,
-    lambda: dg.constant(np.array([1 + 2j])),
-], ids=["op-complex-array", "mul-complex-array", "add-complex-scalar", "constant-complex"])
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: dg.exp(np.array([1j])),
+        lambda: dg.constant([1.0]) * np.array([1j]),
+        lambda: dg.constant([1.0]) + 1j,
+        lambda: dg.constant(np.array([1 + 2j])),
+    ],
+    ids=["op-complex-array", "mul-complex-array", "add-complex-scalar", "constant-complex"],
+)
 def test_complex_values_are_refused(call):
     with pytest.raises(TypeError, match="complex"):
         call()

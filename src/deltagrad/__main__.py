@@ -1,4 +1,5 @@
 """``python -m deltagrad`` is the same as the ``deltagrad`` command."""
+
 import sys
 
 from deltagrad.cli import main

@@ -5,6 +5,7 @@ without an error the temporary file is renamed over the target (``os.replace``, 
 file system), otherwise it is removed. An interrupted run therefore leaves either the previous
 complete file or none — never a truncated file under the real name.
 """
+
 from __future__ import annotations
 
 import contextlib

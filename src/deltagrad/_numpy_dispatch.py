@@ -8,6 +8,7 @@ deltagrad has no op for is refused with a TypeError naming it: a result computed
 never silently leaves the tape. Functions whose results carry no gradient (shapes, booleans,
 indices) run on the values.
 """
+
 from __future__ import annotations
 
 import functools
@@ -18,12 +19,36 @@ import numpy as np
 # Functions that only read values and return things with no gradient (shapes, booleans,
 # integer indices, text, files): safe to run on the plain values.
 _VALUE_ONLY = {
-    np.shape, np.ndim, np.size, np.allclose, np.isclose, np.array_equal, np.array_equiv,
-    np.any, np.all, np.count_nonzero, np.nonzero, np.argwhere, np.flatnonzero, np.argsort,
-    np.result_type, np.can_cast, np.iscomplexobj, np.isrealobj, np.array_repr, np.array_str,
-    np.array2string, np.save, np.savez, np.savez_compressed, np.savetxt, np.searchsorted,
-    np.testing.assert_allclose, np.testing.assert_array_equal,
-    np.testing.assert_array_almost_equal, np.testing.assert_equal,
+    np.shape,
+    np.ndim,
+    np.size,
+    np.allclose,
+    np.isclose,
+    np.array_equal,
+    np.array_equiv,
+    np.any,
+    np.all,
+    np.count_nonzero,
+    np.nonzero,
+    np.argwhere,
+    np.flatnonzero,
+    np.argsort,
+    np.result_type,
+    np.can_cast,
+    np.iscomplexobj,
+    np.isrealobj,
+    np.array_repr,
+    np.array_str,
+    np.array2string,
+    np.save,
+    np.savez,
+    np.savez_compressed,
+    np.savetxt,
+    np.searchsorted,
+    np.testing.assert_allclose,
+    np.testing.assert_array_equal,
+    np.testing.assert_array_almost_equal,
+    np.testing.assert_equal,
 }
 
 _registry: dict | None = None
@@ -33,6 +58,7 @@ def _table() -> dict:
     global _registry
     if _registry is None:
         from deltagrad import api
+
         _registry = api.numpy_functions()
     return _registry
 
@@ -47,6 +73,7 @@ def _signature(func):
 
 def _plain(x):
     from deltagrad.tensor import Tensor
+
     if isinstance(x, Tensor):
         return x._value
     if isinstance(x, (list, tuple)):
@@ -76,8 +103,9 @@ def _split(func, args, kwargs):
 
 
 def _numpy_name(func) -> str:
-    parts = [p for p in (getattr(func, "__module__", "") or "numpy").split(".")
-             if not p.startswith("_")]
+    parts = [
+        p for p in (getattr(func, "__module__", "") or "numpy").split(".") if not p.startswith("_")
+    ]
     parts[0] = "np"  # numpy.linalg → np.linalg
     return ".".join(parts + [getattr(func, "__name__", repr(func))])
 
@@ -89,9 +117,11 @@ def call(func, args, kwargs):
     name = _numpy_name(func)
     impl = _table().get(func)
     if impl is None:
-        raise TypeError(f"{name} on a deltagrad Tensor has no derivative rule in deltagrad (and "
-                        f"would drop off the tape); use deltagrad's ops (dg.*), or "
-                        f"np.asarray(t) to compute on the values without a gradient")
+        raise TypeError(
+            f"{name} on a deltagrad Tensor has no derivative rule in deltagrad (and "
+            f"would drop off the tape); use deltagrad's ops (dg.*), or "
+            f"np.asarray(t) to compute on the values without a gradient"
+        )
     try:
         call_args, call_kw = _split(func, args, kwargs)
     except TypeError as err:
@@ -102,6 +132,8 @@ def call(func, args, kwargs):
             impl_sig.bind(*call_args, **call_kw)
         except TypeError:
             given = ", ".join(sorted(call_kw)) or "these arguments"
-            raise TypeError(f"{name} on a deltagrad Tensor runs dg.{impl.__name__}{impl_sig}, "
-                            f"which does not take {given}") from None
+            raise TypeError(
+                f"{name} on a deltagrad Tensor runs dg.{impl.__name__}{impl_sig}, "
+                f"which does not take {given}"
+            ) from None
     return impl(*call_args, **call_kw)

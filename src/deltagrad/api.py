@@ -2,6 +2,7 @@
 
 Plain arrays and numbers are accepted wherever a tensor is (they are constants).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -129,8 +130,10 @@ def where(condition, x=None, y=None) -> Tensor:
     ``where(condition)`` gives indices: use ``np.nonzero``).
     """
     if x is None or y is None:
-        raise TypeError("where: both x and y are required (for the indices of the true entries "
-                        "use np.nonzero(condition))")
+        raise TypeError(
+            "where: both x and y are required (for the indices of the true entries "
+            "use np.nonzero(condition))"
+        )
     return _ops.where(condition, x, y)
 
 
@@ -141,8 +144,9 @@ def matmul(x, y) -> Tensor:
 
 def reshape(x, shape) -> Tensor:
     """``x`` with a new shape of the same size."""
-    return _ops.reshape(x, shape=tuple(np.atleast_1d(shape).tolist())
-                        if not isinstance(shape, tuple) else shape)
+    return _ops.reshape(
+        x, shape=tuple(np.atleast_1d(shape).tolist()) if not isinstance(shape, tuple) else shape
+    )
 
 
 def transpose(x, axes=None) -> Tensor:
@@ -184,6 +188,7 @@ def stop_gradient(x) -> Tensor:
 # on a Tensor (np.sin(t) is recorded). Complex and non-numeric inputs raise a TypeError naming
 # the function (NumPy would accept complex ones silently).
 
+
 def _check_real(name, *xs):
     """Refuse complex and non-numeric inputs with a TypeError naming ``name``."""
     for x in xs:
@@ -191,8 +196,10 @@ def _check_real(name, *xs):
             continue
         dtype = x.dtype if isinstance(x, (np.ndarray, np.generic)) else np.asarray(x).dtype
         if dtype.kind not in "biuf":
-            raise TypeError(f"{name}: unsupported dtype {dtype} (shape {np.shape(x)}); deltagrad's "
-                            "ops take bool, integer and floating-point tensors")
+            raise TypeError(
+                f"{name}: unsupported dtype {dtype} (shape {np.shape(x)}); deltagrad's "
+                "ops take bool, integer and floating-point tensors"
+            )
 
 
 def sin(x) -> Tensor:
@@ -464,6 +471,7 @@ def sign(x) -> Tensor:
 # ``axis`` is an int, a tuple of ints or None (all axes) and must lie in −ndim … ndim−1, else
 # a ValueError names the op and the shape; ``keepdims`` keeps the reduced axes with length 1.
 
+
 def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Minimum over ``axis``, as NumPy's ``min``/``amin``.
 
@@ -589,6 +597,7 @@ def norm(x, ord=None, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A00
 # out-of-range axes raise ValueError, non-integer axes and complex or non-numeric inputs
 # TypeError, out-of-range indices IndexError, each naming the function, shapes and dtypes.
 
+
 def _operand(name, x):
     return _ops.shape.as_operand(name, x)
 
@@ -653,9 +662,13 @@ def tensordot(a, b, axes=2) -> Tensor:
     out-of-range or repeated axes, sequences of different lengths or contracted axes of different
     sizes (no broadcasting); TypeError for a malformed ``axes`` or complex/non-numeric operands.
     """
-    return _ops.linalg.tensordot(_operand("tensordot", a), _operand("tensordot", b),
-                                 axes=_int_tuple(axes) if not isinstance(axes, (list, tuple))
-                                 else tuple(_int_tuple(v) for v in axes))
+    return _ops.linalg.tensordot(
+        _operand("tensordot", a),
+        _operand("tensordot", b),
+        axes=_int_tuple(axes)
+        if not isinstance(axes, (list, tuple))
+        else tuple(_int_tuple(v) for v in axes),
+    )
 
 
 def inner(a, b) -> Tensor:
@@ -757,8 +770,9 @@ def moveaxis(a, source, destination) -> Tensor:
     sequences); the other axes keep their order. A transpose; derivative: the inverse transpose
     of the upstream gradient. Raises ValueError for out-of-range or repeated axes or lengths
     that differ; TypeError for non-integer axes."""
-    return _result(_ops.shape.moveaxis(_operand("moveaxis", a), _int_tuple(source),
-                                       _int_tuple(destination)))
+    return _result(
+        _ops.shape.moveaxis(_operand("moveaxis", a), _int_tuple(source), _int_tuple(destination))
+    )
 
 
 def flip(m, axis=None) -> Tensor:
@@ -814,8 +828,11 @@ def pad(array, pad_width, mode="constant", constant_values=None) -> Tensor:
     'minimum', 'empty', callables); ValueError for an unknown mode, negative or malformed
     ``pad_width``, or ``constant_values`` with another mode; TypeError for non-integer widths.
     """
-    return _result(_ops.shape.pad(_operand("pad", array), pad_width, mode=mode,
-                                  constant_values=constant_values))
+    return _result(
+        _ops.shape.pad(
+            _operand("pad", array), pad_width, mode=mode, constant_values=constant_values
+        )
+    )
 
 
 def split(ary, indices_or_sections, axis=0) -> list:
@@ -826,16 +843,23 @@ def split(ary, indices_or_sections, axis=0) -> list:
     list of Tensors. Raises ValueError when N does not divide the axis or is not positive, for a
     0-d ``ary`` or an out-of-range axis; TypeError for non-integer indices.
     """
-    return [_result(p) for p in _ops.shape.split(_operand("split", ary),
-                                                 _int_tuple(indices_or_sections), axis=axis)]
+    return [
+        _result(p)
+        for p in _ops.shape.split(
+            _operand("split", ary), _int_tuple(indices_or_sections), axis=axis
+        )
+    ]
 
 
 def array_split(ary, indices_or_sections, axis=0) -> list:
     """As :func:`split`, but N sections need not be equal (the first ``len % N`` get one more
     element), as ``np.array_split``."""
-    return [_result(p) for p in _ops.shape.split(_operand("array_split", ary),
-                                                 _int_tuple(indices_or_sections), axis=axis,
-                                                 equal=False)]
+    return [
+        _result(p)
+        for p in _ops.shape.split(
+            _operand("array_split", ary), _int_tuple(indices_or_sections), axis=axis, equal=False
+        )
+    ]
 
 
 def take(a, indices, axis=None, mode="raise") -> Tensor:
@@ -863,8 +887,9 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None) -> Tensor:
     input.
     """
     if order is not None:
-        raise TypeError("sort: order= applies to structured arrays, which deltagrad does not "
-                        "support")
+        raise TypeError(
+            "sort: order= applies to structured arrays, which deltagrad does not support"
+        )
     return _ops.shape.sort(_operand("sort", a), axis=axis, kind=kind, stable=stable)
 
 
@@ -873,8 +898,12 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None) -> Tensor:
 # NumPy functions whose deltagrad op has another name. Every other public function of this
 # module with a NumPy namesake is found by name.
 # Keys are NumPy names or NumPy functions (for those outside the top-level namespace).
-_NUMPY_ALIASES: dict[str | Callable, str] = {"amax": "max", "amin": "min", "around": "round",
-                                              np.linalg.norm: "norm"}
+_NUMPY_ALIASES: dict[str | Callable, str] = {
+    "amax": "max",
+    "amin": "min",
+    "around": "round",
+    np.linalg.norm: "norm",
+}
 
 
 def numpy_functions() -> dict:
@@ -882,9 +911,11 @@ def numpy_functions() -> dict:
     :mod:`deltagrad._numpy_dispatch`). A deltagrad function registered here takes NumPy's
     argument names for everything it supports."""
     table = {}
-    public = {name: fn for name, fn in globals().items()
-              if callable(fn) and not name.startswith("_")
-              and getattr(fn, "__module__", None) == __name__}
+    public = {
+        name: fn
+        for name, fn in globals().items()
+        if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__
+    }
     for name, fn in public.items():
         np_fn = getattr(np, name, None)
         if np_fn is not None and not isinstance(np_fn, np.ufunc) and callable(np_fn):

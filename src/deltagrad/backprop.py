@@ -28,6 +28,7 @@ follow its conventions at kinks (relu'(0) = 0, leaky_relu'(0) = alpha).
 Targets ``y`` for ``backpropagation``/``gradients`` have the output's shape (one-hot for
 classification); ``train`` takes integer labels and one-hot encodes them itself.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -146,7 +147,7 @@ class Layer:
         # (several times faster on a 300 x 300 decision-boundary grid).
         rows = max(1, _CHUNK // r.shape[-1])
         for start in range(0, len(r), rows):
-            r[start:start + rows] = f(r[start:start + rows])
+            r[start : start + rows] = f(r[start : start + rows])
         return r
 
     def apply_activation_derivative(self, output):
@@ -196,8 +197,10 @@ class NeuralNetwork:
         if not isinstance(layer, Layer):
             raise ValueError(f"add_layer expects a Layer, got {type(layer).__name__}")
         if self._layers and layer.n_input != self._layers[-1].n_neurons:
-            raise ValueError(f"layer takes {layer.n_input} inputs but the previous layer "
-                             f"has {self._layers[-1].n_neurons} outputs")
+            raise ValueError(
+                f"layer takes {layer.n_input} inputs but the previous layer "
+                f"has {self._layers[-1].n_neurons} outputs"
+            )
         self._layers.append(layer)
 
     @property
@@ -317,9 +320,20 @@ class NeuralNetwork:
 
     # --- training -----------------------------------------------------------------------
 
-    def train(self, X_train, X_test, y_train, y_test, learning_rate, max_epochs, *,
-              batch_size: int = 1, log_every: int = 10, callback=None,
-              engine: str = "auto") -> dict:
+    def train(
+        self,
+        X_train,
+        X_test,
+        y_train,
+        y_test,
+        learning_rate,
+        max_epochs,
+        *,
+        batch_size: int = 1,
+        log_every: int = 10,
+        callback=None,
+        engine: str = "auto",
+    ) -> dict:
         """Train by SGD over the samples in order (no shuffling, as the chapter), ``batch_size``
         at a time (1 = the chapter's per-sample SGD), for ``max_epochs`` epochs.
 
@@ -334,21 +348,25 @@ class NeuralNetwork:
         hundred times faster; results agree with NumPy's to rounding) or ``"auto"``
         (the default: compiled when Numba imports, else NumPy). See :func:`resolve_engine`.
         """
-        X_train, Y_train, X_test, y_test = self._check_training_data(X_train, X_test,
-                                                                     y_train, y_test)
+        X_train, Y_train, X_test, y_test = self._check_training_data(
+            X_train, X_test, y_train, y_test
+        )
         learning_rate = _check_learning_rate(learning_rate)
         max_epochs = _check_size(max_epochs, "max_epochs")
         batch_size = _check_size(batch_size, "batch_size")
         log_every = _check_size(log_every, "log_every")
         if resolve_engine(engine) == "compiled":
-            run_epoch, measure = self._compiled_engine(X_train, Y_train, X_test, y_test,
-                                                       learning_rate, batch_size)
+            run_epoch, measure = self._compiled_engine(
+                X_train, Y_train, X_test, y_test, learning_rate, batch_size
+            )
         else:
+
             def run_epoch():
                 _train_epoch_numpy(self, X_train, Y_train, learning_rate, batch_size)
 
             def measure():
                 return self._measure(X_train, Y_train, X_test, y_test)
+
         history: dict[str, list] = {"epoch": [], "mse": [], "test_accuracy": []}
         for epoch in range(max_epochs):
             run_epoch()
@@ -371,8 +389,16 @@ class NeuralNetwork:
         """``(run_epoch, measure)`` backed by :mod:`deltagrad.fast`: each call of ``run_epoch``
         is one kernel call, after which the layers' arrays hold the new parameters."""
         fast.warm_up()
-        trainer = fast.Trainer(self.weights, self.biases, self.activations, self.loss, X_train,
-                               Y_train, learning_rate, batch_size)
+        trainer = fast.Trainer(
+            self.weights,
+            self.biases,
+            self.activations,
+            self.loss,
+            X_train,
+            Y_train,
+            learning_rate,
+            batch_size,
+        )
         train_labels = np.argmax(Y_train, axis=1)
         Y_test = one_hot(y_test, Y_train.shape[1])
 
@@ -383,6 +409,7 @@ class NeuralNetwork:
 
         def run_epoch():  # the layers' current arrays, trained in place
             trainer.epoch(self.weights, self.biases)
+
         return run_epoch, measure
 
     # --- input checks -------------------------------------------------------------------
@@ -436,10 +463,19 @@ class NeuralNetwork:
 
     def config(self) -> dict:
         """The network's structure as JSON-able data (what ``save`` stores next to the arrays)."""
-        return {"format": model_files.FORMAT, "version": model_files.FORMAT_VERSION,
-                "loss": self.loss,
-                "layers": [{"n_input": layer.n_input, "n_neurons": layer.n_neurons,
-                            "activation": layer.activation} for layer in self._layers]}
+        return {
+            "format": model_files.FORMAT,
+            "version": model_files.FORMAT_VERSION,
+            "loss": self.loss,
+            "layers": [
+                {
+                    "n_input": layer.n_input,
+                    "n_neurons": layer.n_neurons,
+                    "activation": layer.activation,
+                }
+                for layer in self._layers
+            ],
+        }
 
     def save(self, path) -> Path:
         """Write the network to ``path`` (exactly that name) as ``.npz``: arrays ``W0, b0, ...``
@@ -451,8 +487,9 @@ class NeuralNetwork:
     def load(cls, path) -> NeuralNetwork:
         """Read a network written by ``save``; ValueError naming the file and the problem
         (:func:`deltagrad.model_files.load`)."""
-        return model_files.load(path, check_activation=_check_activation,
-                                check_loss=_check_loss, build=cls._from_file)
+        return model_files.load(
+            path, check_activation=_check_activation, check_loss=_check_loss, build=cls._from_file
+        )
 
     @classmethod
     def _from_file(cls, loss, layers) -> NeuralNetwork:
@@ -499,8 +536,10 @@ def resolve_engine(engine: str) -> str:
     if fast.available():
         return "compiled"
     if engine == "compiled":
-        raise RuntimeError(f"engine='compiled' needs Numba, which cannot be used here: "
-                           f"{fast.unavailable_reason()}; use engine='numpy' or 'auto'")
+        raise RuntimeError(
+            f"engine='compiled' needs Numba, which cannot be used here: "
+            f"{fast.unavailable_reason()}; use engine='numpy' or 'auto'"
+        )
     return "numpy"
 
 
@@ -508,7 +547,7 @@ def _train_epoch_numpy(net: NeuralNetwork, X, Y, learning_rate, batch_size):
     """One epoch of SGD in the samples' order: X (n, d), Y (n, K) one-hot, in place."""
     if batch_size == 1:
         for j in range(X.shape[0]):
-            net._step(X[j:j + 1], Y[j:j + 1], learning_rate)
+            net._step(X[j : j + 1], Y[j : j + 1], learning_rate)
         return
     for start in range(0, X.shape[0], batch_size):
-        net._step(X[start:start + batch_size], Y[start:start + batch_size], learning_rate)
+        net._step(X[start : start + batch_size], Y[start : start + batch_size], learning_rate)

@@ -4,6 +4,7 @@ Each command lives in its own module under ``deltagrad.commands`` with ``NAME``,
 ``add_arguments(parser)`` and ``run(args) -> int``. Usage errors raise
 :class:`deltagrad.commands.common.UsageError`; they are printed as one line and exit with 2.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,7 +46,8 @@ def parse(parser: argparse.ArgumentParser, argv):
     args, extra = parser.parse_known_args(argv)
     if extra:
         (getattr(args, "_parser", None) or parser).error(
-            f"unrecognized arguments: {' '.join(extra)}")
+            f"unrecognized arguments: {' '.join(extra)}"
+        )
     return args
 
 
@@ -113,8 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # a bug, not a usage error: one line, the traceback on request
         if os.environ.get("DELTAGRAD_DEBUG"):
             raise
-        print(f"deltagrad {args.command}: internal error: {type(err).__name__}: {err} "
-              "(set DELTAGRAD_DEBUG=1 to see the traceback, and please report it)", file=sys.stderr)
+        print(
+            f"deltagrad {args.command}: internal error: {type(err).__name__}: {err} "
+            "(set DELTAGRAD_DEBUG=1 to see the traceback, and please report it)",
+            file=sys.stderr,
+        )
         return 1
     finally:
         release_locks()

@@ -4,6 +4,7 @@ labels, and a checked CSV loader for a user's own 2-D data.
 scikit-learn is imported only inside the functions that need it, so ``import deltagrad.data``
 stays cheap.
 """
+
 from __future__ import annotations
 
 import array
@@ -13,8 +14,18 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["moons", "train_test_split", "chapter_data", "one_hot", "check_labels",
-           "check_input_range", "load_csv", "CSV_COLUMNS", "MIN_ROWS", "MAX_ABS_INPUT"]
+__all__ = [
+    "moons",
+    "train_test_split",
+    "chapter_data",
+    "one_hot",
+    "check_labels",
+    "check_input_range",
+    "load_csv",
+    "CSV_COLUMNS",
+    "MIN_ROWS",
+    "MAX_ABS_INPUT",
+]
 
 CSV_COLUMNS = ("x1", "x2", "label")
 MIN_ROWS = 4
@@ -81,16 +92,19 @@ def check_input_range(X, max_abs: float = MAX_ABS_INPUT, names=CSV_COLUMNS[:2]) 
     for j in np.flatnonzero(worst > max_abs):
         i = int(np.argmax(np.abs(X[:, j])))
         name = names[j] if j < len(names) else f"column {j + 1}"
-        raise ValueError(_range_message(name, f"{X[i, j]:.6g} (row {i + 1} of X)", X[i, j],
-                                         max_abs))
+        raise ValueError(
+            _range_message(name, f"{X[i, j]:.6g} (row {i + 1} of X)", X[i, j], max_abs)
+        )
 
 
 def _range_message(name: str, shown: str, value: float, max_abs: float) -> str:
     power = math.ceil(math.log10(abs(value)))  # dividing by 10^power brings it within ±1
-    return (f"{name} = {shown} is beyond ±{max_abs:,.0f}: the network takes its inputs "
-            f"unscaled, as the chapter does, so at this scale every unit saturates (and near "
-            f"±1e308 the sums overflow) and nothing can be learned or plotted; rescale the data "
-            f"first (e.g. divide {name} by 1e{power}, near the moons' scale of about ±2)")
+    return (
+        f"{name} = {shown} is beyond ±{max_abs:,.0f}: the network takes its inputs "
+        f"unscaled, as the chapter does, so at this scale every unit saturates (and near "
+        f"±1e308 the sums overflow) and nothing can be learned or plotted; rescale the data "
+        f"first (e.g. divide {name} by 1e{power}, near the moons' scale of about ±2)"
+    )
 
 
 def _all_integral(y: np.ndarray) -> bool:
@@ -110,6 +124,7 @@ def one_hot(labels, n_classes: int | None = None) -> np.ndarray:
 
 
 # --- CSV ---------------------------------------------------------------------------------
+
 
 def load_csv(path, max_abs: float | None = MAX_ABS_INPUT, progress=None):
     """Read a user's 2-D data set: columns ``x1, x2, label``; a header line is optional.
@@ -223,11 +238,14 @@ def _check_classes(path: Path, numbers: np.ndarray, labels: np.ndarray) -> None:
     """At least two classes, numbered 0..C−1 without gaps (labels are whole floats >= 0)."""
     classes = np.unique(labels)
     if len(classes) < 2:
-        raise ValueError(f"{path}: need at least two classes, every row has label "
-                         f"{int(classes[0])}")
+        raise ValueError(
+            f"{path}: need at least two classes, every row has label {int(classes[0])}"
+        )
     gaps = np.flatnonzero(classes != np.arange(len(classes)))
     if len(gaps):
         missing = int(gaps[0])
         i = int(np.argmax(labels > missing))  # the first row past the gap
-        raise ValueError(f"{path}: row {int(numbers[i])}: label {int(labels[i])} but no row has "
-                         f"label {missing}; labels must be 0..C-1 with every class present")
+        raise ValueError(
+            f"{path}: row {int(numbers[i])}: label {int(labels[i])} but no row has "
+            f"label {missing}; labels must be 0..C-1 with every class present"
+        )

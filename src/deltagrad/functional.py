@@ -30,25 +30,37 @@ Conventions, written down once and shared with the autodiff engine:
   samples both gradients are divided by ``n``. ``mse`` is the mean over *all* entries, the
   number the chapter prints as "MSE".
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 __all__ = [
     "LEAKY_ALPHA",
-    "sigmoid", "sigmoid_derivative", "sigmoid_derivative_from_output",
-    "relu", "relu_derivative",
-    "leaky_relu", "leaky_relu_derivative",
-    "tanh", "tanh_derivative", "tanh_derivative_from_output",
-    "softmax", "log_softmax", "softmax_jacobian",
-    "mse", "mse_grad", "squared_error", "squared_error_grad",
-    "softmax_cross_entropy", "softmax_cross_entropy_grad",
+    "sigmoid",
+    "sigmoid_derivative",
+    "sigmoid_derivative_from_output",
+    "relu",
+    "relu_derivative",
+    "leaky_relu",
+    "leaky_relu_derivative",
+    "tanh",
+    "tanh_derivative",
+    "tanh_derivative_from_output",
+    "softmax",
+    "log_softmax",
+    "softmax_jacobian",
+    "mse",
+    "mse_grad",
+    "squared_error",
+    "squared_error_grad",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_grad",
 ]
 
 LEAKY_ALPHA = 0.01
 """The default negative-side slope ``alpha`` of LeakyReLU, everywhere (``functional``,
 ``deltagrad.leaky_relu``, the network and its compiled engine)."""
-
 
 
 def _float(x) -> np.ndarray:
@@ -58,6 +70,7 @@ def _float(x) -> np.ndarray:
 
 
 # --- activations -------------------------------------------------------------------------
+
 
 def sigmoid(x):
     """σ(x) = 1 / (1 + e^-x), evaluated by sign so that e^-x never overflows."""
@@ -119,6 +132,7 @@ def tanh_derivative_from_output(out):
 
 # --- softmax -----------------------------------------------------------------------------
 
+
 def log_softmax(z, axis: int = -1):
     """log softmax(z) = z − logsumexp(z), stable for any finite z."""
     z = _float(z)
@@ -144,6 +158,7 @@ def softmax_jacobian(z):
 
 
 # --- losses ------------------------------------------------------------------------------
+
 
 def _check_same_shape(a, b, what: str):
     if a.shape != b.shape:

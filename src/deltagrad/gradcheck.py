@@ -14,6 +14,7 @@ call them:
 * :func:`relative_error` — the error metric: relative to the larger magnitude of the two
   values, or to a given ``scale`` (e.g. the largest derivative of a parameter array).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ class GradientCheckError(AssertionError):
 @dataclass(frozen=True)
 class GradientRow:
     """One partial derivative: analytic (tape) vs numeric (central difference)."""
+
     parameter: str
     index: tuple
     analytic: float
@@ -62,8 +64,7 @@ def relative_error(a, b, floor: float = ATOL, scale=None):
     return np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), floor)
 
 
-def central_difference(f, x, eps=EPS, *, elementwise: bool = False, valid=None,
-                       progress=None):
+def central_difference(f, x, eps=EPS, *, elementwise: bool = False, valid=None, progress=None):
     """Derivatives of ``f`` at ``x`` by central differences (f(x + eps) − f(x − eps)) / 2eps.
 
     ``x`` is a float64 array (0-d for a scalar). By default each entry is nudged in turn, *in
@@ -88,8 +89,10 @@ def central_difference(f, x, eps=EPS, *, elementwise: bool = False, valid=None,
         x, (step,) = np.asarray(x, dtype=np.float64), steps
         return (np.asarray(f(x + step)) - np.asarray(f(x - step))) / (2 * step)
     if not (isinstance(x, np.ndarray) and x.dtype == np.float64):
-        raise TypeError("central_difference: x must be a float64 NumPy array (it is nudged in "
-                        f"place), got {type(x).__name__} {getattr(x, 'dtype', '')}".rstrip())
+        raise TypeError(
+            "central_difference: x must be a float64 NumPy array (it is nudged in "
+            f"place), got {type(x).__name__} {getattr(x, 'dtype', '')}".rstrip()
+        )
     grad = None
     for idx in np.ndindex(x.shape):
         old, d = x[idx], None
@@ -132,9 +135,11 @@ def _call(f, xs):
 
 def _scalarize(f, u):
     """⟨u, f(x)⟩ for a fixed random ``u``, so that vector outputs are checked too."""
+
     def fu(*xs):
         out = _call(f, xs)
         return (out * u).sum() if out.ndim else out * u
+
     return fu
 
 
@@ -160,6 +165,7 @@ def numeric_gradients(f, arrays, eps: float = EPS):
 
     def value(_):
         return float(np.asarray(f(*[constant(a.copy()) for a in xs])))
+
     return [central_difference(value, x, eps) for x in xs]
 
 
@@ -169,13 +175,15 @@ def _check_projection(fu, arrays, rng, eps, rtol):
 
     def along(t):  # fu at arrays + t·v: its derivative at t = 0 is ⟨∇fu, v⟩
         return float(np.asarray(fu(*[constant(a + t * v) for a, v in zip(arrays, vs)])))
+
     numeric = float(central_difference(along, np.zeros(()), eps))
     err = float(relative_error(analytic, numeric))
     if err > rtol:
         raise GradientCheckError(
             f"directional derivative <u, J v> disagrees: analytic {analytic:.10g}, numeric "
             f"{numeric:.10g}, relative error {err:.3g} (rtol {rtol:g}) at inputs "
-            f"{[a.tolist() if a.size <= 8 else f'array{a.shape}' for a in arrays]}")
+            f"{[a.tolist() if a.size <= 8 else f'array{a.shape}' for a in arrays]}"
+        )
 
 
 def _check_elementwise(fu, arrays, eps, rtol):
@@ -191,7 +199,8 @@ def _check_elementwise(fu, arrays, eps, rtol):
             raise GradientCheckError(
                 f"d/d(input {k}){list(idx) if idx else ''}: analytic {a[idx]:.10g}, numeric "
                 f"{n[idx]:.10g}, relative error {err[idx]:.3g} (rtol {rtol:g}); input {k} = "
-                f"{arrays[k].tolist() if arrays[k].size <= 8 else f'array{arrays[k].shape}'}")
+                f"{arrays[k].tolist() if arrays[k].size <= 8 else f'array{arrays[k].shape}'}"
+            )
 
 
 def _gradient_function(fu, n_inputs, rng, shapes):
@@ -207,11 +216,19 @@ def _gradient_function(fu, n_inputs, rng, shapes):
         for gi, w in zip(grads, ws):
             total = total + (gi * w).sum()
         return total
+
     return g
 
 
-def check_grads(f, *inputs, order: int = 1, eps: float = EPS, rtol: float = RTOL,
-                modes=("projection", "elementwise"), seed: int = 0) -> None:
+def check_grads(
+    f,
+    *inputs,
+    order: int = 1,
+    eps: float = EPS,
+    rtol: float = RTOL,
+    modes=("projection", "elementwise"),
+    seed: int = 0,
+) -> None:
     """Check the tape's derivatives of ``f`` at ``inputs`` against central differences.
 
     ``f`` takes Tensors and returns a Tensor (any shape: it is projected on a random vector).
@@ -231,8 +248,15 @@ def check_grads(f, *inputs, order: int = 1, eps: float = EPS, rtol: float = RTOL
     if order == 2:
         g = _gradient_function(fu, len(arrays), rng, [a.shape for a in arrays])
         # Differencing a gradient loses about half the digits: widen eps and rtol accordingly.
-        check_grads(g, *arrays, order=1, eps=max(eps, 1e-5), rtol=max(rtol, 1e-5), modes=modes,
-                    seed=seed + 1)
+        check_grads(
+            g,
+            *arrays,
+            order=1,
+            eps=max(eps, 1e-5),
+            rtol=max(rtol, 1e-5),
+            modes=modes,
+            seed=seed + 1,
+        )
 
 
 def gradient_table(f, inputs, names=None, reference=None, eps: float = EPS) -> list[GradientRow]:
@@ -251,10 +275,18 @@ def gradient_table(f, inputs, names=None, reference=None, eps: float = EPS) -> l
     rows = []
     for name, a, n, r in zip(names, analytic, numeric, refs):
         if r is not None and r.shape != a.shape:
-            raise ValueError(f"gradient_table: reference for {name!r} has shape {r.shape}, "
-                             f"expected {a.shape}")
+            raise ValueError(
+                f"gradient_table: reference for {name!r} has shape {r.shape}, expected {a.shape}"
+            )
         for idx in np.ndindex(a.shape):
-            rows.append(GradientRow(name, idx, float(a[idx]), float(n[idx]),
-                                    float(relative_error(a[idx], n[idx])),
-                                    None if r is None else float(r[idx])))
+            rows.append(
+                GradientRow(
+                    name,
+                    idx,
+                    float(a[idx]),
+                    float(n[idx]),
+                    float(relative_error(a[idx], n[idx])),
+                    None if r is None else float(r[idx]),
+                )
+            )
     return rows

@@ -12,6 +12,7 @@ damaged or hostile file (truncated, a header declaring a huge shape, an object d
 member lying about its size) is refused with a ValueError naming the file instead of raising
 BadZipFile or allocating terabytes.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -68,8 +69,14 @@ _MAX_CONFIG_CHARS = 1 << 20  # the JSON configuration: ~15,000 layers
 _MAX_PARAMETERS = 1 << 28  # 2 GiB of float64: far beyond any network deltagrad trains
 _MAX_HEADER = 10_000  # numpy's own default limit for a .npy header
 # What zipfile and its decompressors raise for a damaged archive or member.
-_ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
-                   RuntimeError)
+_ARCHIVE_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+)
 
 
 def _one_line(err) -> str:
@@ -99,10 +106,14 @@ def _open_model_file(path: Path):
         try:
             archive = zipfile.ZipFile(f)
         except _ARCHIVE_ERRORS + (ValueError,) as err:
-            what = (f"a truncated or damaged zip archive: {_one_line(err)}"
-                    if start.startswith(b"PK") else "not a zip archive")
-            raise ValueError(f"{path}: not a .npz file written by NeuralNetwork.save "
-                             f"({what})") from None
+            what = (
+                f"a truncated or damaged zip archive: {_one_line(err)}"
+                if start.startswith(b"PK")
+                else "not a zip archive"
+            )
+            raise ValueError(
+                f"{path}: not a .npz file written by NeuralNetwork.save ({what})"
+            ) from None
         with archive:
             yield archive
 
@@ -140,8 +151,7 @@ def _read_member(archive, info, what: str, shape: tuple, check_dtype) -> np.ndar
     with archive.open(info) as f:
         found, fortran, dtype = _read_header(f, what)
         if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
-            raise ValueError(f"{what} has dtype {dtype} (pickled objects and records are "
-                             f"refused)")
+            raise ValueError(f"{what} has dtype {dtype} (pickled objects and records are refused)")
         problem = check_dtype(dtype)
         if problem:
             raise ValueError(f"{what} {problem}")
@@ -150,8 +160,10 @@ def _read_member(archive, info, what: str, shape: tuple, check_dtype) -> np.ndar
         nbytes = math.prod(shape) * dtype.itemsize
         stored = info.file_size - f.tell()
         if stored != nbytes:
-            raise ValueError(f"{what}: the archive holds {stored} bytes of data where shape "
-                             f"{shape} of {dtype} needs {nbytes}")
+            raise ValueError(
+                f"{what}: the archive holds {stored} bytes of data where shape "
+                f"{shape} of {dtype} needs {nbytes}"
+            )
         data = f.read(nbytes)
         if len(data) != nbytes or f.read(1):  # reading to the end also checks the CRC
             raise ValueError(f"{what}: the archive member is not as long as it says")
@@ -189,10 +201,12 @@ def _network_from_archive(archive: zipfile.ZipFile, check_activation, check_loss
 
     def layers():  # each layer's arrays are read only when ``build`` asks for that layer
         for i, (spec, (n_input, n_neurons)) in enumerate(zip(config["layers"], shapes)):
-            weights = _read_member(archive, members[f"W{i}"], f"layer {i}: weights",
-                                   (n_input, n_neurons), _float_dtype)
-            bias = _read_member(archive, members[f"b{i}"], f"layer {i}: bias", (n_neurons,),
-                                _float_dtype)
+            weights = _read_member(
+                archive, members[f"W{i}"], f"layer {i}: weights", (n_input, n_neurons), _float_dtype
+            )
+            bias = _read_member(
+                archive, members[f"b{i}"], f"layer {i}: bias", (n_neurons,), _float_dtype
+            )
             yield n_input, n_neurons, spec["activation"], weights, bias
 
     return build(config["loss"], layers())
@@ -212,19 +226,24 @@ def _layer_shapes(layers: list, check_activation) -> list[tuple[int, int]]:
             raise ValueError(f"layer {i}: bad description {spec!r}") from None
         for value in (n_input, n_neurons):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"layer {i}: bad description {spec!r} (sizes must be "
-                                 f"positive integers)")
+                raise ValueError(
+                    f"layer {i}: bad description {spec!r} (sizes must be positive integers)"
+                )
         try:
             check_activation(activation)
         except ValueError as err:
             raise ValueError(f"layer {i}: {err}") from None
         if shapes and n_input != shapes[-1][1]:
-            raise ValueError(f"layer {i} takes {n_input} inputs but the previous layer has "
-                             f"{shapes[-1][1]} outputs")
+            raise ValueError(
+                f"layer {i} takes {n_input} inputs but the previous layer has "
+                f"{shapes[-1][1]} outputs"
+            )
         total += n_input * n_neurons + n_neurons
         if total > _MAX_PARAMETERS:
-            raise ValueError(f"the configuration declares more than {_MAX_PARAMETERS} "
-                             f"parameters (layer {i} is {n_input} x {n_neurons})")
+            raise ValueError(
+                f"the configuration declares more than {_MAX_PARAMETERS} "
+                f"parameters (layer {i} is {n_input} x {n_neurons})"
+            )
         shapes.append((n_input, n_neurons))
     return shapes
 

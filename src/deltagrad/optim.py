@@ -17,6 +17,7 @@ finite; momentum-like factors (SGD's and RMSprop's ``momentum``, RMSprop's ``alp
 [0, 1); SGD's default ``lr`` stays 0.01 (deltagrad's historical default); RMSprop's centred
 variance is clipped at 0 so that rounding can never take the square root of a negative number.
 """
+
 from __future__ import annotations
 
 import math
@@ -51,16 +52,19 @@ class Optimizer:
         ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
         if ok:
             x = float(value)
-            ok = (math.isfinite(x)
-                  and (low is None or (x > low if low_open else x >= low))
-                  and (high is None or (x < high if high_open else x <= high)))
+            ok = (
+                math.isfinite(x)
+                and (low is None or (x > low if low_open else x >= low))
+                and (high is None or (x < high if high_open else x <= high))
+            )
         if not ok:
             if high is None:
                 where = f"{'>' if low_open else '≥'} {low:g}"
             else:
                 where = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-            raise ValueError(f"{type(self).__name__}: {name} must be a finite number {where}, "
-                             f"got {value!r}")
+            raise ValueError(
+                f"{type(self).__name__}: {name} must be a finite number {where}, got {value!r}"
+            )
         return x
 
     def _flag(self, name, value):
@@ -94,22 +98,27 @@ class Optimizer:
             try:
                 g, v = pair
             except (TypeError, ValueError):
-                raise TypeError(f"{name}.apply_gradients: expected (gradient, variable) pairs, "
-                                f"got {pair!r}") from None
+                raise TypeError(
+                    f"{name}.apply_gradients: expected (gradient, variable) pairs, got {pair!r}"
+                ) from None
             if g is None:
                 continue
             if not isinstance(v, Variable):
                 raise TypeError(f"{name}: can only update Variables, got {type(v).__name__}")
             if v.dtype.kind != "f":
-                raise TypeError(f"{name}: can only update floating-point Variables, got a "
-                                f"Variable of dtype {v.dtype}")
+                raise TypeError(
+                    f"{name}: can only update floating-point Variables, got a "
+                    f"Variable of dtype {v.dtype}"
+                )
             g = g._value if isinstance(g, Tensor) else np.asarray(g)
             if g.dtype.kind not in "biuf":
-                raise TypeError(f"{name}: gradient of dtype {g.dtype} for a variable of dtype "
-                                f"{v.dtype}")
+                raise TypeError(
+                    f"{name}: gradient of dtype {g.dtype} for a variable of dtype {v.dtype}"
+                )
             if np.shape(g) != v.shape:
-                raise ValueError(f"{name}: gradient of shape {np.shape(g)} for a variable of "
-                                 f"shape {v.shape}")
+                raise ValueError(
+                    f"{name}: gradient of shape {np.shape(g)} for a variable of shape {v.shape}"
+                )
             checked.append((np.asarray(g, dtype=v.dtype), v))
         for g, v in checked:
             entry = self._state.get(id(v))
@@ -125,8 +134,9 @@ class Optimizer:
         """Update ``variables`` with ``grads`` (sequences of the same length, in the same order)."""
         variables, grads = list(variables), list(grads)
         if len(variables) != len(grads):
-            raise ValueError(f"{type(self).__name__}.step: {len(variables)} variables but "
-                             f"{len(grads)} gradients")
+            raise ValueError(
+                f"{type(self).__name__}.step: {len(variables)} variables but {len(grads)} gradients"
+            )
         self.apply_gradients(zip(grads, variables))
 
     # --- the update rule -------------------------------------------------------------------
@@ -145,10 +155,13 @@ def _betas(opt, betas):
     try:
         b1, b2 = betas
     except (TypeError, ValueError):
-        raise ValueError(f"{type(opt).__name__}: betas must be a pair (beta1, beta2), "
-                         f"got {betas!r}") from None
-    return (opt._number("betas[0]", b1, 0.0, 1.0, high_open=True),
-            opt._number("betas[1]", b2, 0.0, 1.0, high_open=True))
+        raise ValueError(
+            f"{type(opt).__name__}: betas must be a pair (beta1, beta2), got {betas!r}"
+        ) from None
+    return (
+        opt._number("betas[0]", b1, 0.0, 1.0, high_open=True),
+        opt._number("betas[1]", b2, 0.0, 1.0, high_open=True),
+    )
 
 
 class SGD(Optimizer):
@@ -176,20 +189,35 @@ class SGD(Optimizer):
         nesterov: Nesterov momentum; needs μ > 0 and τ = 0.
     """
 
-    def __init__(self, lr: float = 0.01, maximize: bool = False, momentum: float = 0.0, *,
-                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False):
+    def __init__(
+        self,
+        lr: float = 0.01,
+        maximize: bool = False,
+        momentum: float = 0.0,
+        *,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ):
         super().__init__(lr, maximize)
         self.momentum = self._number("momentum", momentum, 0.0, 1.0, high_open=True)
         self.dampening = self._number("dampening", dampening, 0.0, 1.0)
         self.weight_decay = self._number("weight_decay", weight_decay, 0.0)
         self.nesterov = self._flag("nesterov", nesterov)
         if self.nesterov and (self.momentum == 0 or self.dampening != 0):
-            raise ValueError(f"SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
-                             f"momentum={momentum!r}, dampening={dampening!r}")
+            raise ValueError(
+                f"SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
+                f"momentum={momentum!r}, dampening={dampening!r}"
+            )
 
     def get_config(self):
-        return {**super().get_config(), "momentum": self.momentum, "dampening": self.dampening,
-                "weight_decay": self.weight_decay, "nesterov": self.nesterov}
+        return {
+            **super().get_config(),
+            "momentum": self.momentum,
+            "dampening": self.dampening,
+            "weight_decay": self.weight_decay,
+            "nesterov": self.nesterov,
+        }
 
     def _update(self, theta, g, state):
         if self.weight_decay:
@@ -230,8 +258,16 @@ class Adam(Optimizer):
 
     _decoupled = False
 
-    def __init__(self, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False):
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ):
         super().__init__(lr, maximize)
         self.betas = _betas(self, betas)
         self.eps = self._number("eps", eps, 0.0)
@@ -239,9 +275,14 @@ class Adam(Optimizer):
         self.amsgrad = self._flag("amsgrad", amsgrad)
 
     def get_config(self):
-        return {"lr": self.lr, "betas": self.betas, "eps": self.eps,
-                "weight_decay": self.weight_decay, "amsgrad": self.amsgrad,
-                "maximize": self.maximize}
+        return {
+            "lr": self.lr,
+            "betas": self.betas,
+            "eps": self.eps,
+            "weight_decay": self.weight_decay,
+            "amsgrad": self.amsgrad,
+            "maximize": self.maximize,
+        }
 
     def _init_state(self, theta):
         state = {"exp_avg": np.zeros_like(theta), "exp_avg_sq": np.zeros_like(theta)}
@@ -262,8 +303,8 @@ class Adam(Optimizer):
         if self.amsgrad:
             v = state["max_exp_avg_sq"] = np.maximum(state["max_exp_avg_sq"], v)
         # m̂/(√v̂ + ε) written as PyTorch evaluates it: (m/(1−β₁ᵗ)) / (√v/√(1−β₂ᵗ) + ε).
-        denom = np.sqrt(v) / math.sqrt(1 - b2 ** t) + self.eps
-        return theta - (self.lr / (1 - b1 ** t)) * m / denom
+        denom = np.sqrt(v) / math.sqrt(1 - b2**t) + self.eps
+        return theta - (self.lr / (1 - b1**t)) * m / denom
 
 
 class AdamW(Adam):
@@ -292,8 +333,16 @@ class AdamW(Adam):
 
     _decoupled = True
 
-    def __init__(self, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ):
         super().__init__(lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
 
 
@@ -325,9 +374,17 @@ class RMSprop(Optimizer):
         maximize: ascend instead of descend (keyword only).
     """
 
-    def __init__(self, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, *,
-                 maximize: bool = False):
+    def __init__(
+        self,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+    ):
         super().__init__(lr, maximize)
         self.alpha = self._number("alpha", alpha, 0.0, 1.0, high_open=True)
         self.eps = self._number("eps", eps, 0.0)
@@ -336,9 +393,15 @@ class RMSprop(Optimizer):
         self.centered = self._flag("centered", centered)
 
     def get_config(self):
-        return {"lr": self.lr, "alpha": self.alpha, "eps": self.eps,
-                "weight_decay": self.weight_decay, "momentum": self.momentum,
-                "centered": self.centered, "maximize": self.maximize}
+        return {
+            "lr": self.lr,
+            "alpha": self.alpha,
+            "eps": self.eps,
+            "weight_decay": self.weight_decay,
+            "momentum": self.momentum,
+            "centered": self.centered,
+            "maximize": self.maximize,
+        }
 
     def _init_state(self, theta):
         state = {"square_avg": np.zeros_like(theta)}
@@ -383,20 +446,33 @@ class Adagrad(Optimizer):
         maximize: ascend instead of descend (keyword only).
     """
 
-    def __init__(self, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *,
-                 maximize: bool = False):
+    def __init__(
+        self,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ):
         super().__init__(lr, maximize)
         self.lr_decay = self._number("lr_decay", lr_decay, 0.0)
         self.weight_decay = self._number("weight_decay", weight_decay, 0.0)
         self.initial_accumulator_value = self._number(
-            "initial_accumulator_value", initial_accumulator_value, 0.0)
+            "initial_accumulator_value", initial_accumulator_value, 0.0
+        )
         self.eps = self._number("eps", eps, 0.0)
 
     def get_config(self):
-        return {"lr": self.lr, "lr_decay": self.lr_decay, "weight_decay": self.weight_decay,
-                "initial_accumulator_value": self.initial_accumulator_value, "eps": self.eps,
-                "maximize": self.maximize}
+        return {
+            "lr": self.lr,
+            "lr_decay": self.lr_decay,
+            "weight_decay": self.weight_decay,
+            "initial_accumulator_value": self.initial_accumulator_value,
+            "eps": self.eps,
+            "maximize": self.maximize,
+        }
 
     def _init_state(self, theta):
         return {"sum": np.full_like(theta, self.initial_accumulator_value)}

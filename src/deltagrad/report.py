@@ -4,6 +4,7 @@ The page is built from plain data: a list of :class:`Section` objects, each with
 :class:`Table` objects and :class:`FigureRef` objects (an image file and its caption). Images are
 embedded as base64 data URIs, so the single file can be mailed or opened anywhere.
 """
+
 from __future__ import annotations
 
 import base64
@@ -112,14 +113,17 @@ _SCRIPT = """
 })();
 """
 
-_LIGHTBOX = ('<div id="lightbox" class="lightbox" role="dialog" aria-modal="true" '
-             'aria-label="Figure at full size" hidden><button type="button" class="close" '
-             'aria-label="Close">×</button><div class="stage"><p></p></div></div>')
+_LIGHTBOX = (
+    '<div id="lightbox" class="lightbox" role="dialog" aria-modal="true" '
+    'aria-label="Figure at full size" hidden><button type="button" class="close" '
+    'aria-label="Close">×</button><div class="stage"><p></p></div></div>'
+)
 
 
 @dataclass
 class Table:
     """A table: a caption, column names and rows of cells (numbers are formatted)."""
+
     caption: str
     header: list[str]
     rows: list[list]
@@ -129,6 +133,7 @@ class Table:
 @dataclass
 class FigureRef:
     """An image file shown with its caption (e.g. "Figure 7-2: the sigmoid and its derivative")."""
+
     path: Path
     caption: str
 
@@ -136,6 +141,7 @@ class FigureRef:
 @dataclass
 class Section:
     """A titled part of the report."""
+
     title: str
     paragraphs: list[str] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
@@ -170,26 +176,40 @@ def _is_number(value) -> bool:
 
 
 def _td(value, digits: int, text_column: bool) -> str:
-    classes = " ".join(c for c, on in (("text", text_column),
-                                       ("wrap", isinstance(value, str) and len(value) > _WRAP_TEXT))
-                       if on)
+    classes = " ".join(
+        c
+        for c, on in (
+            ("text", text_column),
+            ("wrap", isinstance(value, str) and len(value) > _WRAP_TEXT),
+        )
+        if on
+    )
     cls = f' class="{classes}"' if classes else ""
     return f"<td{cls}>{_cell(value, digits)}</td>"
 
 
 def _table(t: Table) -> str:
     # a column of text (formulas, points, names) reads from the left; numbers align right
-    text = [not all(_is_number(row[j]) for row in t.rows if j < len(row))
-            for j in range(len(t.header))]
-    head = "".join(f'<th scope="col"{_TEXT if text[j] else ""}>{html.escape(h)}</th>'
-                   for j, h in enumerate(t.header))
-    body = "".join("<tr>" + "".join(_td(c, t.digits, j < len(text) and text[j])
-                                    for j, c in enumerate(row)) + "</tr>" for row in t.rows)
+    text = [
+        not all(_is_number(row[j]) for row in t.rows if j < len(row)) for j in range(len(t.header))
+    ]
+    head = "".join(
+        f'<th scope="col"{_TEXT if text[j] else ""}>{html.escape(h)}</th>'
+        for j, h in enumerate(t.header)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(_td(c, t.digits, j < len(text) and text[j]) for j, c in enumerate(row))
+        + "</tr>"
+        for row in t.rows
+    )
     label = html.escape(t.caption, quote=True)
-    return ('<p class="scroll-hint" aria-hidden="true">↔ Scroll the table sideways for its '
-            f'other columns</p><div class="table-wrap" role="region" aria-label="{label}" '
-            f'tabindex="0"><table><caption>{html.escape(t.caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+    return (
+        '<p class="scroll-hint" aria-hidden="true">↔ Scroll the table sideways for its '
+        f'other columns</p><div class="table-wrap" role="region" aria-label="{label}" '
+        f'tabindex="0"><table><caption>{html.escape(t.caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
 
 
 def _figure(f: FigureRef) -> str:
@@ -199,9 +219,11 @@ def _figure(f: FigureRef) -> str:
         raise ValueError(f"report: cannot embed {path.name}: unknown image type {path.suffix!r}")
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     caption = html.escape(f.caption)
-    return (f'<figure><button type="button" class="zoom" title="Open at full size">'
-            f'<img src="data:{mime};base64,{data}" alt="{caption}"></button>'
-            f"<figcaption>{caption}</figcaption></figure>")
+    return (
+        f'<figure><button type="button" class="zoom" title="Open at full size">'
+        f'<img src="data:{mime};base64,{data}" alt="{caption}"></button>'
+        f"<figcaption>{caption}</figcaption></figure>"
+    )
 
 
 def _anchor(section: Section, i: int) -> str:
@@ -210,14 +232,19 @@ def _anchor(section: Section, i: int) -> str:
 
 def render(title: str, sections: list[Section], meta: list[str]) -> str:
     """The whole page as a string."""
-    nav = "".join(f'<li><a href="#{_anchor(s, i)}" title="{html.escape(s.title)}">'
-                  f"{html.escape(s.nav or s.title)}</a></li>" for i, s in enumerate(sections))
-    parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-             f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
-             f"<h1>{html.escape(title)}</h1>",
-             "".join(f'<p class="meta">{m}</p>' for m in meta),
-             f"<nav><ul>{nav}</ul></nav>"]
+    nav = "".join(
+        f'<li><a href="#{_anchor(s, i)}" title="{html.escape(s.title)}">'
+        f"{html.escape(s.nav or s.title)}</a></li>"
+        for i, s in enumerate(sections)
+    )
+    parts = [
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        "".join(f'<p class="meta">{m}</p>' for m in meta),
+        f"<nav><ul>{nav}</ul></nav>",
+    ]
     for i, s in enumerate(sections):
         parts.append(f'<section id="{_anchor(s, i)}"><h2>{html.escape(s.title)}</h2>')
         parts.extend(f"<p>{p}</p>" for p in s.paragraphs)

@@ -6,6 +6,7 @@ each one when the op that produced it is reached. When another tape is recording
 ``gradient`` runs, the backward pass is itself made of recorded ops, so nested tapes give
 second (and higher) derivatives.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -34,8 +35,12 @@ def record(prim, args, vals, out, params) -> None:
         for a in args:
             if id(a) in watched:
                 idxs += (i,)
-            elif (a.__class__ is Variable and tape._auto_watch and a.trainable
-                  and a._value.dtype.kind == "f"):
+            elif (
+                a.__class__ is Variable
+                and tape._auto_watch
+                and a.trainable
+                and a._value.dtype.kind == "f"
+            ):
                 tape._watch_one(a)
                 idxs += (i,)
             i += 1
@@ -55,24 +60,29 @@ def _flatten(structure, what, method="gradient"):
         def rebuild(leaves):
             out, i = [], 0
             for flat, rb in parts:
-                out.append(rb(leaves[i:i + len(flat)]))
+                out.append(rb(leaves[i : i + len(flat)]))
                 i += len(flat)
             return kind(out) if kind in (list, tuple) else kind(*out)
+
         return [leaf for flat, _ in parts for leaf in flat], rebuild
     if isinstance(structure, dict):
         keys = list(structure)
         flat, rb = _flatten([structure[k] for k in keys], what, method)
         return flat, lambda leaves: dict(zip(keys, rb(leaves)))
-    raise TypeError(f"GradientTape.{method}: {what} must be Tensors or Variables (or lists, "
-                    f"tuples or dicts of them), got {type(structure).__name__}")
+    raise TypeError(
+        f"GradientTape.{method}: {what} must be Tensors or Variables (or lists, "
+        f"tuples or dicts of them), got {type(structure).__name__}"
+    )
 
 
 def _check_float(t, what):
     if t._value.dtype.kind != "f":
-        raise TypeError(f"GradientTape.{what}: cannot differentiate with respect to a tensor of "
-                        f"dtype {t._value.dtype}; gradients need floating-point tensors "
-                        "(use a float value, e.g. dg.constant(3.0) or "
-                        "dg.constant(x, dtype='float64'))")
+        raise TypeError(
+            f"GradientTape.{what}: cannot differentiate with respect to a tensor of "
+            f"dtype {t._value.dtype}; gradients need floating-point tensors "
+            "(use a float value, e.g. dg.constant(3.0) or "
+            "dg.constant(x, dtype='float64'))"
+        )
 
 
 class GradientTape:
@@ -100,9 +110,11 @@ class GradientTape:
 
     def __enter__(self):
         if self in _ACTIVE:
-            raise RuntimeError("GradientTape: this tape is already recording; a tape cannot be "
-                               "entered again inside its own `with` block (use a second tape "
-                               "for higher derivatives)")
+            raise RuntimeError(
+                "GradientTape: this tape is already recording; a tape cannot be "
+                "entered again inside its own `with` block (use a second tape "
+                "for higher derivatives)"
+            )
         _ACTIVE.append(self)
         return self
 
@@ -139,8 +151,10 @@ class GradientTape:
         Raises RuntimeError when the tape is not recording (outside its ``with`` block).
         """
         if self not in _ACTIVE:
-            raise RuntimeError("GradientTape.stop_recording: the tape is not recording (use it "
-                               "inside the tape's `with` block)")
+            raise RuntimeError(
+                "GradientTape.stop_recording: the tape is not recording (use it "
+                "inside the tape's `with` block)"
+            )
         position = _ACTIVE.index(self)
         self._stop()
         try:
@@ -156,8 +170,10 @@ class GradientTape:
         self._used = False
 
     def __repr__(self):
-        return (f"GradientTape(persistent={self.persistent}, entries={len(self._entries)}, "
-                f"watched={len(self._keep)})")
+        return (
+            f"GradientTape(persistent={self.persistent}, entries={len(self._entries)}, "
+            f"watched={len(self._keep)})"
+        )
 
     def gradient(self, target, sources, output_gradients=None, unconnected_gradients="none"):
         """Gradients of ``target`` (summed if several) with respect to ``sources``.
@@ -168,12 +184,16 @@ class GradientTape:
         ``unconnected_gradients="zero"``. Sources may be intermediate tensors.
         """
         if unconnected_gradients not in _UNCONNECTED:
-            raise ValueError(f"GradientTape.gradient: unconnected_gradients must be 'none' or "
-                             f"'zero', got {unconnected_gradients!r}")
+            raise ValueError(
+                f"GradientTape.gradient: unconnected_gradients must be 'none' or "
+                f"'zero', got {unconnected_gradients!r}"
+            )
         if self._used and not self.persistent:
-            raise RuntimeError("GradientTape.gradient can only be called once on a "
-                               "non-persistent tape; create the tape with "
-                               "GradientTape(persistent=True) to compute several gradients")
+            raise RuntimeError(
+                "GradientTape.gradient can only be called once on a "
+                "non-persistent tape; create the tape with "
+                "GradientTape(persistent=True) to compute several gradients"
+            )
         self._used = True
         if isinstance(sources, Tensor):  # the common case, without the structure machinery
             sources_flat, rebuild = [sources], None
@@ -205,8 +225,12 @@ class GradientTape:
     def _seeds(self, targets, output_gradients, structured):
         if output_gradients is None:
             # A read-only broadcast 1 costs nothing, whatever the target's size.
-            return [t._value.dtype.type(1) if t.ndim == 0
-                    else np.broadcast_to(t._value.dtype.type(1), t.shape) for t in targets]
+            return [
+                t._value.dtype.type(1)
+                if t.ndim == 0
+                else np.broadcast_to(t._value.dtype.type(1), t.shape)
+                for t in targets
+            ]
         # One target: output_gradients is one array-like (a Tensor, an array, a number, a
         # nested list). Several: a list or tuple with one array-like per target.
         if not structured:
@@ -214,20 +238,28 @@ class GradientTape:
         elif isinstance(output_gradients, (list, tuple)):
             given = list(output_gradients)
         else:
-            raise TypeError("GradientTape.gradient: with several targets, output_gradients must "
-                            "be a list with one entry per target, "
-                            f"got {type(output_gradients).__name__}")
+            raise TypeError(
+                "GradientTape.gradient: with several targets, output_gradients must "
+                "be a list with one entry per target, "
+                f"got {type(output_gradients).__name__}"
+            )
         if len(given) != len(targets):
-            raise ValueError(f"GradientTape.gradient: {len(given)} output_gradients for "
-                             f"{len(targets)} targets")
+            raise ValueError(
+                f"GradientTape.gradient: {len(given)} output_gradients for {len(targets)} targets"
+            )
         seeds = []
         for g, t in zip(given, targets):
             if not isinstance(g, Tensor):
-                g = _wrap(_checked_array(g, t._value.dtype, what="GradientTape.gradient: "
-                                                                  "output_gradients"))
+                g = _wrap(
+                    _checked_array(
+                        g, t._value.dtype, what="GradientTape.gradient: output_gradients"
+                    )
+                )
             if g.shape != t.shape:
-                raise ValueError(f"GradientTape.gradient: output_gradients shape {g.shape} does "
-                                 f"not match target shape {t.shape}")
+                raise ValueError(
+                    f"GradientTape.gradient: output_gradients shape {g.shape} does "
+                    f"not match target shape {t.shape}"
+                )
             seeds.append(g)
         return seeds
 
@@ -252,21 +284,28 @@ class GradientTape:
         if not isinstance(target, Tensor) or not isinstance(source, Tensor):
             raise TypeError("GradientTape.batch_jacobian: target and source must be Tensors")
         if target.ndim < 1 or source.ndim < 1 or target.shape[0] != source.shape[0]:
-            raise ValueError(f"GradientTape.batch_jacobian: target of shape {target.shape} and "
-                             f"source of shape {source.shape} need the same first (batch) axis")
+            raise ValueError(
+                f"GradientTape.batch_jacobian: target of shape {target.shape} and "
+                f"source of shape {source.shape} need the same first (batch) axis"
+            )
         return self._jacobian(target, source, unconnected_gradients, batch=True)
 
     def _jacobian(self, target, sources, unconnected_gradients, batch):
         what = "batch_jacobian" if batch else "jacobian"
         if unconnected_gradients not in _UNCONNECTED:
-            raise ValueError(f"GradientTape.{what}: unconnected_gradients must be 'none' or "
-                             f"'zero', got {unconnected_gradients!r}")
+            raise ValueError(
+                f"GradientTape.{what}: unconnected_gradients must be 'none' or "
+                f"'zero', got {unconnected_gradients!r}"
+            )
         if not isinstance(target, Tensor):
-            raise TypeError(f"GradientTape.{what}: target must be a Tensor, got "
-                            f"{type(target).__name__}")
+            raise TypeError(
+                f"GradientTape.{what}: target must be a Tensor, got {type(target).__name__}"
+            )
         if self._used and not self.persistent:
-            raise RuntimeError(f"GradientTape.{what} can only be called once on a non-persistent "
-                               "tape; create the tape with GradientTape(persistent=True)")
+            raise RuntimeError(
+                f"GradientTape.{what} can only be called once on a non-persistent "
+                "tape; create the tape with GradientTape(persistent=True)"
+            )
         self._used = True
         sources_flat, rebuild = _flatten(sources, "sources", what)
         for s in sources_flat:

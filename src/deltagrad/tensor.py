@@ -5,6 +5,7 @@ Tensor whose value can be replaced with ``assign``/``assign_add``/``assign_sub``
 Variables are watched by a :class:`~deltagrad.tape.GradientTape` as soon as an op reads them.
 Python floats become float64; NumPy dtypes are kept.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,12 +19,16 @@ def _checked_array(value, dtype=None, what="constant"):
     try:
         arr = np.asarray(value, dtype=dtype)
     except (TypeError, ValueError) as err:
-        raise TypeError(f"{what}: cannot convert {type(value).__name__} to a tensor"
-                        f"{'' if dtype is None else f' of dtype {np.dtype(dtype)}'}: "
-                        f"{err}") from None
+        raise TypeError(
+            f"{what}: cannot convert {type(value).__name__} to a tensor"
+            f"{'' if dtype is None else f' of dtype {np.dtype(dtype)}'}: "
+            f"{err}"
+        ) from None
     if arr.dtype.kind not in _SUPPORTED_KINDS:
-        raise TypeError(f"{what}: unsupported dtype {arr.dtype}; deltagrad supports bool, "
-                        "integer and floating-point tensors")
+        raise TypeError(
+            f"{what}: unsupported dtype {arr.dtype}; deltagrad supports bool, "
+            "integer and floating-point tensors"
+        )
     return arr
 
 
@@ -92,8 +97,10 @@ class Tensor:
 
     def __index__(self):
         if self._value.dtype.kind not in "biu" or self.ndim != 0:
-            raise TypeError(f"only 0-d integer tensors can be used as an index, got shape "
-                            f"{self.shape} {self.dtype}")
+            raise TypeError(
+                f"only 0-d integer tensors can be used as an index, got shape "
+                f"{self.shape} {self.dtype}"
+            )
         return int(self._value)
 
     def __bool__(self):
@@ -102,16 +109,20 @@ class Tensor:
     def item(self):
         """The value of a one-element tensor as a Python number (off the tape)."""
         if self.size != 1:
-            raise ValueError(f"Tensor.item: only one-element tensors convert to a Python number, "
-                             f"got shape {self.shape}")
+            raise ValueError(
+                f"Tensor.item: only one-element tensors convert to a Python number, "
+                f"got shape {self.shape}"
+            )
         return self._value.item()
 
     def __format__(self, spec):
         if not spec:
             return str(self)
         if self.ndim != 0:
-            raise TypeError(f"format spec {spec!r} needs a 0-d tensor, got shape {self.shape}; "
-                            "format t.numpy() element by element")
+            raise TypeError(
+                f"format spec {spec!r} needs a 0-d tensor, got shape {self.shape}; "
+                "format t.numpy() element by element"
+            )
         return format(self._value.item(), spec)
 
     def __round__(self, ndigits=None):
@@ -119,6 +130,7 @@ class Tensor:
             value = self._value.item()
             return round(value) if ndigits is None else round(value, ndigits)
         from deltagrad import api  # a recorded op (zero gradient) for arrays, like np.round
+
         return api.round(self, decimals=0 if ndigits is None else ndigits)
 
     def _body(self) -> str:
@@ -131,29 +143,69 @@ class Tensor:
     __hash__ = object.__hash__
 
     # --- operators: recorded through deltagrad.ops ---------------------------------------------
-    def __add__(self, other): return _binary(_ops.add, self, other)
-    def __radd__(self, other): return _binary(_ops.add, other, self)
-    def __sub__(self, other): return _binary(_ops.subtract, self, other)
-    def __rsub__(self, other): return _binary(_ops.subtract, other, self)
-    def __mul__(self, other): return _binary(_ops.multiply, self, other)
-    def __rmul__(self, other): return _binary(_ops.multiply, other, self)
-    def __truediv__(self, other): return _binary(_ops.divide, self, other)
-    def __rtruediv__(self, other): return _binary(_ops.divide, other, self)
-    def __pow__(self, other): return _binary(_ops.power, self, other)
-    def __rpow__(self, other): return _binary(_ops.power, other, self)
-    def __matmul__(self, other): return _binary(_ops.matmul, self, other)
-    def __rmatmul__(self, other): return _binary(_ops.matmul, other, self)
-    def __neg__(self): return _ops.negative.apply((self,), (self._value,), _NO_PARAMS)
-    def __pos__(self): return self
-    def __abs__(self): return _ops.abs_.bind(self)
+    def __add__(self, other):
+        return _binary(_ops.add, self, other)
+
+    def __radd__(self, other):
+        return _binary(_ops.add, other, self)
+
+    def __sub__(self, other):
+        return _binary(_ops.subtract, self, other)
+
+    def __rsub__(self, other):
+        return _binary(_ops.subtract, other, self)
+
+    def __mul__(self, other):
+        return _binary(_ops.multiply, self, other)
+
+    def __rmul__(self, other):
+        return _binary(_ops.multiply, other, self)
+
+    def __truediv__(self, other):
+        return _binary(_ops.divide, self, other)
+
+    def __rtruediv__(self, other):
+        return _binary(_ops.divide, other, self)
+
+    def __pow__(self, other):
+        return _binary(_ops.power, self, other)
+
+    def __rpow__(self, other):
+        return _binary(_ops.power, other, self)
+
+    def __matmul__(self, other):
+        return _binary(_ops.matmul, self, other)
+
+    def __rmatmul__(self, other):
+        return _binary(_ops.matmul, other, self)
+
+    def __neg__(self):
+        return _ops.negative.apply((self,), (self._value,), _NO_PARAMS)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs_.bind(self)
 
     # Comparisons give boolean tensors and carry no gradient.
-    def __lt__(self, other): return _binary(_ops.less, self, other)
-    def __le__(self, other): return _binary(_ops.less_equal, self, other)
-    def __gt__(self, other): return _binary(_ops.greater, self, other)
-    def __ge__(self, other): return _binary(_ops.greater_equal, self, other)
-    def __eq__(self, other): return _binary(_ops.equal, self, other)
-    def __ne__(self, other): return _binary(_ops.not_equal, self, other)
+    def __lt__(self, other):
+        return _binary(_ops.less, self, other)
+
+    def __le__(self, other):
+        return _binary(_ops.less_equal, self, other)
+
+    def __gt__(self, other):
+        return _binary(_ops.greater, self, other)
+
+    def __ge__(self, other):
+        return _binary(_ops.greater_equal, self, other)
+
+    def __eq__(self, other):
+        return _binary(_ops.equal, self, other)
+
+    def __ne__(self, other):
+        return _binary(_ops.not_equal, self, other)
 
     def __getitem__(self, key):
         if key.__class__ is not int and key.__class__ is not slice:
@@ -168,9 +220,11 @@ class Tensor:
         if method == "__call__" and op is not None and not kwargs:
             return op.bind(*inputs)
         name = ufunc.__name__ + ("" if method == "__call__" else f".{method}")
-        raise TypeError(f"np.{name} on a deltagrad Tensor has no derivative rule in deltagrad "
-                        f"(and would drop off the tape); use deltagrad's ops, or np.asarray(t) "
-                        f"to compute on the values without a gradient")
+        raise TypeError(
+            f"np.{name} on a deltagrad Tensor has no derivative rule in deltagrad "
+            f"(and would drop off the tape); use deltagrad's ops, or np.asarray(t) "
+            f"to compute on the values without a gradient"
+        )
 
     # NumPy functions that are not ufuncs (np.reshape, np.concatenate, np.einsum, …) call this.
     # Each runs the deltagrad op of the same name (recorded on the tape) or is refused: nothing
@@ -206,8 +260,10 @@ _NO_PARAMS: dict = {}  # shared, never mutated
 
 def _no_numpy_extras(name, dtype, out):
     if dtype is not None or out is not None:
-        raise TypeError(f"Tensor.{name}: dtype= and out= are not supported (tensors are "
-                        f"immutable); use dg.cast for another dtype")
+        raise TypeError(
+            f"Tensor.{name}: dtype= and out= are not supported (tensors are "
+            f"immutable); use dg.cast for another dtype"
+        )
 
 
 def _wrap(value) -> Tensor:
@@ -229,10 +285,15 @@ def _check_real_operand(prim, x, y):
                 kind = "O"
             if kind not in _SUPPORTED_KINDS:
                 vals = tuple(a._value if isinstance(a, Tensor) else a for a in (x, y))
-                raise prim.error(vals, _NO_PARAMS, TypeError(
-                    "unsupported operand dtype "
-                    f"{np.asarray(v).dtype if kind != 'O' else type(v).__name__}; "
-                    "deltagrad computes on bool, integer and real numbers"))
+                raise prim.error(
+                    vals,
+                    _NO_PARAMS,
+                    TypeError(
+                        "unsupported operand dtype "
+                        f"{np.asarray(v).dtype if kind != 'O' else type(v).__name__}; "
+                        "deltagrad computes on bool, integer and real numbers"
+                    ),
+                )
 
 
 def _binary(prim, x, y):
@@ -283,16 +344,20 @@ class Variable(Tensor):
     def __init__(self, value, trainable: bool = True, name: str | None = None, dtype=None):
         super().__init__(value, dtype)
         if trainable and self._value.dtype.kind != "f":
-            raise TypeError(f"Variable: a trainable Variable needs a floating-point dtype, got "
-                            f"{self._value.dtype}; pass a float value or trainable=False")
+            raise TypeError(
+                f"Variable: a trainable Variable needs a floating-point dtype, got "
+                f"{self._value.dtype}; pass a float value or trainable=False"
+            )
         self.trainable = trainable
         self.name = name
 
     def _checked_update(self, value, op):
         new = _checked_array(value, what=f"Variable.{op}")
         if new.shape != self.shape and not (op != "assign" and new.ndim == 0):
-            raise ValueError(f"Variable.{op}: value of shape {new.shape} does not match the "
-                             f"variable's shape {self.shape}")
+            raise ValueError(
+                f"Variable.{op}: value of shape {new.shape} does not match the "
+                f"variable's shape {self.shape}"
+            )
         return new
 
     def assign(self, value):

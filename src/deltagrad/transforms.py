@@ -5,6 +5,7 @@
 (Jacobian-vector products) and ``custom_gradient`` (a function with a derivative of your own).
 All of them nest: a transform applied inside another one's computation is recorded by it.
 """
+
 from __future__ import annotations
 
 import functools
@@ -19,12 +20,20 @@ from deltagrad.tensor import Tensor, _checked_array, _wrap, constant
 
 def _argnums(argnums, what):
     single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
-    nums = ((int(argnums),) if single
-            else tuple(argnums) if isinstance(argnums, (tuple, list)) else None)
-    if not nums or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0
-                           for n in nums):
-        raise TypeError(f"{what}: argnums must be a non-negative int or a non-empty tuple of them, "
-                        f"got {argnums!r}")
+    nums = (
+        (int(argnums),)
+        if single
+        else tuple(argnums)
+        if isinstance(argnums, (tuple, list))
+        else None
+    )
+    if not nums or not all(
+        isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0 for n in nums
+    ):
+        raise TypeError(
+            f"{what}: argnums must be a non-negative int or a non-empty tuple of them, "
+            f"got {argnums!r}"
+        )
     return single, nums
 
 
@@ -35,14 +44,18 @@ def _watched_args(args, nums, what):
     same tensor passed in two positions give each position's partial derivative.
     """
     if max(nums) >= len(args):
-        raise TypeError(f"{what}: argnums={nums if len(nums) > 1 else nums[0]} but the function "
-                        f"was called with {len(args)} positional arguments")
+        raise TypeError(
+            f"{what}: argnums={nums if len(nums) > 1 else nums[0]} but the function "
+            f"was called with {len(args)} positional arguments"
+        )
     args = list(args)
     for i in nums:
         a = args[i] if isinstance(args[i], Tensor) else constant(args[i])
         if a._value.dtype.kind != "f":
-            raise TypeError(f"{what}: argument {i} has dtype {a._value.dtype}; gradients need "
-                            "floating-point values (e.g. 3.0 rather than 3)")
+            raise TypeError(
+                f"{what}: argument {i} has dtype {a._value.dtype}; gradients need "
+                "floating-point values (e.g. 3.0 rather than 3)"
+            )
         args[i] = _ops.identity.bind(a)
     return args
 
@@ -51,8 +64,10 @@ def _split_aux(result, has_aux, what):
     if not has_aux:
         return result, None
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
-        raise TypeError(f"{what}: with has_aux=True the function must return a pair "
-                        f"(output, auxiliary data), got {type(result).__name__}")
+        raise TypeError(
+            f"{what}: with has_aux=True the function must return a pair "
+            f"(output, auxiliary data), got {type(result).__name__}"
+        )
     return result[0], result[1]
 
 
@@ -77,8 +92,9 @@ def value_and_grad(f, argnums=0, has_aux=False):
             result = f(*args, **kwargs)
         value, aux = _split_aux(result, has_aux, "value_and_grad")
         if not isinstance(value, Tensor):
-            raise TypeError(f"value_and_grad: the function must return a Tensor, got "
-                            f"{type(value).__name__}")
+            raise TypeError(
+                f"value_and_grad: the function must return a Tensor, got {type(value).__name__}"
+            )
         grads = tape.gradient(value, sources, unconnected_gradients="zero")
         grads = grads[0] if single else tuple(grads)
         return ((value, aux) if has_aux else value), grads
@@ -121,8 +137,10 @@ def jacobian(f, argnums=0):
         outputs = out if isinstance(out, (tuple, list)) else [out]
         for o in outputs:
             if not isinstance(o, Tensor):
-                raise TypeError(f"jacobian: the function must return a Tensor (or a tuple of "
-                                f"them), got {type(o).__name__}")
+                raise TypeError(
+                    f"jacobian: the function must return a Tensor (or a tuple of "
+                    f"them), got {type(o).__name__}"
+                )
         result = []
         for o in outputs:
             jac = tape.jacobian(o, sources, unconnected_gradients="zero")
@@ -144,15 +162,18 @@ def hessian(f, argnums=0):
 def _as_tangent(v, like, what):
     arr = _checked_array(v._value if isinstance(v, Tensor) else v, like._value.dtype, what=what)
     if arr.shape != like.shape:
-        raise ValueError(f"{what}: tangent of shape {arr.shape} for an argument of shape "
-                         f"{like.shape}")
+        raise ValueError(
+            f"{what}: tangent of shape {arr.shape} for an argument of shape {like.shape}"
+        )
     return _wrap(arr)
 
 
 def _pairs(primals, tangents, what):
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
-        raise TypeError(f"{what}: primals and tangents must be tuples (one entry per argument of "
-                        f"the function), e.g. {what}(f, (x,), (v,))")
+        raise TypeError(
+            f"{what}: primals and tangents must be tuples (one entry per argument of "
+            f"the function), e.g. {what}(f, (x,), (v,))"
+        )
     if len(primals) != len(tangents):
         raise ValueError(f"{what}: {len(primals)} primals but {len(tangents)} tangents")
     xs = [p if isinstance(p, Tensor) else constant(p) for p in primals]
@@ -230,6 +251,7 @@ def custom_gradient(f):
     ...     e = dg.exp(x)
     ...     return dg.log(1 + e), lambda g: g * dg.sigmoid(x)
     """
+
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
         saved = list(_tape._ACTIVE)
@@ -239,8 +261,10 @@ def custom_gradient(f):
         finally:
             _tape._ACTIVE[:] = saved
         if not (isinstance(result, (tuple, list)) and len(result) == 2 and callable(result[1])):
-            raise TypeError(f"custom_gradient: {f.__name__} must return (output, grad_fn), got "
-                            f"{type(result).__name__}")
+            raise TypeError(
+                f"custom_gradient: {f.__name__} must return (output, grad_fn), got "
+                f"{type(result).__name__}"
+            )
         y, grad_fn = result
         y = y if isinstance(y, Tensor) else constant(y)
         inputs = tuple(a for a in args if isinstance(a, Tensor))
@@ -256,8 +280,10 @@ def custom_gradient(f):
                 grads = grad_fn(g)
                 grads = list(grads) if isinstance(grads, (tuple, list)) else [grads]
                 if len(grads) != len(inputs):
-                    raise ValueError(f"custom_gradient: {f.__name__}'s grad_fn returned "
-                                     f"{len(grads)} gradients for {len(inputs)} Tensor arguments")
+                    raise ValueError(
+                        f"custom_gradient: {f.__name__}'s grad_fn returned "
+                        f"{len(grads)} gradients for {len(inputs)} Tensor arguments"
+                    )
                 cache[key] = (g, grads)  # g kept alive so its id is not reused
             gi = cache[key][1][i]
             if gi is None:

@@ -4,6 +4,7 @@ Prints dy2/dy1, dy1/dw1, their product and dy2/dw1 (the chapter prints 2.0 and 2
 dz/dt for z = (2t + 1)² + e^(t²) from the tape beside the hand-derived 4(2t + 1) + 2t·e^(t²),
 and writes both to results.json in --out. Nothing here is random, so there is no --seed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     # as values, and this parser has no option that starts with '-' and a digit.
     parser._negative_number_matcher = re.compile(r"^-\.?\d")
     common.add_common_arguments(parser, default_out="out/chain_rule", seed=False)
-    parser.add_argument("--t", type=_finite_float, action="append", metavar="T",
-                        help="a point t for dz/dt (repeatable; default: -1, 0, 0.5, 1)")
+    parser.add_argument(
+        "--t",
+        type=_finite_float,
+        action="append",
+        metavar="T",
+        help="a point t for dz/dt (repeatable; default: -1, 0, 0.5, 1)",
+    )
 
 
 def run(args) -> int:
@@ -77,17 +83,33 @@ def describe(result: dict, folder: Path) -> list[rp.Section]:
     """The report's 7.6 section."""
     r = common.jsonable(result)
     demo = r["tape_demo"]
-    t1 = rp.Table("The chapter's tape demonstration (x = 1, w1 = 2, b1 = 1, w2 = 2, b2 = 1)",
-                  ["quantity", "tape", "chapter"],
-                  [["dy2/dy1", demo["dy2_dy1"], 2.0], ["dy1/dw1", demo["dy1_dw1"], 1.0],
-                   ["dy2/dy1 · dy1/dw1", demo["chain_product"], 2.0],
-                   ["dy2/dw1", demo["dy2_dw1"], 2.0]])
-    t2 = rp.Table("z = (2t + 1)² + e^(t²): dz/dt on the tape and by hand, 4(2t + 1) + 2t·e^(t²)",
-                  ["t", "tape", "by hand"],
-                  [[row["t"], row["tape"], row["analytic"]] for row in r["dz_dt"]], digits=12)
-    return [rp.Section("7.6 The chain rule", ["The chapter's GradientTape example, on "
-                       "deltagrad's tape: the chain-rule product equals the direct gradient."],
-                       [t1, t2], anchor="chain-rule")]
+    t1 = rp.Table(
+        "The chapter's tape demonstration (x = 1, w1 = 2, b1 = 1, w2 = 2, b2 = 1)",
+        ["quantity", "tape", "chapter"],
+        [
+            ["dy2/dy1", demo["dy2_dy1"], 2.0],
+            ["dy1/dw1", demo["dy1_dw1"], 1.0],
+            ["dy2/dy1 · dy1/dw1", demo["chain_product"], 2.0],
+            ["dy2/dw1", demo["dy2_dw1"], 2.0],
+        ],
+    )
+    t2 = rp.Table(
+        "z = (2t + 1)² + e^(t²): dz/dt on the tape and by hand, 4(2t + 1) + 2t·e^(t²)",
+        ["t", "tape", "by hand"],
+        [[row["t"], row["tape"], row["analytic"]] for row in r["dz_dt"]],
+        digits=12,
+    )
+    return [
+        rp.Section(
+            "7.6 The chain rule",
+            [
+                "The chapter's GradientTape example, on "
+                "deltagrad's tape: the chain-rule product equals the direct gradient."
+            ],
+            [t1, t2],
+            anchor="chain-rule",
+        )
+    ]
 
 
 def matches_chapter(result: dict) -> bool:

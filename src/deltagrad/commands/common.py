@@ -1,4 +1,5 @@
 """What every command shares: usage errors, ``--out``/``--seed`` flags, safe output paths, JSON."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,35 +19,57 @@ class UsageError(Exception):
     """Bad input from the user: the command line prints the message and exits with code 2."""
 
 
-def add_common_arguments(parser: argparse.ArgumentParser, default_out: str,
-                         seed: bool = True) -> None:
+def add_common_arguments(
+    parser: argparse.ArgumentParser, default_out: str, seed: bool = True
+) -> None:
     """Add ``--out DIR`` and ``--seed N`` to a command's parser."""
-    parser.add_argument("--out", default=default_out, metavar="DIR",
-                        help=f"output folder for figures and results (default: {default_out}). "
-                             "Files are written whole (temporary name, then renamed); the run's "
-                             "record (metrics.json or results.json) is removed when a run starts "
-                             "and written last, so its presence means the run finished; a folder "
-                             "another run is writing to is refused")
+    parser.add_argument(
+        "--out",
+        default=default_out,
+        metavar="DIR",
+        help=f"output folder for figures and results (default: {default_out}). "
+        "Files are written whole (temporary name, then renamed); the run's "
+        "record (metrics.json or results.json) is removed when a run starts "
+        "and written last, so its presence means the run finished; a folder "
+        "another run is writing to is refused",
+    )
     if seed:
-        parser.add_argument("--seed", type=int, default=0, metavar="N",
-                            help="random seed; the same seed gives the same numbers (default: 0)")
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=0,
+            metavar="N",
+            help="random seed; the same seed gives the same numbers (default: 0)",
+        )
 
 
 # --activation names on the command line ("none" for a linear layer) -> the library's names.
-ACTIVATION_FLAGS = {"sigmoid": "sigmoid", "relu": "relu", "leaky_relu": "leaky_relu",
-                    "tanh": "tanh", "none": None}
+ACTIVATION_FLAGS = {
+    "sigmoid": "sigmoid",
+    "relu": "relu",
+    "leaky_relu": "leaky_relu",
+    "tanh": "tanh",
+    "none": None,
+}
 LOSS_FLAGS = ("mse", "softmax_cross_entropy")
 
 
 def add_network_arguments(parser: argparse.ArgumentParser) -> None:
     """``--activation`` and ``--loss`` for commands that build the chapter's network;
     ``ACTIVATION_FLAGS[args.activation]`` is the activation to pass on."""
-    parser.add_argument("--activation", choices=list(ACTIVATION_FLAGS), default="sigmoid",
-                        help="activation of every layer (default: sigmoid); with "
-                             "softmax_cross_entropy the output layer is linear")
-    parser.add_argument("--loss", choices=LOSS_FLAGS, default="mse",
-                        help="mse against one-hot labels, as the chapter, or "
-                             "softmax_cross_entropy (default: mse)")
+    parser.add_argument(
+        "--activation",
+        choices=list(ACTIVATION_FLAGS),
+        default="sigmoid",
+        help="activation of every layer (default: sigmoid); with "
+        "softmax_cross_entropy the output layer is linear",
+    )
+    parser.add_argument(
+        "--loss",
+        choices=LOSS_FLAGS,
+        default="mse",
+        help="mse against one-hot labels, as the chapter, or softmax_cross_entropy (default: mse)",
+    )
 
 
 def progress_bar(**kwargs):
@@ -148,9 +171,11 @@ def _lock(out: Path, created: list[Path]) -> None:
             except (OSError, ValueError, IndexError):
                 pid = None  # being written, or garbage: treat as stale once it is old
             if pid is not None and pid != os.getpid() and _pid_alive(pid):
-                raise UsageError(f"--out {str(out)!r}: another deltagrad run (process {pid}) is "
-                                 f"writing to this folder; wait for it to finish or choose "
-                                 f"another --out (if no run is active, delete {lock})") from None
+                raise UsageError(
+                    f"--out {str(out)!r}: another deltagrad run (process {pid}) is "
+                    f"writing to this folder; wait for it to finish or choose "
+                    f"another --out (if no run is active, delete {lock})"
+                ) from None
             with contextlib.suppress(FileNotFoundError):
                 lock.unlink()  # left by a run that was killed
             continue

@@ -9,6 +9,7 @@ row per parameter) and results.json to --out, and exits with 1 if any error exce
 The finite differences take two forward passes per parameter over the samples (about 40 s
 with all 1,400); a progress bar shows them on a terminal.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,13 @@ SHOWN_ROWS = 5
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--samples", type=common.positive_int, default=8, metavar="N",
-                        help="training points the loss is averaged over (default: 8)")
+    parser.add_argument(
+        "--samples",
+        type=common.positive_int,
+        default=8,
+        metavar="N",
+        help="training points the loss is averaged over (default: 8)",
+    )
     common.add_network_arguments(parser)
     common.add_common_arguments(parser, default_out="out/gradcheck")
 
@@ -37,8 +43,9 @@ def run(args) -> int:
     if args.seed < 0:
         raise common.UsageError(f"--seed must be >= 0, got {args.seed}")
     common.output_dir(args.out, records=RECORDS)  # claimed (locked) for this run
-    result = compute(seed=args.seed, samples=args.samples, activation=args.activation,
-                     loss=args.loss)
+    result = compute(
+        seed=args.seed, samples=args.samples, activation=args.activation, loss=args.loss
+    )
     out = common.output_dir(args.out, records=RECORDS)
     write(out, result)
     return 0 if result["summary"]["passed"] else 1
@@ -49,8 +56,9 @@ def run(args) -> int:
 RECORDS = ("results.json",)  # the run's record: removed when a run starts, written last
 
 
-def compute(seed: int = 0, samples: int = 8, activation: str = "sigmoid",
-            loss: str = "mse") -> dict:
+def compute(
+    seed: int = 0, samples: int = 8, activation: str = "sigmoid", loss: str = "mse"
+) -> dict:
     """The three-way table (``activation`` as --activation names it), printed:
     ``{"rows": [...], "summary": {...}, "config": {...}}``; UsageError for a bad --samples."""
     from deltagrad.experiments import gradcheck as experiment
@@ -59,13 +67,23 @@ def compute(seed: int = 0, samples: int = 8, activation: str = "sigmoid",
         sizes = experiment.CHAPTER_SIZES
         with _bar(sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))) as bar:
             rows = experiment.moons_gradient_table(
-                seed=seed, n_samples=samples, activation=common.ACTIVATION_FLAGS[activation],
-                loss=loss, progress=bar.update)
+                seed=seed,
+                n_samples=samples,
+                activation=common.ACTIVATION_FLAGS[activation],
+                loss=loss,
+                progress=bar.update,
+            )
     except ValueError as err:
         raise common.UsageError(str(err).replace("n_samples", "--samples")) from None
     summary = experiment.summarize(rows)
-    config = {"seed": seed, "samples": samples, "sizes": experiment.CHAPTER_SIZES,
-              "activation": activation, "loss": loss, "eps": experiment.FD_EPS}
+    config = {
+        "seed": seed,
+        "samples": samples,
+        "sizes": experiment.CHAPTER_SIZES,
+        "activation": activation,
+        "loss": loss,
+        "eps": experiment.FD_EPS,
+    }
     print("\n".join(report_lines(rows, summary, config)))
     return {"rows": rows, "summary": summary, "config": config}
 
@@ -77,8 +95,10 @@ def results(result: dict) -> dict:
 
 def write(out: Path, result: dict) -> list[Path]:
     """gradient_table.csv and results.json (last) in ``out`` (a claimed folder)."""
-    paths = [write_csv(result["rows"], common.output_file(out, CSV_NAME)),
-             common.write_json(out, "results.json", results(result))]
+    paths = [
+        write_csv(result["rows"], common.output_file(out, CSV_NAME)),
+        common.write_json(out, "results.json", results(result)),
+    ]
     print(f"\nwrote {CSV_NAME} and results.json to {out}")
     return paths
 
@@ -87,28 +107,44 @@ def describe(result: dict, folder: Path) -> list[rp.Section]:
     """The report's gradient-check section: the verdict and the eight worst rows."""
     rows = result["rows"]
     worst = sorted(rows, key=lambda row: -float(row["rel_error"]))[:8]
-    table = rp.Table(f"The eight largest relative errors of {len(rows)} parameters",
-                     ["parameter", "index", "delta rule", "tape", "finite difference",
-                      "relative error"],
-                     [[w["parameter"], format_index(w["index"]),
-                       *(float(w[c]) for c in ("delta_rule", "tape", "numeric", "rel_error"))]
-                      for w in worst], digits=10)
+    table = rp.Table(
+        f"The eight largest relative errors of {len(rows)} parameters",
+        ["parameter", "index", "delta rule", "tape", "finite difference", "relative error"],
+        [
+            [
+                w["parameter"],
+                format_index(w["index"]),
+                *(float(w[c]) for c in ("delta_rule", "tape", "numeric", "rel_error")),
+            ]
+            for w in worst
+        ],
+        digits=10,
+    )
     passed = result["summary"]["passed"]
     verdict = '<span class="ok">pass</span>' if passed else '<span class="bad">FAIL</span>'
-    return [rp.Section("Gradient check: delta rule = tape = finite differences",
-                       [f"Every weight and bias of the chapter's 2-25-50-25-2 network: the "
-                        f"hand-written delta rule (7.7), deltagrad's tape, and central "
-                        f"differences in float64. Largest relative error "
-                        f"{max(float(row['rel_error']) for row in rows):.2e} "
-                        f"(threshold 1e-6): {verdict}. The full table is "
-                        f"<code>gradcheck/gradient_table.csv</code>."], [table],
-                       anchor="gradcheck", nav="Gradient check of the network")]
+    return [
+        rp.Section(
+            "Gradient check: delta rule = tape = finite differences",
+            [
+                f"Every weight and bias of the chapter's 2-25-50-25-2 network: the "
+                f"hand-written delta rule (7.7), deltagrad's tape, and central "
+                f"differences in float64. Largest relative error "
+                f"{max(float(row['rel_error']) for row in rows):.2e} "
+                f"(threshold 1e-6): {verdict}. The full table is "
+                f"<code>gradcheck/gradient_table.csv</code>."
+            ],
+            [table],
+            anchor="gradcheck",
+            nav="Gradient check of the network",
+        )
+    ]
 
 
 def _bar(total: int):
     """A bar over the parameters, shown once the check has run for a second, then erased."""
-    return common.progress_bar(total=total, desc="finite differences", unit="parameter",
-                               delay=1.0, leave=False)
+    return common.progress_bar(
+        total=total, desc="finite differences", unit="parameter", delay=1.0, leave=False
+    )
 
 
 def format_index(index) -> str:
@@ -118,12 +154,16 @@ def format_index(index) -> str:
 
 def format_table(rows) -> list[str]:
     """Rows as aligned text lines, with a header line."""
-    lines = [f"{'parameter':<10}{'index':>8}{'delta rule':>17}{'tape':>17}"
-             f"{'finite diff':>17}{'rel error':>11}"]
+    lines = [
+        f"{'parameter':<10}{'index':>8}{'delta rule':>17}{'tape':>17}"
+        f"{'finite diff':>17}{'rel error':>11}"
+    ]
     for r in rows:
-        lines.append(f"{r['parameter']:<10}{format_index(r['index']):>8}"
-                     f"{r['delta_rule']:>17.9e}{r['tape']:>17.9e}{r['numeric']:>17.9e}"
-                     f"{r['rel_error']:>11.2e}")
+        lines.append(
+            f"{r['parameter']:<10}{format_index(r['index']):>8}"
+            f"{r['delta_rule']:>17.9e}{r['tape']:>17.9e}{r['numeric']:>17.9e}"
+            f"{r['rel_error']:>11.2e}"
+        )
     return lines
 
 
@@ -141,15 +181,26 @@ def report_lines(rows, summary, config) -> list[str]:
         f"{summary['max_rel_error_numeric']:.2e}",
     ]
     if summary["kinks"]:
-        lines.append(f"finite differences skipped at ReLU kinks: {summary['kinks']} rows "
-                     "(compared with the tape only)")
+        lines.append(
+            f"finite differences skipped at ReLU kinks: {summary['kinks']} rows "
+            "(compared with the tape only)"
+        )
     tol = summary["tolerance"]
-    lines.append(f"PASS: every error <= {tol:g}" if summary["passed"] else
-                 f"FAIL: {summary['failures']} rows with an error above {tol:g}")
+    lines.append(
+        f"PASS: every error <= {tol:g}"
+        if summary["passed"]
+        else f"FAIL: {summary['failures']} rows with an error above {tol:g}"
+    )
     lines.append("(errors are relative to the largest derivative of the same W or b)")
     worst = sorted(rows, key=lambda r: r["rel_error"], reverse=True)[:SHOWN_ROWS]
-    lines += ["", f"first {SHOWN_ROWS} rows:", *format_table(rows[:SHOWN_ROWS]),
-              "", f"worst {SHOWN_ROWS} rows:", *format_table(worst)]
+    lines += [
+        "",
+        f"first {SHOWN_ROWS} rows:",
+        *format_table(rows[:SHOWN_ROWS]),
+        "",
+        f"worst {SHOWN_ROWS} rows:",
+        *format_table(worst),
+    ]
     return lines
 
 
@@ -162,6 +213,7 @@ def write_csv(rows, path) -> Path:
         writer = csv.writer(f)
         writer.writerow(COLUMNS)
         for r in rows:
-            writer.writerow([r["parameter"], format_index(r["index"]),
-                             *(repr(r[c]) for c in COLUMNS[2:])])
+            writer.writerow(
+                [r["parameter"], format_index(r["index"]), *(repr(r[c]) for c in COLUMNS[2:])]
+            )
     return path

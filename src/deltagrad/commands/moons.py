@@ -22,6 +22,7 @@ trains one network per seed on every core instead and writes metrics.json (each 
 accuracy and their mean, std, min and max) and seed_sweep.png: how much the chapter's result
 depends on the initial weights.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,7 +64,8 @@ def seed_list(text: str) -> list[int]:
             hi = int(last) if dash else lo
         except ValueError:
             raise argparse.ArgumentTypeError(
-                f"{text!r}: expected seeds like 0-31, 0,3,7 or 0-3,10, got {part!r}") from None
+                f"{text!r}: expected seeds like 0-31, 0,3,7 or 0-3,10, got {part!r}"
+            ) from None
         if lo < 0 or hi < lo:
             raise argparse.ArgumentTypeError(f"{text!r}: {part!r} is not a range of seeds >= 0")
         if len(seeds) + hi - lo + 1 > MAX_SEEDS:
@@ -77,29 +79,64 @@ def seed_list(text: str) -> list[int]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--epochs", type=common.positive_int, default=1000, metavar="N",
-                        help="training epochs (default: 1000)")
-    parser.add_argument("--lr", type=common.positive_float, default=0.01, metavar="RATE",
-                        help="learning rate (default: 0.01)")
-    parser.add_argument("--hidden", type=hidden_sizes, default=(25, 50, 25), metavar="SIZES",
-                        help="hidden layer sizes, comma-separated (default: 25,50,25)")
+    parser.add_argument(
+        "--epochs",
+        type=common.positive_int,
+        default=1000,
+        metavar="N",
+        help="training epochs (default: 1000)",
+    )
+    parser.add_argument(
+        "--lr",
+        type=common.positive_float,
+        default=0.01,
+        metavar="RATE",
+        help="learning rate (default: 0.01)",
+    )
+    parser.add_argument(
+        "--hidden",
+        type=hidden_sizes,
+        default=(25, 50, 25),
+        metavar="SIZES",
+        help="hidden layer sizes, comma-separated (default: 25,50,25)",
+    )
     common.add_network_arguments(parser)
-    parser.add_argument("--batch-size", type=common.positive_int, default=1, metavar="N",
-                        help="samples per gradient step; 1 is the chapter's per-sample SGD "
-                             "(default: 1)")
-    parser.add_argument("--data", metavar="FILE.csv",
-                        help="your own 2-D data (x1, x2, label) instead of the moons; "
-                             "coordinates within ±1,000,000 (rescale larger ones: the network "
-                             "takes them unscaled, as the chapter does)")
-    parser.add_argument("--log-every", type=common.positive_int, default=10, metavar="N",
-                        help="record and print the training loss (and MSE) and test accuracy "
-                             "every N epochs (default: 10)")
-    parser.add_argument("--engine", choices=_ENGINES, default="auto",
-                        help="auto: compiled (Numba) when available, else numpy; numpy: the "
-                             "plain NumPy reference (default: auto)")
-    parser.add_argument("--seeds", type=seed_list, metavar="SEEDS",
-                        help="train one network per seed, on every core, e.g. 0-31, 0,3,7 or "
-                             "0-3,10, and write the spread of the results (not with --seed)")
+    parser.add_argument(
+        "--batch-size",
+        type=common.positive_int,
+        default=1,
+        metavar="N",
+        help="samples per gradient step; 1 is the chapter's per-sample SGD (default: 1)",
+    )
+    parser.add_argument(
+        "--data",
+        metavar="FILE.csv",
+        help="your own 2-D data (x1, x2, label) instead of the moons; "
+        "coordinates within ±1,000,000 (rescale larger ones: the network "
+        "takes them unscaled, as the chapter does)",
+    )
+    parser.add_argument(
+        "--log-every",
+        type=common.positive_int,
+        default=10,
+        metavar="N",
+        help="record and print the training loss (and MSE) and test accuracy "
+        "every N epochs (default: 10)",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=_ENGINES,
+        default="auto",
+        help="auto: compiled (Numba) when available, else numpy; numpy: the "
+        "plain NumPy reference (default: auto)",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=seed_list,
+        metavar="SEEDS",
+        help="train one network per seed, on every core, e.g. 0-31, 0,3,7 or "
+        "0-3,10, and write the spread of the results (not with --seed)",
+    )
     common.add_common_arguments(parser, default_out="out/moons")
     parser.set_defaults(seed=None)  # to tell an explicit --seed from the default 0
 
@@ -140,9 +177,11 @@ def write(out: Path, result, data_path: str | None = None) -> list[Path]:
     paths = _write_outputs(out, result, data_path)
     m, config = result.metrics, result.config
     compiled = f", compiling {m['compile_seconds']:.1f} s" if m["compile_seconds"] else ""
-    print(f"Test accuracy: {m['test_accuracy']:.2%}, train accuracy: {m['train_accuracy']:.2%}, "
-          f"{_final_loss_text(config, m)} "
-          f"({config.epochs} epochs, {m['seconds']:.1f} s, {m['engine']} engine{compiled})")
+    print(
+        f"Test accuracy: {m['test_accuracy']:.2%}, train accuracy: {m['train_accuracy']:.2%}, "
+        f"{_final_loss_text(config, m)} "
+        f"({config.epochs} epochs, {m['seconds']:.1f} s, {m['engine']} engine{compiled})"
+    )
     print(f"Wrote metrics.json, model.npz and 5 figures to {out}")
     return paths
 
@@ -154,34 +193,61 @@ def describe(result, folder: Path) -> list:
 
     m = common.jsonable(result.metrics)
     last = m["history"][-1]
-    table = rp.Table("deltagrad beside the chapter (2-25-50-25-2 sigmoid network, MSE, "
-                     "per-sample SGD, learning rate 0.01)",
-                     ["", "epochs", "training MSE", "test accuracy"],
-                     [["chapter (epoch 990)", 1000, CHAPTER_RESULT["train_mse"],
-                       f"{CHAPTER_RESULT['test_accuracy']:.2%}"],
-                      [f"deltagrad, seed {m['seed']} (epoch {last['epoch']})", m["epochs"],
-                       last["mse"], f"{m['test_accuracy']:.2%}"]])
-    captions = ["Figure 7-13: the network, drawn from the model",
-                "Figure 7-14: the two-moons data, coloured by class",
-                "Figure 7-15: training MSE per epoch",
-                "Figure 7-16: test accuracy per epoch",
-                "The learned decision boundary: predicted probability of class 1, its 0.5 "
-                "line, and the data"]
+    table = rp.Table(
+        "deltagrad beside the chapter (2-25-50-25-2 sigmoid network, MSE, "
+        "per-sample SGD, learning rate 0.01)",
+        ["", "epochs", "training MSE", "test accuracy"],
+        [
+            [
+                "chapter (epoch 990)",
+                1000,
+                CHAPTER_RESULT["train_mse"],
+                f"{CHAPTER_RESULT['test_accuracy']:.2%}",
+            ],
+            [
+                f"deltagrad, seed {m['seed']} (epoch {last['epoch']})",
+                m["epochs"],
+                last["mse"],
+                f"{m['test_accuracy']:.2%}",
+            ],
+        ],
+    )
+    captions = [
+        "Figure 7-13: the network, drawn from the model",
+        "Figure 7-14: the two-moons data, coloured by class",
+        "Figure 7-15: training MSE per epoch",
+        "Figure 7-16: test accuracy per epoch",
+        "The learned decision boundary: predicted probability of class 1, its 0.5 "
+        "line, and the data",
+    ]
     figs = [rp.FigureRef(folder / name, caption) for name, caption in zip(FIGURE_NAMES, captions)]
-    return [rp.Section("7.9 Backpropagation by hand: the two-moons classifier", [
-        f"Trained in {m['seconds']:.1f} s. Test accuracy {m['test_accuracy']:.2%}, training "
-        f"accuracy {m['train_accuracy']:.2%}, final training MSE {m['final_train_mse']:.6f}."],
-        [table], figs, anchor="moons", nav="7.9 The two-moons classifier")]
+    return [
+        rp.Section(
+            "7.9 Backpropagation by hand: the two-moons classifier",
+            [
+                f"Trained in {m['seconds']:.1f} s. Test accuracy {m['test_accuracy']:.2%}, "
+                f"training accuracy {m['train_accuracy']:.2%}, "
+                f"final training MSE {m['final_train_mse']:.6f}."
+            ],
+            [table],
+            figs,
+            anchor="moons",
+            nav="7.9 The two-moons classifier",
+        )
+    ]
 
 
 def _final_loss_text(config, m) -> str:
     if config.loss == "mse":
         return f"final training MSE: {m['final_train_mse']:.6f}"
-    return (f"final training loss ({m['loss_name']}): {m['final_loss']:.6f}, "
-            f"MSE: {m['final_train_mse']:.6f}")
+    return (
+        f"final training loss ({m['loss_name']}): {m['final_loss']:.6f}, "
+        f"MSE: {m['final_train_mse']:.6f}"
+    )
 
 
 # --- what a run needs, checked before it starts ----------------------------------------------
+
 
 def available_memory() -> int | None:
     """Bytes of memory that can still be used: MemAvailable from /proc/meminfo (else the
@@ -209,9 +275,13 @@ def available_memory() -> int | None:
 
 def _cgroup_room() -> int | None:
     """A container's memory limit minus its usage (cgroup v2, else v1), or None."""
-    for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
-                                    "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+    for limit_file, usage_file in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        (
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+        ),
+    ):
         try:
             with open(limit_file) as fh:
                 limit = fh.read().strip()
@@ -240,11 +310,15 @@ def _data_shape(data) -> dict:
         return {"n_train": 1400, "n_test": 600, "n_features": 2, "n_classes": 2}
     X, y = data
     n_test = math.ceil(0.3 * len(X))
-    return {"n_train": len(X) - n_test, "n_test": n_test, "n_features": int(X.shape[1]),
-            "n_classes": int(y.max()) + 1}
+    return {
+        "n_train": len(X) - n_test,
+        "n_test": n_test,
+        "n_features": int(X.shape[1]),
+        "n_classes": int(y.max()) + 1,
+    }
 
 
-_BASELINE_BYTES = 300 * 1024 ** 2  # the interpreter, NumPy, Numba, matplotlib
+_BASELINE_BYTES = 300 * 1024**2  # the interpreter, NumPy, Numba, matplotlib
 
 
 def _check_memory(args, config, shape, seeds: int = 1, processes: int = 1) -> dict:
@@ -256,20 +330,26 @@ def _check_memory(args, config, shape, seeds: int = 1, processes: int = 1) -> di
     if avail is None or est["bytes"] + _BASELINE_BYTES <= avail:
         return est
     sizes = "-".join(str(s) for s in est["sizes"])
-    parts = {"parameters": est["parameter_bytes"], "activations": est["activation_bytes"],
-             "logged epochs": est["history_bytes"]}
-    advice = {"parameters": f"use smaller --hidden sizes (now {_hidden_text(config)})",
-              "activations": f"use smaller --hidden sizes (now {_hidden_text(config)})"
-                             + (" or fewer rows of --data" if args.data else ""),
-              "logged epochs": f"log less often (--log-every, now {config.log_every}) or "
-                               f"train fewer --epochs (now {config.epochs})"}
+    parts = {
+        "parameters": est["parameter_bytes"],
+        "activations": est["activation_bytes"],
+        "logged epochs": est["history_bytes"],
+    }
+    advice = {
+        "parameters": f"use smaller --hidden sizes (now {_hidden_text(config)})",
+        "activations": f"use smaller --hidden sizes (now {_hidden_text(config)})"
+        + (" or fewer rows of --data" if args.data else ""),
+        "logged epochs": f"log less often (--log-every, now {config.log_every}) or "
+        f"train fewer --epochs (now {config.epochs})",
+    }
     worst = max(parts, key=lambda name: parts[name])
     detail = "; ".join(f"{name} {size_text(b)}" for name, b in parts.items())
     where = f" ({processes} at once)" if processes > 1 else ""
     raise common.UsageError(
         f"the network {sizes} has {est['parameters']:,} parameters and training it{where} needs "
         f"about {size_text(est['bytes'])} of memory ({detail}), more than the "
-        f"{size_text(avail)} available; {advice[worst]}")
+        f"{size_text(avail)} available; {advice[worst]}"
+    )
 
 
 def _hidden_text(config) -> str:
@@ -291,10 +371,13 @@ def _note_long_run(config, shape, runs: int, processes: int) -> None:
         return
     params = parameter_count([shape["n_features"], *config.hidden, shape["n_classes"]])
     seeds = f" × {runs} seeds / {processes} processes" if runs > 1 else ""
-    print(f"deltagrad moons: note: {params:,} parameters × {shape['n_train']:,} samples × "
-          f"{config.epochs:,} epochs{seeds} is about {total:.1e} floating-point operations, "
-          f"{total / 2.3e10:,.0f} times the chapter's run (a few seconds): expect a long run; "
-          f"the progress bar shows its pace (Ctrl-C stops it)", file=sys.stderr)
+    print(
+        f"deltagrad moons: note: {params:,} parameters × {shape['n_train']:,} samples × "
+        f"{config.epochs:,} epochs{seeds} is about {total:.1e} floating-point operations, "
+        f"{total / 2.3e10:,.0f} times the chapter's run (a few seconds): expect a long run; "
+        f"the progress bar shows its pace (Ctrl-C stops it)",
+        file=sys.stderr,
+    )
 
 
 def _config(args):
@@ -306,10 +389,16 @@ def _config(args):
     if seed < 0:
         raise common.UsageError(f"--seed must be >= 0, got {seed}")
     try:
-        return MoonsConfig(epochs=args.epochs, learning_rate=args.lr, hidden=tuple(args.hidden),
-                           activation=common.ACTIVATION_FLAGS[args.activation], loss=args.loss,
-                           batch_size=args.batch_size, seed=seed,
-                           log_every=args.log_every).check()
+        return MoonsConfig(
+            epochs=args.epochs,
+            learning_rate=args.lr,
+            hidden=tuple(args.hidden),
+            activation=common.ACTIVATION_FLAGS[args.activation],
+            loss=args.loss,
+            batch_size=args.batch_size,
+            seed=seed,
+            log_every=args.log_every,
+        ).check()
     except ValueError as err:
         raise common.UsageError(str(err)) from None
 
@@ -319,8 +408,10 @@ def _load_data(path):
         return None
     from deltagrad.data import load_csv
 
-    with common.progress_bar(desc="reading", unit="B", unit_scale=True, delay=1.0,
-                             leave=False) as bar:
+    with common.progress_bar(
+        desc="reading", unit="B", unit_scale=True, delay=1.0, leave=False
+    ) as bar:
+
         def progress(done, size):
             bar.total = size
             bar.update(done - bar.n)
@@ -338,6 +429,7 @@ def _train(config, data, engine, watch=None):
 
     _check_engine(engine)
     with common.progress_bar(total=config.epochs, desc="moons", unit="epoch") as bar:
+
         def progress(epoch, record):
             bar.update(1)
             if record is None:
@@ -350,24 +442,30 @@ def _train(config, data, engine, watch=None):
                 line = f"Epoch: #{epoch}, MSE: {record['mse']:f}"
             else:
                 bar.set_postfix(loss=f"{record['loss']:.6f}", acc=acc, refresh=False)
-                line = (f"Epoch: #{epoch}, loss ({experiment.LOSS_NAMES[config.loss]}): "
-                        f"{record['loss']:f}, MSE: {record['mse']:f}")
-            tqdm.write(f"{line}\nAccuracy: {record['test_accuracy'] * 100:.2f}%",
-                       file=sys.stdout)
+                line = (
+                    f"Epoch: #{epoch}, loss ({experiment.LOSS_NAMES[config.loss]}): "
+                    f"{record['loss']:f}, MSE: {record['mse']:f}"
+                )
+            tqdm.write(f"{line}\nAccuracy: {record['test_accuracy'] * 100:.2f}%", file=sys.stdout)
 
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             try:
-                result = experiment.run(config, data, callback=progress, engine=engine,
-                                        watch=watch)
+                result = experiment.run(config, data, callback=progress, engine=engine, watch=watch)
             except ValueError as err:  # the data passed load_csv; this is a last safety net
                 raise common.UsageError(str(err)) from None
     m = result.metrics
     if not (math.isfinite(m["final_train_mse"]) and math.isfinite(m["final_loss"])):
         scale = float(np.abs(data[0]).max()) if data is not None else 0.0
-        hint = (f", or rescale --data (its coordinates reach {scale:.3g}; the moons' lie "
-                f"within about ±2)" if scale > 10 else "")
-        raise common.UsageError(f"training diverged (the loss is not finite) with --lr "
-                                f"{config.learning_rate}; try a smaller learning rate{hint}")
+        hint = (
+            f", or rescale --data (its coordinates reach {scale:.3g}; the moons' lie "
+            f"within about ±2)"
+            if scale > 10
+            else ""
+        )
+        raise common.UsageError(
+            f"training diverged (the loss is not finite) with --lr "
+            f"{config.learning_rate}; try a smaller learning rate{hint}"
+        )
     return result
 
 
@@ -396,10 +494,12 @@ def _sweep_processes(args, config, shape, seeds) -> int:
         room = avail - _BASELINE_BYTES - est["history_bytes"]
         fit = max(1, int(room // (est["per_run_bytes"] + _BASELINE_BYTES)))
         if fit < processes:
-            print(f"deltagrad moons: note: {processes} networks at once would need about "
-                  f"{size_text(processes * (est['per_run_bytes'] + _BASELINE_BYTES))} of "
-                  f"memory, {size_text(avail)} is available: training {fit} at a time",
-                  file=sys.stderr)
+            print(
+                f"deltagrad moons: note: {processes} networks at once would need about "
+                f"{size_text(processes * (est['per_run_bytes'] + _BASELINE_BYTES))} of "
+                f"memory, {size_text(avail)} is available: training {fit} at a time",
+                file=sys.stderr,
+            )
             processes = fit
     return processes
 
@@ -412,28 +512,41 @@ def _run_sweep(args, config, data, shape) -> int:
     processes = _sweep_processes(args, config, shape, seeds)
     _note_long_run(config, shape, runs=len(seeds), processes=processes)
     with common.progress_bar(total=len(seeds), desc="seeds", unit="seed") as bar:
+
         def progress(done, run_):
             bar.update(1)
             bar.set_postfix(seed=run_["seed"], acc=f"{run_['test_accuracy']:.2%}")
 
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             try:
-                result = experiment.sweep(config, seeds, processes=processes, data=data,
-                                          engine=args.engine, progress=progress)
+                result = experiment.sweep(
+                    config,
+                    seeds,
+                    processes=processes,
+                    data=data,
+                    engine=args.engine,
+                    progress=progress,
+                )
             except ValueError as err:
                 raise common.UsageError(str(err)) from None
     out = common.output_dir(args.out, records=RECORDS)
     _write_sweep(out, result, args.data)
     s, m = result.summary, result.metrics
-    print(f"{s['n']} seeds, {config.epochs} epochs each: test accuracy mean {s['mean']:.2%}, "
-          f"std {s['std']:.2%}, min {s['min']:.2%} (seed {s['min_seed']}), "
-          f"max {s['max']:.2%} (seed {s['max_seed']})")
+    print(
+        f"{s['n']} seeds, {config.epochs} epochs each: test accuracy mean {s['mean']:.2%}, "
+        f"std {s['std']:.2%}, min {s['min']:.2%} (seed {s['min_seed']}), "
+        f"max {s['max']:.2%} (seed {s['max_seed']})"
+    )
     r = s["epoch_reaching_95"]
     if r["reached"]:
-        print(f"95% test accuracy first logged at epoch {r['median']:g} (median; "
-              f"{r['min']} to {r['max']}) by {r['reached']} of {s['n']} seeds")
-    print(f"{m['seconds']:.1f} s on {m['processes']} processes, {m['engine']} engine; "
-          f"wrote metrics.json and seed_sweep.png to {out}")
+        print(
+            f"95% test accuracy first logged at epoch {r['median']:g} (median; "
+            f"{r['min']} to {r['max']}) by {r['reached']} of {s['n']} seeds"
+        )
+    print(
+        f"{m['seconds']:.1f} s on {m['processes']} processes, {m['engine']} engine; "
+        f"wrote metrics.json and seed_sweep.png to {out}"
+    )
     return 0
 
 
@@ -441,12 +554,15 @@ def _write_sweep(out: Path, result, data_path) -> None:
     from deltagrad.figures.moons import seed_sweep_figure
 
     m = result.metrics
-    metrics = {"seeds": m["seeds"], "summary": m["summary"],
-               "test_accuracies": {str(r["seed"]): r["test_accuracy"] for r in result.runs},
-               **m, "config": {**m["config"], "data": data_path or "moons"},
-               "data": data_path or "make_moons(n_samples=2000, noise=0.2, random_state=100)"}
-    seed_sweep_figure(result.runs, common.output_file(out, "seed_sweep.png"),
-                      n_test=m["n_test"])
+    metrics = {
+        "seeds": m["seeds"],
+        "summary": m["summary"],
+        "test_accuracies": {str(r["seed"]): r["test_accuracy"] for r in result.runs},
+        **m,
+        "config": {**m["config"], "data": data_path or "moons"},
+        "data": data_path or "make_moons(n_samples=2000, noise=0.2, random_state=100)",
+    }
+    seed_sweep_figure(result.runs, common.output_file(out, "seed_sweep.png"), n_test=m["n_test"])
     common.write_json(out, "metrics.json", metrics)  # last: its presence means the run finished
 
 

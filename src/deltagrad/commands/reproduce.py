@@ -6,6 +6,7 @@ gradient table), himmelblau/ (7.8), moons/ (7.9, plus the decision boundary as a
 per-layer gradient norms), metrics.json (a summary) and report.html. --quick shrinks the work
 (fewer epochs, coarser grids) to a few seconds, for tests and a first look.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,20 +23,39 @@ HELP = "reproduce every figure and number of the chapter, with an HTML report"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     common.add_common_arguments(parser, default_out="out")
-    parser.add_argument("--quick", action="store_true",
-                        help="fewer epochs and coarser grids: the whole run in a few seconds")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer epochs and coarser grids: the whole run in a few seconds",
+    )
 
 
 def _settings(quick: bool) -> dict:
     # The GIF: gif_snapshots snapshots of the moons run spread over all its epochs, of which
     # gif_frames are drawn (more where the boundary moves), on a gif_grid × gif_grid grid.
     if quick:
-        return {"moons_epochs": 20, "log_every": 2, "basin_grid": 60, "gradcheck_samples": 2,
-                "gif_snapshots": 8, "gif_frames": 8, "gif_grid": 50, "norm_epochs": 4,
-                "norm_every": 1}
-    return {"moons_epochs": 1000, "log_every": 10, "basin_grid": 400, "gradcheck_samples": 8,
-            "gif_snapshots": 201, "gif_frames": 60, "gif_grid": 120, "norm_epochs": 200,
-            "norm_every": 5}
+        return {
+            "moons_epochs": 20,
+            "log_every": 2,
+            "basin_grid": 60,
+            "gradcheck_samples": 2,
+            "gif_snapshots": 8,
+            "gif_frames": 8,
+            "gif_grid": 50,
+            "norm_epochs": 4,
+            "norm_every": 1,
+        }
+    return {
+        "moons_epochs": 1000,
+        "log_every": 10,
+        "basin_grid": 400,
+        "gradcheck_samples": 8,
+        "gif_snapshots": 201,
+        "gif_frames": 60,
+        "gif_grid": 120,
+        "norm_epochs": 200,
+        "norm_every": 5,
+    }
 
 
 def run(args) -> int:
@@ -58,12 +78,24 @@ def run(args) -> int:
     total = time.perf_counter() - start
     meta = _meta(args, total)
     report = steps.write_report(out, sections, meta)
-    common.write_json(out, "metrics.json", {
-        "seed": args.seed, "quick": args.quick, "seconds": total, "step_seconds": timings,
-        "versions": _versions(), "settings": settings, "results": summary,
-        "report": report.name})
-    print(f"\nReproduced the chapter in {total:.1f} s: {report} (open it in a browser), "
-          f"metrics.json and every figure under {out}")
+    common.write_json(
+        out,
+        "metrics.json",
+        {
+            "seed": args.seed,
+            "quick": args.quick,
+            "seconds": total,
+            "step_seconds": timings,
+            "versions": _versions(),
+            "settings": settings,
+            "results": summary,
+            "report": report.name,
+        },
+    )
+    print(
+        f"\nReproduced the chapter in {total:.1f} s: {report} (open it in a browser), "
+        f"metrics.json and every figure under {out}"
+    )
     return 0
 
 
@@ -72,11 +104,16 @@ def _versions() -> dict:
     import numpy
     import sklearn
 
-    versions = {"deltagrad": __version__, "python": platform.python_version(),
-                "numpy": numpy.__version__, "matplotlib": matplotlib.__version__,
-                "scikit-learn": sklearn.__version__}
+    versions = {
+        "deltagrad": __version__,
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "matplotlib": matplotlib.__version__,
+        "scikit-learn": sklearn.__version__,
+    }
     try:
         import numba
+
         versions["numba"] = numba.__version__
     except ImportError:  # pragma: no cover - numba is a dependency, but report its absence honestly
         versions["numba"] = "not installed"
@@ -86,6 +123,7 @@ def _versions() -> dict:
 def _meta(args, seconds: float) -> list[str]:
     v = _versions()
     mode = "quick mode (fewer epochs, coarser grids)" if args.quick else "full run"
-    return [f"Seed {args.seed}; {mode}; {seconds:.1f} s on {platform.machine()} "
-            f"({sys.platform}).",
-            "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + "."]
+    return [
+        f"Seed {args.seed}; {mode}; {seconds:.1f} s on {platform.machine()} ({sys.platform}).",
+        "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
+    ]

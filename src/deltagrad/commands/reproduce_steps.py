@@ -5,6 +5,7 @@ functions the command's ``run(args)`` uses, called directly (no command line, no
 back). The 7.2-7.4 derivatives, which have no command of their own, are a step of the same
 shape here; so are the moons run's extras (the decision-boundary GIF and gradient norms).
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,45 +23,79 @@ def plan(out: Path, seed: int, s: dict) -> list:
     ``out / key``, computes, writes, and returns ``{"sections": [...], "summary": {...}}``."""
 
     def derivatives_step():
-        return _compose(out / "derivatives", ("results.json",), compute_derivatives,
-                        write_derivatives, describe_derivatives,
-                        lambda r: {"worked_examples": len(r["rows"]),
-                                   "max_rel_error": r["max_rel_error"]})
+        return _compose(
+            out / "derivatives",
+            ("results.json",),
+            compute_derivatives,
+            write_derivatives,
+            describe_derivatives,
+            lambda r: {"worked_examples": len(r["rows"]), "max_rel_error": r["max_rel_error"]},
+        )
 
     def chain_rule_step():
-        return _compose(out / "chain_rule", chain_rule.RECORDS, chain_rule.compute,
-                        chain_rule.write, chain_rule.describe,
-                        lambda r: {"dy2_dw1": r["tape_demo"]["dy2_dw1"],
-                                   "matches_chapter": chain_rule.matches_chapter(r)})
+        return _compose(
+            out / "chain_rule",
+            chain_rule.RECORDS,
+            chain_rule.compute,
+            chain_rule.write,
+            chain_rule.describe,
+            lambda r: {
+                "dy2_dw1": r["tape_demo"]["dy2_dw1"],
+                "matches_chapter": chain_rule.matches_chapter(r),
+            },
+        )
 
     def gradcheck_step():
-        return _compose(out / "gradcheck", gradcheck.RECORDS,
-                        lambda: gradcheck.compute(seed=seed, samples=s["gradcheck_samples"]),
-                        gradcheck.write, gradcheck.describe,
-                        lambda r: {"parameters": len(r["rows"]), "passed": r["summary"]["passed"],
-                                   **gradcheck.results(r)})
+        return _compose(
+            out / "gradcheck",
+            gradcheck.RECORDS,
+            lambda: gradcheck.compute(seed=seed, samples=s["gradcheck_samples"]),
+            gradcheck.write,
+            gradcheck.describe,
+            lambda r: {
+                "parameters": len(r["rows"]),
+                "passed": r["summary"]["passed"],
+                **gradcheck.results(r),
+            },
+        )
 
     def himmelblau_step():
         def summary(r):
             kinds = [c.kind for c in r["critical"]]
-            return {"table_7_1": r["results"]["table"]["rows"],
-                    "critical_points": {k: kinds.count(k) for k in sorted(set(kinds))}}
-        return _compose(out / "himmelblau", himmelblau.RECORDS,
-                        lambda: himmelblau.compute(basin_grid=s["basin_grid"]),
-                        himmelblau.write, himmelblau.describe, summary)
+            return {
+                "table_7_1": r["results"]["table"]["rows"],
+                "critical_points": {k: kinds.count(k) for k in sorted(set(kinds))},
+            }
+
+        return _compose(
+            out / "himmelblau",
+            himmelblau.RECORDS,
+            lambda: himmelblau.compute(basin_grid=s["basin_grid"]),
+            himmelblau.write,
+            himmelblau.describe,
+            summary,
+        )
 
     def moons_step():
-        return _compose(out / "moons", moons.RECORDS, lambda: compute_moons(seed, s),
-                        write_moons, describe_moons,
-                        lambda r: {k: r["run"].metrics[k] for k in (
-                            "test_accuracy", "train_accuracy", "final_train_mse", "epochs",
-                            "seconds")})
+        return _compose(
+            out / "moons",
+            moons.RECORDS,
+            lambda: compute_moons(seed, s),
+            write_moons,
+            describe_moons,
+            lambda r: {
+                k: r["run"].metrics[k]
+                for k in ("test_accuracy", "train_accuracy", "final_train_mse", "epochs", "seconds")
+            },
+        )
 
-    return [("derivatives", "7.2-7.4 derivatives, activations, softmax", derivatives_step),
-            ("chain_rule", "7.6 the chain rule", chain_rule_step),
-            ("gradcheck", "gradient check of the chapter's network", gradcheck_step),
-            ("himmelblau", "7.8 Himmelblau's function", himmelblau_step),
-            ("moons", "7.9 the two-moons network", moons_step)]
+    return [
+        ("derivatives", "7.2-7.4 derivatives, activations, softmax", derivatives_step),
+        ("chain_rule", "7.6 the chain rule", chain_rule_step),
+        ("gradcheck", "gradient check of the chapter's network", gradcheck_step),
+        ("himmelblau", "7.8 Himmelblau's function", himmelblau_step),
+        ("moons", "7.9 the two-moons network", moons_step),
+    ]
 
 
 def _compose(folder: Path, records, compute, write, describe, summary) -> dict:
@@ -73,8 +108,12 @@ def _compose(folder: Path, records, compute, write, describe, summary) -> dict:
 
 
 def write_report(out: Path, sections, meta) -> Path:
-    return rp.write(out / "report.html",
-                    "Backpropagation, reproduced: deltagrad's run of the chapter", sections, meta)
+    return rp.write(
+        out / "report.html",
+        "Backpropagation, reproduced: deltagrad's run of the chapter",
+        sections,
+        meta,
+    )
 
 
 # --- 7.2-7.4: the worked derivatives (table) and Figures 7-2 to 7-6 --------------------------
@@ -99,9 +138,12 @@ def compute_derivatives() -> dict:
     from deltagrad.experiments import derivatives
 
     rows = derivatives.worked_examples()
-    return {"rows": rows, "curves": derivatives.activation_curves(),
-            "softmax": derivatives.softmax_example(),
-            "max_rel_error": max(r["rel_error"] for r in rows)}
+    return {
+        "rows": rows,
+        "curves": derivatives.activation_curves(),
+        "softmax": derivatives.softmax_example(),
+        "max_rel_error": max(r["rel_error"] for r in rows),
+    }
 
 
 def write_derivatives(out: Path, result: dict) -> list[Path]:
@@ -114,18 +156,30 @@ def write_derivatives(out: Path, result: dict) -> list[Path]:
         writer = csv.writer(fh)
         writer.writerow(_DERIVATIVE_COLUMNS)
         for r in rows:
-            writer.writerow([r["section"], r["formula"], _point(r["point"]), r["analytic"],
-                             r["tape"], r["numeric"], r["rel_error"]])
+            writer.writerow(
+                [
+                    r["section"],
+                    r["formula"],
+                    _point(r["point"]),
+                    r["analytic"],
+                    r["tape"],
+                    r["numeric"],
+                    r["rel_error"],
+                ]
+            )
     paths = [table]
     for name, curve in result["curves"].items():
         paths.append(common.output_file(out, figures.FILENAMES[name]))
         figures.activation_figure(curve, paths[-1])
     paths.append(common.output_file(out, figures.FILENAMES["softmax"]))
     figures.softmax_figure(result["softmax"], paths[-1])
-    paths.append(common.write_json(out, "results.json",
-                                   {"worked_examples": rows, "max_rel_error": worst}))
-    print(f"{len(rows)} worked derivatives: analytic = tape = finite difference, largest "
-          f"relative error {worst:.1e}; Figures 7-2 to 7-6 in {out}")
+    paths.append(
+        common.write_json(out, "results.json", {"worked_examples": rows, "max_rel_error": worst})
+    )
+    print(
+        f"{len(rows)} worked derivatives: analytic = tape = finite difference, largest "
+        f"relative error {worst:.1e}; Figures 7-2 to 7-6 in {out}"
+    )
     return paths
 
 
@@ -134,22 +188,46 @@ def describe_derivatives(result: dict, folder: Path) -> list[rp.Section]:
     from deltagrad.figures import derivatives as figures
 
     rows, worst = result["rows"], result["max_rel_error"]
-    table = rp.Table("7.2 The derivative rules and worked examples at sample points",
-                     ["formula", "at", "analytic", "tape", "finite difference", "rel. error"],
-                     [[r["formula"], _point(r["point"]), r["analytic"], r["tape"], r["numeric"],
-                       r["rel_error"]] for r in rows], digits=10)
-    s72 = rp.Section("7.2 Derivative rules, checked three ways", [
-        f"Every rule and worked example of 7.2: the hand formula, deltagrad's tape and a central "
-        f"difference in float64 agree; largest relative error {worst:.1e}."], [table],
-        anchor="derivatives")
-    s73 = rp.Section("7.3–7.4 Activation functions and softmax", [
-        "Each activation with its derivative; the markers are finite differences."], [],
-        [rp.FigureRef(folder / figures.FILENAMES[n], _DERIVATIVE_CAPTIONS[n])
-         for n in [*result["curves"], "softmax"]], anchor="activations")
+    table = rp.Table(
+        "7.2 The derivative rules and worked examples at sample points",
+        ["formula", "at", "analytic", "tape", "finite difference", "rel. error"],
+        [
+            [
+                r["formula"],
+                _point(r["point"]),
+                r["analytic"],
+                r["tape"],
+                r["numeric"],
+                r["rel_error"],
+            ]
+            for r in rows
+        ],
+        digits=10,
+    )
+    s72 = rp.Section(
+        "7.2 Derivative rules, checked three ways",
+        [
+            "Every rule and worked example of 7.2: the hand formula, deltagrad's tape and a "
+            f"central difference in float64 agree; largest relative error {worst:.1e}."
+        ],
+        [table],
+        anchor="derivatives",
+    )
+    s73 = rp.Section(
+        "7.3–7.4 Activation functions and softmax",
+        ["Each activation with its derivative; the markers are finite differences."],
+        [],
+        [
+            rp.FigureRef(folder / figures.FILENAMES[n], _DERIVATIVE_CAPTIONS[n])
+            for n in [*result["curves"], "softmax"]
+        ],
+        anchor="activations",
+    )
     return [s72, s73]
 
 
 # --- 7.9: the moons command's run, snapshotted for the GIF, and the gradient norms ----------
+
 
 def compute_moons(seed: int, s: dict) -> dict:
     """The chapter's network trained once (the moons command's run), snapshots of it taken
@@ -163,15 +241,21 @@ def compute_moons(seed: int, s: dict) -> dict:
     X_train, X_test, y_train, y_test = data
     epochs = s["moons_epochs"]
     config = MoonsConfig(epochs=epochs, seed=seed, log_every=s["log_every"]).check()
-    snapshots = dynamics.BoundarySnapshots(np.concatenate([X_train, X_test]), X_test, y_test,
-                                           dynamics.snapshot_epochs(epochs, s["gif_snapshots"]),
-                                           epochs, steps=s["gif_grid"])
+    snapshots = dynamics.BoundarySnapshots(
+        np.concatenate([X_train, X_test]),
+        X_test,
+        y_test,
+        dynamics.snapshot_epochs(epochs, s["gif_snapshots"]),
+        epochs,
+        steps=s["gif_grid"],
+    )
     run = moons.compute(config, watch=snapshots)
     evolution = snapshots.evolution(frames=s["gif_frames"])
     if not evolution["epochs"]:
         raise RuntimeError("reproduce: the moons run took no snapshots for the GIF")
-    norms = dynamics.gradient_norms(X_train, X_test, y_train, y_test, epochs=s["norm_epochs"],
-                                    seed=seed, every=s["norm_every"])
+    norms = dynamics.gradient_norms(
+        X_train, X_test, y_train, y_test, epochs=s["norm_epochs"], seed=seed, every=s["norm_every"]
+    )
     return {"run": run, "evolution": evolution, "norms": norms}
 
 
@@ -181,16 +265,26 @@ def write_moons(out: Path, result: dict) -> list[Path]:
     from deltagrad.figures import dynamics as figures
 
     run, evolution = result["run"], result["evolution"]
-    paths = [figures.boundary_gif(evolution, run.X, run.y,
-                                  common.output_file(out, "decision_boundary.gif")),
-             common.write_json(out, "decision_boundary.json", {  # what each frame shows
-                 "source": "snapshots of this folder's moons run (metrics.json), taken while "
-                           "it trained",
-                 "epochs": evolution["epochs"], "test_accuracy": evolution["test_accuracy"],
-                 "total_epochs": evolution["total_epochs"],
-                 "grid": list(evolution["xx"].shape)}),
-             figures.gradient_norms_figure(result["norms"],
-                                           common.output_file(out, "gradient_norms.png"))]
+    paths = [
+        figures.boundary_gif(
+            evolution, run.X, run.y, common.output_file(out, "decision_boundary.gif")
+        ),
+        common.write_json(
+            out,
+            "decision_boundary.json",
+            {  # what each frame shows
+                "source": "snapshots of this folder's moons run (metrics.json), taken while "
+                "it trained",
+                "epochs": evolution["epochs"],
+                "test_accuracy": evolution["test_accuracy"],
+                "total_epochs": evolution["total_epochs"],
+                "grid": list(evolution["xx"].shape),
+            },
+        ),
+        figures.gradient_norms_figure(
+            result["norms"], common.output_file(out, "gradient_norms.png")
+        ),
+    ]
     return [*paths, *moons.write(out, run)]
 
 
@@ -199,10 +293,17 @@ def describe_moons(result: dict, folder: Path) -> list[rp.Section]:
     m = result["run"].metrics
     sections = moons.describe(result["run"], folder)
     sections[-1].figures += [
-        rp.FigureRef(folder / "decision_boundary.gif", f"The decision boundary over the whole "
-                     f"run above ({m['epochs']} epochs, seed {m['seed']}): snapshots of the same "
-                     "training, each with its epoch and test accuracy; frames are denser where "
-                     "the boundary moves, and the last is held"),
-        rp.FigureRef(folder / "gradient_norms.png", "Per-layer gradient norms during training: "
-                     "the sigmoid network's first layers get far smaller gradients than ReLU's")]
+        rp.FigureRef(
+            folder / "decision_boundary.gif",
+            f"The decision boundary over the whole "
+            f"run above ({m['epochs']} epochs, seed {m['seed']}): snapshots of the same "
+            "training, each with its epoch and test accuracy; frames are denser where "
+            "the boundary moves, and the last is held",
+        ),
+        rp.FigureRef(
+            folder / "gradient_norms.png",
+            "Per-layer gradient norms during training: "
+            "the sigmoid network's first layers get far smaller gradients than ReLU's",
+        ),
+    ]
     return sections

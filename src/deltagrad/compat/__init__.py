@@ -5,6 +5,7 @@
 thin layer: every function returns deltagrad's own :class:`~deltagrad.Tensor` and records on
 deltagrad's own tape.
 """
+
 from deltagrad.compat import tf
 
 __all__ = ["tf"]

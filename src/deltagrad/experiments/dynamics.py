@@ -3,6 +3,7 @@ gradient norms (vanishing gradients in a deep sigmoid network, beside the same n
 
 Plain data out; the figures module draws it.
 """
+
 from __future__ import annotations
 
 import copy
@@ -67,12 +68,17 @@ class BoundarySnapshots:
         if frames is not None and len(keep) > frames:
             coarse = [self._p1(net, self._coarse) for net in self.networks]
             keep = choose_frames(self.epochs, coarse, frames)
-        return {"xx": self.xx, "yy": self.yy, "epochs": [self.epochs[i] for i in keep],
-                "proba": [self._p1(self.networks[i], self._grid).reshape(self.xx.shape)
-                          for i in keep],
-                "test_accuracy": [net.accuracy(net.predict(self._X_test), self._y_test)
-                                  for net in (self.networks[i] for i in keep)],
-                "total_epochs": self.total_epochs}
+        return {
+            "xx": self.xx,
+            "yy": self.yy,
+            "epochs": [self.epochs[i] for i in keep],
+            "proba": [self._p1(self.networks[i], self._grid).reshape(self.xx.shape) for i in keep],
+            "test_accuracy": [
+                net.accuracy(net.predict(self._X_test), self._y_test)
+                for net in (self.networks[i] for i in keep)
+            ],
+            "total_epochs": self.total_epochs,
+        }
 
 
 def choose_frames(epochs, proba, frames: int, change_weight: float = 0.6) -> list[int]:
@@ -85,8 +91,13 @@ def choose_frames(epochs, proba, frames: int, change_weight: float = 0.6) -> lis
     if n <= frames:
         return list(range(n))
     epochs = np.asarray(epochs, dtype=float)
-    change = np.array([0.0] + [float(np.mean(np.abs(np.asarray(proba[i], dtype=np.float64)
-                                                     - proba[i - 1]))) for i in range(1, n)])
+    change = np.array(
+        [0.0]
+        + [
+            float(np.mean(np.abs(np.asarray(proba[i], dtype=np.float64) - proba[i - 1])))
+            for i in range(1, n)
+        ]
+    )
     progress = (1 - change_weight) * (epochs - epochs[0]) / max(epochs[-1] - epochs[0], 1.0)
     if change.sum() > 0:
         progress = progress + change_weight * np.cumsum(change) / change.sum()
@@ -104,9 +115,19 @@ def select_frames(evolution: dict, frames: int, change_weight: float = 0.6) -> d
     return out
 
 
-def boundary_evolution(X_train, X_test, y_train, y_test, epochs: int, frames: int = 24,
-                       learning_rate: float = 0.01, hidden=(25, 50, 25), activation="sigmoid",
-                       seed: int = 0, steps: int = 120) -> dict:
+def boundary_evolution(
+    X_train,
+    X_test,
+    y_train,
+    y_test,
+    epochs: int,
+    frames: int = 24,
+    learning_rate: float = 0.01,
+    hidden=(25, 50, 25),
+    activation="sigmoid",
+    seed: int = 0,
+    steps: int = 120,
+) -> dict:
     """Train the chapter's network and keep the predicted class-1 probability on a grid at
     ``frames`` epochs spread over the run (:func:`snapshot_epochs`). Returns
     ``{"xx", "yy", "epochs", "proba", "test_accuracy", "total_epochs"}``. (``reproduce``
@@ -114,16 +135,39 @@ def boundary_evolution(X_train, X_test, y_train, y_test, epochs: int, frames: in
     """
     sizes = [X_train.shape[1], *hidden, int(max(y_train.max(), y_test.max())) + 1]
     net = NeuralNetwork.build(sizes, activation, "mse", rng=seed)
-    snaps = BoundarySnapshots(np.concatenate([X_train, X_test]), X_test, y_test,
-                              snapshot_epochs(epochs, frames), epochs, steps)
-    net.train(X_train, X_test, y_train, y_test, learning_rate, epochs, log_every=epochs,
-              callback=lambda epoch, record: snaps(net, epoch, record))
+    snaps = BoundarySnapshots(
+        np.concatenate([X_train, X_test]),
+        X_test,
+        y_test,
+        snapshot_epochs(epochs, frames),
+        epochs,
+        steps,
+    )
+    net.train(
+        X_train,
+        X_test,
+        y_train,
+        y_test,
+        learning_rate,
+        epochs,
+        log_every=epochs,
+        callback=lambda epoch, record: snaps(net, epoch, record),
+    )
     return snaps.evolution()
 
 
-def gradient_norms(X_train, X_test, y_train, y_test, epochs: int,
-                   activations=("sigmoid", "relu"), learning_rate: float = 0.01,
-                   hidden=(25, 50, 25), seed: int = 0, every: int = 1) -> dict:
+def gradient_norms(
+    X_train,
+    X_test,
+    y_train,
+    y_test,
+    epochs: int,
+    activations=("sigmoid", "relu"),
+    learning_rate: float = 0.01,
+    hidden=(25, 50, 25),
+    seed: int = 0,
+    every: int = 1,
+) -> dict:
     """Per-layer norms ‖∂L/∂W‖ of the full-batch training gradient, before training (epoch −1)
     and every ``every`` epochs, while training the same network (same sizes, same seed) with
     each activation. Returns ``{activation: {"epoch": [...], "norms": (n_records, n_layers)}}``.
@@ -139,11 +183,20 @@ def gradient_norms(X_train, X_test, y_train, y_test, epochs: int,
         def measure(epoch, _record, net=net, record=record):
             if epoch < 0 or epoch % every == 0 or epoch == epochs - 1:
                 record["epoch"].append(epoch)
-                record["norms"].append([float(np.linalg.norm(dW))
-                                        for dW, _ in net.gradients(X_train, Y_train)])
+                record["norms"].append(
+                    [float(np.linalg.norm(dW)) for dW, _ in net.gradients(X_train, Y_train)]
+                )
 
         measure(-1, None)
-        net.train(X_train, X_test, y_train, y_test, learning_rate, epochs, log_every=epochs,
-                  callback=measure)
+        net.train(
+            X_train,
+            X_test,
+            y_train,
+            y_test,
+            learning_rate,
+            epochs,
+            log_every=epochs,
+            callback=measure,
+        )
         out[activation] = {"epoch": record["epoch"], "norms": np.array(record["norms"])}
     return out

@@ -13,6 +13,7 @@ algebra, the tape is generic reverse mode, the finite differences only run the f
 The differences and the error metric are :mod:`deltagrad.gradcheck`'s
 (:func:`~deltagrad.gradcheck.central_difference`, :func:`~deltagrad.gradcheck.relative_error`).
 """
+
 from __future__ import annotations
 
 import copy
@@ -25,9 +26,17 @@ from deltagrad.backprop import ACTIVATIONS, LOSSES, NeuralNetwork
 from deltagrad.data import chapter_data, one_hot
 from deltagrad.gradcheck import central_difference, relative_error
 
-__all__ = ["TOLERANCE", "FD_EPS", "CHAPTER_SIZES", "COLUMNS", "parameter_names",
-           "tape_network_gradients", "numeric_network_gradients", "moons_gradient_table",
-           "summarize"]
+__all__ = [
+    "TOLERANCE",
+    "FD_EPS",
+    "CHAPTER_SIZES",
+    "COLUMNS",
+    "parameter_names",
+    "tape_network_gradients",
+    "numeric_network_gradients",
+    "moons_gradient_table",
+    "summarize",
+]
 
 TOLERANCE = 1e-6
 """Largest relative error accepted between the delta rule and either check (relative to the
@@ -83,8 +92,11 @@ def tape_network_gradients(net: NeuralNetwork, X, Y):
 
 def _kink_pattern(net: NeuralNetwork) -> list[np.ndarray]:
     """Which side of its kink every ReLU/LeakyReLU unit sat on in the last forward pass."""
-    return [layer.last_activation > 0 for layer in net.layers
-            if layer.activation in ("relu", "leaky_relu")]
+    return [
+        layer.last_activation > 0
+        for layer in net.layers
+        if layer.activation in ("relu", "leaky_relu")
+    ]
 
 
 def _same_pattern(a, b) -> bool:
@@ -115,29 +127,45 @@ def numeric_network_gradients(net: NeuralNetwork, X, Y, eps: float = FD_EPS, pro
 
     grads, kinks = [], []
     for param in (p for pair in zip(work.weights, work.biases) for p in pair):
-        g = central_difference(loss, param, (eps, eps / 10, eps / 100),
-                               valid=same_side if pattern else None, progress=progress)
+        g = central_difference(
+            loss,
+            param,
+            (eps, eps / 10, eps / 100),
+            valid=same_side if pattern else None,
+            progress=progress,
+        )
         grads.append(g)
         kinks.append(np.isnan(g))
     return grads, kinks
 
 
 def _check_config(n_samples, sizes, activation, loss, n_train):
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) \
-            or not 1 <= n_samples <= n_train:
+    if (
+        isinstance(n_samples, bool)
+        or not isinstance(n_samples, (int, np.integer))
+        or not 1 <= n_samples <= n_train
+    ):
         raise ValueError(f"n_samples must be an integer in 1..{n_train}, got {n_samples!r}")
     if activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r}; valid: {ACTIVATIONS}")
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; valid: {LOSSES}")
     if len(sizes) < 2 or sizes[0] != 2 or sizes[-1] < 2:
-        raise ValueError(f"sizes must start with 2 inputs and end with >= 2 outputs for the "
-                         f"two moons, got {tuple(sizes)}")
+        raise ValueError(
+            f"sizes must start with 2 inputs and end with >= 2 outputs for the "
+            f"two moons, got {tuple(sizes)}"
+        )
 
 
-def moons_gradient_table(seed: int = 0, n_samples: int = 8, sizes=CHAPTER_SIZES,
-                         activation: str | None = "sigmoid", loss: str = "mse",
-                         eps: float = FD_EPS, progress=None) -> list[dict]:
+def moons_gradient_table(
+    seed: int = 0,
+    n_samples: int = 8,
+    sizes=CHAPTER_SIZES,
+    activation: str | None = "sigmoid",
+    loss: str = "mse",
+    eps: float = FD_EPS,
+    progress=None,
+) -> list[dict]:
     """Every parameter's derivative three ways, for the chapter's moons network.
 
     The network is ``NeuralNetwork.build(sizes, activation, loss, rng=seed)``; the loss is
@@ -172,12 +200,19 @@ def moons_gradient_table(seed: int = 0, n_samples: int = 8, sizes=CHAPTER_SIZES,
         err_t = relative_error(d, t, scale=scale)
         err_n = np.where(kink, 0.0, relative_error(d, np.where(kink, d, n), scale=scale))
         for idx in np.ndindex(d.shape):
-            rows.append({"parameter": name, "index": idx, "delta_rule": float(d[idx]),
-                         "tape": float(t[idx]), "numeric": float(n[idx]),
-                         "rel_error_tape": float(err_t[idx]),
-                         "rel_error_numeric": float(err_n[idx]),
-                         "rel_error": float(max(err_t[idx], err_n[idx])),
-                         "kink": bool(kink[idx])})
+            rows.append(
+                {
+                    "parameter": name,
+                    "index": idx,
+                    "delta_rule": float(d[idx]),
+                    "tape": float(t[idx]),
+                    "numeric": float(n[idx]),
+                    "rel_error_tape": float(err_t[idx]),
+                    "rel_error_numeric": float(err_n[idx]),
+                    "rel_error": float(max(err_t[idx], err_n[idx])),
+                    "kink": bool(kink[idx]),
+                }
+            )
     return rows
 
 

@@ -4,6 +4,7 @@ points from nested tapes, and the basin-of-attraction map of gradient descent.
 Everything here returns plain data (dataclasses, dicts, NumPy arrays); nothing prints or plots.
 Long loops take an optional ``progress(k)`` callable, called as each k steps are done.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,7 +23,7 @@ ASCENT_MAX_STEP = 0.1
 
 # Basin labels beyond the minima's indices 0..3.
 UNCONVERGED = -1  # finite and inside the far bound, but not within the tolerance of a minimum
-DIVERGED = -2     # non-finite, or farther than the far bound from the origin
+DIVERGED = -2  # non-finite, or farther than the far bound from the origin
 
 KINDS = ("minimum", "maximum", "saddle")
 
@@ -62,7 +63,7 @@ class Run:
     ascent: bool
     max_step: float | None
     trajectory: np.ndarray  # (steps_taken + 1, 2)
-    f: np.ndarray           # (steps_taken + 1,)
+    f: np.ndarray  # (steps_taken + 1,)
     bounded: int
     status: str
 
@@ -79,11 +80,21 @@ class Run:
         return len(self.trajectory) - 1
 
     def to_dict(self) -> dict:
-        return {"start": list(self.start), "lr": self.lr, "steps": self.steps,
-                "steps_taken": self.steps_taken, "dtype": self.dtype, "ascent": self.ascent,
-                "max_step": self.max_step, "status": self.status, "bounded_steps": self.bounded,
-                "final": self.final.tolist(), "f": self.final_f,
-                "trajectory": self.trajectory.tolist(), "f_trajectory": self.f.tolist()}
+        return {
+            "start": list(self.start),
+            "lr": self.lr,
+            "steps": self.steps,
+            "steps_taken": self.steps_taken,
+            "dtype": self.dtype,
+            "ascent": self.ascent,
+            "max_step": self.max_step,
+            "status": self.status,
+            "bounded_steps": self.bounded,
+            "final": self.final.tolist(),
+            "f": self.final_f,
+            "trajectory": self.trajectory.tolist(),
+            "f_trajectory": self.f.tolist(),
+        }
 
 
 def _bounded(g, lr, max_step):
@@ -95,8 +106,15 @@ def _bounded(g, lr, max_step):
     return (g * scale).astype(g.dtype), int(np.count_nonzero(scale < 1.0))
 
 
-def descend(start, lr: float = 0.01, steps: int = 200, dtype="float32", ascent: bool = False,
-            max_step: float | None = None, progress=None) -> Run:
+def descend(
+    start,
+    lr: float = 0.01,
+    steps: int = 200,
+    dtype="float32",
+    ascent: bool = False,
+    max_step: float | None = None,
+    progress=None,
+) -> Run:
     """Gradient descent θ ← θ − lr·∇f (or ascent θ ← θ + lr·∇f) on Himmelblau's function.
 
     Each step records f on a :class:`~deltagrad.GradientTape`, takes ``tape.gradient`` and lets
@@ -127,13 +145,22 @@ def descend(start, lr: float = 0.01, steps: int = 200, dtype="float32", ascent: 
             points.append(v.numpy().copy())
         if status == "finished":
             values.append(himmelblau(v.numpy()))
-    return Run(start=(float(start[0]), float(start[1])), lr=float(lr), steps=int(steps),
-               dtype=dtype.name, ascent=bool(ascent), max_step=max_step,
-               trajectory=np.array(points), f=np.array(values, dtype=dtype), bounded=bounded,
-               status=status)
+    return Run(
+        start=(float(start[0]), float(start[1])),
+        lr=float(lr),
+        steps=int(steps),
+        dtype=dtype.name,
+        ascent=bool(ascent),
+        max_step=max_step,
+        trajectory=np.array(points),
+        f=np.array(values, dtype=dtype),
+        bounded=bounded,
+        status=status,
+    )
 
 
 # --- critical points: Newton's method with the gradient and Hessian from nested tapes -------
+
 
 def gradient_and_hessian(points):
     """∇f and the Hessian of f at ``points`` (2, N), from two nested tapes, in one pass.
@@ -158,14 +185,18 @@ def gradient_and_hessian(points):
 class CriticalPoint:
     """A point where ∇f = 0, with f there, the Hessian's eigenvalues and the kind they imply."""
 
-    point: np.ndarray        # (2,)
+    point: np.ndarray  # (2,)
     f: float
     eigenvalues: np.ndarray  # (2,), ascending
-    kind: str                # "minimum", "maximum" or "saddle"
+    kind: str  # "minimum", "maximum" or "saddle"
 
     def to_dict(self) -> dict:
-        return {"point": self.point.tolist(), "f": self.f, "kind": self.kind,
-                "eigenvalues": self.eigenvalues.tolist()}
+        return {
+            "point": self.point.tolist(),
+            "f": self.f,
+            "kind": self.kind,
+            "eigenvalues": self.eigenvalues.tolist(),
+        }
 
 
 def classify(eigenvalues) -> str:
@@ -224,8 +255,9 @@ def critical_points(grid: int = 21, lim: float = 6.0, tol: float = 1e-6) -> list
     out = []
     for p, h in zip(found, H):
         eig = np.linalg.eigvalsh(h)
-        out.append(CriticalPoint(point=p, f=float(himmelblau(p)), eigenvalues=eig,
-                                 kind=classify(eig)))
+        out.append(
+            CriticalPoint(point=p, f=float(himmelblau(p)), eigenvalues=eig, kind=classify(eig))
+        )
     return sorted(out, key=lambda c: (KINDS.index(c.kind), _angle(c.point)))
 
 
@@ -236,6 +268,7 @@ def minima(points: list[CriticalPoint] | None = None) -> np.ndarray:
 
 
 # --- Table 7-1 ----------------------------------------------------------------------------
+
 
 def table_7_1(runs, minima_points=None) -> list[dict]:
     """Table 7-1: for each run its start, numerical solution, nearest minimum and the distance.
@@ -248,13 +281,22 @@ def table_7_1(runs, minima_points=None) -> list[dict]:
         final = np.asarray(run.final, dtype=np.float64)
         dist = np.sqrt(np.sum((mins - final) ** 2, axis=1))
         i = int(np.argmin(dist))
-        rows.append({"start": list(run.start), "solution": final.tolist(), "f": run.final_f,
-                     "nearest_minimum": mins[i].tolist(), "minimum_index": i,
-                     "distance": float(dist[i]), "status": run.status})
+        rows.append(
+            {
+                "start": list(run.start),
+                "solution": final.tolist(),
+                "f": run.final_f,
+                "nearest_minimum": mins[i].tolist(),
+                "minimum_index": i,
+                "distance": float(dist[i]),
+                "status": run.status,
+            }
+        )
     return rows
 
 
 # --- basins of attraction: every start of a grid descended at once -------------------------
+
 
 def descend_many(starts, lr: float, steps: int, dtype="float32", progress=None):
     """Gradient descent from every column of ``starts`` (2, N) at once, as one (2, N) Variable.
@@ -302,9 +344,18 @@ def basin_chunks(n: int, n_marks: int = len(CHAPTER_STARTS), chunk: int = BASIN_
     return max(1, -(-(n * n + n_marks) // chunk))
 
 
-def basins(lr: float = 0.01, steps: int = 200, n: int = 400, lim: float = 6.0, dtype="float32",
-           marks=CHAPTER_STARTS, minima_points=None, tol: float = 1e-2,
-           chunk: int = BASIN_CHUNK, progress=None) -> dict:
+def basins(
+    lr: float = 0.01,
+    steps: int = 200,
+    n: int = 400,
+    lim: float = 6.0,
+    dtype="float32",
+    marks=CHAPTER_STARTS,
+    minima_points=None,
+    tol: float = 1e-2,
+    chunk: int = BASIN_CHUNK,
+    progress=None,
+) -> dict:
     """The basin-of-attraction map: which minimum descent reaches from each start of a grid.
 
     The ``n`` × ``n`` grid over [−lim, lim]² and the ``marks`` (the chapter's starts) descend
@@ -324,13 +375,31 @@ def basins(lr: float = 0.01, steps: int = 200, n: int = 400, lim: float = 6.0, d
     for lo in range(0, total, chunk):
         index = np.arange(lo, min(lo + chunk, total))
         on_grid = index[index < n * n]
-        starts = np.concatenate([np.stack([axis[on_grid % n], axis[on_grid // n]]),
-                                 marks[index[index >= n * n] - n * n].T], axis=1)
+        starts = np.concatenate(
+            [
+                np.stack([axis[on_grid % n], axis[on_grid // n]]),
+                marks[index[index >= n * n] - n * n].T,
+            ],
+            axis=1,
+        )
         labels[index] = label(descend_many(starts, lr, steps, dtype, progress), mins, tol=tol)
     grid_labels = labels[: n * n].reshape(n, n)
     names = {DIVERGED: "diverged", UNCONVERGED: "unconverged"}
-    counts = {names.get(k, f"minimum {k}"): int(np.count_nonzero(grid_labels == k))
-              for k in [*range(len(mins)), UNCONVERGED, DIVERGED]}
-    return {"lr": float(lr), "steps": int(steps), "n": int(n), "lim": float(lim),
-            "dtype": np.dtype(dtype).name, "tol": float(tol), "axis": axis, "labels": grid_labels,
-            "marks": marks, "mark_labels": labels[n * n:], "minima": mins, "counts": counts}
+    counts = {
+        names.get(k, f"minimum {k}"): int(np.count_nonzero(grid_labels == k))
+        for k in [*range(len(mins)), UNCONVERGED, DIVERGED]
+    }
+    return {
+        "lr": float(lr),
+        "steps": int(steps),
+        "n": int(n),
+        "lim": float(lim),
+        "dtype": np.dtype(dtype).name,
+        "tol": float(tol),
+        "axis": axis,
+        "labels": grid_labels,
+        "marks": marks,
+        "mark_labels": labels[n * n :],
+        "minima": mins,
+        "counts": counts,
+    }

@@ -18,6 +18,7 @@ says how many bytes a configuration needs before anything is allocated, and ``pr
 refuses coordinates beyond ``MAX_ABS_INPUT`` (the network takes them unscaled, as the chapter
 does).
 """
+
 from __future__ import annotations
 
 import math
@@ -28,12 +29,29 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from deltagrad.backprop import ACTIVATIONS, LOSSES, NeuralNetwork, resolve_engine
-from deltagrad.data import MAX_ABS_INPUT, check_input_range, check_labels, moons, one_hot, \
-    train_test_split
+from deltagrad.data import (
+    MAX_ABS_INPUT,
+    check_input_range,
+    check_labels,
+    moons,
+    one_hot,
+    train_test_split,
+)
 
-__all__ = ["MoonsConfig", "MoonsResult", "SweepResult", "prepare_data", "run", "sweep",
-           "default_processes", "LOSS_NAMES", "MAX_ABS_INPUT", "parameter_count",
-           "memory_estimate", "work_estimate"]
+__all__ = [
+    "MoonsConfig",
+    "MoonsResult",
+    "SweepResult",
+    "prepare_data",
+    "run",
+    "sweep",
+    "default_processes",
+    "LOSS_NAMES",
+    "MAX_ABS_INPUT",
+    "parameter_count",
+    "memory_estimate",
+    "work_estimate",
+]
 
 LOSS_NAMES = {"mse": "MSE", "softmax_cross_entropy": "softmax cross-entropy"}
 """How each loss is named in printed lines, metrics.json (``loss_name``) and Figure 7-15."""
@@ -57,9 +75,11 @@ class MoonsConfig:
         for name in ("epochs", "batch_size", "log_every"):
             _positive_int(getattr(self, name), name)
         if not isinstance(self.learning_rate, (int, float)) or not (
-                math.isfinite(self.learning_rate) and self.learning_rate > 0):
-            raise ValueError("learning_rate must be a finite number > 0, "
-                             f"got {self.learning_rate!r}")
+            math.isfinite(self.learning_rate) and self.learning_rate > 0
+        ):
+            raise ValueError(
+                f"learning_rate must be a finite number > 0, got {self.learning_rate!r}"
+            )
         if not self.hidden:
             raise ValueError("hidden must list at least one layer size")
         for size in self.hidden:
@@ -85,8 +105,8 @@ def _positive_int(value, name):
 
 # --- what a run costs, before it starts ------------------------------------------------------
 
-_FLOAT = 8                # bytes of a float64
-_RECORD_BYTES = 1000      # one logged epoch: history lists, metrics.json's record and its text
+_FLOAT = 8  # bytes of a float64
+_RECORD_BYTES = 1000  # one logged epoch: history lists, metrics.json's record and its text
 _FIGURE_FLOATS = 1 << 20  # a layer's output per chunk of the decision-boundary grid (8 MiB)
 _BOUNDARY_POINTS = 300 * 300
 
@@ -97,8 +117,15 @@ def parameter_count(sizes) -> int:
     return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
 
 
-def memory_estimate(config: MoonsConfig, n_train: int, n_test: int, n_features: int = 2,
-                    n_classes: int = 2, seeds: int = 1, processes: int = 1) -> dict:
+def memory_estimate(
+    config: MoonsConfig,
+    n_train: int,
+    n_test: int,
+    n_features: int = 2,
+    n_classes: int = 2,
+    seeds: int = 1,
+    processes: int = 1,
+) -> dict:
     """The bytes a run needs at its peak, by part, worked out before anything is allocated
     (on the generous side, so that a run that passes does fit):
 
@@ -118,19 +145,26 @@ def memory_estimate(config: MoonsConfig, n_train: int, n_test: int, n_features: 
     parameter_bytes = _FLOAT * (3 * parameters + 2 * largest)
     figure_rows = min(_BOUNDARY_POINTS, max(1, _FIGURE_FLOATS // max(sizes)))
     rows = max(n_train, n_test, figure_rows, min(config.batch_size, n_train))
-    activation_bytes = _FLOAT * (2 * rows * sum(sizes)
-                                 + 3 * (n_train + n_test) * (n_features + n_classes))
+    activation_bytes = _FLOAT * (
+        2 * rows * sum(sizes) + 3 * (n_train + n_test) * (n_features + n_classes)
+    )
     records = config.epochs // config.log_every + 2
     history_bytes = _RECORD_BYTES * records * seeds
     per_run = parameter_bytes + activation_bytes
-    return {"sizes": sizes, "parameters": parameters,
-            "parameter_bytes": parameter_bytes * processes,
-            "activation_bytes": activation_bytes * processes, "history_bytes": history_bytes,
-            "bytes": per_run * processes + history_bytes, "per_run_bytes": per_run}
+    return {
+        "sizes": sizes,
+        "parameters": parameters,
+        "parameter_bytes": parameter_bytes * processes,
+        "activation_bytes": activation_bytes * processes,
+        "history_bytes": history_bytes,
+        "bytes": per_run * processes + history_bytes,
+        "per_run_bytes": per_run,
+    }
 
 
-def work_estimate(config: MoonsConfig, n_train: int, n_features: int = 2,
-                  n_classes: int = 2) -> float:
+def work_estimate(
+    config: MoonsConfig, n_train: int, n_features: int = 2, n_classes: int = 2
+) -> float:
     """Floating-point operations of training: about 6 per parameter per sample per epoch
     (2 forward, 4 backward). The chapter's run is about 2.3e10."""
     sizes = [n_features, *config.hidden, n_classes]
@@ -178,8 +212,9 @@ def prepare_data(data=None):
     return train_test_split(X, y)
 
 
-def run(config: MoonsConfig | None = None, data=None, callback=None,
-        engine: str = "auto", watch=None) -> MoonsResult:
+def run(
+    config: MoonsConfig | None = None, data=None, callback=None, engine: str = "auto", watch=None
+) -> MoonsResult:
     """Train the configured network and measure it.
 
     ``data``: ``None`` for the chapter's moons, or ``(X, y)`` (e.g. from ``load_csv``).
@@ -213,9 +248,18 @@ def _run_split(config: MoonsConfig, split, callback, engine: str, watch=None) ->
             watch(net, epoch, record)
 
     start = time.perf_counter()
-    history = net.train(X_train, X_test, y_train, y_test, config.learning_rate, config.epochs,
-                        batch_size=config.batch_size, log_every=config.log_every,
-                        callback=on_epoch, engine=engine)
+    history = net.train(
+        X_train,
+        X_test,
+        y_train,
+        y_test,
+        config.learning_rate,
+        config.epochs,
+        batch_size=config.batch_size,
+        log_every=config.log_every,
+        callback=on_epoch,
+        engine=engine,
+    )
     seconds = time.perf_counter() - start
     history["loss"] = losses
     result = MoonsResult(config, net, X_train, X_test, y_train, y_test, history)
@@ -257,14 +301,20 @@ def _metrics(result: MoonsResult, seconds: float) -> dict:
         "network": {"sizes": net.sizes, "activations": net.activations, "loss": net.loss},
         "n_train": len(result.X_train),
         "n_test": len(result.X_test),
-        "history": [{"epoch": e, "mse": m, "test_accuracy": a, "loss": loss}
-                    for e, m, a, loss in zip(result.history["epoch"], result.history["mse"],
-                                             result.history["test_accuracy"],
-                                             result.history["loss"])],
+        "history": [
+            {"epoch": e, "mse": m, "test_accuracy": a, "loss": loss}
+            for e, m, a, loss in zip(
+                result.history["epoch"],
+                result.history["mse"],
+                result.history["test_accuracy"],
+                result.history["loss"],
+            )
+        ],
     }
 
 
 # --- seed sweeps ---------------------------------------------------------------------------
+
 
 @dataclass
 class SweepResult:
@@ -286,8 +336,14 @@ def default_processes() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def sweep(config: MoonsConfig | None, seeds, processes: int | None = None, data=None,
-          engine: str = "auto", progress=None) -> SweepResult:
+def sweep(
+    config: MoonsConfig | None,
+    seeds,
+    processes: int | None = None,
+    data=None,
+    engine: str = "auto",
+    progress=None,
+) -> SweepResult:
     """Train one network per seed (the initial weights; data and sample order stay fixed),
     ``processes`` at a time in separate processes (default: one per core).
 
@@ -391,10 +447,16 @@ def _sweep_one(config: MoonsConfig, split, engine: str) -> dict:
     result = _run_split(config, split, None, engine)
     m, history = result.metrics, result.history
     reached = [e for e, a in zip(history["epoch"], history["test_accuracy"]) if a >= REACHED]
-    return {"seed": config.seed, "test_accuracy": m["test_accuracy"],
-            "train_accuracy": m["train_accuracy"], "final_train_mse": m["final_train_mse"],
-            "final_loss": m["final_loss"], "epoch_reaching_95": reached[0] if reached else None,
-            "seconds": m["seconds"], "history": history}
+    return {
+        "seed": config.seed,
+        "test_accuracy": m["test_accuracy"],
+        "train_accuracy": m["train_accuracy"],
+        "final_train_mse": m["final_train_mse"],
+        "final_loss": m["final_loss"],
+        "epoch_reaching_95": reached[0] if reached else None,
+        "seconds": m["seconds"],
+        "history": history,
+    }
 
 
 def _summary(runs: list[dict]) -> dict:

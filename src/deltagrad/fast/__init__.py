@@ -38,6 +38,7 @@ where Numba would put it, a one-line ``note`` for the user: the library prints n
 Numba is imported only when the compiled engine is first used; :func:`available` says
 whether it can be (``engine="auto"`` falls back to NumPy when it cannot).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -52,9 +53,17 @@ import numpy as np
 
 from deltagrad import functional as F
 
-__all__ = ["available", "unavailable_reason", "status", "warm_up", "compile_info", "Packed",
-           "Trainer",
-           "ACTIVATION_CODES", "LOSS_CODES"]
+__all__ = [
+    "available",
+    "unavailable_reason",
+    "status",
+    "warm_up",
+    "compile_info",
+    "Packed",
+    "Trainer",
+    "ACTIVATION_CODES",
+    "LOSS_CODES",
+]
 
 # The kernels' codes (deltagrad.fast.kernels), kept here so that they are known without Numba.
 ACTIVATION_CODES = {None: 0, "sigmoid": 1, "relu": 2, "leaky_relu": 3, "tanh": 4}
@@ -241,16 +250,19 @@ def status() -> dict:
     engine works but its cache is not where Numba would keep it, else None.
     """
     ok = available()
-    return {"available": ok, "reason": _import_error,
-            "cache": _cache["mode"] if ok else None, "cache_dir": _cache["dir"] if ok else None,
-            "note": _cache["note"] if ok else None}
+    return {
+        "available": ok,
+        "reason": _import_error,
+        "cache": _cache["mode"] if ok else None,
+        "cache_dir": _cache["dir"] if ok else None,
+        "note": _cache["note"] if ok else None,
+    }
 
 
 def _require():
     kernels = _load()
     if kernels is None:
-        raise RuntimeError(f"the compiled engine cannot run: {_import_error}; "
-                           f"use engine='numpy'")
+        raise RuntimeError(f"the compiled engine cannot run: {_import_error}; use engine='numpy'")
     return kernels
 
 
@@ -270,13 +282,16 @@ class Packed:
     def __init__(self, weights, biases, activations, loss: str):
         weights, biases, activations = list(weights), list(biases), list(activations)
         if not len(weights) == len(biases) == len(activations):
-            raise ValueError(f"{len(weights)} weight arrays, {len(biases)} biases and "
-                             f"{len(activations)} activations: one of each per layer")
+            raise ValueError(
+                f"{len(weights)} weight arrays, {len(biases)} biases and "
+                f"{len(activations)} activations: one of each per layer"
+            )
         rows, offset, start = [], 0, 0
         for W, activation in zip(weights, activations):
             n_in, n_out = np.shape(W)
-            rows.append((n_in, n_out, offset, offset + n_in * n_out,
-                         ACTIVATION_CODES[activation], start))
+            rows.append(
+                (n_in, n_out, offset, offset + n_in * n_out, ACTIVATION_CODES[activation], start)
+            )
             offset += n_in * n_out + n_out
             start += n_in
         self.layout = np.array(rows, dtype=np.int64).reshape(len(rows), 6)
@@ -287,8 +302,10 @@ class Packed:
 
     def _views(self):
         for n_in, n_out, w, b, _, _ in self.layout:
-            yield (self.params[w:w + n_in * n_out].reshape(n_in, n_out),
-                   self.params[b:b + n_out])
+            yield (
+                self.params[w : w + n_in * n_out].reshape(n_in, n_out),
+                self.params[b : b + n_out],
+            )
 
     def load_from(self, weights, biases) -> None:
         for W_in, b_in, (W, b) in zip(weights, biases, self._views()):
@@ -320,8 +337,17 @@ class Trainer:
     outputs and ``evaluate(X, Y, labels)`` (mean squared error over all entries, accuracy).
     """
 
-    def __init__(self, weights, biases, activations, loss: str, X, Y, learning_rate: float,
-                 batch_size: int = 1):
+    def __init__(
+        self,
+        weights,
+        biases,
+        activations,
+        loss: str,
+        X,
+        Y,
+        learning_rate: float,
+        batch_size: int = 1,
+    ):
         self.kernels = _require()
         self.weights, self.biases = list(weights), list(biases)
         self.packed = Packed(self.weights, self.biases, activations, loss)
@@ -349,12 +375,31 @@ class Trainer:
         biases = self.biases if biases is None else biases
         p.load_from(weights, biases)  # the arrays may have been changed between epochs
         if self.batch_size == 1:
-            k.sgd_epoch(p.params, p.layout, p.loss, F.LEAKY_ALPHA, self.X, self.Y,
-                        self.learning_rate, self.acts, self.deltas)
+            k.sgd_epoch(
+                p.params,
+                p.layout,
+                p.loss,
+                F.LEAKY_ALPHA,
+                self.X,
+                self.Y,
+                self.learning_rate,
+                self.acts,
+                self.deltas,
+            )
         else:
-            k.minibatch_epoch(p.params, p.layout, p.loss, F.LEAKY_ALPHA, self.X, self.Y,
-                              self.learning_rate, self.batch_size, self.acts, self.deltas,
-                              self.grad)
+            k.minibatch_epoch(
+                p.params,
+                p.layout,
+                p.loss,
+                F.LEAKY_ALPHA,
+                self.X,
+                self.Y,
+                self.learning_rate,
+                self.batch_size,
+                self.acts,
+                self.deltas,
+                self.grad,
+            )
         p.store_to(weights, biases)
 
     def predict(self, X) -> np.ndarray:
@@ -362,8 +407,9 @@ class Trainer:
         p = self.packed
         X = self._inputs(X)
         out = np.empty((len(X), int(p.layout[-1, 1])))
-        self.kernels.predict(p.params, p.layout, p.loss, F.LEAKY_ALPHA, X, out, self.acts,
-                             self.deltas)
+        self.kernels.predict(
+            p.params, p.layout, p.loss, F.LEAKY_ALPHA, X, out, self.acts, self.deltas
+        )
         return out
 
     def evaluate(self, X, Y, labels) -> tuple[float, float]:
@@ -393,7 +439,7 @@ def warm_up() -> float:
         if mode == "none":
             raise
         problem = f"Numba's cache in {_cache['dir']} cannot be used ({_one_line(err)})"
-        if not _set_up(_CACHE_MODES[_CACHE_MODES.index(mode) + 1:], problem):
+        if not _set_up(_CACHE_MODES[_CACHE_MODES.index(mode) + 1 :], problem):
             raise RuntimeError(f"the compiled engine cannot run: {_import_error}") from err
         return _warm_up(_kernels)
 
@@ -411,8 +457,12 @@ def _warm_up(kernels) -> float:
         trainer.predict(X)
     seconds = time.perf_counter() - start
     compiled = _cache_misses(kernels) > misses
-    _warm.update(done=True, compile_seconds=seconds if compiled else 0.0,
-                 cache="compiled" if compiled else "loaded", seconds=seconds)
+    _warm.update(
+        done=True,
+        compile_seconds=seconds if compiled else 0.0,
+        cache="compiled" if compiled else "loaded",
+        seconds=seconds,
+    )
     return _warm["compile_seconds"]
 
 

@@ -24,6 +24,7 @@ compile time, the same every run, and moves results by rounding only (the engine
 inf/NaN. The sigmoid (:func:`_activate`, :func:`_exp_nonpositive`) is compiled strictly: its
 range reduction relies on exact rounding.
 """
+
 from __future__ import annotations
 
 import math
@@ -68,19 +69,24 @@ _inline = numba.njit(inline="always", fastmath={"reassoc", "contract"}, **_OPTIO
 
 # --- the exponential behind the sigmoid ----------------------------------------------------
 
+
 @intrinsic
 def _as_float(typingctx, bits):
     """Reinterpret the bits of an int64 as a float64."""
+
     def codegen(context, builder, signature, args):
         return builder.bitcast(args[0], context.get_value_type(types.float64))
+
     return types.float64(types.int64), codegen
 
 
 @intrinsic
 def _as_int(typingctx, x):
     """Reinterpret the bits of a float64 as an int64."""
+
     def codegen(context, builder, signature, args):
         return builder.bitcast(args[0], context.get_value_type(types.int64))
+
     return types.int64(types.float64), codegen
 
 
@@ -123,10 +129,11 @@ def _exp_nonpositive(x):
 
 # --- activations ---------------------------------------------------------------------------
 
+
 @_strict
 def _activate(acts, start, n, code, alpha):
     """Apply activation ``code`` in place to ``acts[start:start + n]``."""
-    out = acts[start:start + n]
+    out = acts[start : start + n]
     if code == SIGMOID:
         # functional.sigmoid's expression, by sign with e = e^-|z| (never overflows):
         # 1/(1 + e) for z >= 0, e/(1 + e) below. Below zero it is computed as e·(1/(1 + e)),
@@ -165,14 +172,15 @@ def _derivative(o, code, alpha):
 
 # --- one layer -----------------------------------------------------------------------------
 
+
 @_vector
 def _forward_layer(params, layout, layer, acts):
     """z = x @ W + b into the layer's output slot (before the activation). Rows of W are
     taken four at a time, so the output is read and written once per four rows."""
     n_in, n_out = layout[layer, N_IN], layout[layer, N_OUT]
     w, b, a = layout[layer, W_OFF], layout[layer, B_OFF], layout[layer, A_OFF]
-    W = params[w:w + n_in * n_out].reshape((n_in, n_out))
-    x, out = acts[a:a + n_in], acts[a + n_in:a + n_in + n_out]
+    W = params[w : w + n_in * n_out].reshape((n_in, n_out))
+    x, out = acts[a : a + n_in], acts[a + n_in : a + n_in + n_out]
     for k in range(n_out):
         out[k] = params[b + k]
     j = 0
@@ -196,9 +204,9 @@ def _backward_layer(params, layout, layer, acts, deltas, lr, alpha):
     ``W −= lr·xᵀδ`` and ``b −= lr·δ``."""
     n_in, n_out = layout[layer, N_IN], layout[layer, N_OUT]
     w, b, a = layout[layer, W_OFF], layout[layer, B_OFF], layout[layer, A_OFF]
-    W = params[w:w + n_in * n_out].reshape((n_in, n_out))
-    x, delta = acts[a:a + n_in], deltas[a + n_in:a + n_in + n_out]
-    below = deltas[a:a + n_in]
+    W = params[w : w + n_in * n_out].reshape((n_in, n_out))
+    x, delta = acts[a : a + n_in], deltas[a + n_in : a + n_in + n_out]
+    below = deltas[a : a + n_in]
     j = 0
     while j + 4 <= n_in:
         r0, r1, r2, r3 = W[j], W[j + 1], W[j + 2], W[j + 3]
@@ -240,10 +248,10 @@ def _gradient_layer(params, grad, layout, layer, acts, deltas, alpha):
     of the layer below, leaving the weights as they are (for minibatches)."""
     n_in, n_out = layout[layer, N_IN], layout[layer, N_OUT]
     w, b, a = layout[layer, W_OFF], layout[layer, B_OFF], layout[layer, A_OFF]
-    W = params[w:w + n_in * n_out].reshape((n_in, n_out))
-    gW = grad[w:w + n_in * n_out].reshape((n_in, n_out))
-    x, delta = acts[a:a + n_in], deltas[a + n_in:a + n_in + n_out]
-    below = deltas[a:a + n_in]
+    W = params[w : w + n_in * n_out].reshape((n_in, n_out))
+    gW = grad[w : w + n_in * n_out].reshape((n_in, n_out))
+    x, delta = acts[a : a + n_in], deltas[a + n_in : a + n_in + n_out]
+    below = deltas[a : a + n_in]
     code = layout[layer - 1, ACT] if layer else LINEAR
     for j in range(n_in):
         row, g, xj = W[j], gW[j], x[j]
@@ -272,6 +280,7 @@ def _softmax(z, p):
 
 # --- one sample ----------------------------------------------------------------------------
 
+
 @_strict
 def _forward(params, layout, alpha, x, acts):
     """Copy the sample into ``acts`` and run every layer; returns the output's offset."""
@@ -290,7 +299,7 @@ def _output_delta(layout, loss, alpha, t, acts, deltas, start):
     """δ of the last layer: (o − t)·f'(o) for MSE, (softmax(o) − t)·f'(o) for
     cross-entropy."""
     n = t.shape[0]
-    out, delta = acts[start:start + n], deltas[start:start + n]
+    out, delta = acts[start : start + n], deltas[start : start + n]
     if loss == SOFTMAX_CROSS_ENTROPY:
         _softmax(out, delta)
     else:
@@ -302,6 +311,7 @@ def _output_delta(layout, loss, alpha, t, acts, deltas, start):
 
 
 # --- whole epochs --------------------------------------------------------------------------
+
 
 @_strict
 def sgd_epoch(params, layout, loss, alpha, X, Y, learning_rate, acts, deltas):
@@ -316,8 +326,9 @@ def sgd_epoch(params, layout, loss, alpha, X, Y, learning_rate, acts, deltas):
 
 
 @_strict
-def minibatch_epoch(params, layout, loss, alpha, X, Y, learning_rate, batch_size, acts,
-                    deltas, grad):
+def minibatch_epoch(
+    params, layout, loss, alpha, X, Y, learning_rate, batch_size, acts, deltas, grad
+):
     """One epoch of minibatch SGD over ``X`` in order: every ``batch_size`` rows (the last
     batch may be smaller), ``θ −= lr · (mean over the batch of ∂L/∂θ)``. ``grad`` has the
     size of ``params``."""
@@ -343,7 +354,7 @@ def predict(params, layout, loss, alpha, X, out, acts, deltas):
     for s in range(X.shape[0]):
         start = _forward(params, layout, alpha, X[s], acts)
         if loss == SOFTMAX_CROSS_ENTROPY:
-            _softmax(acts[start:start + K], out[s])
+            _softmax(acts[start : start + K], out[s])
         else:
             for k in range(K):
                 out[s, k] = acts[start + k]

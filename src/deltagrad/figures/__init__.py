@@ -1,4 +1,5 @@
 """Matplotlib figures drawn from experiment data and written to files (Agg, no pyplot state)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -2,6 +2,7 @@
 activation with its derivative, and softmax turning logits into probabilities. One function
 per kind of figure, each writing one PNG file.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,12 +37,26 @@ def activation_figure(curve: dict, path) -> None:
     ax_f.plot(x, curve["f"], color="tab:blue", linewidth=2, label=curve["formula"])
     ax_f.set_title(curve["title"])
     ax_f.set_ylabel("f(x)")
-    ax_d.plot(x, curve["analytic"], color="tab:orange", linewidth=2.5,
-              label=f"analytic: {curve['derivative_formula']}")
-    ax_d.plot(x, curve["tape"], color="black", linewidth=1, linestyle="--",
-              label="tape (reverse mode)")
-    ax_d.plot(curve["fd_x"], curve["fd"], linestyle="none", marker="o", markersize=6,
-              markerfacecolor="none", markeredgecolor="tab:red", label="finite differences")
+    ax_d.plot(
+        x,
+        curve["analytic"],
+        color="tab:orange",
+        linewidth=2.5,
+        label=f"analytic: {curve['derivative_formula']}",
+    )
+    ax_d.plot(
+        x, curve["tape"], color="black", linewidth=1, linestyle="--", label="tape (reverse mode)"
+    )
+    ax_d.plot(
+        curve["fd_x"],
+        curve["fd"],
+        linestyle="none",
+        marker="o",
+        markersize=6,
+        markerfacecolor="none",
+        markeredgecolor="tab:red",
+        label="finite differences",
+    )
     ax_d.set_title(f"derivative of {curve['title']}")
     ax_d.set_ylabel("f'(x)")
     for ax in (ax_f, ax_d):
@@ -74,8 +89,9 @@ def softmax_figure(example: dict, path) -> None:
     fig = Figure(figsize=(8, 3.6))
     ax_z, ax_p = fig.subplots(1, 2)
     for ax, values, color, title, fmt in (
-            (ax_z, z, "tab:blue", "logits z", "{:.2f}"),
-            (ax_p, p, "tab:green", "probabilities p = softmax(z)", "{:.3f}")):
+        (ax_z, z, "tab:blue", "logits z", "{:.2f}"),
+        (ax_p, p, "tab:green", "probabilities p = softmax(z)", "{:.3f}"),
+    ):
         bars = ax.bar(labels, values, color=color)
         ax.bar_label(bars, labels=[fmt.format(v) for v in values], padding=2)
         ax.set_title(title)
@@ -84,7 +100,8 @@ def softmax_figure(example: dict, path) -> None:
     ax_p.set_ylim(0, 1.1)
     ax_p.set_xticks(range(len(p)), [f"p{i + 1}" for i in range(len(p))])
     ax_z.margins(y=0.15)
-    fig.suptitle("Figure 7-6: softmax turns logits into probabilities "
-                 f"(Σp = {float(np.sum(p)):.6g})")
+    fig.suptitle(
+        f"Figure 7-6: softmax turns logits into probabilities (Σp = {float(np.sum(p)):.6g})"
+    )
     fig.tight_layout()
     save_figure(fig, path, dpi=DPI)

@@ -1,4 +1,5 @@
 """Figures of training dynamics: the decision boundary as an animated GIF, gradient norms."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -43,25 +44,53 @@ class _BoundaryFrames:
         self.fill: QuadContourSet | None = None
         self.line: QuadContourSet | None = None
         colours = _class_colours(int(y.max()) + 1)
-        self.points = [ax.scatter(X[y == c, 0], X[y == c, 1], s=9, color=colours[c],
-                                  edgecolors="black", linewidths=0.25, label=f"class {c}")
-                       for c in np.unique(y)]
+        self.points = [
+            ax.scatter(
+                X[y == c, 0],
+                X[y == c, 1],
+                s=9,
+                color=colours[c],
+                edgecolors="black",
+                linewidths=0.25,
+                label=f"class {c}",
+            )
+            for c in np.unique(y)
+        ]
         ax.set(xlim=extent[:2], ylim=extent[2:], xlabel="$x_1$", ylabel="$x_2$")
         handles, _ = ax.get_legend_handles_labels()
-        handles.append(Line2D([], [], color="black", linewidth=1.5,
-                              label="decision boundary (p = 0.5)"))
-        ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3,
-                  fontsize=9, markerscale=2, frameon=False, borderaxespad=0.2)
-        fig.colorbar(ScalarMappable(norm=norm, cmap=_CMAP), ax=ax, alpha=_ALPHA,
-                     label="Predicted probability of class 1", ticks=_LEVELS[::4])
-        self.title = fig.suptitle(f"After epoch {self.total} of {self.total}: "
-                                  "test accuracy 100.0%")  # the longest, for the layout
+        handles.append(
+            Line2D([], [], color="black", linewidth=1.5, label="decision boundary (p = 0.5)")
+        )
+        ax.legend(
+            handles=handles,
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncol=3,
+            fontsize=9,
+            markerscale=2,
+            frameon=False,
+            borderaxespad=0.2,
+        )
+        fig.colorbar(
+            ScalarMappable(norm=norm, cmap=_CMAP),
+            ax=ax,
+            alpha=_ALPHA,
+            label="Predicted probability of class 1",
+            ticks=_LEVELS[::4],
+        )
+        self.title = fig.suptitle(
+            f"After epoch {self.total} of {self.total}: test accuracy 100.0%"
+        )  # the longest, for the layout
         acc = 100 * np.asarray(evolution["test_accuracy"], dtype=float)
         self.done = np.asarray(evolution["epochs"]) + 1
         (self.curve,) = strip.plot([], [], color="tab:blue")
         (self.dot,) = strip.plot([], [], "o", color="tab:blue")
-        strip.set(xlim=(0, self.total), ylim=(max(0.0, acc.min() - 5), 100), xlabel="Epoch",
-                  ylabel="Test acc. (%)")
+        strip.set(
+            xlim=(0, self.total),
+            ylim=(max(0.0, acc.min() - 5), 100),
+            xlabel="Epoch",
+            ylabel="Test acc. (%)",
+        )
         strip.grid(True, alpha=0.3)
         self.acc = acc
         self.canvas = FigureCanvasAgg(fig)
@@ -78,17 +107,20 @@ class _BoundaryFrames:
         for old in (self.fill, self.line):
             if old is not None:
                 old.remove()
-        self.fill = self.ax.contourf(ev["xx"], ev["yy"], p, levels=_LEVELS, cmap=_CMAP,
-                                     alpha=_ALPHA)
+        self.fill = self.ax.contourf(
+            ev["xx"], ev["yy"], p, levels=_LEVELS, cmap=_CMAP, alpha=_ALPHA
+        )
         self.fill.set_animated(True)
         self.line = None
         if p.min() < 0.5 < p.max():
-            self.line = self.ax.contour(ev["xx"], ev["yy"], p, levels=[0.5], colors="black",
-                                        linewidths=1.5)
+            self.line = self.ax.contour(
+                ev["xx"], ev["yy"], p, levels=[0.5], colors="black", linewidths=1.5
+            )
             self.line.set_animated(True)
-        self.title.set_text(f"After epoch {epoch + 1} of {self.total}: "
-                            f"test accuracy {self.acc[i]:.1f}%")
-        self.curve.set_data(self.done[:i + 1], self.acc[:i + 1])
+        self.title.set_text(
+            f"After epoch {epoch + 1} of {self.total}: test accuracy {self.acc[i]:.1f}%"
+        )
+        self.curve.set_data(self.done[: i + 1], self.acc[: i + 1])
         self.dot.set_data([self.done[i]], [self.acc[i]])
         return self.fig
 
@@ -98,8 +130,14 @@ class _BoundaryFrames:
 
         self.draw(i)
         self.canvas.restore_region(self.background)
-        for artist in [self.fill, *self.points, *([self.line] if self.line else []),
-                       self.title, self.curve, self.dot]:
+        for artist in [
+            self.fill,
+            *self.points,
+            *([self.line] if self.line else []),
+            self.title,
+            self.curve,
+            self.dot,
+        ]:
             self.fig.draw_artist(artist)
         return Image.fromarray(np.asarray(self.canvas.buffer_rgba())[..., :3].copy())
 
@@ -124,13 +162,13 @@ def boundary_gif(evolution: dict, X, y, path, fps: int = 6, hold: float = 2.5) -
     strip = Image.new("RGB", (images[0].width, images[0].height * len(sample)))
     for k, im in enumerate(sample):
         strip.paste(im, (0, k * im.height))
-    palette = strip.quantize(colors=255, method=Image.Quantize.MEDIANCUT,
-                             dither=Image.Dither.NONE)
+    palette = strip.quantize(colors=255, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     images = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]
     durations = [round(1000 / fps)] * (n - 1) + [round(1000 * hold)]
     with atomic_path(path) as tmp:
-        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:],
-                       duration=durations, loop=0)
+        images[0].save(
+            tmp, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0
+        )
     return Path(path)
 
 

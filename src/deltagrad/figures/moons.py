@@ -4,6 +4,7 @@ Every function draws on its own ``matplotlib.figure.Figure`` (no pyplot, no glob
 default font) and writes it to ``path``. Curves span every epoch of the run: the x-axis is the
 real epoch number of each logged point, from the first epoch to the last.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,11 +15,24 @@ from matplotlib.figure import Figure
 
 from deltagrad.figures import save_figure
 
-__all__ = ["network_figure", "dataset_figure", "train_mse_figure", "test_accuracy_figure",
-           "decision_boundary_figure", "seed_sweep_figure", "write_all", "FIGURE_NAMES"]
+__all__ = [
+    "network_figure",
+    "dataset_figure",
+    "train_mse_figure",
+    "test_accuracy_figure",
+    "decision_boundary_figure",
+    "seed_sweep_figure",
+    "write_all",
+    "FIGURE_NAMES",
+]
 
-FIGURE_NAMES = ("fig7_13_network.png", "fig7_14_dataset.png", "fig7_15_train_mse.png",
-                "fig7_16_test_accuracy.png", "decision_boundary.png")
+FIGURE_NAMES = (
+    "fig7_13_network.png",
+    "fig7_14_dataset.png",
+    "fig7_15_train_mse.png",
+    "fig7_16_test_accuracy.png",
+    "decision_boundary.png",
+)
 _CMAP = "Spectral"  # the chapter's colour map: class 0 red, class 1 blue
 _DPI = 120
 _MAX_NODES = 64  # nodes drawn per layer in Figure 7-13; the caption gives the true size
@@ -44,21 +58,39 @@ def _scatter_classes(ax, X, y, size=14):
     y = np.asarray(y)
     n_classes = int(y.max()) + 1
     if n_classes > _MAX_LEGEND_CLASSES:  # one artist, not one per class (and no huge legend)
-        ax.scatter(X[:, 0], X[:, 1], s=size, c=y, cmap=_CMAP, vmin=0, vmax=n_classes - 1,
-                   edgecolors="black", linewidths=0.3, label=f"{n_classes} classes")
+        ax.scatter(
+            X[:, 0],
+            X[:, 1],
+            s=size,
+            c=y,
+            cmap=_CMAP,
+            vmin=0,
+            vmax=n_classes - 1,
+            edgecolors="black",
+            linewidths=0.3,
+            label=f"{n_classes} classes",
+        )
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
         return
     colours = _class_colours(n_classes)
     for c in np.unique(y):
         pts = X[y == c]
-        ax.scatter(pts[:, 0], pts[:, 1], s=size, color=colours[c], edgecolors="black",
-                   linewidths=0.3, label=f"class {c}")
+        ax.scatter(
+            pts[:, 0],
+            pts[:, 1],
+            s=size,
+            color=colours[c],
+            edgecolors="black",
+            linewidths=0.3,
+            label=f"class {c}",
+        )
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
 
 
 # --- Figure 7-13: the network ------------------------------------------------------------
+
 
 def _layer_caption(i: int, n_layers: int, size: int, activation) -> str:
     if i == 0:
@@ -77,16 +109,28 @@ def network_figure(network, path) -> Path:
     ys = [(np.arange(n) - (n - 1) / 2) * g for n, g in zip(shown, gap)]
     fig = Figure(figsize=(min(2.0 + 1.8 * len(sizes), _MAX_WIDTH), 6.5), layout="constrained")
     ax = fig.add_subplot()
-    edges = [[(i, a), (i + 1, b)] for i in range(len(sizes) - 1)
-             for a in ys[i] for b in ys[i + 1]]
+    edges = [[(i, a), (i + 1, b)] for i in range(len(sizes) - 1) for a in ys[i] for b in ys[i + 1]]
     ax.add_collection(LineCollection(edges, colors="0.55", linewidths=0.25, alpha=0.5))
     for i, y in enumerate(ys):
         colour = "tab:green" if i == 0 else "tab:red" if i == len(sizes) - 1 else "tab:blue"
-        ax.scatter(np.full(len(y), i), y, s=max(10, 300 / tallest * 4), color=colour, zorder=3,
-                   edgecolors="black", linewidths=0.4)
+        ax.scatter(
+            np.full(len(y), i),
+            y,
+            s=max(10, 300 / tallest * 4),
+            color=colour,
+            zorder=3,
+            edgecolors="black",
+            linewidths=0.4,
+        )
         if len(sizes) <= 24 or i in (0, len(sizes) - 1):  # deeper: captions would overlap
-            ax.text(i, -0.62, _layer_caption(i, len(acts), sizes[i], acts[i - 1] if i else None),
-                    ha="center", va="top", fontsize=9)
+            ax.text(
+                i,
+                -0.62,
+                _layer_caption(i, len(acts), sizes[i], acts[i - 1] if i else None),
+                ha="center",
+                va="top",
+                fontsize=9,
+            )
     ax.set_xlim(-0.5, len(sizes) - 0.5)
     ax.set_ylim(-0.8, 0.58)
     ax.set_axis_off()
@@ -99,6 +143,7 @@ def network_figure(network, path) -> Path:
 
 
 # --- Figure 7-14: the data ---------------------------------------------------------------
+
 
 def dataset_figure(X, y, path, title: str = "Two-moons dataset") -> Path:
     """Figure 7-14: the points coloured by class."""
@@ -113,8 +158,16 @@ def dataset_figure(X, y, path, title: str = "Two-moons dataset") -> Path:
 
 # --- Figures 7-15 and 7-16: training curves ----------------------------------------------
 
-def _curve(history: dict, key: str, scale: float, ylabel: str, title: str, path,
-           second: tuple[str, str] | None = None) -> Path:
+
+def _curve(
+    history: dict,
+    key: str,
+    scale: float,
+    ylabel: str,
+    title: str,
+    path,
+    second: tuple[str, str] | None = None,
+) -> Path:
     """One logged quantity against the epoch; ``second = (key, label)`` adds another on a
     right-hand axis (dashed), e.g. the MSE beside a cross-entropy loss."""
     epochs = np.asarray(history["epoch"])
@@ -131,8 +184,14 @@ def _curve(history: dict, key: str, scale: float, ylabel: str, title: str, path,
     if second is not None:
         key2, label2 = second
         right = ax.twinx()
-        lines += right.plot(epochs, np.asarray(history[key2], dtype=float), color="tab:orange",
-                            linestyle="--", marker=marker, label=label2)
+        lines += right.plot(
+            epochs,
+            np.asarray(history[key2], dtype=float),
+            color="tab:orange",
+            linestyle="--",
+            marker=marker,
+            label=label2,
+        )
         right.set_ylabel(label2)
         ax.legend(lines, [str(line.get_label()) for line in lines], loc="upper right")
     return _save(fig, path)
@@ -146,31 +205,40 @@ def train_mse_figure(history: dict, path, loss: str = "mse") -> Path:
     (``history["loss"]``), with the training MSE beside it on a right-hand axis.
     """
     if loss == "mse":
-        return _curve(history, "mse", 1.0, "Training MSE", "Training error (MSE) per epoch",
-                      path)
+        return _curve(history, "mse", 1.0, "Training MSE", "Training error (MSE) per epoch", path)
     from deltagrad.experiments.moons import LOSS_NAMES
 
     name = LOSS_NAMES.get(loss, loss)
-    return _curve(history, "loss", 1.0, f"Training loss ({name})",
-                  f"Training loss ({name}) per epoch, and the training MSE", path,
-                  second=("mse", "Training MSE"))
+    return _curve(
+        history,
+        "loss",
+        1.0,
+        f"Training loss ({name})",
+        f"Training loss ({name}) per epoch, and the training MSE",
+        path,
+        second=("mse", "Training MSE"),
+    )
 
 
 def test_accuracy_figure(history: dict, path) -> Path:
     """Figure 7-16: test accuracy (%) against the epoch, over all epochs of the run."""
-    return _curve(history, "test_accuracy", 100.0, "Test accuracy (%)",
-                  "Test accuracy per epoch", path)
+    return _curve(
+        history, "test_accuracy", 100.0, "Test accuracy (%)", "Test accuracy per epoch", path
+    )
 
 
 # --- decision boundary -------------------------------------------------------------------
+
 
 def _grid(X, steps: int = 300, margin: float = 0.5):
     lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
     with np.errstate(over="ignore"):
         span = hi - lo
     if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)) and np.all(np.isfinite(span))):
-        raise ValueError(f"cannot draw a decision boundary over coordinates from {X.min():.3g} "
-                         f"to {X.max():.3g}: the grid's span overflows; rescale the data")
+        raise ValueError(
+            f"cannot draw a decision boundary over coordinates from {X.min():.3g} "
+            f"to {X.max():.3g}: the grid's span overflows; rescale the data"
+        )
     xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
     return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
 
@@ -181,8 +249,9 @@ def _predict_proba(network, grid):
     rows = max(1, _CHUNK_FLOATS // max(network.sizes))
     if len(grid) <= rows:
         return network.predict_proba(grid)
-    return np.concatenate([network.predict_proba(grid[i:i + rows])
-                           for i in range(0, len(grid), rows)])
+    return np.concatenate(
+        [network.predict_proba(grid[i : i + rows]) for i in range(0, len(grid), rows)]
+    )
 
 
 def decision_boundary_figure(network, X, y, path, title: str = "Decision boundary") -> Path:
@@ -218,19 +287,22 @@ def write_all(result, path_for, dataset_title: str = "Two-moons dataset") -> lis
     net, history = result.network, result.history
     loss = net.loss if "loss" in history else "mse"
     acc = result.metrics.get("test_accuracy")
-    boundary_title = "Decision boundary" + (f" (test accuracy {acc:.2%})"
-                                            if acc is not None else "")
+    boundary_title = "Decision boundary" + (
+        f" (test accuracy {acc:.2%})" if acc is not None else ""
+    )
     return [
         network_figure(net, path_for(FIGURE_NAMES[0])),
         dataset_figure(result.X, result.y, path_for(FIGURE_NAMES[1]), title=dataset_title),
         train_mse_figure(history, path_for(FIGURE_NAMES[2]), loss=loss),
         test_accuracy_figure(history, path_for(FIGURE_NAMES[3])),
-        decision_boundary_figure(net, result.X, result.y, path_for(FIGURE_NAMES[4]),
-                                 title=boundary_title),
+        decision_boundary_figure(
+            net, result.X, result.y, path_for(FIGURE_NAMES[4]), title=boundary_title
+        ),
     ]
 
 
 # --- seed sweeps -------------------------------------------------------------------------
+
 
 def seed_sweep_figure(runs, path, title: str | None = None, n_test: int | None = None) -> Path:
     """How the result depends on the initial weights: the distribution of the final test
@@ -248,8 +320,11 @@ def seed_sweep_figure(runs, path, title: str | None = None, n_test: int | None =
     left, right = fig.subplots(1, 2, width_ratios=[1, 1.5])
     _accuracy_distribution(left, final, mean, std, 100 / n_test if n_test else None)
     _accuracy_curves(right, runs)
-    fig.suptitle(title or f"{len(runs)} seeds: final test accuracy {mean:.2f}% ± {std:.2f}% "
-                          f"(min {final.min():.2f}%, max {final.max():.2f}%)")
+    fig.suptitle(
+        title
+        or f"{len(runs)} seeds: final test accuracy {mean:.2f}% ± {std:.2f}% "
+        f"(min {final.min():.2f}%, max {final.max():.2f}%)"
+    )
     return _save(fig, path)
 
 
@@ -259,8 +334,7 @@ def _accuracy_distribution(ax, final, mean, std, step):
     if step is None:
         step = float(np.min(np.diff(values))) if len(values) > 1 else 1.0
     ax.bar(values, counts, width=0.8 * step, color="tab:blue", alpha=0.7, label="seeds")
-    ax.plot(final, np.zeros_like(final), "|", color="black", markersize=18,
-            label="one seed each")
+    ax.plot(final, np.zeros_like(final), "|", color="black", markersize=18, label="one seed each")
     margin = max(2 * step, 0.5)
     ax.set_xlim(values[0] - margin, values[-1] + margin)
     ax.set_ylim(0, counts.max() * 1.35)
@@ -275,12 +349,10 @@ def _accuracy_distribution(ax, final, mean, std, step):
 
 def _accuracy_curves(ax, runs):
     epochs = np.asarray(runs[0]["history"]["epoch"])
-    curves = np.array([np.asarray(r["history"]["test_accuracy"], dtype=float) * 100
-                       for r in runs])
+    curves = np.array([np.asarray(r["history"]["test_accuracy"], dtype=float) * 100 for r in runs])
     for curve in curves:
         ax.plot(epochs, curve, color="tab:blue", linewidth=0.7, alpha=0.35)
-    ax.plot(epochs, curves.mean(axis=0), color="tab:red", linewidth=2,
-            label="mean over seeds")
+    ax.plot(epochs, curves.mean(axis=0), color="tab:red", linewidth=2, label="mean over seeds")
     ax.plot([], [], color="tab:blue", linewidth=0.7, label="one seed each")
     ax.set_xlim(0, max(int(epochs[-1]), 1))
     ax.set_xlabel("Epoch")

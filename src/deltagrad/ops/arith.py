@@ -3,6 +3,7 @@
 Forward functions are Python's operators rather than ufunc calls: on NumPy scalars they are about
 ten times faster (no ufunc dispatch), and on arrays they are the same ufuncs.
 """
+
 from __future__ import annotations
 
 import operator
@@ -54,6 +55,7 @@ power.defvjp(_power_dx, _power_dy)
 
 # --- matmul: 1-D operands are promoted to matrices, as NumPy does ---------------------------
 
+
 def _mT(a):
     axes = tuple(range(len(shape_of(a)) - 2)) + (-1, -2)
     return _shape.transpose.bind(a, axes=axes)
@@ -81,16 +83,20 @@ def _matmul_dy(g, out, x, y):
 
 def _matmul_fwd(x, y):
     if np.ndim(x) == 0 or np.ndim(y) == 0:
-        raise ValueError(f"matmul needs at least 1-D operands, got shapes {np.shape(x)} and "
-                         f"{np.shape(y)}; use * for scalars")
+        raise ValueError(
+            f"matmul needs at least 1-D operands, got shapes {np.shape(x)} and "
+            f"{np.shape(y)}; use * for scalars"
+        )
     try:
         return np.matmul(x, y)
     except ValueError:
-        raise ValueError(f"shapes {np.shape(x)} and {np.shape(y)} are not aligned: "
-                         f"{np.shape(x)[-1]} (last axis of the first) != "
-                         f"{np.shape(y)[-2 if np.ndim(y) > 1 else 0]} "
-                         f"({'second-to-last' if np.ndim(y) > 1 else 'only'} "
-                         "axis of the second)") from None
+        raise ValueError(
+            f"shapes {np.shape(x)} and {np.shape(y)} are not aligned: "
+            f"{np.shape(x)[-1]} (last axis of the first) != "
+            f"{np.shape(y)[-2 if np.ndim(y) > 1 else 0]} "
+            f"({'second-to-last' if np.ndim(y) > 1 else 'only'} "
+            "axis of the second)"
+        ) from None
 
 
 matmul = Primitive("matmul", _matmul_fwd)
@@ -108,16 +114,20 @@ not_equal = Primitive("not_equal", operator.ne, differentiable=False)
 
 # --- selection ------------------------------------------------------------------------------
 where: Primitive = Primitive("where", np.where)
-where.defvjp(None,
-             lambda g, out, c, x, y: where.bind(c, g, 0),
-             lambda g, out, c, x, y: where.bind(c, 0, g))
+where.defvjp(
+    None, lambda g, out, c, x, y: where.bind(c, g, 0), lambda g, out, c, x, y: where.bind(c, 0, g)
+)
 
 # Ties go to the first argument (as TensorFlow does).
 maximum = Primitive("maximum", np.maximum)
-maximum.defvjp(lambda g, out, x, y: where.bind(greater_equal.bind(x, y), g, 0),
-               lambda g, out, x, y: where.bind(greater_equal.bind(x, y), 0, g))
+maximum.defvjp(
+    lambda g, out, x, y: where.bind(greater_equal.bind(x, y), g, 0),
+    lambda g, out, x, y: where.bind(greater_equal.bind(x, y), 0, g),
+)
 minimum = Primitive("minimum", np.minimum)
-minimum.defvjp(lambda g, out, x, y: where.bind(less_equal.bind(x, y), g, 0),
-               lambda g, out, x, y: where.bind(less_equal.bind(x, y), 0, g))
+minimum.defvjp(
+    lambda g, out, x, y: where.bind(less_equal.bind(x, y), g, 0),
+    lambda g, out, x, y: where.bind(less_equal.bind(x, y), 0, g),
+)
 
 from deltagrad.ops.unary import log  # noqa: E402  (power's rule needs log)

@@ -12,6 +12,7 @@ A rule is called as ``rule(g, out, *args, **params)``: ``g`` the upstream gradie
 the op's result. It may return a gradient of the broadcast shape; :func:`unbroadcast` (the one
 place broadcasting is undone) sums it back to the argument's shape.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -59,8 +60,9 @@ class Primitive:
         """Run the op: arrays in give an array out; any Tensor in gives a recorded Tensor out."""
         for a in args:
             if isinstance(a, Tensor):
-                return self.apply(args, [b._value if isinstance(b, Tensor) else b for b in args],
-                                  params)
+                return self.apply(
+                    args, [b._value if isinstance(b, Tensor) else b for b in args], params
+                )
         try:
             return self.fwd(*args, **params)
         except (ValueError, TypeError, IndexError) as err:
@@ -75,8 +77,14 @@ class Primitive:
         if len(vals) > 1:  # a non-Tensor operand may bring a complex or object dtype
             value = np.asarray(value) if not hasattr(value, "dtype") else value
             if value.dtype.kind not in _SUPPORTED_KINDS:
-                raise self.error(vals, params, TypeError(f"unsupported result dtype {value.dtype}; "
-                                                         "deltagrad computes on real numbers"))
+                raise self.error(
+                    vals,
+                    params,
+                    TypeError(
+                        f"unsupported result dtype {value.dtype}; "
+                        "deltagrad computes on real numbers"
+                    ),
+                )
         out = _wrap(value)
         if _tape._ACTIVE and self.differentiable:
             _tape.record(self, args, vals, out, params)
@@ -93,8 +101,14 @@ class Primitive:
             return out
         out = np.asarray(out)
         if out.dtype.kind not in _SUPPORTED_KINDS:
-            raise self.error(args, params, TypeError(f"unsupported dtype {out.dtype}; deltagrad "
-                                                     "computes on bool, integer and real numbers"))
+            raise self.error(
+                args,
+                params,
+                TypeError(
+                    f"unsupported dtype {out.dtype}; deltagrad "
+                    "computes on bool, integer and real numbers"
+                ),
+            )
         return _wrap(out)
 
     def __repr__(self):
@@ -104,8 +118,11 @@ class Primitive:
 def _describe(v):
     if isinstance(v, (np.ndarray, np.generic)):
         return f"shape {v.shape} {v.dtype}"
-    if (isinstance(v, (list, tuple)) and v
-            and all(isinstance(x, (np.ndarray, np.generic)) for x in v)):
+    if (
+        isinstance(v, (list, tuple))
+        and v
+        and all(isinstance(x, (np.ndarray, np.generic)) for x in v)
+    ):
         return "[" + ", ".join(_describe(x) for x in v) + "]"
     return type(v).__name__
 
@@ -131,6 +148,7 @@ def shape_of(x) -> tuple:
 
 
 # --- the one place broadcasting is undone --------------------------------------------------
+
 
 def _sum_to_shape_fwd(x, shape):
     x = np.asarray(x)

@@ -15,6 +15,7 @@ Conventions:
   a_min ≤ a ≤ a_max (1 at the bounds, as PyTorch's clamp and TensorFlow's clip_by_value), and
   to the bound that is returned elsewhere (bounds may be tensors).
 """
+
 from __future__ import annotations
 
 import functools
@@ -23,8 +24,7 @@ import math
 import numpy as np
 
 from deltagrad.ops.core import Primitive
-from deltagrad.ops.arith import (equal, greater, greater_equal, less, less_equal, maximum,
-                                 where)
+from deltagrad.ops.arith import equal, greater, greater_equal, less, less_equal, maximum, where
 from deltagrad.ops.unary import exp, sigmoid, sqrt
 
 
@@ -82,8 +82,10 @@ def _arctan2_scale(g, y, x):
 
 
 arctan2 = Primitive("arctan2", np.arctan2)
-arctan2.defvjp(lambda g, out, y, x: _arctan2_scale(g, y, x) * x,
-               lambda g, out, y, x: -(_arctan2_scale(g, y, x) * y))
+arctan2.defvjp(
+    lambda g, out, y, x: _arctan2_scale(g, y, x) * x,
+    lambda g, out, y, x: -(_arctan2_scale(g, y, x) * y),
+)
 
 
 # --- hyperbolic -------------------------------------------------------------------------------
@@ -151,6 +153,7 @@ softplus.defvjp(lambda g, out, x: g * sigmoid.bind(x))
 # where a_min ≤ a ≤ a_max, to a_min where a < a_min ≤ a_max, and to a_max where the
 # result is a_max < max(a, a_min). A bound that is None takes no part.
 
+
 def _clip_da(g, out, a, a_min, a_max):
     if a_min is not None:
         g = where.bind(greater_equal.bind(a, a_min), g, 0)
@@ -176,6 +179,7 @@ clip.defvjp(_clip_da, _clip_dmin, _clip_dmax)
 
 
 # --- piecewise constant: zero gradient --------------------------------------------------------
+
 
 def _zero_rule(g, out, x, **params):
     return zeros_like.bind(g)

@@ -6,6 +6,7 @@ tensordot and a transpose. Diagonals and their adjoint ``embed_diagonal`` (the d
 into zeros) are each other's rules. All rules use ``bind``-based ops only, so they are recorded
 by an outer tape (higher derivatives).
 """
+
 from __future__ import annotations
 
 import functools
@@ -25,15 +26,20 @@ _LABELS = string.ascii_uppercase + string.ascii_lowercase
 
 # --- einsum ---------------------------------------------------------------------------------
 
+
 def _check_term(term: str, subscripts: str) -> None:
     body = term.replace("...", "", 1)
     if "." in body:
-        raise ValueError(f"invalid subscripts {subscripts!r}: an operand's subscripts may hold one "
-                         f"'...' and no other '.'")
+        raise ValueError(
+            f"invalid subscripts {subscripts!r}: an operand's subscripts may hold one "
+            f"'...' and no other '.'"
+        )
     for c in body:
         if c not in _LABELS:
-            raise ValueError(f"invalid subscripts {subscripts!r}: {c!r} is not a subscript "
-                             f"(subscripts are the letters a-z and A-Z)")
+            raise ValueError(
+                f"invalid subscripts {subscripts!r}: {c!r} is not a subscript "
+                f"(subscripts are the letters a-z and A-Z)"
+            )
 
 
 @functools.lru_cache(maxsize=1024)
@@ -45,12 +51,15 @@ def einsum_spec(subscripts: str, shapes: tuple) -> tuple:
     explicit = "->" in s
     lhs, _, rhs = s.partition("->")
     if "->" in rhs or "-" in lhs or ">" in lhs or "-" in rhs or ">" in rhs:
-        raise ValueError(f"invalid subscripts {subscripts!r}: '->' may appear once, between the "
-                         f"operands' subscripts and the output's")
+        raise ValueError(
+            f"invalid subscripts {subscripts!r}: '->' may appear once, between the "
+            f"operands' subscripts and the output's"
+        )
     terms = lhs.split(",")
     if len(terms) != len(shapes):
-        raise ValueError(f"subscripts {subscripts!r} name {len(terms)} operand(s) but "
-                         f"{len(shapes)} were given")
+        raise ValueError(
+            f"subscripts {subscripts!r} name {len(terms)} operand(s) but {len(shapes)} were given"
+        )
     for t in terms + ([rhs] if explicit else []):
         _check_term(t, subscripts)
     extra = []
@@ -58,31 +67,38 @@ def einsum_spec(subscripts: str, shapes: tuple) -> tuple:
         named = len(t) - 3 if "..." in t else len(t)
         n = len(shp) - named
         if n < 0 or (n and "..." not in t):
-            raise ValueError(f"operand {k} has {len(shp)} dimension(s) (shape {shp}) but its "
-                             f"subscripts {t!r} name {named}")
+            raise ValueError(
+                f"operand {k} has {len(shp)} dimension(s) (shape {shp}) but its "
+                f"subscripts {t!r} name {named}"
+            )
         extra.append(n)
     n_ell = max(extra, default=0)
     free = [c for c in _LABELS if c not in s]
     if n_ell > len(free):
         raise ValueError(f"subscripts {subscripts!r}: too many dimensions for 52 letters")
     ell = "".join(free[:n_ell])
-    ins = tuple(t.replace("...", ell[n_ell - n:]) for t, n in zip(terms, extra))
+    ins = tuple(t.replace("...", ell[n_ell - n :]) for t, n in zip(terms, extra))
     if explicit:
         if "..." in rhs:
             out = rhs.replace("...", ell)
         elif n_ell:
-            raise ValueError(f"subscripts {subscripts!r}: the operands have {n_ell} dimension(s) "
-                             f"under '...' but the output subscripts {rhs!r} have no '...'")
+            raise ValueError(
+                f"subscripts {subscripts!r}: the operands have {n_ell} dimension(s) "
+                f"under '...' but the output subscripts {rhs!r} have no '...'"
+            )
         else:
             out = rhs
         letters = set("".join(ins))
         for c in out:
             if out.count(c) > 1:
-                raise ValueError(f"subscripts {subscripts!r}: output subscript {c!r} appears more "
-                                 f"than once")
+                raise ValueError(
+                    f"subscripts {subscripts!r}: output subscript {c!r} appears more than once"
+                )
             if c not in letters:
-                raise ValueError(f"subscripts {subscripts!r}: output subscript {c!r} does not "
-                                 f"appear in the operands' subscripts")
+                raise ValueError(
+                    f"subscripts {subscripts!r}: output subscript {c!r} does not "
+                    f"appear in the operands' subscripts"
+                )
     else:
         counts = Counter("".join(t.replace("...", "") for t in terms))
         out = ell + "".join(sorted(c for c, n in counts.items() if n == 1))
@@ -91,12 +107,16 @@ def einsum_spec(subscripts: str, shapes: tuple) -> tuple:
         own: dict = {}
         for c, n in zip(t, shp):
             if own.setdefault(c, n) != n:
-                raise ValueError(f"subscript {c!r} is repeated in operand {k} (shape {shp}) over "
-                                 f"axes of different sizes {own[c]} and {n}")
+                raise ValueError(
+                    f"subscript {c!r} is repeated in operand {k} (shape {shp}) over "
+                    f"axes of different sizes {own[c]} and {n}"
+                )
             m = sizes.setdefault(c, n)
             if m != n and m != 1 and n != 1:
-                raise ValueError(f"subscript {c!r} has size {n} in operand {k} (shape {shp}) but "
-                                 f"size {m} in an earlier operand")
+                raise ValueError(
+                    f"subscript {c!r} has size {n} in operand {k} (shape {shp}) but "
+                    f"size {m} in an earlier operand"
+                )
             if m == 1:
                 sizes[c] = n
     return ins, out
@@ -133,8 +153,10 @@ def _einsum_grad_plan(subscripts: str, shapes: tuple, i: int):
             first[c] = p
     kept = "".join(c for c in first if c in elsewhere)
     kept_shape = tuple(shape[first[c]] for c in kept)
-    layout = tuple(n if first.get(c) == p and c in elsewhere else 1
-                   for p, (c, n) in enumerate(zip(target, shape)))
+    layout = tuple(
+        n if first.get(c) == p and c in elsewhere else 1
+        for p, (c, n) in enumerate(zip(target, shape))
+    )
     subs: str | None = ",".join([out] + others) + "->" + kept
     if not others and kept == out:
         subs = None  # g already is the gradient on the kept letters
@@ -188,10 +210,13 @@ def interleaved_subscripts(args) -> tuple:
 
     def letters(sub):
         if not isinstance(sub, (list, tuple)) or not all(
-                s is Ellipsis or (_is_int(s) and 0 <= s < 52) for s in sub):
-            raise ValueError(f"einsum: a sublist holds integers in [0, 52) and Ellipsis, "
-                             f"got {sub!r}")
+            s is Ellipsis or (_is_int(s) and 0 <= s < 52) for s in sub
+        ):
+            raise ValueError(
+                f"einsum: a sublist holds integers in [0, 52) and Ellipsis, got {sub!r}"
+            )
         return "".join("..." if s is Ellipsis else _LABELS[s] for s in sub)
+
     text = ",".join(letters(s) for s in sublists)
     if out is not None:
         text += "->" + letters(out)
@@ -199,6 +224,7 @@ def interleaved_subscripts(args) -> tuple:
 
 
 # --- tensordot, dot, inner, outer -----------------------------------------------------------
+
 
 def _is_int(a) -> bool:
     return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
@@ -210,28 +236,33 @@ def tensordot_axes(axes, sa, sb) -> tuple:
     if _is_int(axes):
         n = int(axes)
         if n < 0 or n > na or n > nb:
-            raise ValueError(f"axes={n} needs two operands of at least {n} dimension(s) "
-                             f"and a non-negative count")
+            raise ValueError(
+                f"axes={n} needs two operands of at least {n} dimension(s) and a non-negative count"
+            )
         ia, ib = tuple(range(na - n, na)), tuple(range(n))
     else:
         try:
             xa, xb = axes
         except (TypeError, ValueError):
-            raise TypeError(f"axes must be an int or a pair of sequences of axes, got "
-                            f"{axes!r}") from None
+            raise TypeError(
+                f"axes must be an int or a pair of sequences of axes, got {axes!r}"
+            ) from None
         xa = (xa,) if _is_int(xa) else tuple(xa)
         xb = (xb,) if _is_int(xb) else tuple(xb)
         if len(xa) != len(xb):
-            raise ValueError(f"axes {axes!r}: {len(xa)} axes of the first operand but {len(xb)} "
-                             f"of the second")
+            raise ValueError(
+                f"axes {axes!r}: {len(xa)} axes of the first operand but {len(xb)} of the second"
+            )
         ia = tuple(normal_axis(a, na) for a in xa)
         ib = tuple(normal_axis(b, nb) for b in xb)
         if len(set(ia)) != len(ia) or len(set(ib)) != len(ib):
             raise ValueError(f"axes {axes!r}: an axis is repeated")
     for p, q in zip(ia, ib):
         if sa[p] != sb[q]:
-            raise ValueError(f"shape mismatch for sum: axis {p} of the first operand has size "
-                             f"{sa[p]} but axis {q} of the second has size {sb[q]}")
+            raise ValueError(
+                f"shape mismatch for sum: axis {p} of the first operand has size "
+                f"{sa[p]} but axis {q} of the second has size {sb[q]}"
+            )
     return ia, ib
 
 
@@ -256,8 +287,11 @@ def _tensordot_grad(i, g, a, b, ia, ib):
 
 
 tensordot = Primitive("tensordot", _tensordot_fwd)
-tensordot.defvjp_argnum(lambda i, g, out, a, b, axes: _tensordot_grad(
-    i, g, a, b, *tensordot_axes(axes, shape_of(a), shape_of(b))))
+tensordot.defvjp_argnum(
+    lambda i, g, out, a, b, axes: _tensordot_grad(
+        i, g, a, b, *tensordot_axes(axes, shape_of(a), shape_of(b))
+    )
+)
 
 
 def _scalar_product_grad(i, g, a, b):
@@ -318,6 +352,7 @@ outer.defvjp_argnum(_outer_vjp)
 
 # --- diagonals ------------------------------------------------------------------------------
 
+
 def _check_offset(offset, what="offset"):
     if not _is_int(offset):
         raise TypeError(f"{what} must be an integer, got {type(offset).__name__} {offset!r}")
@@ -356,10 +391,16 @@ def _diagonal_fwd(x, offset, axis1, axis2):
 
 diagonal = Primitive("diagonal", _diagonal_fwd)
 embed_diagonal = Primitive("embed_diagonal", _embed_diagonal_fwd)
-diagonal.defvjp(lambda g, out, x, offset, axis1, axis2: embed_diagonal.bind(
-    g, shape=shape_of(x), offset=offset, axis1=axis1, axis2=axis2))
-embed_diagonal.defvjp(lambda g, out, d, shape, offset, axis1, axis2: diagonal.bind(
-    g, offset=offset, axis1=axis1, axis2=axis2))
+diagonal.defvjp(
+    lambda g, out, x, offset, axis1, axis2: embed_diagonal.bind(
+        g, shape=shape_of(x), offset=offset, axis1=axis1, axis2=axis2
+    )
+)
+embed_diagonal.defvjp(
+    lambda g, out, d, shape, offset, axis1, axis2: diagonal.bind(
+        g, offset=offset, axis1=axis1, axis2=axis2
+    )
+)
 
 
 def _trace_fwd(x, offset, axis1, axis2):
@@ -386,8 +427,10 @@ def _diag_fwd(v, k):
     check_real(v)
     _check_offset(k, "k")
     if np.ndim(v) not in (1, 2):
-        raise ValueError(f"needs a 1-D array (to build a matrix) or a 2-D one (to take its "
-                         f"diagonal), got shape {np.shape(v)}")
+        raise ValueError(
+            f"needs a 1-D array (to build a matrix) or a 2-D one (to take its "
+            f"diagonal), got shape {np.shape(v)}"
+        )
     return np.diag(v, k)
 
 
@@ -408,6 +451,7 @@ def _triangle(np_fn):
         if np.ndim(x) == 0:
             raise ValueError("needs an array of at least 1 dimension, got a 0-d one")
         return np_fn(x, k)
+
     return fwd
 
 
@@ -416,6 +460,7 @@ def _triangle_vjp(prim):
         gx = prim.bind(g, k=k)
         # A 1-D x is broadcast to a square matrix first (as NumPy does): sum its rows back.
         return sum_.bind(gx, axis=0, keepdims=False) if len(shape_of(x)) == 1 else gx
+
     return rule
 
 

@@ -1,4 +1,5 @@
 """Softmax family, computed stably from logits (log-sum-exp)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,27 +14,30 @@ from deltagrad.ops.shape import expand_dims
 # The forward formulas are functional's (log-sum-exp, stable for any finite logits); the VJP
 # rules below are this engine's own.
 softmax = Primitive("softmax", F.softmax)
-softmax.defvjp(lambda g, out, x, axis:
-               out * (g - sum_.bind(g * out, axis=axis, keepdims=True)))
+softmax.defvjp(lambda g, out, x, axis: out * (g - sum_.bind(g * out, axis=axis, keepdims=True)))
 
 log_softmax = Primitive("log_softmax", F.log_softmax)
-log_softmax.defvjp(lambda g, out, x, axis:
-                   g - exp.bind(out) * sum_.bind(g, axis=axis, keepdims=True))
+log_softmax.defvjp(
+    lambda g, out, x, axis: g - exp.bind(out) * sum_.bind(g, axis=axis, keepdims=True)
+)
 
 
 def _softmax_cross_entropy(labels, logits, axis):
     if np.shape(labels) != np.shape(logits):
-        raise ValueError(f"labels of shape {np.shape(labels)} and logits of shape "
-                         f"{np.shape(logits)} must have the same shape (for integer class "
-                         "indices use sparse_softmax_cross_entropy)")
+        raise ValueError(
+            f"labels of shape {np.shape(labels)} and logits of shape "
+            f"{np.shape(logits)} must have the same shape (for integer class "
+            "indices use sparse_softmax_cross_entropy)"
+        )
     return -np.sum(labels * F.log_softmax(logits, axis), axis=axis)
 
 
 def _sce_dlogits(g, out, labels, logits, axis):
     # d/dz of −Σ y log softmax(z) = softmax(z)·Σy − y  (= p − y for one-hot labels)
     g = expand_dims(g, axis)
-    return g * (softmax.bind(logits, axis=axis) * sum_.bind(labels, axis=axis, keepdims=True)
-                - labels)
+    return g * (
+        softmax.bind(logits, axis=axis) * sum_.bind(labels, axis=axis, keepdims=True) - labels
+    )
 
 
 def _sce_dlabels(g, out, labels, logits, axis):
@@ -46,18 +50,22 @@ softmax_cross_entropy.defvjp(_sce_dlabels, _sce_dlogits)
 
 # --- integer class indices: labels of shape logits.shape[:-1] ---------------------------------
 
+
 def _check_sparse(labels, logits):
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"labels must be integer class indices, got dtype {labels.dtype}")
     if np.ndim(logits) < 1 or labels.shape != np.shape(logits)[:-1]:
-        raise ValueError(f"labels of shape {labels.shape} must have the shape of logits "
-                         f"{np.shape(logits)} without its last (class) axis")
+        raise ValueError(
+            f"labels of shape {labels.shape} must have the shape of logits "
+            f"{np.shape(logits)} without its last (class) axis"
+        )
     n_classes = np.shape(logits)[-1]
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
         bad = labels[(labels < 0) | (labels >= n_classes)].flat[0]
-        raise ValueError(f"label {bad} is out of range for {n_classes} classes (0 to "
-                         f"{n_classes - 1})")
+        raise ValueError(
+            f"label {bad} is out of range for {n_classes} classes (0 to {n_classes - 1})"
+        )
     return labels
 
 

@@ -5,6 +5,7 @@ Conventions: tied maxima (minima) share the gradient equally; prod's gradient is
 entries are 0; the gradients of std and of the 2-norm are 0 where the result is 0 (a
 subgradient, not NaN).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -47,8 +48,12 @@ def _spread(g, x, axis, keepdims):
 def _check_axis(fn):
     def fwd(x, axis, keepdims):
         _normal_axes(axis, np.ndim(x))
-        return fn(x, axis=None if axis is None else tuple(axis) if isinstance(axis, list) else axis,
-                  keepdims=keepdims)
+        return fn(
+            x,
+            axis=None if axis is None else tuple(axis) if isinstance(axis, list) else axis,
+            keepdims=keepdims,
+        )
+
     return fwd
 
 
@@ -87,6 +92,7 @@ min_.defvjp(_max_vjp)  # ties share the gradient equally, as for max
 
 # --- argmax / argmin: integer results, no gradient --------------------------------------------
 
+
 def _single_axis(axis, ndim):
     """Check an axis that must be one int (or None) and lie in −ndim … ndim−1."""
     if axis is None:
@@ -101,6 +107,7 @@ def _single_axis(axis, ndim):
 def _arg_reduce(fn):
     def fwd(x, axis, keepdims):
         return fn(x, axis=_single_axis(axis, np.ndim(x)), keepdims=keepdims)
+
     return fwd
 
 
@@ -109,6 +116,7 @@ argmin = Primitive("argmin", _arg_reduce(np.argmin), differentiable=False)
 
 
 # --- logsumexp --------------------------------------------------------------------------------
+
 
 def _axis_arg(axis):
     return tuple(axis) if isinstance(axis, list) else axis
@@ -142,6 +150,7 @@ logsumexp.defvjp(_logsumexp_vjp)
 
 # --- prod, exact when entries are zero --------------------------------------------------------
 
+
 def _prod_others(x, axis):
     """For each entry, the product of the other entries reduced with it: ∂ prod / ∂x.
 
@@ -173,21 +182,27 @@ def _prod_others_vjp(h, out, x, axis):
     hx = sum_.bind(h_over_x, axis=axis, keepdims=True)
     hz = sum_.bind(where.bind(zero, h, 0), axis=axis, keepdims=True)
     p_over_x = p / safe
-    at_nonzero = where.bind(equal.bind(n_zeros, 0), p_over_x * (hx - h_over_x),
-                            where.bind(equal.bind(n_zeros, 1), p_over_x * hz, 0))
-    at_zero = where.bind(equal.bind(n_zeros, 1), p * hx,
-                         where.bind(equal.bind(n_zeros, 2), p * (hz - h), 0))
+    at_nonzero = where.bind(
+        equal.bind(n_zeros, 0),
+        p_over_x * (hx - h_over_x),
+        where.bind(equal.bind(n_zeros, 1), p_over_x * hz, 0),
+    )
+    at_zero = where.bind(
+        equal.bind(n_zeros, 1), p * hx, where.bind(equal.bind(n_zeros, 2), p * (hz - h), 0)
+    )
     return where.bind(zero, at_zero, at_nonzero)
 
 
 prod = Primitive("prod", _check_axis(np.prod))
-prod.defvjp(lambda g, out, x, axis, keepdims:
-            _spread(g, x, axis, keepdims) * prod_others.bind(x, axis=axis))
+prod.defvjp(
+    lambda g, out, x, axis, keepdims: _spread(g, x, axis, keepdims) * prod_others.bind(x, axis=axis)
+)
 prod_others: Primitive = Primitive("prod_others", _prod_others)
 prod_others.defvjp(_prod_others_vjp)
 
 
 # --- cumsum -----------------------------------------------------------------------------------
+
 
 def _cumsum(x, axis):
     # NumPy treats a 0-d array as 1-d for axis=0; here the axis must exist (None flattens).
@@ -201,13 +216,18 @@ def _cumsum_reverse(x, axis):
 
 cumsum = Primitive("cumsum", _cumsum)
 cumsum_reverse = Primitive("cumsum_reverse", _cumsum_reverse)
-cumsum.defvjp(lambda g, out, x, axis:
-              reshape.bind(cumsum_reverse.bind(g, axis=0), shape=shape_of(x)) if axis is None
-              else cumsum_reverse.bind(g, axis=axis))
+cumsum.defvjp(
+    lambda g, out, x, axis: (
+        reshape.bind(cumsum_reverse.bind(g, axis=0), shape=shape_of(x))
+        if axis is None
+        else cumsum_reverse.bind(g, axis=axis)
+    )
+)
 cumsum_reverse.defvjp(lambda g, out, x, axis: cumsum.bind(g, axis=axis))
 
 
 # --- var and std ------------------------------------------------------------------------------
+
 
 def _dof(x, axis, ddof):
     """n − ddof for the entries reduced; a ValueError when it is not positive."""
@@ -222,6 +242,7 @@ def _moment(fn):
         _normal_axes(axis, np.ndim(x))
         _dof(x, axis, ddof)
         return fn(x, axis=_axis_arg(axis), ddof=ddof, keepdims=keepdims)
+
     return fwd
 
 
@@ -230,8 +251,11 @@ def _centered(x, axis):
 
 
 var = Primitive("var", _moment(np.var))
-var.defvjp(lambda g, out, x, axis, ddof, keepdims:
-           _spread(g * (2.0 / _dof(x, axis, ddof)), x, axis, keepdims) * _centered(x, axis))
+var.defvjp(
+    lambda g, out, x, axis, ddof, keepdims: (
+        _spread(g * (2.0 / _dof(x, axis, ddof)), x, axis, keepdims) * _centered(x, axis)
+    )
+)
 
 
 def _all_equal(x, axis, keepdims):
@@ -254,6 +278,7 @@ std.defvjp(_std_vjp)
 
 
 # --- norm -------------------------------------------------------------------------------------
+
 
 def _norm2(x, axis, keepdims):
     x = np.asarray(x)
@@ -314,8 +339,9 @@ def norm(x, ord=None, axis=None, keepdims=False):
             if ord is None or ord == 2:
                 return norm2.bind(x, axis=ax, keepdims=keepdims)
             if isinstance(ord, str) or ord not in (1, np.inf, -np.inf):
-                raise ValueError(f"ord={ord!r} is not supported for vectors (supported: "
-                                 f"{_VECTOR_ORDS})")
+                raise ValueError(
+                    f"ord={ord!r} is not supported for vectors (supported: {_VECTOR_ORDS})"
+                )
             a = abs_.bind(x)
             if ord == 1:
                 return sum_.bind(a, axis=ax, keepdims=keepdims)
@@ -323,8 +349,10 @@ def norm(x, ord=None, axis=None, keepdims=False):
         if ord is None or (isinstance(ord, str) and ord == "fro"):
             return norm2.bind(x, axis=axes, keepdims=keepdims)
         if isinstance(ord, str) or ord not in (1, -1, np.inf, -np.inf):
-            raise ValueError(f"ord={ord!r} is not supported for matrices (supported: "
-                             f"{_MATRIX_ORDS}; the spectral and nuclear norms need the SVD)")
+            raise ValueError(
+                f"ord={ord!r} is not supported for matrices (supported: "
+                f"{_MATRIX_ORDS}; the spectral and nuclear norms need the SVD)"
+            )
         row, col = axes
         summed, over = (row, col) if abs(ord) == 1 else (col, row)  # ±1: columns, ±inf: rows
         sums = sum_.bind(abs_.bind(x), axis=summed, keepdims=True)
@@ -334,5 +362,6 @@ def norm(x, ord=None, axis=None, keepdims=False):
         if str(err).startswith("norm:"):
             raise
         vals = [x._value if hasattr(x, "_value") else x]
-        raise _op_error("norm", vals, {"ord": ord, "axis": axis, "keepdims": keepdims},
-                        err) from None
+        raise _op_error(
+            "norm", vals, {"ord": ord, "axis": axis, "keepdims": keepdims}, err
+        ) from None

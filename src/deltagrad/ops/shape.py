@@ -5,6 +5,7 @@ Ops that only rearrange or select elements are compositions of reshape, transpos
 where that is exact; the others are primitives whose rules are again such ops (flip and roll are
 their own adjoints, repeat/tile pair with a sum of the copies, sort with the inverse permutation).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,9 +27,8 @@ transpose = Primitive("transpose", lambda x, axes: np.transpose(x, axes))
 transpose.defvjp(lambda g, out, x, axes: transpose.bind(g, axes=_inverse(axes, len(shape_of(x)))))
 
 
-
-
 # --- indexing: the gradient scatters g back into zeros ---------------------------------------
+
 
 def _is_fancy(key):
     if key.__class__ is int or key.__class__ is slice:
@@ -91,6 +91,7 @@ stack.defvjp_argnum(_stack_vjp)
 
 # --- shared checks: errors name the op, the shapes and dtypes --------------------------------
 
+
 def _val(x):
     """The value of a Tensor, or ``x`` itself."""
     return x._value if isinstance(x, Tensor) else x
@@ -105,8 +106,10 @@ def as_operand(name: str, x):
     except (TypeError, ValueError) as err:
         raise TypeError(f"{name}: cannot convert {type(x).__name__} to an array: {err}") from None
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name}: unsupported dtype {arr.dtype} (shape {arr.shape}); deltagrad "
-                        f"supports bool, integer and real floating-point arrays")
+        raise TypeError(
+            f"{name}: unsupported dtype {arr.dtype} (shape {arr.shape}); deltagrad "
+            f"supports bool, integer and real floating-point arrays"
+        )
     return arr
 
 
@@ -117,8 +120,10 @@ def check_real(*xs) -> None:
         if dtype is None:
             dtype = np.asarray(x).dtype
         if dtype.kind not in "biuf":
-            raise TypeError(f"unsupported dtype {dtype}; deltagrad supports bool, integer and real "
-                            f"floating-point arrays")
+            raise TypeError(
+                f"unsupported dtype {dtype}; deltagrad supports bool, integer and real "
+                f"floating-point arrays"
+            )
 
 
 def fail(name, xs, params, err):
@@ -150,6 +155,7 @@ def normal_axes(axis, ndim: int) -> tuple:
 
 
 # --- squeeze, expand_dims, swapaxes, moveaxis: compositions of reshape and transpose -----------
+
 
 def _squeezed_shape(shape, axis):
     if axis is None:
@@ -212,8 +218,10 @@ def moveaxis(x, source, destination):
     try:
         src, dst = normal_axes(source, ndim), normal_axes(destination, ndim)
         if len(src) != len(dst):
-            raise ValueError(f"source and destination must have the same number of elements, "
-                             f"got {len(src)} and {len(dst)}")
+            raise ValueError(
+                f"source and destination must have the same number of elements, "
+                f"got {len(src)} and {len(dst)}"
+            )
     except (ValueError, TypeError) as err:
         raise fail("moveaxis", [x], {"source": source, "destination": destination}, err) from None
     order = [k for k in range(ndim) if k not in src]
@@ -223,6 +231,7 @@ def moveaxis(x, source, destination):
 
 
 # --- flip and roll: their own adjoints (up to the sign of the shift) ------------------------
+
 
 def _flip_fwd(x, axis):
     check_real(x)
@@ -238,7 +247,7 @@ def _roll_fwd(x, shift, axis):
     if not (_is_int(shift) or (isinstance(shift, tuple) and all(_is_int(s) for s in shift))):
         raise TypeError(f"shift must be an integer or a tuple of integers, got {shift!r}")
     if axis is not None:  # an axis may repeat (its shifts add up), as in NumPy
-        for a in (axis if isinstance(axis, tuple) else (axis,)):
+        for a in axis if isinstance(axis, tuple) else (axis,):
             normal_axis(a, np.ndim(x))
     return np.roll(x, shift, axis)
 
@@ -252,6 +261,7 @@ roll.defvjp(lambda g, out, x, shift, axis: roll.bind(g, shift=_negated(shift), a
 
 
 # --- repeat and tile: the gradient sums the copies ----------------------------------------------
+
 
 def _repeat_fwd(x, repeats, axis):
     check_real(x)
@@ -273,11 +283,11 @@ def _repeat_sum_fwd(g, repeats, axis, shape):
     reps = np.asarray(repeats)
     if reps.ndim == 0 or reps.size == 1:  # every element repeated r times: sum an axis of length r
         r = int(reps.reshape(-1)[0]) if reps.size else 0
-        out = g.reshape(g.shape[:ax] + (n, r) + g.shape[ax + 1:]).sum(axis=ax + 1)
+        out = g.reshape(g.shape[:ax] + (n, r) + g.shape[ax + 1 :]).sum(axis=ax + 1)
     else:
         reps = np.broadcast_to(reps, (n,))
         nonzero = reps > 0
-        out = np.zeros(g.shape[:ax] + (n,) + g.shape[ax + 1:], dtype=g.dtype)
+        out = np.zeros(g.shape[:ax] + (n,) + g.shape[ax + 1 :], dtype=g.dtype)
         if nonzero.any():
             starts = (np.cumsum(reps) - reps)[nonzero]
             key = (slice(None),) * ax + (nonzero,)
@@ -287,10 +297,14 @@ def _repeat_sum_fwd(g, repeats, axis, shape):
 
 repeat = Primitive("repeat", _repeat_fwd)
 repeat_sum = Primitive("repeat_sum", _repeat_sum_fwd)
-repeat.defvjp(lambda g, out, x, repeats, axis:
-              repeat_sum.bind(g, repeats=repeats, axis=axis, shape=shape_of(x)))
-repeat_sum.defvjp(lambda g, out, y, repeats, axis, shape:
-                  repeat.bind(g, repeats=repeats, axis=axis))
+repeat.defvjp(
+    lambda g, out, x, repeats, axis: repeat_sum.bind(
+        g, repeats=repeats, axis=axis, shape=shape_of(x)
+    )
+)
+repeat_sum.defvjp(
+    lambda g, out, y, repeats, axis, shape: repeat.bind(g, repeats=repeats, axis=axis)
+)
 
 
 def _tile_reps(reps):
@@ -337,8 +351,10 @@ def pad_pairs(pad_width, ndim):
     try:
         pairs = np.broadcast_to(pw, (ndim, 2))
     except ValueError:
-        raise ValueError(f"pad_width {pad_width!r} does not fit an array of rank {ndim}: give an "
-                         f"int, a (before, after) pair or one pair per axis") from None
+        raise ValueError(
+            f"pad_width {pad_width!r} does not fit an array of rank {ndim}: give an "
+            f"int, a (before, after) pair or one pair per axis"
+        ) from None
     if (pairs < 0).any():
         raise ValueError(f"pad_width must be non-negative, got {pad_width!r}")
     return tuple((int(b), int(a)) for b, a in pairs)
@@ -350,8 +366,11 @@ def _pad_fwd(x, pad_width, constant_values):
 
 
 pad_constant = Primitive("pad", _pad_fwd)
-pad_constant.defvjp(lambda g, out, x, pad_width, constant_values: getitem.bind(
-    g, key=tuple(slice(b, b + n) for (b, _), n in zip(pad_width, shape_of(x)))))
+pad_constant.defvjp(
+    lambda g, out, x, pad_width, constant_values: getitem.bind(
+        g, key=tuple(slice(b, b + n) for (b, _), n in zip(pad_width, shape_of(x)))
+    )
+)
 
 
 def pad(x, pad_width, mode="constant", constant_values=None):
@@ -362,16 +381,20 @@ def pad(x, pad_width, mode="constant", constant_values=None):
             if isinstance(mode, str) and mode in _PAD_UNSUPPORTED or callable(mode):
                 raise NotImplementedError(
                     f"pad: mode {mode!r} is not supported (its gradient is not implemented); "
-                    f"supported modes: {', '.join(_PAD_MODES)}")
-            raise ValueError(f"mode {mode!r} is not a padding mode; supported modes: "
-                             f"{', '.join(_PAD_MODES)}")
+                    f"supported modes: {', '.join(_PAD_MODES)}"
+                )
+            raise ValueError(
+                f"mode {mode!r} is not a padding mode; supported modes: {', '.join(_PAD_MODES)}"
+            )
         if mode != "constant" and constant_values is not None:
             raise ValueError(f"constant_values is only used with mode='constant', not {mode!r}")
         pairs = pad_pairs(pad_width, len(shape_of(x)))
         cv = 0 if constant_values is None else constant_values
         if isinstance(cv, Tensor) and cv.ndim != 0:
-            raise TypeError("constant_values as a Tensor must be a scalar (a 0-d Tensor); give "
-                            "per-axis constants as plain numbers")
+            raise TypeError(
+                "constant_values as a Tensor must be a scalar (a 0-d Tensor); give "
+                "per-axis constants as plain numbers"
+            )
         if mode != "constant":
             # Each output element is a copy of one input element: find which, with np.pad on the
             # positions, and gather (repeated sources accumulate their gradients).
@@ -388,6 +411,7 @@ def pad(x, pad_width, mode="constant", constant_values=None):
 
 # --- split, take: slices and gathers --------------------------------------------------------
 
+
 def split(x, indices_or_sections, axis=0, equal=True):
     """The pieces of ``x`` along ``axis``, each a differentiable slice (see ``np.split``;
     ``equal=False`` is ``np.array_split``)."""
@@ -403,20 +427,25 @@ def split(x, indices_or_sections, axis=0, equal=True):
             if sections <= 0:
                 raise ValueError(f"the number of sections must be positive, got {sections}")
             if equal and n % sections:
-                raise ValueError(f"array split does not result in an equal division: axis {ax} "
-                                 f"of size {n} into {sections} sections")
+                raise ValueError(
+                    f"array split does not result in an equal division: axis {ax} "
+                    f"of size {n} into {sections} sections"
+                )
             each, extra = divmod(n, sections)
             sizes = [each + 1] * extra + [each] * (sections - extra)
             bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
         else:
             idx = np.asarray(indices_or_sections)
             if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
-                raise TypeError(f"indices_or_sections must be an integer or a 1-D sequence of "
-                                f"integers, got {indices_or_sections!r}")
+                raise TypeError(
+                    f"indices_or_sections must be an integer or a 1-D sequence of "
+                    f"integers, got {indices_or_sections!r}"
+                )
             bounds = [0] + [int(i) for i in idx] + [n]
     except (ValueError, TypeError) as err:
-        raise fail(name, [x], {"indices_or_sections": indices_or_sections, "axis": axis},
-                   err) from None
+        raise fail(
+            name, [x], {"indices_or_sections": indices_or_sections, "axis": axis}, err
+        ) from None
     pre = (slice(None),) * ax
     return [getitem.bind(x, key=pre + (slice(a, b),)) for a, b in zip(bounds[:-1], bounds[1:])]
 
@@ -445,9 +474,11 @@ def take(x, indices, axis=None, mode="raise"):
         elif mode == "raise":
             bad = (idx < -n) | (idx >= n)
             if bad.any():
-                raise IndexError(f"index {idx[bad].reshape(-1)[0]} is out of bounds for axis "
-                                 f"{'None (the flattened array)' if axis is None else axis} "
-                                 f"with size {n}")
+                raise IndexError(
+                    f"index {idx[bad].reshape(-1)[0]} is out of bounds for axis "
+                    f"{'None (the flattened array)' if axis is None else axis} "
+                    f"with size {n}"
+                )
         else:
             raise ValueError(f"mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
     except (ValueError, TypeError, IndexError) as err:
@@ -459,14 +490,16 @@ def take(x, indices, axis=None, mode="raise"):
 
 # --- sort: the gradient goes back to where each element came from -------------------------
 
+
 def _permute_fwd(x, perm, inverse, axis):
     return np.take_along_axis(x, perm, axis)
 
 
 # ``perm`` is a permutation along ``axis`` and ``inverse`` its inverse: each is the other's adjoint.
 permute = Primitive("permute", _permute_fwd)
-permute.defvjp(lambda g, out, x, perm, inverse, axis:
-               permute.bind(g, perm=inverse, inverse=perm, axis=axis))
+permute.defvjp(
+    lambda g, out, x, perm, inverse, axis: permute.bind(g, perm=inverse, inverse=perm, axis=axis)
+)
 
 
 def _sort_fwd(x, axis, kind, stable):
@@ -484,8 +517,9 @@ def _sort_vjp(g, out, x, axis, kind, stable):
         xv = xv.reshape(-1)
     perm = np.argsort(xv, axis=ax, kind="stable")
     inverse = np.empty_like(perm)
-    positions = np.arange(perm.shape[ax]).reshape([-1 if k == ax % perm.ndim else 1
-                                                  for k in range(perm.ndim)])
+    positions = np.arange(perm.shape[ax]).reshape(
+        [-1 if k == ax % perm.ndim else 1 for k in range(perm.ndim)]
+    )
     np.put_along_axis(inverse, perm, positions, axis=ax)
     gx = permute.bind(g, perm=inverse, inverse=perm, axis=ax)
     return reshape.bind(gx, shape=shape_of(x)) if axis is None else gx

@@ -18,6 +18,7 @@ prints ``tf.Tensor(…)``: the numbers are the same, and importing this namespac
 outside it. Gradients of unconnected sources are None. Arguments TensorFlow has
 but this namespace does not support raise a TypeError or ValueError that names them.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -56,8 +57,10 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
     if t.ndim == 0:
         return dg.constant(np.full(shape, t.numpy(), dtype=t.dtype))
     if t.size != int(np.prod(shape)):
-        raise ValueError(f"tf.constant: a value of shape {t.shape} ({t.size} elements) cannot be "
-                         f"reshaped to shape={shape}")
+        raise ValueError(
+            f"tf.constant: a value of shape {t.shape} ({t.size} elements) cannot be "
+            f"reshaped to shape={shape}"
+        )
     return dg.reshape(t, shape)
 
 
@@ -163,8 +166,9 @@ def _swap_last_two(x, arg):
 
 def reduce_sum(input_tensor, axis=None, keepdims=False, name=None) -> Tensor:
     """Sum over ``axis`` (an int, a list of ints, or None for all)."""
-    return dg.sum(to_tensor(input_tensor, what="tf.reduce_sum"), axis=_axis(axis),
-                  keepdims=keepdims)
+    return dg.sum(
+        to_tensor(input_tensor, what="tf.reduce_sum"), axis=_axis(axis), keepdims=keepdims
+    )
 
 
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None) -> Tensor:
@@ -180,8 +184,9 @@ def _axis(axis):
     return tuple(axis) if isinstance(axis, list) else axis
 
 
-def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None,
-            name=None) -> Tensor:
+def one_hot(
+    indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None
+) -> Tensor:
     """Integer class indices as one-hot rows of length ``depth`` (float32 by default).
 
     Indices outside ``[0, depth)`` give rows of ``off_value``, as in TensorFlow.
@@ -209,8 +214,36 @@ def cast(x, dtype, name=None) -> Tensor:
 from deltagrad.compat.tf import keras, losses, nn, random  # noqa: E402
 
 __all__ = [
-    "Tensor", "Variable", "GradientTape", "UnconnectedGradients", "constant", "convert_to_tensor",
-    "ones", "zeros", "linspace", "range", "exp", "square", "sigmoid", "tanh", "matmul",
-    "reduce_sum", "reduce_mean", "one_hot", "cast", "nn", "random", "losses", "keras",
-    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
+    "Tensor",
+    "Variable",
+    "GradientTape",
+    "UnconnectedGradients",
+    "constant",
+    "convert_to_tensor",
+    "ones",
+    "zeros",
+    "linspace",
+    "range",
+    "exp",
+    "square",
+    "sigmoid",
+    "tanh",
+    "matmul",
+    "reduce_sum",
+    "reduce_mean",
+    "one_hot",
+    "cast",
+    "nn",
+    "random",
+    "losses",
+    "keras",
+    "float16",
+    "float32",
+    "float64",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "bool",
 ]

@@ -4,6 +4,7 @@ TensorFlow makes Python floats float32 and Python ints int32, where NumPy (and s
 ``deltagrad.constant``) would give float64 and int64. NumPy arrays keep their dtype, as in
 TensorFlow. Tensors pass through untouched, so the tape keeps following them.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,8 +19,9 @@ def as_dtype(dtype, what: str) -> np.dtype:
     try:
         return np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"{what}: dtype {dtype!r} is not a data type; use e.g. tf.float32 "
-                        "or tf.int32") from None
+        raise TypeError(
+            f"{what}: dtype {dtype!r} is not a data type; use e.g. tf.float32 or tf.int32"
+        ) from None
 
 
 def _python_array(value, what: str) -> np.ndarray:
@@ -27,21 +29,27 @@ def _python_array(value, what: str) -> np.ndarray:
     try:
         arr = np.asarray(value)
     except ValueError as err:  # ragged lists
-        raise ValueError(f"{what}: cannot convert {type(value).__name__} to a tensor: "
-                         f"{err}") from None
+        raise ValueError(
+            f"{what}: cannot convert {type(value).__name__} to a tensor: {err}"
+        ) from None
     if arr.dtype == np.float64:
         return arr.astype(np.float32)
-    if arr.dtype.kind == "i" and (arr.size == 0
-                                  or _INT32.min <= arr.min() and arr.max() <= _INT32.max):
+    if arr.dtype.kind == "i" and (
+        arr.size == 0 or _INT32.min <= arr.min() and arr.max() <= _INT32.max
+    ):
         return arr.astype(np.int32)
     return arr
 
 
 def _cast_array(arr: np.ndarray, dtype: np.dtype, what: str) -> np.ndarray:
-    if (arr.dtype.kind == "f" and dtype.kind in "iub"
-            and not np.all(np.isfinite(arr) & (np.trunc(arr) == arr))):
-        raise TypeError(f"{what}: cannot convert non-integral values to dtype {dtype}; "
-                        "use tf.cast to truncate")
+    if (
+        arr.dtype.kind == "f"
+        and dtype.kind in "iub"
+        and not np.all(np.isfinite(arr) & (np.trunc(arr) == arr))
+    ):
+        raise TypeError(
+            f"{what}: cannot convert non-integral values to dtype {dtype}; use tf.cast to truncate"
+        )
     return arr.astype(dtype)
 
 
@@ -56,9 +64,11 @@ def to_tensor(value, dtype=None, what: str = "tf.constant") -> dg.Tensor:
     else:
         arr = _python_array(value, what)
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{what}: cannot make a tensor of dtype {arr.dtype} from "
-                        f"{type(value).__name__}; deltagrad supports bool, integer and float "
-                        "tensors")
+        raise TypeError(
+            f"{what}: cannot make a tensor of dtype {arr.dtype} from "
+            f"{type(value).__name__}; deltagrad supports bool, integer and float "
+            "tensors"
+        )
     if dtype is not None:
         arr = _cast_array(arr, as_dtype(dtype, what), what)
     return dg.constant(arr)
@@ -76,14 +86,17 @@ def as_shape(shape, what: str) -> tuple:
         shape = shape.numpy()
     dims = np.atleast_1d(np.asarray(shape))
     if dims.ndim != 1 or (dims.size and dims.dtype.kind not in "iu") or np.any(dims < 0):
-        raise ValueError(f"{what}: shape must be a non-negative int or a list of them, "
-                         f"got {shape!r}")
+        raise ValueError(
+            f"{what}: shape must be a non-negative int or a list of them, got {shape!r}"
+        )
     return tuple(int(d) for d in dims)
 
 
 def require_float(x: dg.Tensor, what: str) -> dg.Tensor:
     """TensorFlow refuses integer tensors in float-only functions; so do we, with a hint."""
     if x.dtype.kind != "f":
-        raise TypeError(f"{what}: expected a floating-point tensor, got dtype {x.dtype}; "
-                        "use tf.cast(x, tf.float32)")
+        raise TypeError(
+            f"{what}: expected a floating-point tensor, got dtype {x.dtype}; "
+            "use tf.cast(x, tf.float32)"
+        )
     return x

@@ -3,6 +3,7 @@
 As in TensorFlow, labels are cast to the prediction's dtype and each loss is taken over the
 last axis, giving one value per example (reduce it with ``tf.reduce_mean``).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,8 +23,10 @@ def MSE(y_true, y_pred) -> dg.Tensor:  # noqa: N802 - TensorFlow's name
     try:
         np.broadcast_shapes(y_true.shape, y_pred.shape)
     except ValueError:
-        raise ValueError(f"tf.losses.MSE: y_true of shape {y_true.shape} and y_pred of shape "
-                         f"{y_pred.shape} cannot be broadcast together") from None
+        raise ValueError(
+            f"tf.losses.MSE: y_true of shape {y_true.shape} and y_pred of shape "
+            f"{y_pred.shape} cannot be broadcast together"
+        ) from None
     return dg.mean(dg.square(y_pred - y_true), axis=-1)
 
 
@@ -38,9 +41,11 @@ def _labels_for(y_true, y_pred, what):
         return y_true
     if _strip_ones(y_true.shape) == _strip_ones(y_pred.shape):
         return dg.reshape(y_true, y_pred.shape)
-    raise ValueError(f"{what}: labels of shape {y_true.shape} do not match predictions of shape "
-                     f"{y_pred.shape}; labels must be one distribution per example (for class "
-                     "indices, use tf.one_hot(labels, depth))")
+    raise ValueError(
+        f"{what}: labels of shape {y_true.shape} do not match predictions of shape "
+        f"{y_pred.shape}; labels must be one distribution per example (for class "
+        "indices, use tf.one_hot(labels, depth))"
+    )
 
 
 def _strip_ones(shape):
@@ -50,8 +55,9 @@ def _strip_ones(shape):
     return shape[lead:]
 
 
-def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0,
-                             axis=-1) -> dg.Tensor:
+def categorical_crossentropy(
+    y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1
+) -> dg.Tensor:
     """−Σ y_true·log p over ``axis``, one value per example.
 
     With ``from_logits=True``, p = softmax(y_pred), fused and stable (gradient p − y). Otherwise

@@ -1,4 +1,5 @@
 """``tf.nn``: the activations the chapter uses."""
+
 from __future__ import annotations
 
 import deltagrad as dg

@@ -5,6 +5,7 @@ that ``set_seed`` re-creates. It lives in this compatibility namespace only (del
 code takes explicit seeds) and never touches NumPy's hidden global state. Before any
 ``set_seed`` call the generator is seeded from fresh OS entropy, like an unseeded TensorFlow.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,15 +20,18 @@ def set_seed(seed) -> None:
     """Restart the draws of ``tf.random`` from ``seed`` (a non-negative int; None: unseeded)."""
     global _generator
     if seed is not None and (isinstance(seed, bool) or int(seed) != seed or seed < 0):
-        raise ValueError("tf.random.set_seed: seed must be a non-negative int or None, "
-                         f"got {seed!r}")
+        raise ValueError(
+            f"tf.random.set_seed: seed must be a non-negative int or None, got {seed!r}"
+        )
     _generator = np.random.default_rng(None if seed is None else int(seed))
 
 
 def _no_op_seed(seed, what):
     if seed is not None:
-        raise ValueError(f"{what}: seed={seed!r} (an op-level seed) is not supported; "
-                         "call tf.random.set_seed(seed) before drawing instead")
+        raise ValueError(
+            f"{what}: seed={seed!r} (an op-level seed) is not supported; "
+            "call tf.random.set_seed(seed) before drawing instead"
+        )
 
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None, name=None) -> dg.Tensor:
