@@ -341,18 +341,20 @@ class GradientTape:
         return results[0] if isinstance(sources, Tensor) else rebuild(results)
 
     def _backward(self, targets, seeds, source_ids):
+        """Walk the entries backwards from ``targets``: each op's pending gradient goes through its
+        rules into its arguments' pending gradients. Returns the gradients of ``source_ids``."""
         higher = bool(_ACTIVE)  # another tape is recording: make the backward pass differentiable
         pending: dict[int, object] = {}
+        # Pending arrays allocated here and not yet handed out: safe to add into.
+        owned: set[int] = set()
         for t, g in zip(targets, seeds):
             if higher and not isinstance(g, Tensor):
                 g = _wrap(g)
             elif not higher and isinstance(g, Tensor):
                 g = g._value
-            _accumulate(pending, id(t), g)
+            _accumulate_into(pending, id(t), g, owned)
         found = {}
-        pop, get = pending.pop, pending.get
-        # Pending arrays allocated here and not yet handed out: safe to add into.
-        owned: set[int] = set()
+        pop = pending.pop
         for oid, prim, args, vals, out, params, idxs in reversed(self._entries):
             g = pop(oid, None)
             if g is None:
@@ -360,37 +362,25 @@ class GradientTape:
             owned.discard(id(g))  # from now on rules may alias g
             if oid in source_ids:
                 found[oid] = g
+            if not higher and prim.vjp_into is not None:
+                _vjp_into_buffer(pending, owned, prim, g, args, vals, params, idxs)
+                continue
             rules = prim.vjps
             for i in idxs:
-                k = id(args[i])
-                if not higher and prim.vjp_into is not None:
-                    # Index-like ops add their gradient into one buffer instead of scattering
-                    # into fresh zeros for every use.
-                    prev = get(k)
-                    buf = _owned_buffer(prev, vals[i], g, owned)
-                    prim.vjp_into(buf, g, *vals, fresh=prev is None, **params)
-                    pending[k] = buf
-                    continue
                 rule = rules[i] if i < len(rules) else None
                 if rule is None:
                     rule = prim.vjp(i)  # raises, naming the op and the argument, if there is none
-                if higher:
+                if higher:  # on the Tensors, recorded by the outer tape
                     gi = rule(g, out, *args, **params)
                 else:
                     gi = rule(g, out._value, *vals, **params)
-                shape = vals[i].shape
-                if gi.shape != shape:
-                    gi = _ops.unbroadcast(gi, shape)
-                prev = get(k)
-                if prev is None:
-                    pending[k] = gi
-                elif id(prev) in owned and prev.dtype == gi.dtype:
-                    prev += gi
+                if gi.shape != vals[i].shape:
+                    gi = _ops.unbroadcast(gi, vals[i].shape)
+                k = id(args[i])
+                if k in pending:
+                    _accumulate_into(pending, k, gi, owned)
                 else:
-                    prev = prev + gi
-                    if isinstance(prev, np.ndarray):
-                        owned.add(id(prev))
-                    pending[k] = prev
+                    pending[k] = gi
         for k in source_ids:
             if k not in found and k in pending:
                 found[k] = pending[k]
@@ -408,6 +398,31 @@ class GradientTape:
         return _wrap(g)
 
 
+def _accumulate_into(pending, key, g, owned):
+    """Add ``g`` to the pending gradient of ``key``: in place when this pass owns that array."""
+    prev = pending.get(key)
+    if prev is None:
+        pending[key] = g
+    elif id(prev) in owned and prev.dtype == g.dtype:
+        prev += g
+    else:
+        prev = prev + g
+        if isinstance(prev, np.ndarray):
+            owned.add(id(prev))
+        pending[key] = prev
+
+
+def _vjp_into_buffer(pending, owned, prim, g, args, vals, params, idxs):
+    """Index-like ops add their gradient into one buffer per argument instead of scattering into
+    fresh zeros for every use (first derivatives only)."""
+    for i in idxs:
+        k = id(args[i])
+        prev = pending.get(k)
+        buf = _owned_buffer(prev, vals[i], g, owned)
+        prim.vjp_into(buf, g, *vals, fresh=prev is None, **params)
+        pending[k] = buf
+
+
 def _owned_buffer(prev, x, g, owned):
     """An array of ``x``'s shape holding ``prev`` (or zeros) that this backward pass may write
     into."""
@@ -417,11 +432,6 @@ def _owned_buffer(prev, x, g, owned):
     buf = np.zeros(x.shape, dtype) if prev is None else np.array(prev, dtype=dtype)
     owned.add(id(buf))
     return buf
-
-
-def _accumulate(pending, key, g):
-    prev = pending.get(key)
-    pending[key] = g if prev is None else prev + g
 
 
 from deltagrad import ops as _ops  # noqa: E402

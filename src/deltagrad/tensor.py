@@ -276,52 +276,22 @@ def _wrap(value) -> Tensor:
 _new = object.__new__
 
 
-def _check_real_operand(prim, x, y):
-    for v in (x, y):
-        if not isinstance(v, Tensor):
-            try:
-                kind = np.asarray(v).dtype.kind
-            except (TypeError, ValueError):
-                kind = "O"
-            if kind not in _SUPPORTED_KINDS:
-                vals = tuple(a._value if isinstance(a, Tensor) else a for a in (x, y))
-                raise prim.error(
-                    vals,
-                    _NO_PARAMS,
-                    TypeError(
-                        "unsupported operand dtype "
-                        f"{np.asarray(v).dtype if kind != 'O' else type(v).__name__}; "
-                        "deltagrad computes on bool, integer and real numbers"
-                    ),
-                )
-
-
 def _binary(prim, x, y):
-    """``prim`` on two operands, at least one a Tensor: the operators' fast path (see
-    Primitive.apply)."""
-    # A Tensor is real: only another operand (an ndarray, a complex number) can bring a
-    # complex or object dtype, so only those are checked.
+    """``prim`` on two operands, at least one a Tensor: the operators' path into
+    Primitive.apply, with the operand check done while unwrapping."""
     if isinstance(x, Tensor):
         xv = x._value
     else:
         xv = x
         if x.__class__ is not float and x.__class__ is not int:
-            _check_real_operand(prim, x, y)
+            _check_real_operand(prim, x, (x, y), _NO_PARAMS)
     if isinstance(y, Tensor):
         yv = y._value
     else:
         yv = y
         if y.__class__ is not float and y.__class__ is not int:
-            _check_real_operand(prim, x, y)
-    try:
-        v = prim.fwd(xv, yv)
-    except (ValueError, TypeError, IndexError) as err:
-        raise prim.error((xv, yv), _NO_PARAMS, err) from None
-    out = _new(Tensor)
-    out._value = v
-    if _ACTIVE and prim.differentiable:
-        _record(prim, (x, y), (xv, yv), out, _NO_PARAMS)
-    return out
+            _check_real_operand(prim, y, (x, y), _NO_PARAMS)
+    return prim.apply((x, y), (xv, yv), _NO_PARAMS, True)
 
 
 def _plain_key(key):
@@ -398,5 +368,5 @@ def as_tensor(value) -> Tensor:
 
 # Operators need the ops, and the ops need Tensor: the ops package is imported last, explicitly.
 from deltagrad import ops as _ops  # noqa: E402
+from deltagrad.ops.core import _check_real_operand  # noqa: E402
 from deltagrad import _numpy_dispatch  # noqa: E402
-from deltagrad.tape import _ACTIVE, record as _record  # noqa: E402

@@ -19,8 +19,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from deltagrad.tensor import _SUPPORTED_KINDS, Tensor, _wrap
-from deltagrad import tape as _tape
+from deltagrad.tensor import _SUPPORTED_KINDS, Tensor, _new, _wrap
+from deltagrad.tape import _ACTIVE, record as _record
 
 
 class Primitive:
@@ -68,26 +68,27 @@ class Primitive:
         except (ValueError, TypeError, IndexError) as err:
             raise self.error(args, params, err) from None
 
-    def apply(self, args, vals, params):
-        """The Tensor path of :meth:`bind` (``vals`` are the values of ``args``)."""
+    def apply(self, args, vals, params, checked=False):
+        """The one Tensor path (``vals`` are the values of ``args``): check the operands (unless
+        ``checked``), run the forward, name the op in its errors, wrap the result and record it on
+        the active tapes."""
+        if not checked and len(args) > 1:  # a Tensor is real: only other operands are checked
+            for a in args:
+                if (
+                    not isinstance(a, Tensor)
+                    and a.__class__ is not float
+                    and a.__class__ is not int
+                    and a is not None  # an optional operand left out (clip's a_min or a_max)
+                ):
+                    _check_real_operand(self, a, vals, params)
         try:
             value = self.fwd(*vals, **params)
         except (ValueError, TypeError, IndexError) as err:
             raise self.error(vals, params, err) from None
-        if len(vals) > 1:  # a non-Tensor operand may bring a complex or object dtype
-            value = np.asarray(value) if not hasattr(value, "dtype") else value
-            if value.dtype.kind not in _SUPPORTED_KINDS:
-                raise self.error(
-                    vals,
-                    params,
-                    TypeError(
-                        f"unsupported result dtype {value.dtype}; "
-                        "deltagrad computes on real numbers"
-                    ),
-                )
-        out = _wrap(value)
-        if _tape._ACTIVE and self.differentiable:
-            _tape.record(self, args, vals, out, params)
+        out = _new(Tensor)
+        out._value = value
+        if _ACTIVE and self.differentiable:
+            _record(self, args, vals, out, params)
         return out
 
     def error(self, vals, params, err):
@@ -113,6 +114,24 @@ class Primitive:
 
     def __repr__(self):
         return f"<deltagrad primitive {self.name}>"
+
+
+def _check_real_operand(prim, v, vals, params):
+    """Refuse a non-Tensor operand of complex, object or other non-real dtype, naming the op."""
+    try:
+        kind = np.asarray(v).dtype.kind
+    except (TypeError, ValueError):
+        kind = "O"
+    if kind not in _SUPPORTED_KINDS:
+        what = np.asarray(v).dtype if kind != "O" else type(v).__name__
+        raise prim.error(
+            [a._value if isinstance(a, Tensor) else a for a in vals],
+            params,
+            TypeError(
+                f"unsupported operand dtype {what}; "
+                "deltagrad computes on bool, integer and real numbers"
+            ),
+        )
 
 
 def _describe(v):
