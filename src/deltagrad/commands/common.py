@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from deltagrad._files import write_text
+from deltagrad.backprop import ACTIVATIONS, ENGINES, LOSSES
 
 
 class UsageError(Exception):
@@ -43,15 +44,11 @@ def add_common_arguments(
         )
 
 
-# --activation names on the command line ("none" for a linear layer) -> the library's names.
-ACTIVATION_FLAGS = {
-    "sigmoid": "sigmoid",
-    "relu": "relu",
-    "leaky_relu": "leaky_relu",
-    "tanh": "tanh",
-    "none": None,
-}
-LOSS_FLAGS = ("mse", "softmax_cross_entropy")
+# Flag choices come from the library's own lists. --activation names on the command line
+# ("none" for a linear layer) -> the library's names.
+ACTIVATION_FLAGS = {**{a: a for a in ACTIVATIONS if a is not None}, "none": None}
+LOSS_FLAGS = LOSSES
+ENGINE_FLAGS = ENGINES
 
 
 def add_network_arguments(parser: argparse.ArgumentParser) -> None:

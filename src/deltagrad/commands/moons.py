@@ -38,7 +38,6 @@ from deltagrad.commands import common
 NAME = "moons"
 HELP = "train the chapter's two-moons network (Figures 7-13 to 7-16)"
 
-_ENGINES = ("auto", "numpy", "compiled")
 MAX_SEEDS = 10_000
 
 
@@ -125,7 +124,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--engine",
-        choices=_ENGINES,
+        choices=common.ENGINE_FLAGS,
         default="auto",
         help="auto: compiled (Numba) when available, else numpy; numpy: the "
         "plain NumPy reference (default: auto)",
