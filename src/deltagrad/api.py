@@ -186,20 +186,7 @@ def stop_gradient(x) -> Tensor:
 # Each takes a tensor or array-like and returns a Tensor of its shape (NumPy's dtype rules:
 # float32 stays float32, integers give float64) and is what NumPy's ufunc of the same name runs
 # on a Tensor (np.sin(t) is recorded). Complex and non-numeric inputs raise a TypeError naming
-# the function (NumPy would accept complex ones silently).
-
-
-def _check_real(name, *xs):
-    """Refuse complex and non-numeric inputs with a TypeError naming ``name``."""
-    for x in xs:
-        if x is None or isinstance(x, Tensor):
-            continue
-        dtype = x.dtype if isinstance(x, (np.ndarray, np.generic)) else np.asarray(x).dtype
-        if dtype.kind not in "biuf":
-            raise TypeError(
-                f"{name}: unsupported dtype {dtype} (shape {np.shape(x)}); deltagrad's "
-                "ops take bool, integer and floating-point tensors"
-            )
+# the function (checked once, in Primitive: NumPy would accept complex ones silently).
 
 
 def sin(x) -> Tensor:
@@ -207,7 +194,6 @@ def sin(x) -> Tensor:
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
     """
-    _check_real("sin", x)
     return _ops.sin(x)
 
 
@@ -216,7 +202,6 @@ def cos(x) -> Tensor:
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
     """
-    _check_real("cos", x)
     return _ops.cos(x)
 
 
@@ -226,7 +211,6 @@ def tan(x) -> Tensor:
     Returns a Tensor of ``x``'s shape (±inf-like near the poles π/2 + kπ). Raises TypeError for
     complex or non-numeric ``x``.
     """
-    _check_real("tan", x)
     return _ops.tan(x)
 
 
@@ -236,7 +220,6 @@ def arcsin(x) -> Tensor:
     The derivative is inf at ±1 and the value NaN outside [−1, 1] (with NumPy's warning).
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
     """
-    _check_real("arcsin", x)
     return _ops.arcsin(x)
 
 
@@ -246,7 +229,6 @@ def arccos(x) -> Tensor:
     The derivative is −inf at ±1 and the value NaN outside [−1, 1] (with NumPy's warning).
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
     """
-    _check_real("arccos", x)
     return _ops.arccos(x)
 
 
@@ -255,7 +237,6 @@ def arctan(x) -> Tensor:
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
     """
-    _check_real("arctan", x)
     return _ops.arctan(x)
 
 
@@ -267,7 +248,6 @@ def arctan2(y, x) -> Tensor:
     derivatives are 0 (not NaN). Returns a Tensor of the broadcast shape. Raises ValueError
     naming both shapes when they cannot be broadcast, TypeError for complex or non-numeric input.
     """
-    _check_real("arctan2", y, x)
     return _ops.arctan2(y, x)
 
 
@@ -276,7 +256,6 @@ def sinh(x) -> Tensor:
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
     """
-    _check_real("sinh", x)
     return _ops.sinh(x)
 
 
@@ -285,7 +264,6 @@ def cosh(x) -> Tensor:
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
     """
-    _check_real("cosh", x)
     return _ops.cosh(x)
 
 
@@ -294,7 +272,6 @@ def arcsinh(x) -> Tensor:
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
     """
-    _check_real("arcsinh", x)
     return _ops.arcsinh(x)
 
 
@@ -304,7 +281,6 @@ def arccosh(x) -> Tensor:
     The derivative is inf at x = 1 and the value NaN below 1 (with NumPy's warning). Returns a
     Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
     """
-    _check_real("arccosh", x)
     return _ops.arccosh(x)
 
 
@@ -314,7 +290,6 @@ def arctanh(x) -> Tensor:
     ±inf at ±1 and NaN outside [−1, 1] (with NumPy's warning). Returns a Tensor of ``x``'s
     shape. Raises TypeError for complex or non-numeric ``x``.
     """
-    _check_real("arctanh", x)
     return _ops.arctanh(x)
 
 
@@ -324,7 +299,6 @@ def erf(x) -> Tensor:
     Computed by ``scipy.special.erf``. Returns a Tensor of ``x``'s shape. Raises TypeError for
     complex or non-numeric ``x``.
     """
-    _check_real("erf", x)
     return _ops.erf(x)
 
 
@@ -333,7 +307,6 @@ def log1p(x) -> Tensor:
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
     """
-    _check_real("log1p", x)
     return _ops.log1p(x)
 
 
@@ -342,7 +315,6 @@ def expm1(x) -> Tensor:
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
     """
-    _check_real("expm1", x)
     return _ops.expm1(x)
 
 
@@ -351,7 +323,6 @@ def log2(x) -> Tensor:
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
     """
-    _check_real("log2", x)
     return _ops.log2(x)
 
 
@@ -360,7 +331,6 @@ def log10(x) -> Tensor:
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
     """
-    _check_real("log10", x)
     return _ops.log10(x)
 
 
@@ -369,7 +339,6 @@ def exp2(x) -> Tensor:
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
     """
-    _check_real("exp2", x)
     return _ops.exp2(x)
 
 
@@ -380,7 +349,6 @@ def reciprocal(x) -> Tensor:
     input gives the float quotient. Returns a Tensor of ``x``'s shape (inf at 0). Raises
     TypeError for complex or non-numeric ``x``.
     """
-    _check_real("reciprocal", x)
     return _ops.reciprocal(x)
 
 
@@ -390,7 +358,6 @@ def softplus(x) -> Tensor:
     Finite and warning-free for any x (softplus(1000) = 1000, softplus(−1000) = 0). Returns a
     Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
     """
-    _check_real("softplus", x)
     return _ops.softplus(x)
 
 
@@ -422,7 +389,6 @@ def clip(a, a_min=None, a_max=None, *, min=None, max=None) -> Tensor:  # noqa: A
         if a_max is not None:
             raise TypeError("clip: a_max given twice (as a_max and as max)")
         a_max = max
-    _check_real("clip", a, a_min, a_max)
     return _ops.clip(a, a_min, a_max)
 
 
@@ -432,7 +398,6 @@ def floor(x) -> Tensor:
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
     """
-    _check_real("floor", x)
     return _ops.floor(x)
 
 
@@ -442,7 +407,6 @@ def ceil(x) -> Tensor:
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
     """
-    _check_real("ceil", x)
     return _ops.ceil(x)
 
 
@@ -453,7 +417,6 @@ def round(x, decimals: int = 0) -> Tensor:  # noqa: A001 - mirrors NumPy's name
     Returns a Tensor of ``x``'s shape and dtype. Raises TypeError for complex or non-numeric
     ``x``.
     """
-    _check_real("round", x)
     return _ops.round_(x, decimals=decimals)
 
 
@@ -463,7 +426,6 @@ def sign(x) -> Tensor:
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
     """
-    _check_real("sign", x)
     return _ops.sign(x)
 
 
@@ -479,7 +441,6 @@ def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
     Tensor of the reduced shape. Raises ValueError for an out-of-range axis or an empty
     reduction, TypeError for complex or non-numeric ``x``.
     """
-    _check_real("min", x)
     return _ops.min_(x, axis=axis, keepdims=keepdims)
 
 
@@ -491,7 +452,6 @@ def argmax(x, axis=None, keepdims: bool = False) -> Tensor:
     out-of-range axis or an empty tensor, TypeError for a non-int axis or a complex or
     non-numeric ``x``.
     """
-    _check_real("argmax", x)
     return _ops.argmax(x, axis=axis, keepdims=keepdims)
 
 
@@ -503,7 +463,6 @@ def argmin(x, axis=None, keepdims: bool = False) -> Tensor:
     out-of-range axis or an empty tensor, TypeError for a non-int axis or a complex or
     non-numeric ``x``.
     """
-    _check_real("argmin", x)
     return _ops.argmin(x, axis=axis, keepdims=keepdims)
 
 
@@ -516,7 +475,6 @@ def prod(x, axis=None, keepdims: bool = False) -> Tensor:
     exact at zeros too. Returns a Tensor of the reduced shape. Raises ValueError for an
     out-of-range axis, TypeError for complex or non-numeric ``x``.
     """
-    _check_real("prod", x)
     return _ops.prod(x, axis=axis, keepdims=keepdims)
 
 
@@ -527,7 +485,6 @@ def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
     Returns a Tensor of the reduced shape (float). Raises ValueError for an out-of-range axis
     or an empty reduction, TypeError for complex or non-numeric ``x``.
     """
-    _check_real("logsumexp", x)
     return _ops.logsumexp(x, axis=axis, keepdims=keepdims)
 
 
@@ -539,7 +496,6 @@ def cumsum(x, axis=None) -> Tensor:
     shape for ``axis=None``). Raises ValueError for an out-of-range axis (also axis=0 of a
     scalar, which NumPy accepts), TypeError for a non-int axis or complex or non-numeric ``x``.
     """
-    _check_real("cumsum", x)
     return _ops.cumsum(x, axis=axis)
 
 
@@ -552,7 +508,6 @@ def var(x, axis=None, ddof=0, keepdims: bool = False) -> Tensor:
     ddof ≥ n (where NumPy warns and returns inf or NaN), TypeError for complex or non-numeric
     ``x``.
     """
-    _check_real("var", x)
     return _ops.var(x, axis=axis, ddof=ddof, keepdims=keepdims)
 
 
@@ -564,7 +519,6 @@ def std(x, axis=None, ddof=0, keepdims: bool = False) -> Tensor:
     ``ddof`` as in :func:`var`. Returns a Tensor of the reduced shape (float). Raises ValueError
     for an out-of-range axis or ddof ≥ n, TypeError for complex or non-numeric ``x``.
     """
-    _check_real("std", x)
     return _ops.std(x, axis=axis, ddof=ddof, keepdims=keepdims)
 
 
@@ -586,7 +540,6 @@ def norm(x, ord=None, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A00
     out-of-range or repeated axis, or ``ord`` with a tensor of rank > 2 and no ``axis``;
     TypeError for a non-int axis or complex or non-numeric ``x``.
     """
-    _check_real("norm", x)
     out = _ops.norm(x, ord=ord, axis=axis, keepdims=keepdims)
     return out if isinstance(out, Tensor) else as_tensor(np.asarray(out))
 
@@ -599,7 +552,7 @@ def norm(x, ord=None, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A00
 
 
 def _operand(name, x):
-    return _ops.shape.as_operand(name, x)
+    return _ops.core.as_operand(name, x)
 
 
 def _result(out):

@@ -284,13 +284,13 @@ def _binary(prim, x, y):
     else:
         xv = x
         if x.__class__ is not float and x.__class__ is not int:
-            _check_real_operand(prim, x, (x, y), _NO_PARAMS)
+            _as_operand(prim.name, x)
     if isinstance(y, Tensor):
         yv = y._value
     else:
         yv = y
         if y.__class__ is not float and y.__class__ is not int:
-            _check_real_operand(prim, y, (x, y), _NO_PARAMS)
+            _as_operand(prim.name, y)
     return prim.apply((x, y), (xv, yv), _NO_PARAMS, True)
 
 
@@ -368,5 +368,5 @@ def as_tensor(value) -> Tensor:
 
 # Operators need the ops, and the ops need Tensor: the ops package is imported last, explicitly.
 from deltagrad import ops as _ops  # noqa: E402
-from deltagrad.ops.core import _check_real_operand  # noqa: E402
+from deltagrad.ops.core import as_operand as _as_operand  # noqa: E402
 from deltagrad import _numpy_dispatch  # noqa: E402

@@ -80,7 +80,7 @@ class Primitive:
                     and a.__class__ is not int
                     and a is not None  # an optional operand left out (clip's a_min or a_max)
                 ):
-                    _check_real_operand(self, a, vals, params)
+                    as_operand(self.name, a)
         try:
             value = self.fwd(*vals, **params)
         except (ValueError, TypeError, IndexError) as err:
@@ -96,42 +96,48 @@ class Primitive:
         return _op_error(self.name, vals, params, err)
 
     def __call__(self, *args, **params) -> Tensor:
-        """Apply the op; always returns a Tensor (plain arrays in are fine)."""
-        out = self.bind(*args, **params)
-        if isinstance(out, Tensor):
-            return out
-        out = np.asarray(out)
-        if out.dtype.kind not in _SUPPORTED_KINDS:
-            raise self.error(
-                args,
-                params,
-                TypeError(
-                    f"unsupported dtype {out.dtype}; deltagrad "
-                    "computes on bool, integer and real numbers"
-                ),
-            )
-        return _wrap(out)
+        """Apply the op; always returns a Tensor (plain arrays in are fine).
+
+        The public path: operands of complex, string or object dtype are refused here, before the
+        forward runs (NumPy would reduce or cast complex values silently), naming the op.
+        """
+        has_tensor = False
+        for a in args:
+            if isinstance(a, Tensor):
+                has_tensor = True
+            elif a.__class__ is not float and a.__class__ is not int and a is not None:
+                as_operand(self.name, a)
+        if has_tensor:
+            vals = [b._value if isinstance(b, Tensor) else b for b in args]
+            return self.apply(args, vals, params, checked=True)
+        try:
+            out = self.fwd(*args, **params)
+        except (ValueError, TypeError, IndexError) as err:
+            raise self.error(args, params, err) from None
+        return _wrap(out if isinstance(out, (np.ndarray, np.generic)) else np.asarray(out))
 
     def __repr__(self):
         return f"<deltagrad primitive {self.name}>"
 
 
-def _check_real_operand(prim, v, vals, params):
-    """Refuse a non-Tensor operand of complex, object or other non-real dtype, naming the op."""
+def as_operand(name: str, x):
+    """``x`` as a Tensor or an ndarray of a real dtype; else a TypeError naming op ``name``.
+
+    The one check of operands that are not Tensors (a Tensor is always real): the public path
+    of every op (:meth:`Primitive.__call__`), the operators and composite functions use it.
+    """
+    if isinstance(x, Tensor):
+        return x
     try:
-        kind = np.asarray(v).dtype.kind
-    except (TypeError, ValueError):
-        kind = "O"
-    if kind not in _SUPPORTED_KINDS:
-        what = np.asarray(v).dtype if kind != "O" else type(v).__name__
-        raise prim.error(
-            [a._value if isinstance(a, Tensor) else a for a in vals],
-            params,
-            TypeError(
-                f"unsupported operand dtype {what}; "
-                "deltagrad computes on bool, integer and real numbers"
-            ),
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name}: cannot convert {type(x).__name__} to an array: {err}") from None
+    if arr.dtype.kind not in _SUPPORTED_KINDS:
+        raise TypeError(
+            f"{name}: unsupported dtype {arr.dtype} (shape {arr.shape}); deltagrad computes on "
+            "bool, integer and real floating-point numbers"
         )
+    return arr
 
 
 def _describe(v):

@@ -16,7 +16,7 @@ from collections import Counter
 import numpy as np
 
 from deltagrad.ops.core import Primitive, broadcast_to, shape_of, sum_to_shape
-from deltagrad.ops.shape import check_real, normal_axis, reshape, transpose
+from deltagrad.ops.shape import normal_axis, reshape, transpose
 from deltagrad.ops.arith import matmul
 from deltagrad.ops.reduce import sum_
 
@@ -125,7 +125,6 @@ def einsum_spec(subscripts: str, shapes: tuple) -> tuple:
 def _einsum_fwd(*operands, subscripts, optimize):
     if not operands:
         raise ValueError("einsum needs at least one operand")
-    check_real(*operands)
     ins, out = einsum_spec(subscripts, tuple(np.shape(o) for o in operands))
     return np.einsum(",".join(ins) + "->" + out, *operands, optimize=optimize)
 
@@ -267,7 +266,6 @@ def tensordot_axes(axes, sa, sb) -> tuple:
 
 
 def _tensordot_fwd(a, b, axes):
-    check_real(a, b)
     return np.tensordot(a, b, axes=tensordot_axes(axes, np.shape(a), np.shape(b)))
 
 
@@ -303,7 +301,6 @@ def _scalar_product_grad(i, g, a, b):
 
 
 def _dot_fwd(a, b):
-    check_real(a, b)
     return np.dot(a, b)
 
 
@@ -319,7 +316,6 @@ dot.defvjp_argnum(_dot_vjp)
 
 
 def _inner_fwd(a, b):
-    check_real(a, b)
     return np.inner(a, b)
 
 
@@ -335,7 +331,6 @@ inner.defvjp_argnum(_inner_vjp)
 
 
 def _outer_fwd(a, b):
-    check_real(a, b)
     return np.outer(a, b)
 
 
@@ -383,7 +378,6 @@ def _embed_diagonal_fwd(g, shape, offset, axis1, axis2):
 
 
 def _diagonal_fwd(x, offset, axis1, axis2):
-    check_real(x)
     _check_offset(offset)
     diagonal_axes(np.shape(x), axis1, axis2)
     return np.diagonal(x, offset, axis1, axis2)
@@ -404,7 +398,6 @@ embed_diagonal.defvjp(
 
 
 def _trace_fwd(x, offset, axis1, axis2):
-    check_real(x)
     _check_offset(offset)
     diagonal_axes(np.shape(x), axis1, axis2)
     return np.trace(x, offset, axis1, axis2)
@@ -424,7 +417,6 @@ trace.defvjp(_trace_vjp)
 
 
 def _diag_fwd(v, k):
-    check_real(v)
     _check_offset(k, "k")
     if np.ndim(v) not in (1, 2):
         raise ValueError(
@@ -446,7 +438,6 @@ diag.defvjp(_diag_vjp)
 
 def _triangle(np_fn):
     def fwd(x, k):
-        check_real(x)
         _check_offset(k, "k")
         if np.ndim(x) == 0:
             raise ValueError("needs an array of at least 1 dimension, got a 0-d one")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deltagrad.ops.core import Primitive, _op_error, broadcast_to, shape_of
+from deltagrad.ops.core import Primitive, _op_error, as_operand, broadcast_to, shape_of
 from deltagrad.ops.shape import reshape
 from deltagrad.ops.arith import equal, where
 from deltagrad.ops.unary import abs_, exp
@@ -330,6 +330,7 @@ def _squeeze_axes(y, x, axes):
 def norm(x, ord=None, axis=None, keepdims=False):
     """NumPy's ``linalg.norm`` (vector ords None/1/2/±inf, matrix ords None/'fro'/±1/±inf),
     from primitives whose gradients are defined at 0 (see :func:`deltagrad.norm`)."""
+    x = as_operand("norm", x)  # a composite: its primitives would see only its parts
     try:
         if ord is None and axis is None:
             return norm2.bind(x, axis=None, keepdims=keepdims)
