@@ -182,6 +182,15 @@ def _pairs(primals, tangents, what):
     return xs, vs
 
 
+def _inner(gs, vs):
+    """Σ_i ⟨gs[i], vs[i]⟩ as a recorded scalar (None when there are no pairs)."""
+    dot = None
+    for g, v in zip(gs, vs):
+        term = _ops.sum_.bind(g * v, axis=None, keepdims=False)
+        dot = term if dot is None else dot + term
+    return dot
+
+
 def hvp(f, primals, tangents):
     """Hessian-vector products of scalar ``f`` without forming the Hessian.
 
@@ -199,10 +208,7 @@ def hvp(f, primals, tangents):
         if not isinstance(y, Tensor) or y.ndim != 0:
             raise TypeError("hvp: the function must return a scalar Tensor")
         gs = inner.gradient(y, xs, unconnected_gradients="zero")
-        dot = None
-        for g, v in zip(gs, vs):
-            term = _ops.sum_.bind(g * v, axis=None, keepdims=False)
-            dot = term if dot is None else dot + term
+        dot = _inner(gs, vs)
     hv = outer.gradient(dot, xs, unconnected_gradients="zero")
     return tuple(hv) if len(hv) > 1 else hv[0]
 
@@ -227,10 +233,7 @@ def jvp(f, primals, tangents):
     with GradientTape() as outer:
         outer.watch(u)
         jtu = inner.gradient(y, xs, output_gradients=u, unconnected_gradients="zero")
-        dot = None
-        for g, v in zip(jtu, vs):
-            term = _ops.sum_.bind(g * v, axis=None, keepdims=False)
-            dot = term if dot is None else dot + term
+        dot = _inner(jtu, vs)
     tangent_out = outer.gradient(dot, u, unconnected_gradients="zero") if dot is not None else None
     return y, tangent_out if tangent_out is not None else _wrap(np.zeros_like(y._value))
 
