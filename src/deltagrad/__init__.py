@@ -15,6 +15,7 @@ which would prove nothing if they shared code.
 __version__ = "0.1.0"
 
 from deltagrad.tensor import Tensor, Variable, as_tensor, constant
+from deltagrad import _operators  # attaches Tensor's operators and NumPy protocols
 from deltagrad.tape import GradientTape
 from deltagrad.transforms import custom_gradient, grad, hessian, hvp, jacobian, jvp, value_and_grad
 from deltagrad.ops.core import Primitive

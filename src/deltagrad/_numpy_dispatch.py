@@ -16,6 +16,9 @@ import inspect
 
 import numpy as np
 
+from deltagrad import api
+from deltagrad.tensor import Tensor
+
 # Functions that only read values and return things with no gradient (shapes, booleans,
 # integer indices, text, files): safe to run on the plain values.
 _VALUE_ONLY = {
@@ -51,16 +54,10 @@ _VALUE_ONLY = {
     np.testing.assert_equal,
 }
 
-_registry: dict | None = None
 
-
+@functools.cache
 def _table() -> dict:
-    global _registry
-    if _registry is None:
-        from deltagrad import api
-
-        _registry = api.numpy_functions()
-    return _registry
+    return api.numpy_functions()
 
 
 @functools.cache
@@ -72,8 +69,6 @@ def _signature(func):
 
 
 def _plain(x):
-    from deltagrad.tensor import Tensor
-
     if isinstance(x, Tensor):
         return x._value
     if isinstance(x, (list, tuple)):

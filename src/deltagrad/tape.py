@@ -13,40 +13,11 @@ import contextlib
 
 import numpy as np
 
+from deltagrad import ops as _ops
+from deltagrad._recording import ACTIVE as _ACTIVE
 from deltagrad.tensor import Tensor, Variable, _checked_array, _wrap
 
-# The tapes currently recording, innermost last. Not random state: just which `with` blocks are
-# open.
-_ACTIVE: list[GradientTape] = []
-
 _UNCONNECTED = ("none", "zero")
-
-
-def record(prim, args, vals, out, params) -> None:
-    """Append the op to every active tape on which one of ``args`` is watched.
-
-    An entry keeps the op, its arguments and their values, the output, and which arguments
-    carry gradient (``idxs``), so that the backward pass visits only those.
-    """
-    for tape in _ACTIVE:
-        watched = tape._watched
-        idxs: tuple[int, ...] = ()
-        i = 0
-        for a in args:
-            if id(a) in watched:
-                idxs += (i,)
-            elif (
-                a.__class__ is Variable
-                and tape._auto_watch
-                and a.trainable
-                and a._value.dtype.kind == "f"
-            ):
-                tape._watch_one(a)
-                idxs += (i,)
-            i += 1
-        if idxs:
-            tape._entries.append((id(out), prim, args, vals, out, params, idxs))
-            watched.add(id(out))
 
 
 def _flatten(structure, what, method="gradient"):
@@ -432,6 +403,3 @@ def _owned_buffer(prev, x, g, owned):
     buf = np.zeros(x.shape, dtype) if prev is None else np.array(prev, dtype=dtype)
     owned.add(id(buf))
     return buf
-
-
-from deltagrad import ops as _ops  # noqa: E402

@@ -8,7 +8,16 @@ Python floats become float64; NumPy dtypes are kept.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from numpy.typing import ArrayLike
+
+    Operand: TypeAlias = "Tensor | ArrayLike"
 
 _SUPPORTED_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 
@@ -42,6 +51,9 @@ class Tensor:
     computed from those carries no gradient. NumPy functions called on the tensor itself
     (``np.exp(t)``, ``np.reshape(t, …)``) stay on the tape, or raise a TypeError when deltagrad
     has no derivative for them.
+
+    The operators, NumPy protocols and ``sum``/``mean``/``max``/``reshape``/``T`` are attached
+    by :mod:`deltagrad._operators`; each runs an op of :mod:`deltagrad.ops`.
     """
 
     __slots__ = ("_value", "__weakref__")
@@ -125,14 +137,6 @@ class Tensor:
             )
         return format(self._value.item(), spec)
 
-    def __round__(self, ndigits=None):
-        if self.ndim == 0:
-            value = self._value.item()
-            return round(value) if ndigits is None else round(value, ndigits)
-        from deltagrad import api  # a recorded op (zero gradient) for arrays, like np.round
-
-        return api.round(self, decimals=0 if ndigits is None else ndigits)
-
     def _body(self) -> str:
         arr = np.asarray(self._value)
         return str(arr[()]) if arr.ndim == 0 else np.array2string(arr, separator=", ")
@@ -142,128 +146,41 @@ class Tensor:
 
     __hash__ = object.__hash__
 
-    # --- operators: recorded through deltagrad.ops ---------------------------------------------
-    def __add__(self, other):
-        return _binary(_ops.add, self, other)
+    if TYPE_CHECKING:  # attached by deltagrad._operators; declared here for type checkers
 
-    def __radd__(self, other):
-        return _binary(_ops.add, other, self)
-
-    def __sub__(self, other):
-        return _binary(_ops.subtract, self, other)
-
-    def __rsub__(self, other):
-        return _binary(_ops.subtract, other, self)
-
-    def __mul__(self, other):
-        return _binary(_ops.multiply, self, other)
-
-    def __rmul__(self, other):
-        return _binary(_ops.multiply, other, self)
-
-    def __truediv__(self, other):
-        return _binary(_ops.divide, self, other)
-
-    def __rtruediv__(self, other):
-        return _binary(_ops.divide, other, self)
-
-    def __pow__(self, other):
-        return _binary(_ops.power, self, other)
-
-    def __rpow__(self, other):
-        return _binary(_ops.power, other, self)
-
-    def __matmul__(self, other):
-        return _binary(_ops.matmul, self, other)
-
-    def __rmatmul__(self, other):
-        return _binary(_ops.matmul, other, self)
-
-    def __neg__(self):
-        return _ops.negative.apply((self,), (self._value,), _NO_PARAMS)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return _ops.abs_.bind(self)
-
-    # Comparisons give boolean tensors and carry no gradient.
-    def __lt__(self, other):
-        return _binary(_ops.less, self, other)
-
-    def __le__(self, other):
-        return _binary(_ops.less_equal, self, other)
-
-    def __gt__(self, other):
-        return _binary(_ops.greater, self, other)
-
-    def __ge__(self, other):
-        return _binary(_ops.greater_equal, self, other)
-
-    def __eq__(self, other):
-        return _binary(_ops.equal, self, other)
-
-    def __ne__(self, other):
-        return _binary(_ops.not_equal, self, other)
-
-    def __getitem__(self, key):
-        if key.__class__ is not int and key.__class__ is not slice:
-            key = _plain_key(key)
-        return _ops.getitem.apply((self,), (self._value,), {"key": key})
-
-    # NumPy ufuncs on tensors go through deltagrad's ops, so that ``ndarray + tensor`` and
-    # ``np.exp(tensor)`` are recorded like ``tensor + ndarray``. A ufunc deltagrad has no op for
-    # would silently drop off the tape, so it is refused with a hint instead.
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        op = _ops.UFUNCS.get(ufunc)
-        if method == "__call__" and op is not None and not kwargs:
-            return op.bind(*inputs)
-        name = ufunc.__name__ + ("" if method == "__call__" else f".{method}")
-        raise TypeError(
-            f"np.{name} on a deltagrad Tensor has no derivative rule in deltagrad "
-            f"(and would drop off the tape); use deltagrad's ops, or np.asarray(t) "
-            f"to compute on the values without a gradient"
-        )
-
-    # NumPy functions that are not ufuncs (np.reshape, np.concatenate, np.einsum, …) call this.
-    # Each runs the deltagrad op of the same name (recorded on the tape) or is refused: nothing
-    # computed from a Tensor may silently leave the tape.
-    def __array_function__(self, func, types, args, kwargs):
-        return _numpy_dispatch.call(func, args, kwargs)
-
-    # --- conveniences mirroring NumPy ---------------------------------------------------------
-    @property
-    def T(self):
-        return _ops.transpose.bind(self, axes=None)
-
-    def reshape(self, *shape):
-        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return _ops.reshape.bind(self, shape=tuple(shape))
-
-    # ``dtype=None, out=None`` let np.sum(t), np.mean(t), np.max(t) call these methods.
-    def sum(self, axis=None, keepdims=False, dtype=None, out=None):
-        _no_numpy_extras("sum", dtype, out)
-        return _ops.sum_.bind(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis=None, keepdims=False, dtype=None, out=None):
-        _no_numpy_extras("mean", dtype, out)
-        return _ops.mean.bind(self, axis=axis, keepdims=keepdims)
-
-    def max(self, axis=None, keepdims=False, out=None):
-        _no_numpy_extras("max", None, out)
-        return _ops.max_.bind(self, axis=axis, keepdims=keepdims)
-
-
-_NO_PARAMS: dict = {}  # shared, never mutated
-
-
-def _no_numpy_extras(name, dtype, out):
-    if dtype is not None or out is not None:
-        raise TypeError(
-            f"Tensor.{name}: dtype= and out= are not supported (tensors are "
-            f"immutable); use dg.cast for another dtype"
-        )
+        def __add__(self, other: Operand) -> Tensor: ...
+        def __radd__(self, other: Operand) -> Tensor: ...
+        def __sub__(self, other: Operand) -> Tensor: ...
+        def __rsub__(self, other: Operand) -> Tensor: ...
+        def __mul__(self, other: Operand) -> Tensor: ...
+        def __rmul__(self, other: Operand) -> Tensor: ...
+        def __truediv__(self, other: Operand) -> Tensor: ...
+        def __rtruediv__(self, other: Operand) -> Tensor: ...
+        def __pow__(self, other: Operand) -> Tensor: ...
+        def __rpow__(self, other: Operand) -> Tensor: ...
+        def __matmul__(self, other: Operand) -> Tensor: ...
+        def __rmatmul__(self, other: Operand) -> Tensor: ...
+        def __neg__(self) -> Tensor: ...
+        def __pos__(self) -> Tensor: ...
+        def __abs__(self) -> Tensor: ...
+        def __lt__(self, other: Operand) -> Tensor: ...
+        def __le__(self, other: Operand) -> Tensor: ...
+        def __gt__(self, other: Operand) -> Tensor: ...
+        def __ge__(self, other: Operand) -> Tensor: ...
+        def __eq__(self, other: object) -> Tensor: ...  # type: ignore[override]
+        def __ne__(self, other: object) -> Tensor: ...  # type: ignore[override]
+        def __getitem__(self, key: Any) -> Tensor: ...
+        def __round__(self, ndigits: int | None = None) -> Any: ...
+        @property
+        def T(self) -> Tensor: ...
+        def reshape(self, *shape: Any) -> Tensor: ...
+        def sum(
+            self, axis: Any = None, keepdims: bool = False, dtype: None = None, out: None = None
+        ) -> Tensor: ...
+        def mean(
+            self, axis: Any = None, keepdims: bool = False, dtype: None = None, out: None = None
+        ) -> Tensor: ...
+        def max(self, axis: Any = None, keepdims: bool = False, out: None = None) -> Tensor: ...
 
 
 def _wrap(value) -> Tensor:
@@ -274,32 +191,6 @@ def _wrap(value) -> Tensor:
 
 
 _new = object.__new__
-
-
-def _binary(prim, x, y):
-    """``prim`` on two operands, at least one a Tensor: the operators' path into
-    Primitive.apply, with the operand check done while unwrapping."""
-    if isinstance(x, Tensor):
-        xv = x._value
-    else:
-        xv = x
-        if x.__class__ is not float and x.__class__ is not int:
-            _as_operand(prim.name, x)
-    if isinstance(y, Tensor):
-        yv = y._value
-    else:
-        yv = y
-        if y.__class__ is not float and y.__class__ is not int:
-            _as_operand(prim.name, y)
-    return prim.apply((x, y), (xv, yv), _NO_PARAMS, True)
-
-
-def _plain_key(key):
-    if isinstance(key, Tensor):
-        return np.asarray(key._value)
-    if isinstance(key, tuple):
-        return tuple(np.asarray(k._value) if isinstance(k, Tensor) else k for k in key)
-    return key
 
 
 class Variable(Tensor):
@@ -364,9 +255,3 @@ def constant(value, dtype=None) -> Tensor:
 def as_tensor(value) -> Tensor:
     """``value`` itself if it is a Tensor, else ``constant(value)``."""
     return value if isinstance(value, Tensor) else Tensor(value)
-
-
-# Operators need the ops, and the ops need Tensor: the ops package is imported last, explicitly.
-from deltagrad import ops as _ops  # noqa: E402
-from deltagrad.ops.core import as_operand as _as_operand  # noqa: E402
-from deltagrad import _numpy_dispatch  # noqa: E402

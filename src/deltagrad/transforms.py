@@ -13,7 +13,7 @@ import functools
 import numpy as np
 
 from deltagrad import ops as _ops
-from deltagrad import tape as _tape
+from deltagrad import _recording
 from deltagrad.tape import GradientTape
 from deltagrad.tensor import Tensor, _checked_array, _wrap, constant
 
@@ -257,12 +257,12 @@ def custom_gradient(f):
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
-        saved = list(_tape._ACTIVE)
-        _tape._ACTIVE.clear()  # the forward computation is not recorded
+        saved = list(_recording.ACTIVE)
+        _recording.ACTIVE.clear()  # the forward computation is not recorded
         try:
             result = f(*args, **kwargs)
         finally:
-            _tape._ACTIVE[:] = saved
+            _recording.ACTIVE[:] = saved
         if not (isinstance(result, (tuple, list)) and len(result) == 2 and callable(result[1])):
             raise TypeError(
                 f"custom_gradient: {f.__name__} must return (output, grad_fn), got "
@@ -271,7 +271,7 @@ def custom_gradient(f):
         y, grad_fn = result
         y = y if isinstance(y, Tensor) else constant(y)
         inputs = tuple(a for a in args if isinstance(a, Tensor))
-        if not inputs or not _tape._ACTIVE:
+        if not inputs or not _recording.ACTIVE:
             return _wrap(y._value)
         prim = _ops.Primitive(f"custom_gradient({f.__name__})", lambda *vals: y._value)
         cache = {}

@@ -32,9 +32,7 @@ from deltagrad.ops.unary import (
     cast_to_discrete,
     exp,
     identity,
-    leaky_relu,
     log,
-    relu,
     sigmoid,
     sqrt,
     square,
@@ -56,6 +54,8 @@ from deltagrad.ops.reduce import (
     var,
 )
 from deltagrad.ops.elementwise import (
+    leaky_relu,
+    relu,
     arccos,
     arccosh,
     arcsin,

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from deltagrad.tensor import _SUPPORTED_KINDS, Tensor, _new, _wrap
-from deltagrad.tape import _ACTIVE, record as _record
+from deltagrad._recording import ACTIVE as _ACTIVE, record as _record
 
 
 class Primitive:

@@ -27,6 +27,18 @@ from deltagrad.ops.core import Primitive
 from deltagrad.ops.arith import equal, greater, greater_equal, less, less_equal, maximum, where
 from deltagrad.ops.unary import exp, sigmoid, sqrt
 
+# Kink convention (project-wide): at x = 0, relu' = 0 and leaky_relu' = alpha (the left slope).
+relu = Primitive("relu", lambda x: np.maximum(x, 0))
+relu.defvjp(lambda g, out, x: where.bind(greater.bind(x, 0), g, 0))
+
+
+def _leaky_relu(x, alpha):
+    return np.where(np.greater_equal(x, 0), x, np.multiply(alpha, x))
+
+
+leaky_relu = Primitive("leaky_relu", _leaky_relu)
+leaky_relu.defvjp(lambda g, out, x, alpha: where.bind(greater.bind(x, 0), g, alpha * g))
+
 
 @functools.cache
 def _erf_ufunc():

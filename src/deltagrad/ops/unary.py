@@ -6,7 +6,6 @@ import numpy as np
 
 from deltagrad import functional as F
 from deltagrad.ops.core import Primitive
-from deltagrad.ops.arith import greater, where
 
 exp = Primitive("exp", np.exp)
 exp.defvjp(lambda g, out, x: g * out)
@@ -32,18 +31,6 @@ tanh.defvjp(lambda g, out, x: g * (1 - out * out))
 # The forward formula is functional's (stable for any x); the VJP below is this engine's own.
 sigmoid = Primitive("sigmoid", F.sigmoid)
 sigmoid.defvjp(lambda g, out, x: g * (out * (1 - out)))
-
-# Kink convention (project-wide): at x = 0, relu' = 0 and leaky_relu' = alpha (the left slope).
-relu = Primitive("relu", lambda x: np.maximum(x, 0))
-relu.defvjp(lambda g, out, x: where.bind(greater.bind(x, 0), g, 0))
-
-
-def _leaky_relu(x, alpha):
-    return np.where(np.greater_equal(x, 0), x, np.multiply(alpha, x))
-
-
-leaky_relu = Primitive("leaky_relu", _leaky_relu)
-leaky_relu.defvjp(lambda g, out, x, alpha: where.bind(greater.bind(x, 0), g, alpha * g))
 
 
 def _cast(x, dtype):

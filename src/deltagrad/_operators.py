@@ -1,0 +1,186 @@
+"""What a Tensor does: its operators, NumPy protocols and NumPy-like methods, from the ops.
+
+:mod:`deltagrad.tensor` defines what a Tensor *is* (a value with a shape and a dtype, and its
+conversions to Python numbers and arrays); this module gives it what it *does*. ``a + b``,
+``a @ b``, ``a < b``, ``a[i]``, ``np.exp(a)``, ``np.reshape(a, …)``, ``a.sum()``, ``a.T``, … each
+run a primitive of :mod:`deltagrad.ops`, recorded on the active tapes. The methods are attached
+to the class when the package is imported (as HIPS autograd attaches its array box's operators),
+so that the engine's modules import each other in one direction only:
+``tensor`` ← ``_recording`` ← ``ops`` ← ``tape`` ← ``transforms``, and ``_operators`` on top.
+"""
+
+from __future__ import annotations
+
+from types import FunctionType
+
+import numpy as np
+
+from deltagrad import _numpy_dispatch
+from deltagrad import api as _api
+from deltagrad import ops as _ops
+from deltagrad.ops.core import as_operand as _as_operand
+from deltagrad.tensor import Tensor
+
+
+class _TensorMethods:
+    """Attached to :class:`~deltagrad.tensor.Tensor` below (every function and property)."""
+
+    def __add__(self, other):
+        return _binary(_ops.add, self, other)
+
+    def __radd__(self, other):
+        return _binary(_ops.add, other, self)
+
+    def __sub__(self, other):
+        return _binary(_ops.subtract, self, other)
+
+    def __rsub__(self, other):
+        return _binary(_ops.subtract, other, self)
+
+    def __mul__(self, other):
+        return _binary(_ops.multiply, self, other)
+
+    def __rmul__(self, other):
+        return _binary(_ops.multiply, other, self)
+
+    def __truediv__(self, other):
+        return _binary(_ops.divide, self, other)
+
+    def __rtruediv__(self, other):
+        return _binary(_ops.divide, other, self)
+
+    def __pow__(self, other):
+        return _binary(_ops.power, self, other)
+
+    def __rpow__(self, other):
+        return _binary(_ops.power, other, self)
+
+    def __matmul__(self, other):
+        return _binary(_ops.matmul, self, other)
+
+    def __rmatmul__(self, other):
+        return _binary(_ops.matmul, other, self)
+
+    def __neg__(self):
+        return _ops.negative.apply((self,), (self._value,), _NO_PARAMS)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs_.bind(self)
+
+    # Comparisons give boolean tensors and carry no gradient.
+    def __lt__(self, other):
+        return _binary(_ops.less, self, other)
+
+    def __le__(self, other):
+        return _binary(_ops.less_equal, self, other)
+
+    def __gt__(self, other):
+        return _binary(_ops.greater, self, other)
+
+    def __ge__(self, other):
+        return _binary(_ops.greater_equal, self, other)
+
+    def __eq__(self, other):
+        return _binary(_ops.equal, self, other)
+
+    def __ne__(self, other):
+        return _binary(_ops.not_equal, self, other)
+
+    def __getitem__(self, key):
+        if key.__class__ is not int and key.__class__ is not slice:
+            key = _plain_key(key)
+        return _ops.getitem.apply((self,), (self._value,), {"key": key})
+
+    # NumPy ufuncs on tensors go through deltagrad's ops, so that ``ndarray + tensor`` and
+    # ``np.exp(tensor)`` are recorded like ``tensor + ndarray``. A ufunc deltagrad has no op for
+    # would silently drop off the tape, so it is refused with a hint instead.
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        op = _ops.UFUNCS.get(ufunc)
+        if method == "__call__" and op is not None and not kwargs:
+            return op.bind(*inputs)
+        name = ufunc.__name__ + ("" if method == "__call__" else f".{method}")
+        raise TypeError(
+            f"np.{name} on a deltagrad Tensor has no derivative rule in deltagrad "
+            f"(and would drop off the tape); use deltagrad's ops, or np.asarray(t) "
+            f"to compute on the values without a gradient"
+        )
+
+    # NumPy functions that are not ufuncs (np.reshape, np.concatenate, np.einsum, …) call this.
+    # Each runs the deltagrad op of the same name (recorded on the tape) or is refused: nothing
+    # computed from a Tensor may silently leave the tape.
+    def __array_function__(self, func, types, args, kwargs):
+        return _numpy_dispatch.call(func, args, kwargs)
+
+    # Conveniences mirroring NumPy.
+    @property
+    def T(self):
+        return _ops.transpose.bind(self, axes=None)
+
+    def reshape(self, *shape):
+        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return _ops.reshape.bind(self, shape=tuple(shape))
+
+    # ``dtype=None, out=None`` let np.sum(t), np.mean(t), np.max(t) call these methods.
+    def sum(self, axis=None, keepdims=False, dtype=None, out=None):
+        _no_numpy_extras("sum", dtype, out)
+        return _ops.sum_.bind(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False, dtype=None, out=None):
+        _no_numpy_extras("mean", dtype, out)
+        return _ops.mean.bind(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False, out=None):
+        _no_numpy_extras("max", None, out)
+        return _ops.max_.bind(self, axis=axis, keepdims=keepdims)
+
+    def __round__(self, ndigits=None):
+        if self.ndim == 0:
+            value = self._value.item()
+            return round(value) if ndigits is None else round(value, ndigits)
+        # A recorded op (zero gradient) for arrays, like np.round.
+        return _api.round(self, decimals=0 if ndigits is None else ndigits)
+
+
+_NO_PARAMS: dict = {}  # shared, never mutated
+
+
+def _no_numpy_extras(name, dtype, out):
+    if dtype is not None or out is not None:
+        raise TypeError(
+            f"Tensor.{name}: dtype= and out= are not supported (tensors are "
+            f"immutable); use dg.cast for another dtype"
+        )
+
+
+def _binary(prim, x, y):
+    """``prim`` on two operands, at least one a Tensor: the operators' path into
+    Primitive.apply, with the operand check done while unwrapping."""
+    if isinstance(x, Tensor):
+        xv = x._value
+    else:
+        xv = x
+        if x.__class__ is not float and x.__class__ is not int:
+            _as_operand(prim.name, x)
+    if isinstance(y, Tensor):
+        yv = y._value
+    else:
+        yv = y
+        if y.__class__ is not float and y.__class__ is not int:
+            _as_operand(prim.name, y)
+    return prim.apply((x, y), (xv, yv), _NO_PARAMS, True)
+
+
+def _plain_key(key):
+    if isinstance(key, Tensor):
+        return np.asarray(key._value)
+    if isinstance(key, tuple):
+        return tuple(np.asarray(k._value) if isinstance(k, Tensor) else k for k in key)
+    return key
+
+
+for _name, _member in vars(_TensorMethods).items():
+    if isinstance(_member, (FunctionType, property)):
+        setattr(Tensor, _name, _member)
