@@ -7,33 +7,7 @@ import numpy as np
 import pytest
 
 import deltagrad as dg
-
-EPS = 1e-6
-
-
-def numeric_grad(f, x, eps=EPS):
-    """Central differences of scalar NumPy function f at array x (float64)."""
-    x = np.array(x, dtype=np.float64)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        xp, xm = x.copy(), x.copy()
-        xp[i] += eps
-        xm[i] -= eps
-        g[i] = (f(xp) - f(xm)) / (2 * eps)
-    return g
-
-
-def numeric_jacobian(f, x, eps=EPS):
-    x = np.array(x, dtype=np.float64)
-    out = np.asarray(f(x))
-    jac = np.zeros(out.shape + x.shape)
-    for i in np.ndindex(x.shape):
-        xp, xm = x.copy(), x.copy()
-        xp[i] += eps
-        xm[i] -= eps
-        jac[(...,) + i] = (np.asarray(f(xp)) - np.asarray(f(xm))) / (2 * eps)
-    return jac
-
+import finite_differences as fd
 
 # --- 1. powers at zero: the limit, at every order ---------------------------------------------
 
@@ -205,7 +179,7 @@ def test_numpy_function_is_recorded_or_refused(name, call):
         w = W[: out.size].reshape(out.shape)
         loss = dg.sum(out * w)
     g = tape.gradient(loss, x, unconnected_gradients="zero")
-    numeric = numeric_grad(lambda a: float(np.sum(np.asarray(call(a)) * w)), x0)
+    numeric = fd.gradient(lambda a: float(np.sum(np.asarray(call(a)) * w)), x0)
     np.testing.assert_allclose(g.numpy(), numeric, rtol=1e-6, atol=1e-8)
 
 
@@ -297,7 +271,7 @@ def test_sparse_softmax_cross_entropy_values_and_gradient(rng):
     dense = dg.softmax_cross_entropy(labels=np.eye(4)[labels], logits=logits)
     np.testing.assert_allclose(loss.numpy(), dense.numpy(), rtol=1e-12)
     g = dg.grad(lambda z: dg.sum(dg.sparse_softmax_cross_entropy(labels=labels, logits=z)))(logits)
-    numeric = numeric_grad(lambda z: -log_softmax_np(z)[np.arange(5), labels].sum(), logits)
+    numeric = fd.gradient(lambda z: -log_softmax_np(z)[np.arange(5), labels].sum(), logits)
     np.testing.assert_allclose(g.numpy(), numeric, rtol=1e-6, atol=1e-9)
     from deltagrad.gradcheck import check_grads
 
@@ -410,7 +384,7 @@ def test_jacobian_matches_finite_differences(rng):
     f_np = lambda v: np.tanh(A @ v) * v[0]  # noqa: E731
     J = dg.jacobian(lambda v: dg.tanh(A @ v) * v[0])(x)
     assert J.shape == (2, 3)
-    np.testing.assert_allclose(J.numpy(), numeric_jacobian(f_np, x), rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(J.numpy(), fd.jacobian(f_np, x), rtol=1e-7, atol=1e-9)
 
 
 def test_jacobian_shapes_and_argnums(rng):
@@ -449,7 +423,7 @@ def test_hvp_equals_hessian_times_vector(rng):
     H = dg.hessian(f)(x).numpy()
     np.testing.assert_allclose(dg.hvp(f, (x,), (v,)).numpy(), H @ v, rtol=1e-12, atol=1e-12)
     g = lambda a: dg.grad(f)(a).numpy()  # noqa: E731
-    np.testing.assert_allclose(H, numeric_jacobian(g, x), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(H, fd.jacobian(g, x), rtol=1e-6, atol=1e-7)
 
 
 def test_hvp_several_arguments():

@@ -10,6 +10,7 @@ from deltagrad import functional as F
 from deltagrad.experiments.gradcheck import tape_network_gradients as tape_gradients
 from deltagrad.backprop import ACTIVATIONS, LOSSES, Layer, NeuralNetwork
 from deltagrad.data import one_hot
+import finite_differences as fd
 
 H = 1e-6
 
@@ -41,22 +42,22 @@ def random_batch(net, n, seed=1):
 
 def finite_difference_gradients(net, X, Y, h=H):
     """Central differences of ``net.loss_value`` for every weight and bias."""
-    grads = []
-    for layer in net.layers:
-        pair = []
-        for param in (layer.weights, layer.bias):
-            g = np.zeros_like(param)
-            for i in np.ndindex(param.shape):
-                old = param[i]
-                param[i] = old + h
-                up = net.loss_value(X, Y)
-                param[i] = old - h
-                down = net.loss_value(X, Y)
-                param[i] = old
-                g[i] = (up - down) / (2 * h)
-            pair.append(g)
-        grads.append(tuple(pair))
-    return grads
+
+    def loss_with(param):
+        def loss(value):  # the loss with ``param`` set to ``value``, then ``param`` restored
+            saved = param.copy()
+            param[...] = value
+            try:
+                return net.loss_value(X, Y)
+            finally:
+                param[...] = saved
+
+        return loss
+
+    return [
+        tuple(fd.gradient(loss_with(param), param, h=h) for param in (layer.weights, layer.bias))
+        for layer in net.layers
+    ]
 
 
 # --- Layer --------------------------------------------------------------------------------

@@ -5,44 +5,15 @@ import numpy as np
 import pytest
 
 from deltagrad import functional as F
+import finite_differences as fd
 
-H = 1e-6  # central-difference step; error O(H²) + O(eps/H), far below the tolerances
+# Reference derivatives: central differences, step finite_differences.H = 1e-6; error O(H²) +
+# O(eps/H), far below the tolerances.
 
 
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
-
-
-def numeric_derivative(f, x, h=H):
-    """Element-wise central difference of an element-wise function."""
-    return (f(x + h) - f(x - h)) / (2 * h)
-
-
-def numeric_gradient(f, x, h=H):
-    """∂f/∂x of a scalar function of an array, one entry at a time."""
-    x = np.array(x, dtype=np.float64)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        up = f(x)
-        x[i] = old - h
-        down = f(x)
-        x[i] = old
-        g[i] = (up - down) / (2 * h)
-    return g
-
-
-def numeric_jacobian(f, z, h=H):
-    """J[i, j] = ∂f_i/∂z_j of a vector function of a vector."""
-    z = np.asarray(z, dtype=np.float64)
-    cols = []
-    for j in range(z.size):
-        e = np.zeros_like(z)
-        e[j] = h
-        cols.append((f(z + e) - f(z - e)) / (2 * h))
-    return np.stack(cols, axis=-1)
 
 
 def assert_close(analytic, numeric, rtol=1e-6, atol=1e-9):
@@ -68,7 +39,7 @@ ACTIVATIONS = [
 @pytest.mark.parametrize("name,f,df", ACTIVATIONS, ids=[a[0] for a in ACTIVATIONS])
 def test_activation_derivative_matches_finite_differences(name, f, df, rng):
     x = away_from_zero(rng, (7, 5))
-    assert_close(df(x), numeric_derivative(f, x))
+    assert_close(df(x), fd.elementwise_derivative(f, x))
 
 
 @pytest.mark.parametrize("name,f,df", ACTIVATIONS[1:4], ids=[a[0] for a in ACTIVATIONS[1:4]])
@@ -174,7 +145,7 @@ def test_softmax_is_a_distribution(rng):
 
 def test_softmax_jacobian_matches_finite_differences(rng):
     z = rng.normal(size=5)
-    assert_close(F.softmax_jacobian(z), numeric_jacobian(F.softmax, z))
+    assert_close(F.softmax_jacobian(z), fd.jacobian(F.softmax, z))
 
 
 def test_softmax_jacobian_is_the_chapters_formula(rng):
@@ -197,14 +168,14 @@ def test_softmax_jacobian_batch(rng):
 def test_mse_and_its_gradient(rng):
     o, t = rng.normal(size=(6, 3)), rng.normal(size=(6, 3))
     assert F.mse(o, t) == pytest.approx(np.mean((t - o) ** 2), rel=1e-15)
-    assert_close(F.mse_grad(o, t), numeric_gradient(lambda a: F.mse(a, t), o))
+    assert_close(F.mse_grad(o, t), fd.gradient(lambda a: F.mse(a, t), o))
 
 
 @pytest.mark.parametrize("shape", [(3,), (6, 3)])
 def test_squared_error_gradient_is_o_minus_t(shape, rng):
     o, t = rng.normal(size=shape), rng.normal(size=shape)
     g = F.squared_error_grad(o, t)
-    assert_close(g, numeric_gradient(lambda a: F.squared_error(a, t), o))
+    assert_close(g, fd.gradient(lambda a: F.squared_error(a, t), o))
     n = 1 if len(shape) == 1 else shape[0]
     assert_close(g, (o - t) / n, atol=0)
     if len(shape) == 1:
@@ -216,7 +187,7 @@ def test_cross_entropy_gradient_is_p_minus_y(shape, rng):
     z = rng.normal(scale=2, size=shape)
     y = np.eye(shape[-1])[rng.integers(0, shape[-1], size=shape[:-1])]
     g = F.softmax_cross_entropy_grad(z, y)
-    assert_close(g, numeric_gradient(lambda a: F.softmax_cross_entropy(a, y), z))
+    assert_close(g, fd.gradient(lambda a: F.softmax_cross_entropy(a, y), z))
     n = 1 if len(shape) == 1 else shape[0]
     assert_close(g, (F.softmax(z) - y) / n, atol=0)
     naive = -np.sum(y * np.log(np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True))) / n
@@ -228,7 +199,7 @@ def test_cross_entropy_with_soft_targets(rng):
     y = F.softmax(rng.normal(size=5))  # Σ y = 1, not one-hot: p − y still holds
     assert_close(
         F.softmax_cross_entropy_grad(z, y),
-        numeric_gradient(lambda a: F.softmax_cross_entropy(a, y), z),
+        fd.gradient(lambda a: F.softmax_cross_entropy(a, y), z),
     )
 
 
@@ -260,7 +231,7 @@ def test_single_neuron_gradient(rng):
 
     o = F.sigmoid(w @ x + b)
     analytic = (o - t) * o * (1 - o) * x  # ∂L/∂w_j = (o − t)·o(1 − o)·x_j
-    assert_close(analytic, numeric_gradient(loss, w))
+    assert_close(analytic, fd.gradient(loss, w))
 
 
 def test_fully_connected_layer_gradient(rng):
@@ -273,10 +244,8 @@ def test_fully_connected_layer_gradient(rng):
     o = F.sigmoid(x @ W + b)
     delta = (o - t) * o * (1 - o)  # δ_k = (o_k − t_k)·o_k(1 − o_k)
     analytic = np.outer(x, delta)  # ∂L/∂w_jk = δ_k·x_j
-    assert_close(analytic, numeric_gradient(loss, W))
-    assert_close(
-        delta, numeric_gradient(lambda b_: 0.5 * np.sum((F.sigmoid(x @ W + b_) - t) ** 2), b)
-    )
+    assert_close(analytic, fd.gradient(loss, W))
+    assert_close(delta, fd.gradient(lambda b_: 0.5 * np.sum((F.sigmoid(x @ W + b_) - t) ** 2), b))
 
 
 # --- one home for each forward formula ----------------------------------------------------

@@ -22,7 +22,7 @@ from deltagrad import functional as F
 from deltagrad.backprop import NeuralNetwork
 from deltagrad.data import MAX_ABS_INPUT, load_csv, one_hot
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def deltagrad(*argv, cwd, timeout=120):

@@ -1,9 +1,9 @@
 """Property: for random compositions of public ops, the tape's first derivatives and its
 Hessian-vector products agree with finite differences in float64.
 
-The ops are found by behaviour (tests/_opdiscovery.py), so a new op joins without new test
-code: every public op that takes one tensor and returns a float tensor of its shape (sin, relu,
-softmax, sort, …, not stop_gradient, whose zero gradient is deliberate), every reduction
+The ops are found by behaviour (tests/engine/_opdiscovery.py), so a new op joins without new
+test code: every public op that takes one tensor and returns a float tensor of its shape (sin,
+relu, softmax, sort, …, not stop_gradient, whose zero gradient is deliberate), every reduction
 ``f(x, axis=…, keepdims=True)`` (sum, logsumexp, var, norm, …), plus the binary operators
 + − × ÷ ** and maximum/minimum/arctan2.
 
@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 import deltagrad as dg
 from deltagrad.gradcheck import check_grads
 import _opdiscovery as disc
+import finite_differences as fd
 
 UNARY = disc.unary_same_shape_ops()  # {name: intervals where the op is finite}
 REDUCTIONS = disc.reduction_ops()  # ["sum", "mean", "max", "logsumexp", ...]
@@ -192,25 +193,9 @@ class FiniteDifferenceMismatch(AssertionError):
     pass
 
 
-def _central_differences(fun, arrays, h):
-    """(fun(x + h·e) − fun(x − h·e)) / 2h for each entry e of each array."""
-    grads = []
-    for k, x in enumerate(arrays):
-        g = np.zeros_like(x)
-        for idx in np.ndindex(x.shape):
-            vals = []
-            for step in (h, -h):
-                shifted = [a.copy() for a in arrays]
-                shifted[k][idx] += step
-                vals.append(fun(shifted))
-            g[idx] = (vals[0] - vals[1]) / (2 * h)
-        grads.append(g)
-    return grads
-
-
 def numeric_derivatives(fun, arrays, h):
     """Richardson-extrapolated central differences E(h) and E(2h) (see above)."""
-    d1, d2, d4 = (_central_differences(fun, arrays, s * h) for s in (1, 2, 4))
+    d1, d2, d4 = (fd.gradients(fun, *arrays, h=s * h) for s in (1, 2, 4))
     fine = [(4 * a - b) / 3 for a, b in zip(d1, d2)]
     coarse = [(4 * b - c) / 3 for b, c in zip(d2, d4)]
     return fine, coarse
@@ -261,14 +246,12 @@ def check_function(f, inputs, order, rtol=RTOL):
     grad = dg.grad(fu, argnums=argnums)
     if order == 1:
         analytic = [g.numpy() for g in grad(*arrays)]
-        _compare(
-            analytic, lambda arrs: float(fu(*arrs)), arrays, H1, terms(arrays), rtol, "gradient"
-        )
+        _compare(analytic, lambda *xs: float(fu(*xs)), arrays, H1, terms(arrays), rtol, "gradient")
         return
     ws = [rng.standard_normal(a.shape) for a in arrays]
 
-    def grad_dot_w(arrs):  # ⟨w, ∇⟨u, f⟩⟩ from the tape: its gradient is H·w
-        return float(sum(np.sum(g.numpy() * w) for g, w in zip(grad(*arrs), ws)))
+    def grad_dot_w(*xs):  # ⟨w, ∇⟨u, f⟩⟩ from the tape: its gradient is H·w
+        return float(sum(np.sum(g.numpy() * w) for g, w in zip(grad(*xs), ws)))
 
     hw = dg.hvp(fu, tuple(arrays), tuple(ws))
     analytic = [h.numpy() for h in (hw if len(arrays) > 1 else (hw,))]

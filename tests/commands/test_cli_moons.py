@@ -441,7 +441,7 @@ def test_the_default_run_reaches_the_chapters_accuracy(main, tmp_path, capsys):
     ],
 )
 def test_seed_specs(text, seeds):
-    from deltagrad.commands.moons import seed_list
+    from deltagrad.commands.flags import seed_list
 
     assert seed_list(text) == seeds
 
