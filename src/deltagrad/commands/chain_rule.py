@@ -8,35 +8,22 @@ and writes both to results.json in --out. Nothing here is random, so there is no
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 
 from deltagrad import report as rp
-from deltagrad.commands import common
+from deltagrad.commands import common, flags
 from deltagrad.experiments import chain_rule
 
 NAME = "chain-rule"
 HELP = "the chapter's chain-rule demonstration (7.6), checked on the tape"
 
 
-def _finite_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value != value or abs(value) > 10:
-        raise argparse.ArgumentTypeError(f"must be a number in [-10, 10], got {text!r}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    # '--t -1e-3' is a value: argparse only knows plain negative numbers like '-1' or '-.5'
-    # as values, and this parser has no option that starts with '-' and a digit.
-    parser._negative_number_matcher = re.compile(r"^-\.?\d")
+    flags.allow_negative_values(parser)  # '--t -1e-3' is a value
     common.add_common_arguments(parser, default_out="out/chain_rule", seed=False)
     parser.add_argument(
         "--t",
-        type=_finite_float,
+        type=flags.float_within(10),
         action="append",
         metavar="T",
         help="a point t for dz/dt (repeatable; default: -1, 0, 0.5, 1)",

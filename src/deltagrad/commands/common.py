@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 
 from deltagrad._files import write_text
-from deltagrad.backprop import ACTIVATIONS, ENGINES, LOSSES
 
 
 class UsageError(Exception):
@@ -44,59 +43,12 @@ def add_common_arguments(
         )
 
 
-# Flag choices come from the library's own lists. --activation names on the command line
-# ("none" for a linear layer) -> the library's names.
-ACTIVATION_FLAGS = {**{a: a for a in ACTIVATIONS if a is not None}, "none": None}
-LOSS_FLAGS = LOSSES
-ENGINE_FLAGS = ENGINES
-
-
-def add_network_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--activation`` and ``--loss`` for commands that build the chapter's network;
-    ``ACTIVATION_FLAGS[args.activation]`` is the activation to pass on."""
-    parser.add_argument(
-        "--activation",
-        choices=list(ACTIVATION_FLAGS),
-        default="sigmoid",
-        help="activation of every layer (default: sigmoid); with "
-        "softmax_cross_entropy the output layer is linear",
-    )
-    parser.add_argument(
-        "--loss",
-        choices=LOSS_FLAGS,
-        default="mse",
-        help="mse against one-hot labels, as the chapter, or softmax_cross_entropy (default: mse)",
-    )
-
-
 def progress_bar(**kwargs):
     """A tqdm bar on stderr, drawn only when stderr is a terminal (``disable=None``): redrawn
     bars would fill a log file with carriage returns. Print other lines with ``tqdm.write``."""
     from tqdm import tqdm
 
     return tqdm(file=sys.stderr, dynamic_ncols=True, disable=None, **kwargs)
-
-
-def positive_float(text: str) -> float:
-    """argparse type: a finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
-    return value
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text!r}")
-    return value
 
 
 def check_out(path: str | Path) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from deltagrad import report as rp
 from deltagrad._files import atomic_path
-from deltagrad.commands import common
+from deltagrad.commands import common, flags
 
 NAME = "gradcheck"
 HELP = "check the moons network's gradients: delta rule vs tape vs finite differences"
@@ -30,12 +30,12 @@ SHOWN_ROWS = 5
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--samples",
-        type=common.positive_int,
+        type=flags.positive_int,
         default=8,
         metavar="N",
         help="training points the loss is averaged over (default: 8)",
     )
-    common.add_network_arguments(parser)
+    flags.add_network_arguments(parser)
     common.add_common_arguments(parser, default_out="out/gradcheck")
 
 
@@ -69,7 +69,7 @@ def compute(
             rows = experiment.moons_gradient_table(
                 seed=seed,
                 n_samples=samples,
-                activation=common.ACTIVATION_FLAGS[activation],
+                activation=flags.ACTIVATION_FLAGS[activation],
                 loss=loss,
                 progress=bar.update,
             )

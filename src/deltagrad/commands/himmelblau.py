@@ -15,13 +15,11 @@ in results.json, and each basin map descends grid² starts; so at most 100 start
 from __future__ import annotations
 
 import argparse
-import math
-import re
 import time
 from pathlib import Path
 
 from deltagrad import report as rp
-from deltagrad.commands import common
+from deltagrad.commands import common, flags
 from deltagrad.experiments import himmelblau as hb
 
 NAME = "himmelblau"
@@ -47,51 +45,22 @@ MAX_TRAJECTORY_POINTS = 1_000_000  # steps × starts, all kept in results.json (
 MAX_BASIN_GRID = 2000  # 4 million starts per map; the map is drawn about 700 pixels wide
 MAX_BASIN_WORK = 10**10  # grid² × steps per map: a few minutes at ~20 ns per start-step
 
-# argparse takes an argument that starts with '-' and a digit for an option unless it is a plain
-# negative number ('-4', '-.5'); the start points are pairs like '-4,0'. This parser has no
-# option that starts with '-' and a digit, so every such argument is a value.
-_NEGATIVE_VALUE = re.compile(r"^-\.?\d")
-
-
-def start_point(text: str) -> tuple[float, float]:
-    """argparse type: 'X,Y', two finite numbers."""
-    parts = text.split(",")
-    if len(parts) != 2:
-        raise argparse.ArgumentTypeError(f"expected X,Y (two numbers and one comma), got {text!r}")
-    try:
-        x, y = float(parts[0]), float(parts[1])
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected X,Y with X and Y numbers, got {text!r}"
-        ) from None
-    if not (math.isfinite(x) and math.isfinite(y)):
-        raise argparse.ArgumentTypeError(f"X and Y must be finite, got {text!r}")
-    return x, y
-
-
-def grid_size(text: str) -> int:
-    """argparse type: an integer ≥ 2 (a grid needs two points per side)."""
-    n = common.positive_int(text)
-    if n < 2:
-        raise argparse.ArgumentTypeError(f"must be >= 2, got {text!r}")
-    return n
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser._negative_number_matcher = _NEGATIVE_VALUE  # --start -4,0 is a value, not an option
+    flags.allow_negative_values(parser)  # --start -4,0 is a value, not an option
     parser.add_argument(
-        "--lr", type=common.positive_float, default=0.01, help="learning rate η (default: 0.01)"
+        "--lr", type=flags.positive_float, default=0.01, help="learning rate η (default: 0.01)"
     )
     parser.add_argument(
         "--steps",
-        type=common.positive_int,
+        type=flags.positive_int,
         default=200,
         help=f"gradient steps per start (default: 200; at most {MAX_STEPS:,}, "
         "every step is kept in results.json)",
     )
     parser.add_argument(
         "--start",
-        type=start_point,
+        type=flags.point,
         action="append",
         metavar="X,Y",
         help="a start point; repeat for several (default: the chapter's four, "
@@ -110,7 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-step",
-        type=common.positive_float,
+        type=flags.positive_float,
         default=None,
         metavar="L",
         help=f"longest step allowed (default: {hb.ASCENT_MAX_STEP:g} for ascent, "
@@ -118,7 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--basin-lr",
-        type=common.positive_float,
+        type=flags.positive_float,
         default=DEFAULT_BASIN_LR,
         metavar="LR",
         help="learning rate of the second basin map, one where "
@@ -127,7 +96,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--basin-grid",
-        type=grid_size,
+        type=flags.int_at_least(2),
         default=400,
         metavar="N",
         help="starts per side of the basin maps (default: 400, i.e. 160,000 "

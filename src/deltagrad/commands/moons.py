@@ -33,76 +33,38 @@ from pathlib import Path
 
 import numpy as np
 
-from deltagrad.commands import common
+from deltagrad.commands import common, flags
 
 NAME = "moons"
 HELP = "train the chapter's two-moons network (Figures 7-13 to 7-16)"
-
-MAX_SEEDS = 10_000
-
-
-def hidden_sizes(text: str) -> tuple[int, ...]:
-    """argparse type: a comma-separated list of hidden layer sizes, e.g. ``25,50,25``."""
-    parts = [p.strip() for p in text.split(",")]
-    if not any(parts):
-        raise argparse.ArgumentTypeError("expected at least one layer size, e.g. 25,50,25")
-    try:
-        return tuple(common.positive_int(p) for p in parts)
-    except argparse.ArgumentTypeError as err:
-        raise argparse.ArgumentTypeError(f"{text!r}: {err}") from None
-
-
-def seed_list(text: str) -> list[int]:
-    """argparse type: seeds as ranges and lists, e.g. ``0-31``, ``0,3,7`` or ``0-3,10``."""
-    seeds: list[int] = []
-    seen: set[int] = set()
-    for part in (p.strip() for p in text.split(",")):
-        first, dash, last = part.partition("-")
-        try:
-            lo = int(first)
-            hi = int(last) if dash else lo
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{text!r}: expected seeds like 0-31, 0,3,7 or 0-3,10, got {part!r}"
-            ) from None
-        if lo < 0 or hi < lo:
-            raise argparse.ArgumentTypeError(f"{text!r}: {part!r} is not a range of seeds >= 0")
-        if len(seeds) + hi - lo + 1 > MAX_SEEDS:
-            raise argparse.ArgumentTypeError(f"{text!r}: more than {MAX_SEEDS} seeds")
-        repeated = seen.intersection(range(lo, hi + 1))
-        if repeated:
-            raise argparse.ArgumentTypeError(f"{text!r}: seed {min(repeated)} is listed twice")
-        seeds.extend(range(lo, hi + 1))
-        seen.update(range(lo, hi + 1))
-    return seeds
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--epochs",
-        type=common.positive_int,
+        type=flags.positive_int,
         default=1000,
         metavar="N",
         help="training epochs (default: 1000)",
     )
     parser.add_argument(
         "--lr",
-        type=common.positive_float,
+        type=flags.positive_float,
         default=0.01,
         metavar="RATE",
         help="learning rate (default: 0.01)",
     )
     parser.add_argument(
         "--hidden",
-        type=hidden_sizes,
+        type=flags.layer_sizes,
         default=(25, 50, 25),
         metavar="SIZES",
         help="hidden layer sizes, comma-separated (default: 25,50,25)",
     )
-    common.add_network_arguments(parser)
+    flags.add_network_arguments(parser)
     parser.add_argument(
         "--batch-size",
-        type=common.positive_int,
+        type=flags.positive_int,
         default=1,
         metavar="N",
         help="samples per gradient step; 1 is the chapter's per-sample SGD (default: 1)",
@@ -116,22 +78,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--log-every",
-        type=common.positive_int,
+        type=flags.positive_int,
         default=10,
         metavar="N",
         help="record and print the training loss (and MSE) and test accuracy "
         "every N epochs (default: 10)",
     )
-    parser.add_argument(
-        "--engine",
-        choices=common.ENGINE_FLAGS,
-        default="auto",
-        help="auto: compiled (Numba) when available, else numpy; numpy: the "
-        "plain NumPy reference (default: auto)",
-    )
+    flags.add_engine_argument(parser)
     parser.add_argument(
         "--seeds",
-        type=seed_list,
+        type=flags.seed_list,
         metavar="SEEDS",
         help="train one network per seed, on every core, e.g. 0-31, 0,3,7 or "
         "0-3,10, and write the spread of the results (not with --seed)",
@@ -392,7 +348,7 @@ def _config(args):
             epochs=args.epochs,
             learning_rate=args.lr,
             hidden=tuple(args.hidden),
-            activation=common.ACTIVATION_FLAGS[args.activation],
+            activation=flags.ACTIVATION_FLAGS[args.activation],
             loss=args.loss,
             batch_size=args.batch_size,
             seed=seed,
@@ -426,7 +382,7 @@ def _train(config, data, engine, watch=None):
 
     from deltagrad.experiments import moons as experiment
 
-    _check_engine(engine)
+    engine = _resolve_engine(engine)  # once; the experiment and the network get the result
     with common.progress_bar(total=config.epochs, desc="moons", unit="epoch") as bar:
 
         def progress(epoch, record):
@@ -468,7 +424,9 @@ def _train(config, data, engine, watch=None):
     return result
 
 
-def _check_engine(engine) -> None:
+def _resolve_engine(engine: str) -> str:
+    """``--engine`` resolved ("auto" -> "compiled" or "numpy"), noting on stderr where the
+    compiled kernels are cached when that is not Numba's own folder."""
     from deltagrad import fast
     from deltagrad.backprop import resolve_engine
 
@@ -479,6 +437,7 @@ def _check_engine(engine) -> None:
     note = fast.status()["note"] if chosen == "compiled" else None
     if note:  # e.g. Numba cannot write its cache: where the kernels are cached instead
         print(f"deltagrad moons: note: {note}", file=sys.stderr)
+    return chosen
 
 
 def _sweep_processes(args, config, shape, seeds) -> int:
@@ -506,7 +465,7 @@ def _sweep_processes(args, config, shape, seeds) -> int:
 def _run_sweep(args, config, data, shape) -> int:
     from deltagrad.experiments import moons as experiment
 
-    _check_engine(args.engine)
+    engine = _resolve_engine(args.engine)
     seeds = args.seeds
     processes = _sweep_processes(args, config, shape, seeds)
     _note_long_run(config, shape, runs=len(seeds), processes=processes)
@@ -523,7 +482,7 @@ def _run_sweep(args, config, data, shape) -> int:
                     seeds,
                     processes=processes,
                     data=data,
-                    engine=args.engine,
+                    engine=engine,
                     progress=progress,
                 )
             except ValueError as err:
