@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -56,19 +58,19 @@ _VALUE_ONLY = {
 
 
 @functools.cache
-def _table() -> dict:
+def _table() -> dict[Callable[..., Any], Callable[..., Any]]:
     return api.numpy_functions()
 
 
 @functools.cache
-def _signature(func):
+def _signature(func: Callable[..., Any]) -> inspect.Signature | None:
     try:
         return inspect.signature(func)
     except (TypeError, ValueError):
         return None
 
 
-def _plain(x):
+def _plain(x: Any) -> Any:
     if isinstance(x, Tensor):
         return x._value
     if isinstance(x, (list, tuple)):
@@ -76,14 +78,17 @@ def _plain(x):
     return x
 
 
-def _split(func, args, kwargs):
+def _split(
+    func: Callable[..., Any], args: Sequence[Any], kwargs: Mapping[str, Any]
+) -> tuple[list[Any], dict[str, Any]]:
     """Bind a NumPy call to NumPy's signature: required arguments positionally, the rest by
     keyword, dropping those given at their default."""
     sig = _signature(func)
     if sig is None:
         return list(args), dict(kwargs)
     bound = sig.bind(*args, **kwargs)
-    call_args, call_kw = [], {}
+    call_args: list[Any] = []
+    call_kw: dict[str, Any] = {}
     for name, value in bound.arguments.items():
         p = sig.parameters[name]
         if p.kind is p.VAR_POSITIONAL:
@@ -97,7 +102,7 @@ def _split(func, args, kwargs):
     return call_args, call_kw
 
 
-def _numpy_name(func) -> str:
+def _numpy_name(func: object) -> str:
     parts = [
         p for p in (getattr(func, "__module__", "") or "numpy").split(".") if not p.startswith("_")
     ]
@@ -105,7 +110,7 @@ def _numpy_name(func) -> str:
     return ".".join(parts + [getattr(func, "__name__", repr(func))])
 
 
-def call(func, args, kwargs):
+def call(func: Callable[..., Any], args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
     """Run NumPy function ``func`` on arguments that include a Tensor (see the module doc)."""
     if func in _VALUE_ONLY:
         return func(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()})

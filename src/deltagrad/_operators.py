@@ -11,7 +11,9 @@ so that the engine's modules import each other in one direction only:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from types import FunctionType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,75 +23,85 @@ from deltagrad import ops as _ops
 from deltagrad.ops.core import as_operand as _as_operand
 from deltagrad.tensor import Tensor
 
+if TYPE_CHECKING:
+    from deltagrad.ops.core import Primitive
+    from deltagrad.tensor import Operand
 
-class _TensorMethods:
+    # For type checkers the methods are Tensor's own (``self`` is a Tensor), and each must match
+    # its declaration in tensor.py's TYPE_CHECKING block (checked as an override).
+    _Methods = Tensor
+else:
+    _Methods = object
+
+
+class _TensorMethods(_Methods):
     """Attached to :class:`~deltagrad.tensor.Tensor` below (every function and property)."""
 
-    def __add__(self, other):
+    def __add__(self, other: Operand) -> Tensor:
         return _binary(_ops.add, self, other)
 
-    def __radd__(self, other):
+    def __radd__(self, other: Operand) -> Tensor:
         return _binary(_ops.add, other, self)
 
-    def __sub__(self, other):
+    def __sub__(self, other: Operand) -> Tensor:
         return _binary(_ops.subtract, self, other)
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Operand) -> Tensor:
         return _binary(_ops.subtract, other, self)
 
-    def __mul__(self, other):
+    def __mul__(self, other: Operand) -> Tensor:
         return _binary(_ops.multiply, self, other)
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: Operand) -> Tensor:
         return _binary(_ops.multiply, other, self)
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Operand) -> Tensor:
         return _binary(_ops.divide, self, other)
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: Operand) -> Tensor:
         return _binary(_ops.divide, other, self)
 
-    def __pow__(self, other):
+    def __pow__(self, other: Operand) -> Tensor:
         return _binary(_ops.power, self, other)
 
-    def __rpow__(self, other):
+    def __rpow__(self, other: Operand) -> Tensor:
         return _binary(_ops.power, other, self)
 
-    def __matmul__(self, other):
+    def __matmul__(self, other: Operand) -> Tensor:
         return _binary(_ops.matmul, self, other)
 
-    def __rmatmul__(self, other):
+    def __rmatmul__(self, other: Operand) -> Tensor:
         return _binary(_ops.matmul, other, self)
 
-    def __neg__(self):
+    def __neg__(self) -> Tensor:
         return _ops.negative.apply((self,), (self._value,), _NO_PARAMS)
 
-    def __pos__(self):
+    def __pos__(self) -> Tensor:
         return self
 
-    def __abs__(self):
+    def __abs__(self) -> Tensor:
         return _ops.abs_.bind(self)
 
     # Comparisons give boolean tensors and carry no gradient.
-    def __lt__(self, other):
+    def __lt__(self, other: Operand) -> Tensor:
         return _binary(_ops.less, self, other)
 
-    def __le__(self, other):
+    def __le__(self, other: Operand) -> Tensor:
         return _binary(_ops.less_equal, self, other)
 
-    def __gt__(self, other):
+    def __gt__(self, other: Operand) -> Tensor:
         return _binary(_ops.greater, self, other)
 
-    def __ge__(self, other):
+    def __ge__(self, other: Operand) -> Tensor:
         return _binary(_ops.greater_equal, self, other)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
         return _binary(_ops.equal, self, other)
 
-    def __ne__(self, other):
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
         return _binary(_ops.not_equal, self, other)
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: Any) -> Tensor:
         if key.__class__ is not int and key.__class__ is not slice:
             key = _plain_key(key)
         return _ops.getitem.apply((self,), (self._value,), {"key": key})
@@ -97,7 +109,7 @@ class _TensorMethods:
     # NumPy ufuncs on tensors go through deltagrad's ops, so that ``ndarray + tensor`` and
     # ``np.exp(tensor)`` are recorded like ``tensor + ndarray``. A ufunc deltagrad has no op for
     # would silently drop off the tape, so it is refused with a hint instead.
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         op = _ops.UFUNCS.get(ufunc)
         if method == "__call__" and op is not None and not kwargs:
             return op.bind(*inputs)
@@ -111,32 +123,42 @@ class _TensorMethods:
     # NumPy functions that are not ufuncs (np.reshape, np.concatenate, np.einsum, …) call this.
     # Each runs the deltagrad op of the same name (recorded on the tape) or is refused: nothing
     # computed from a Tensor may silently leave the tape.
-    def __array_function__(self, func, types, args, kwargs):
+    def __array_function__(
+        self,
+        func: Callable[..., Any],
+        types: object,
+        args: tuple[Any, ...],
+        kwargs: Mapping[str, Any],
+    ) -> Any:
         return _numpy_dispatch.call(func, args, kwargs)
 
     # Conveniences mirroring NumPy.
     @property
-    def T(self):
+    def T(self) -> Tensor:
         return _ops.transpose.bind(self, axes=None)
 
-    def reshape(self, *shape):
-        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return _ops.reshape.bind(self, shape=tuple(shape))
+    def reshape(self, *shape: Any) -> Tensor:
+        dims = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return _ops.reshape.bind(self, shape=tuple(dims))
 
     # ``dtype=None, out=None`` let np.sum(t), np.mean(t), np.max(t) call these methods.
-    def sum(self, axis=None, keepdims=False, dtype=None, out=None):
+    def sum(
+        self, axis: Any = None, keepdims: bool = False, dtype: None = None, out: None = None
+    ) -> Tensor:
         _no_numpy_extras("sum", dtype, out)
         return _ops.sum_.bind(self, axis=axis, keepdims=keepdims)
 
-    def mean(self, axis=None, keepdims=False, dtype=None, out=None):
+    def mean(
+        self, axis: Any = None, keepdims: bool = False, dtype: None = None, out: None = None
+    ) -> Tensor:
         _no_numpy_extras("mean", dtype, out)
         return _ops.mean.bind(self, axis=axis, keepdims=keepdims)
 
-    def max(self, axis=None, keepdims=False, out=None):
+    def max(self, axis: Any = None, keepdims: bool = False, out: None = None) -> Tensor:
         _no_numpy_extras("max", None, out)
         return _ops.max_.bind(self, axis=axis, keepdims=keepdims)
 
-    def __round__(self, ndigits=None):
+    def __round__(self, ndigits: int | None = None) -> Any:
         if self.ndim == 0:
             value = self._value.item()
             return round(value) if ndigits is None else round(value, ndigits)
@@ -144,10 +166,10 @@ class _TensorMethods:
         return _api.round(self, decimals=0 if ndigits is None else ndigits)
 
 
-_NO_PARAMS: dict = {}  # shared, never mutated
+_NO_PARAMS: dict[str, Any] = {}  # shared, never mutated
 
 
-def _no_numpy_extras(name, dtype, out):
+def _no_numpy_extras(name: str, dtype: object, out: object) -> None:
     if dtype is not None or out is not None:
         raise TypeError(
             f"Tensor.{name}: dtype= and out= are not supported (tensors are "
@@ -155,7 +177,7 @@ def _no_numpy_extras(name, dtype, out):
         )
 
 
-def _binary(prim, x, y):
+def _binary(prim: Primitive, x: Any, y: Any) -> Tensor:
     """``prim`` on two operands, at least one a Tensor: the operators' path into
     Primitive.apply, with the operand check done while unwrapping."""
     if isinstance(x, Tensor):
@@ -173,7 +195,7 @@ def _binary(prim, x, y):
     return prim.apply((x, y), (xv, yv), _NO_PARAMS, True)
 
 
-def _plain_key(key):
+def _plain_key(key: Any) -> Any:
     if isinstance(key, Tensor):
         return np.asarray(key._value)
     if isinstance(key, tuple):

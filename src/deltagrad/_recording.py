@@ -8,16 +8,27 @@ small state apart lets the ops know nothing of the tape's backward pass, and the
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from deltagrad.tensor import Variable
+from deltagrad.tensor import Tensor, Variable
+
+if TYPE_CHECKING:
+    from deltagrad.ops.core import Primitive
+    from deltagrad.tape import GradientTape
 
 # The tapes currently recording, innermost last. Not random state: just which `with` blocks are
 # open.
-ACTIVE: list[Any] = []
+ACTIVE: list[GradientTape] = []
 
 
-def record(prim, args, vals, out, params) -> None:
+def record(
+    prim: Primitive,
+    args: Sequence[Any],
+    vals: Sequence[Any],
+    out: Tensor,
+    params: Mapping[str, Any],
+) -> None:
     """Append the op to every active tape on which one of ``args`` is watched.
 
     An entry keeps the op, its arguments and their values, the output, and which arguments

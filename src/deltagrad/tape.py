@@ -10,6 +10,8 @@ second (and higher) derivatives.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -17,10 +19,22 @@ from deltagrad import ops as _ops
 from deltagrad._recording import ACTIVE as _ACTIVE
 from deltagrad.tensor import Tensor, Variable, _checked_array, _wrap
 
+if TYPE_CHECKING:
+    from typing import Self, TypeAlias
+
+    from deltagrad.ops.core import Primitive
+
+    # Rebuilds a structure (Tensor / list / tuple / dict) from its flattened leaves.
+    _Rebuild: TypeAlias = Callable[[list[Any]], Any]
+    # One recorded op: (id(out), prim, args, vals, out, params, indices of watched args).
+    _Entry: TypeAlias = tuple[
+        int, Primitive, Sequence[Any], Sequence[Any], Tensor, Mapping[str, Any], tuple[int, ...]
+    ]
+
 _UNCONNECTED = ("none", "zero")
 
 
-def _flatten(structure, what, method="gradient"):
+def _flatten(structure: Any, what: str, method: str = "gradient") -> tuple[list[Tensor], _Rebuild]:
     """Flatten a Tensor / list / tuple / dict of Tensors; return (leaves, rebuild)."""
     if isinstance(structure, Tensor):
         return [structure], lambda leaves: leaves[0]
@@ -28,8 +42,9 @@ def _flatten(structure, what, method="gradient"):
         parts = [_flatten(s, what, method) for s in structure]
         kind = type(structure)
 
-        def rebuild(leaves):
-            out, i = [], 0
+        def rebuild(leaves: list[Any]) -> Any:
+            out: list[Any] = []
+            i = 0
             for flat, rb in parts:
                 out.append(rb(leaves[i : i + len(flat)]))
                 i += len(flat)
@@ -46,7 +61,7 @@ def _flatten(structure, what, method="gradient"):
     )
 
 
-def _check_float(t, what):
+def _check_float(t: Tensor, what: str) -> None:
     if t._value.dtype.kind != "f":
         raise TypeError(
             f"GradientTape.{what}: cannot differentiate with respect to a tensor of "
@@ -71,15 +86,15 @@ class GradientTape:
     must be watched with :meth:`watch`.
     """
 
-    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
         self.persistent = persistent
         self._auto_watch = watch_accessed_variables
-        self._entries: list = []
+        self._entries: list[_Entry] = []
         self._watched: set[int] = set()
         self._keep: list[Tensor] = []  # watched leaves, kept alive so their ids stay unique
         self._used = False
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         if self in _ACTIVE:
             raise RuntimeError(
                 "GradientTape: this tape is already recording; a tape cannot be "
@@ -89,34 +104,34 @@ class GradientTape:
         _ACTIVE.append(self)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         self._stop()
         return False
 
-    def _stop(self):
+    def _stop(self) -> None:
         for i in range(len(_ACTIVE) - 1, -1, -1):
             if _ACTIVE[i] is self:
                 del _ACTIVE[i]
                 return
 
-    def _watch_one(self, t):
+    def _watch_one(self, t: Tensor) -> None:
         if id(t) not in self._watched:
             self._watched.add(id(t))
             self._keep.append(t)
 
-    def watch(self, tensor) -> None:
+    def watch(self, tensor: Any) -> None:
         """Watch a tensor (or a list/tuple/dict of tensors) so that gradients flow to it."""
         leaves, _ = _flatten(tensor, "watched values", "watch")
         for t in leaves:
             _check_float(t, "watch")
             self._watch_one(t)
 
-    def watched_variables(self) -> list:
+    def watched_variables(self) -> list[Variable]:
         """The Variables this tape watches, in the order they were first watched."""
         return [t for t in self._keep if isinstance(t, Variable)]
 
     @contextlib.contextmanager
-    def stop_recording(self):
+    def stop_recording(self) -> Iterator[None]:
         """A context in which ops are not recorded on this tape (it records again afterwards).
 
         Raises RuntimeError when the tape is not recording (outside its ``with`` block).
@@ -140,13 +155,19 @@ class GradientTape:
         self._keep.clear()
         self._used = False
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"GradientTape(persistent={self.persistent}, entries={len(self._entries)}, "
             f"watched={len(self._keep)})"
         )
 
-    def gradient(self, target, sources, output_gradients=None, unconnected_gradients="none"):
+    def gradient(
+        self,
+        target: Any,
+        sources: Any,
+        output_gradients: Any = None,
+        unconnected_gradients: str = "none",
+    ) -> Any:
         """Gradients of ``target`` (summed if several) with respect to ``sources``.
 
         Returns the structure of ``sources``: one tensor gives one gradient, a list gives a list.
@@ -166,12 +187,14 @@ class GradientTape:
                 "GradientTape(persistent=True) to compute several gradients"
             )
         self._used = True
+        rebuild: _Rebuild | None
         if isinstance(sources, Tensor):  # the common case, without the structure machinery
             sources_flat, rebuild = [sources], None
         else:
             sources_flat, rebuild = _flatten(sources, "sources")
         for s in sources_flat:
             _check_float(s, "gradient")
+        target_rebuild: _Rebuild | None
         if isinstance(target, Tensor):
             targets, target_rebuild = [target], None
         else:
@@ -181,7 +204,9 @@ class GradientTape:
         grads = [self._result(s, found.get(id(s)), unconnected_gradients) for s in sources_flat]
         return grads[0] if rebuild is None else rebuild(grads)
 
-    def _run_backward(self, targets, seeds, sources_flat):
+    def _run_backward(
+        self, targets: Sequence[Tensor], seeds: Sequence[Any], sources_flat: Iterable[Tensor]
+    ) -> dict[int, Any]:
         """``_backward`` with this tape paused: its own backward pass is not recorded on it."""
         was_active = self in _ACTIVE
         if was_active:
@@ -193,7 +218,9 @@ class GradientTape:
             if was_active:
                 _ACTIVE.insert(position, self)
 
-    def _seeds(self, targets, output_gradients, structured):
+    def _seeds(
+        self, targets: Sequence[Tensor], output_gradients: Any, structured: bool
+    ) -> list[Any]:
         if output_gradients is None:
             # A read-only broadcast 1 costs nothing, whatever the target's size.
             return [
@@ -234,7 +261,7 @@ class GradientTape:
             seeds.append(g)
         return seeds
 
-    def jacobian(self, target, sources, unconnected_gradients="none"):
+    def jacobian(self, target: Any, sources: Any, unconnected_gradients: str = "none") -> Any:
         """The Jacobian of ``target`` with respect to each source: shape
         target.shape + source.shape.
 
@@ -245,7 +272,7 @@ class GradientTape:
         """
         return self._jacobian(target, sources, unconnected_gradients, batch=False)
 
-    def batch_jacobian(self, target, source, unconnected_gradients="none"):
+    def batch_jacobian(self, target: Any, source: Any, unconnected_gradients: str = "none") -> Any:
         """Per-example Jacobians: ``result[i] = d target[i] / d source[i]``.
 
         ``target`` and ``source`` share their first (batch) axis; the result has shape
@@ -261,7 +288,7 @@ class GradientTape:
             )
         return self._jacobian(target, source, unconnected_gradients, batch=True)
 
-    def _jacobian(self, target, sources, unconnected_gradients, batch):
+    def _jacobian(self, target: Any, sources: Any, unconnected_gradients: str, batch: bool) -> Any:
         what = "batch_jacobian" if batch else "jacobian"
         if unconnected_gradients not in _UNCONNECTED:
             raise ValueError(
@@ -283,7 +310,7 @@ class GradientTape:
             _check_float(s, what)
         dtype = target._value.dtype
         inner = target.shape[1:] if batch else target.shape
-        rows = [[] for _ in sources_flat]
+        rows: list[list[Any]] = [[] for _ in sources_flat]
         connected = [False] * len(sources_flat)
         for index in np.ndindex(*inner):
             seed = np.zeros(target.shape, dtype)
@@ -293,7 +320,7 @@ class GradientTape:
                 g = found.get(id(s))
                 connected[k] |= g is not None
                 rows[k].append(self._result(s, g, "zero"))
-        results = []
+        results: list[Tensor | None] = []
         for k, s in enumerate(sources_flat):
             if not connected[k] and unconnected_gradients == "none":
                 results.append(None)
@@ -311,11 +338,13 @@ class GradientTape:
                 results.append(out if isinstance(out, Tensor) else _wrap(out))
         return results[0] if isinstance(sources, Tensor) else rebuild(results)
 
-    def _backward(self, targets, seeds, source_ids):
+    def _backward(
+        self, targets: Sequence[Tensor], seeds: Sequence[Any], source_ids: set[int]
+    ) -> dict[int, Any]:
         """Walk the entries backwards from ``targets``: each op's pending gradient goes through its
         rules into its arguments' pending gradients. Returns the gradients of ``source_ids``."""
         higher = bool(_ACTIVE)  # another tape is recording: make the backward pass differentiable
-        pending: dict[int, object] = {}
+        pending: dict[int, Any] = {}  # ndarrays (or Tensors when higher)
         # Pending arrays allocated here and not yet handed out: safe to add into.
         owned: set[int] = set()
         for t, g in zip(targets, seeds):
@@ -324,7 +353,7 @@ class GradientTape:
             elif not higher and isinstance(g, Tensor):
                 g = g._value
             _accumulate_into(pending, id(t), g, owned)
-        found = {}
+        found: dict[int, Any] = {}
         pop = pending.pop
         for oid, prim, args, vals, out, params, idxs in reversed(self._entries):
             g = pop(oid, None)
@@ -334,7 +363,7 @@ class GradientTape:
             if oid in source_ids:
                 found[oid] = g
             if not higher and prim.vjp_into is not None:
-                _vjp_into_buffer(pending, owned, prim, g, args, vals, params, idxs)
+                _vjp_into_buffer(pending, owned, prim.vjp_into, g, args, vals, params, idxs)
                 continue
             rules = prim.vjps
             for i in idxs:
@@ -358,7 +387,7 @@ class GradientTape:
         return found
 
     @staticmethod
-    def _result(source, g, unconnected):
+    def _result(source: Tensor, g: Any, unconnected: str) -> Tensor | None:
         if g is None:
             return _wrap(np.zeros_like(source._value)) if unconnected == "zero" else None
         if isinstance(g, Tensor):
@@ -369,7 +398,7 @@ class GradientTape:
         return _wrap(g)
 
 
-def _accumulate_into(pending, key, g, owned):
+def _accumulate_into(pending: dict[int, Any], key: int, g: Any, owned: set[int]) -> None:
     """Add ``g`` to the pending gradient of ``key``: in place when this pass owns that array."""
     prev = pending.get(key)
     if prev is None:
@@ -383,18 +412,27 @@ def _accumulate_into(pending, key, g, owned):
         pending[key] = prev
 
 
-def _vjp_into_buffer(pending, owned, prim, g, args, vals, params, idxs):
+def _vjp_into_buffer(
+    pending: dict[int, Any],
+    owned: set[int],
+    vjp_into: Callable[..., Any],
+    g: Any,
+    args: Sequence[Any],
+    vals: Sequence[Any],
+    params: Mapping[str, Any],
+    idxs: tuple[int, ...],
+) -> None:
     """Index-like ops add their gradient into one buffer per argument instead of scattering into
     fresh zeros for every use (first derivatives only)."""
     for i in idxs:
         k = id(args[i])
         prev = pending.get(k)
         buf = _owned_buffer(prev, vals[i], g, owned)
-        prim.vjp_into(buf, g, *vals, fresh=prev is None, **params)
+        vjp_into(buf, g, *vals, fresh=prev is None, **params)
         pending[k] = buf
 
 
-def _owned_buffer(prev, x, g, owned):
+def _owned_buffer(prev: Any, x: Any, g: Any, owned: set[int]) -> Any:
     """An array of ``x``'s shape holding ``prev`` (or zeros) that this backward pass may write
     into."""
     if prev is not None and id(prev) in owned:

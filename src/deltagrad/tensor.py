@@ -8,21 +8,24 @@ Python floats become float64; NumPy dtypes are kept.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from typing import TypeAlias
+    from typing import Self, TypeAlias
 
-    from numpy.typing import ArrayLike
+    from numpy.typing import ArrayLike, DTypeLike, NDArray
 
     Operand: TypeAlias = "Tensor | ArrayLike"
 
 _SUPPORTED_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 
 
-def _checked_array(value, dtype=None, what="constant"):
+def _checked_array(
+    value: Any, dtype: DTypeLike | None = None, what: str = "constant"
+) -> NDArray[Any]:
     if isinstance(value, Tensor):
         value = value._value
     try:
@@ -59,16 +62,19 @@ class Tensor:
     __slots__ = ("_value", "__weakref__")
     __array_priority__ = 100
 
-    def __init__(self, value, dtype=None):
+    # An ndarray, or a NumPy scalar (np.generic) as the ops' forward functions may return.
+    _value: NDArray[Any] | np.generic[Any]
+
+    def __init__(self, value: Any, dtype: DTypeLike | None = None) -> None:
         self._value = _checked_array(value, dtype, what=type(self).__name__)
 
     # --- NumPy-like attributes -------------------------------------------------------------
     @property
-    def shape(self) -> tuple:
+    def shape(self) -> tuple[int, ...]:
         return np.shape(self._value)
 
     @property
-    def dtype(self) -> np.dtype:
+    def dtype(self) -> np.dtype[Any]:
         return self._value.dtype
 
     @property
@@ -79,35 +85,35 @@ class Tensor:
     def size(self) -> int:
         return int(np.size(self._value))
 
-    def numpy(self):
+    def numpy(self) -> Any:
         """The value as a NumPy array (a NumPy scalar for 0-d tensors). Shares memory: don't write
         to it."""
         v = self._value
         return v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> NDArray[Any]:
         arr = np.asarray(self._value, dtype=dtype)
         return arr.copy() if copy else arr
 
-    def __len__(self):
+    def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self._value)
+        return self.shape[0]  # len() of the ndarray: the ndim check above excludes scalars
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         for i in range(len(self)):
             yield self[i]
 
     # Python numbers from scalar tensors, as NumPy scalars give them. A Python number (or an
     # ndarray from np.asarray / .numpy()) is a plain value: it is off the tape, and what is
     # computed from it carries no gradient.
-    def __float__(self):
+    def __float__(self) -> float:
         return float(self._value)
 
-    def __int__(self):
+    def __int__(self) -> int:
         return int(self._value)
 
-    def __index__(self):
+    def __index__(self) -> int:
         if self._value.dtype.kind not in "biu" or self.ndim != 0:
             raise TypeError(
                 f"only 0-d integer tensors can be used as an index, got shape "
@@ -115,10 +121,10 @@ class Tensor:
             )
         return int(self._value)
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return bool(self._value)
 
-    def item(self):
+    def item(self) -> Any:
         """The value of a one-element tensor as a Python number (off the tape)."""
         if self.size != 1:
             raise ValueError(
@@ -127,7 +133,7 @@ class Tensor:
             )
         return self._value.item()
 
-    def __format__(self, spec):
+    def __format__(self, spec: str) -> str:
         if not spec:
             return str(self)
         if self.ndim != 0:
@@ -141,7 +147,7 @@ class Tensor:
         arr = np.asarray(self._value)
         return str(arr[()]) if arr.ndim == 0 else np.array2string(arr, separator=", ")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Tensor({self._body()}, shape={self.shape}, dtype={self.dtype})"
 
     __hash__ = object.__hash__
@@ -183,7 +189,7 @@ class Tensor:
         def max(self, axis: Any = None, keepdims: bool = False, out: None = None) -> Tensor: ...
 
 
-def _wrap(value) -> Tensor:
+def _wrap(value: Any) -> Tensor:
     """The fast path used by ops: ``value`` is already a NumPy array or scalar."""
     t = _new(Tensor)
     t._value = value
@@ -202,7 +208,13 @@ class Variable(Tensor):
 
     __slots__ = ("trainable", "name")
 
-    def __init__(self, value, trainable: bool = True, name: str | None = None, dtype=None):
+    def __init__(
+        self,
+        value: Any,
+        trainable: bool = True,
+        name: str | None = None,
+        dtype: DTypeLike | None = None,
+    ) -> None:
         super().__init__(value, dtype)
         if trainable and self._value.dtype.kind != "f":
             raise TypeError(
@@ -212,7 +224,7 @@ class Variable(Tensor):
         self.trainable = trainable
         self.name = name
 
-    def _checked_update(self, value, op):
+    def _checked_update(self, value: Any, op: str) -> NDArray[Any]:
         new = _checked_array(value, what=f"Variable.{op}")
         if new.shape != self.shape and not (op != "assign" and new.ndim == 0):
             raise ValueError(
@@ -221,30 +233,30 @@ class Variable(Tensor):
             )
         return new
 
-    def assign(self, value):
+    def assign(self, value: Any) -> Self:
         """Replace the value (same shape; cast to the variable's dtype). Returns the variable."""
         new = self._checked_update(value, "assign")
         self._value = np.array(new, dtype=self._value.dtype)
         return self
 
-    def assign_add(self, delta):
+    def assign_add(self, delta: Any) -> Self:
         """``self ← self + delta``. Returns the variable."""
         new = self._checked_update(delta, "assign_add")
         self._value = np.asarray(self._value + new, dtype=self._value.dtype)
         return self
 
-    def assign_sub(self, delta):
+    def assign_sub(self, delta: Any) -> Self:
         """``self ← self − delta``. Returns the variable."""
         new = self._checked_update(delta, "assign_sub")
         self._value = np.asarray(self._value - new, dtype=self._value.dtype)
         return self
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         name = f"name={self.name!r}, " if self.name else ""
         return f"Variable({self._body()}, {name}shape={self.shape}, dtype={self.dtype})"
 
 
-def constant(value, dtype=None) -> Tensor:
+def constant(value: Any, dtype: DTypeLike | None = None) -> Tensor:
     """A tensor holding ``value`` (array-like). Python floats become float64; NumPy dtypes are
     kept."""
     if isinstance(value, Tensor) and (dtype is None or np.dtype(dtype) == value.dtype):
@@ -252,6 +264,6 @@ def constant(value, dtype=None) -> Tensor:
     return Tensor(value, dtype)
 
 
-def as_tensor(value) -> Tensor:
+def as_tensor(value: Any) -> Tensor:
     """``value`` itself if it is a Tensor, else ``constant(value)``."""
     return value if isinstance(value, Tensor) else Tensor(value)

@@ -9,6 +9,8 @@ All of them nest: a transform applied inside another one's computation is record
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -18,7 +20,7 @@ from deltagrad.tape import GradientTape
 from deltagrad.tensor import Tensor, _checked_array, _wrap, constant
 
 
-def _argnums(argnums, what):
+def _argnums(argnums: Any, what: str) -> tuple[bool, tuple[int, ...]]:
     single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
     nums = (
         (int(argnums),)
@@ -37,7 +39,7 @@ def _argnums(argnums, what):
     return single, nums
 
 
-def _watched_args(args, nums, what):
+def _watched_args(args: Sequence[Any], nums: tuple[int, ...], what: str) -> list[Any]:
     """The arguments with each differentiated one replaced by a fresh tensor of its own.
 
     A fresh identity per position (recorded on any outer tape, so transforms nest) makes the
@@ -48,19 +50,19 @@ def _watched_args(args, nums, what):
             f"{what}: argnums={nums if len(nums) > 1 else nums[0]} but the function "
             f"was called with {len(args)} positional arguments"
         )
-    args = list(args)
+    watched = list(args)
     for i in nums:
-        a = args[i] if isinstance(args[i], Tensor) else constant(args[i])
+        a = watched[i] if isinstance(watched[i], Tensor) else constant(watched[i])
         if a._value.dtype.kind != "f":
             raise TypeError(
                 f"{what}: argument {i} has dtype {a._value.dtype}; gradients need "
                 "floating-point values (e.g. 3.0 rather than 3)"
             )
-        args[i] = _ops.identity.bind(a)
-    return args
+        watched[i] = _ops.identity.bind(a)
+    return watched
 
 
-def _split_aux(result, has_aux, what):
+def _split_aux(result: Any, has_aux: bool, what: str) -> tuple[Any, Any]:
     if not has_aux:
         return result, None
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
@@ -71,7 +73,9 @@ def _split_aux(result, has_aux, what):
     return result[0], result[1]
 
 
-def value_and_grad(f, argnums=0, has_aux=False):
+def value_and_grad(
+    f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable[..., tuple[Any, Any]]:
     """Return a function computing ``(f(*args), gradient of f's output w.r.t. args[argnums])``.
 
     ``argnums`` is an int (one gradient) or a tuple of ints (a tuple of gradients, one partial
@@ -84,12 +88,12 @@ def value_and_grad(f, argnums=0, has_aux=False):
     single, nums = _argnums(argnums, "value_and_grad")
 
     @functools.wraps(f)
-    def wrapper(*args, **kwargs):
-        args = _watched_args(args, nums, "value_and_grad")
-        sources = [args[i] for i in nums]
+    def wrapper(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        watched = _watched_args(args, nums, "value_and_grad")
+        sources = [watched[i] for i in nums]
         with GradientTape() as tape:
             tape.watch(sources)
-            result = f(*args, **kwargs)
+            result = f(*watched, **kwargs)
         value, aux = _split_aux(result, has_aux, "value_and_grad")
         if not isinstance(value, Tensor):
             raise TypeError(
@@ -102,7 +106,9 @@ def value_and_grad(f, argnums=0, has_aux=False):
     return wrapper
 
 
-def grad(f, argnums=0, has_aux=False):
+def grad(
+    f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable[..., Any]:
     """Return a function computing the gradient of ``f`` (see :func:`value_and_grad`).
 
     With ``has_aux=True`` it returns ``(gradients, aux)``.
@@ -110,14 +116,14 @@ def grad(f, argnums=0, has_aux=False):
     vg = value_and_grad(f, argnums, has_aux)
 
     @functools.wraps(f)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         value, grads = vg(*args, **kwargs)
         return (grads, value[1]) if has_aux else grads
 
     return wrapper
 
 
-def jacobian(f, argnums=0):
+def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
     """Return a function computing the Jacobian of ``f`` at its arguments (reverse mode).
 
     For an output of shape ``out`` and an argument of shape ``in`` the Jacobian has shape
@@ -128,12 +134,12 @@ def jacobian(f, argnums=0):
     single, nums = _argnums(argnums, "jacobian")
 
     @functools.wraps(f)
-    def wrapper(*args, **kwargs):
-        args = _watched_args(args, nums, "jacobian")
-        sources = [args[i] for i in nums]
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        watched = _watched_args(args, nums, "jacobian")
+        sources = [watched[i] for i in nums]
         with GradientTape(persistent=True) as tape:
             tape.watch(sources)
-            out = f(*args, **kwargs)
+            out = f(*watched, **kwargs)
         outputs = out if isinstance(out, (tuple, list)) else [out]
         for o in outputs:
             if not isinstance(o, Tensor):
@@ -141,7 +147,7 @@ def jacobian(f, argnums=0):
                     f"jacobian: the function must return a Tensor (or a tuple of "
                     f"them), got {type(o).__name__}"
                 )
-        result = []
+        result: list[Any] = []
         for o in outputs:
             jac = tape.jacobian(o, sources, unconnected_gradients="zero")
             result.append(jac[0] if single else tuple(jac))
@@ -150,7 +156,7 @@ def jacobian(f, argnums=0):
     return wrapper
 
 
-def hessian(f, argnums=0):
+def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
     """Return a function computing the Hessian of scalar ``f``: shape ``in + in``.
 
     The Jacobian of the gradient (reverse over reverse). With a tuple ``argnums`` the result is
@@ -159,7 +165,7 @@ def hessian(f, argnums=0):
     return jacobian(grad(f, argnums), argnums)
 
 
-def _as_tangent(v, like, what):
+def _as_tangent(v: Any, like: Tensor, what: str) -> Tensor:
     arr = _checked_array(v._value if isinstance(v, Tensor) else v, like._value.dtype, what=what)
     if arr.shape != like.shape:
         raise ValueError(
@@ -168,7 +174,9 @@ def _as_tangent(v, like, what):
     return _wrap(arr)
 
 
-def _pairs(primals, tangents, what):
+def _pairs(
+    primals: Sequence[Any], tangents: Sequence[Any], what: str
+) -> tuple[list[Tensor], list[Tensor]]:
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError(
             f"{what}: primals and tangents must be tuples (one entry per argument of "
@@ -182,16 +190,16 @@ def _pairs(primals, tangents, what):
     return xs, vs
 
 
-def _inner(gs, vs):
+def _inner(gs: Sequence[Any], vs: Sequence[Any]) -> Tensor | None:
     """Σ_i ⟨gs[i], vs[i]⟩ as a recorded scalar (None when there are no pairs)."""
-    dot = None
+    dot: Tensor | None = None
     for g, v in zip(gs, vs):
         term = _ops.sum_.bind(g * v, axis=None, keepdims=False)
         dot = term if dot is None else dot + term
     return dot
 
 
-def hvp(f, primals, tangents):
+def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
     """Hessian-vector products of scalar ``f`` without forming the Hessian.
 
     ``primals`` and ``tangents`` are tuples with one entry per argument of ``f``. Returns a
@@ -213,7 +221,9 @@ def hvp(f, primals, tangents):
     return tuple(hv) if len(hv) > 1 else hv[0]
 
 
-def jvp(f, primals, tangents):
+def jvp(
+    f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
+) -> tuple[Tensor, Tensor]:
     """Jacobian-vector product: ``(f(*primals), J · tangents)``, exact.
 
     ``primals`` and ``tangents`` are tuples with one entry per argument of ``f`` (which returns
@@ -238,7 +248,7 @@ def jvp(f, primals, tangents):
     return y, tangent_out if tangent_out is not None else _wrap(np.zeros_like(y._value))
 
 
-def custom_gradient(f):
+def custom_gradient(f: Callable[..., Any]) -> Callable[..., Tensor]:
     """Decorator: give a function a derivative of your own, in TensorFlow's form.
 
     ``f(*args)`` returns ``(y, grad_fn)``: ``y`` one Tensor, and ``grad_fn(upstream)`` the
@@ -256,7 +266,7 @@ def custom_gradient(f):
     """
 
     @functools.wraps(f)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> Tensor:
         saved = list(_recording.ACTIVE)
         _recording.ACTIVE.clear()  # the forward computation is not recorded
         try:
@@ -274,9 +284,9 @@ def custom_gradient(f):
         if not inputs or not _recording.ACTIVE:
             return _wrap(y._value)
         prim = _ops.Primitive(f"custom_gradient({f.__name__})", lambda *vals: y._value)
-        cache = {}
+        cache: dict[int, tuple[Any, list[Any]]] = {}
 
-        def rule(i, g, out, *vals):
+        def rule(i: int, g: Any, out: Any, *vals: Any) -> Any:
             key = id(g)
             if key not in cache:
                 cache.clear()

@@ -7,12 +7,16 @@ ten times faster (no ufunc dispatch), and on arrays they are the same ufuncs.
 from __future__ import annotations
 
 import operator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from deltagrad.ops.core import Primitive, shape_of
 from deltagrad.ops import shape as _shape
 from deltagrad.ops.unary import log
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 add = Primitive("add", operator.add)
 add.defvjp(lambda g, out, x, y: g, lambda g, out, x, y: g)
@@ -30,7 +34,7 @@ negative = Primitive("negative", operator.neg)
 negative.defvjp(lambda g, out, x: -g)
 
 
-def _power_dx(g, out, x, y):
+def _power_dx(g: Any, out: Any, x: Any, y: Any) -> Any:
     # d/dx x**y = y·x**(y−1), and exactly 0 where y = 0 (also at x = 0, where x**(y−1) is inf):
     # the limit PyTorch, JAX and autograd give, at every order.
     if y.__class__ is int or y.__class__ is float or isinstance(y, np.generic):  # constant
@@ -40,12 +44,13 @@ def _power_dx(g, out, x, y):
             dx = 2 * x  # a fresh array (or a Tensor, where *= means * ): one temporary, not two
             dx *= g
             return dx
-        return g * (y * x ** (y - 1))
+        # NumPy's stubs give the abstract np.generic no arithmetic (only its subclasses).
+        return g * (y * x ** (y - 1))  # type: ignore[operator]
     y_is_0 = equal.bind(y, 0)
     return g * (y * x ** where.bind(y_is_0, 1, y - 1))
 
 
-def _power_dy(g, out, x, y):
+def _power_dy(g: Any, out: Any, x: Any, y: Any) -> Any:
     safe_x = where.bind(greater.bind(x, 0), x, 1)  # d/dy x**y = x**y log x, defined for x > 0
     return g * out * log.bind(safe_x)
 
@@ -57,12 +62,12 @@ power.defvjp(_power_dx, _power_dy)
 # --- matmul: 1-D operands are promoted to matrices, as NumPy does ---------------------------
 
 
-def _mT(a):
+def _mT(a: Any) -> Any:
     axes = tuple(range(len(shape_of(a)) - 2)) + (-1, -2)
     return _shape.transpose.bind(a, axes=axes)
 
 
-def _matmul_dx(g, out, x, y):
+def _matmul_dx(g: Any, out: Any, x: Any, y: Any) -> Any:
     xs, ys = shape_of(x), shape_of(y)
     if len(ys) == 1:  # (…, n) @ (n,) -> (…): outer product with y
         return _shape.expand_dims(g, -1) * y
@@ -71,7 +76,7 @@ def _matmul_dx(g, out, x, y):
     return matmul.bind(g, _mT(y))
 
 
-def _matmul_dy(g, out, x, y):
+def _matmul_dy(g: Any, out: Any, x: Any, y: Any) -> Any:
     xs, ys = shape_of(x), shape_of(y)
     if len(xs) == 1 and len(ys) == 1:
         return g * x
@@ -82,7 +87,7 @@ def _matmul_dy(g, out, x, y):
     return matmul.bind(_mT(x), g)
 
 
-def _matmul_fwd(x, y):
+def _matmul_fwd(x: ArrayLike, y: ArrayLike) -> Any:
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         raise ValueError(
             f"matmul needs at least 1-D operands, got shapes {np.shape(x)} and "

@@ -15,12 +15,21 @@ place broadcasting is undone) sums it back to the argument's shape.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
 from deltagrad.tensor import _SUPPORTED_KINDS, Tensor, _new, _wrap
 from deltagrad._recording import ACTIVE as _ACTIVE, record as _record
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from numpy.typing import ArrayLike, NDArray
+
+    # A derivative rule: ``rule(g, out, *args, **params)`` (see the module doc).
+    Rule: TypeAlias = Callable[..., Any]
 
 
 class Primitive:
@@ -28,35 +37,40 @@ class Primitive:
 
     __slots__ = ("name", "fwd", "vjps", "_vjp_any", "vjp_into", "differentiable")
 
-    def __init__(self, name: str, fwd, differentiable: bool = True):
+    def __init__(self, name: str, fwd: Callable[..., Any], differentiable: bool = True) -> None:
         self.name = name
         self.fwd = fwd
         self.differentiable = differentiable
-        self.vjps: tuple = ()  # one rule per argument (None: not differentiable)
-        self._vjp_any = None
+        self.vjps: tuple[Rule | None, ...] = ()  # one rule per argument (None: not differentiable)
+        self._vjp_any: Callable[..., Any] | None = None
         # Optional: vjp_into(buf, g, *args, fresh, **params) adds argument 0's gradient into
         # ``buf`` in place (``fresh``: buf is all zeros). Used for first derivatives of
         # index-like ops; ``vjps`` still serves higher derivatives.
-        self.vjp_into: Callable | None = None
+        self.vjp_into: Callable[..., Any] | None = None
 
-    def defvjp(self, *rules) -> None:
+    def defvjp(self, *rules: Rule | None) -> None:
         """Register the VJP rule of each positional argument (None: not differentiable)."""
         self.vjps = rules
 
-    def defvjp_argnum(self, rule) -> None:
+    def defvjp_argnum(self, rule: Callable[..., Any]) -> None:
         """Register one rule for all arguments: ``rule(argnum, g, out, *args, **params)``."""
         self._vjp_any = rule
 
-    def vjp(self, argnum: int):
+    def vjp(self, argnum: int) -> Rule:
         if self._vjp_any is not None:
-            rule = self._vjp_any
-            return lambda g, out, *args, **params: rule(argnum, g, out, *args, **params)
+            rule_any = self._vjp_any
+            return lambda g, out, *args, **params: rule_any(argnum, g, out, *args, **params)
         rule = self.vjps[argnum] if argnum < len(self.vjps) else None
         if rule is None:
             raise NotImplementedError(f"{self.name}: no derivative rule for argument {argnum}")
         return rule
 
-    def bind(self, *args, **params):
+    @overload
+    def bind(self, x: Tensor, /, *args: Any, **params: Any) -> Tensor: ...
+    @overload
+    def bind(self, *args: Any, **params: Any) -> Any: ...
+
+    def bind(self, *args: Any, **params: Any) -> Any:
         """Run the op: arrays in give an array out; any Tensor in gives a recorded Tensor out."""
         for a in args:
             if isinstance(a, Tensor):
@@ -68,7 +82,13 @@ class Primitive:
         except (ValueError, TypeError, IndexError) as err:
             raise self.error(args, params, err) from None
 
-    def apply(self, args, vals, params, checked=False):
+    def apply(
+        self,
+        args: Sequence[Any],
+        vals: Sequence[Any],
+        params: Mapping[str, Any],
+        checked: bool = False,
+    ) -> Tensor:
         """The one Tensor path (``vals`` are the values of ``args``): check the operands (unless
         ``checked``), run the forward, name the op in its errors, wrap the result and record it on
         the active tapes."""
@@ -91,11 +111,11 @@ class Primitive:
             _record(self, args, vals, out, params)
         return out
 
-    def error(self, vals, params, err):
+    def error(self, vals: Iterable[Any], params: Mapping[str, Any], err: Exception) -> Exception:
         """A ValueError/TypeError naming this op, the shapes and dtypes, and the reason."""
         return _op_error(self.name, vals, params, err)
 
-    def __call__(self, *args, **params) -> Tensor:
+    def __call__(self, *args: Any, **params: Any) -> Tensor:
         """Apply the op; always returns a Tensor (plain arrays in are fine).
 
         The public path: operands of complex, string or object dtype are refused here, before the
@@ -116,11 +136,11 @@ class Primitive:
             raise self.error(args, params, err) from None
         return _wrap(out if isinstance(out, (np.ndarray, np.generic)) else np.asarray(out))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<deltagrad primitive {self.name}>"
 
 
-def as_operand(name: str, x):
+def as_operand(name: str, x: Any) -> Tensor | NDArray[Any]:
     """``x`` as a Tensor or an ndarray of a real dtype; else a TypeError naming op ``name``.
 
     The one check of operands that are not Tensors (a Tensor is always real): the public path
@@ -140,7 +160,7 @@ def as_operand(name: str, x):
     return arr
 
 
-def _describe(v):
+def _describe(v: object) -> str:
     if isinstance(v, (np.ndarray, np.generic)):
         return f"shape {v.shape} {v.dtype}"
     if (
@@ -152,9 +172,12 @@ def _describe(v):
     return type(v).__name__
 
 
-def _op_error(name, vals, params, err):
+def _op_error(
+    name: str, vals: Iterable[Any], params: Mapping[str, Any], err: Exception
+) -> Exception:
     args = ", ".join(_describe(v) for v in vals)
     extra = "".join(f", {k}={v!r}" for k, v in params.items() if k != "key")
+    cls: type[Exception]
     if isinstance(err, TypeError):
         cls = TypeError
     elif isinstance(err, IndexError) and not isinstance(err, ValueError):  # AxisError is both
@@ -167,7 +190,7 @@ def _op_error(name, vals, params, err):
     return cls(f"{name}: invalid arguments ({args}{extra}): {reason}")
 
 
-def shape_of(x) -> tuple:
+def shape_of(x: Any) -> tuple[int, ...]:
     """Shape of an array, scalar or Tensor."""
     return x.shape if isinstance(x, (Tensor, np.ndarray, np.generic)) else np.shape(x)
 
@@ -175,17 +198,17 @@ def shape_of(x) -> tuple:
 # --- the one place broadcasting is undone --------------------------------------------------
 
 
-def _sum_to_shape_fwd(x, shape):
-    x = np.asarray(x)
-    if x.shape == shape:
-        return x
-    lead = x.ndim - len(shape)
+def _sum_to_shape_fwd(x: ArrayLike, shape: tuple[int, ...]) -> NDArray[Any]:
+    arr = np.asarray(x)
+    if arr.shape == shape:
+        return arr
+    lead = arr.ndim - len(shape)
     if lead > 0:
-        x = x.sum(axis=tuple(range(lead)))
-    axes = tuple(i for i, (n, m) in enumerate(zip(shape, x.shape)) if n == 1 and m != 1)
+        arr = arr.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, (n, m) in enumerate(zip(shape, arr.shape)) if n == 1 and m != 1)
     if axes:
-        x = x.sum(axis=axes, keepdims=True)
-    return x if x.shape == shape else np.broadcast_to(x, shape)
+        arr = arr.sum(axis=axes, keepdims=True)
+    return arr if arr.shape == shape else np.broadcast_to(arr, shape)
 
 
 sum_to_shape = Primitive("sum_to_shape", _sum_to_shape_fwd)
@@ -194,6 +217,6 @@ sum_to_shape.defvjp(lambda g, out, x, shape: broadcast_to.bind(g, shape=shape_of
 broadcast_to.defvjp(lambda g, out, x, shape: sum_to_shape.bind(g, shape=shape_of(x)))
 
 
-def unbroadcast(g, shape: tuple):
+def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     """Sum (or broadcast) gradient ``g`` to ``shape``: undoes NumPy broadcasting."""
     return sum_to_shape.bind(g, shape=shape) if shape_of(g) != shape else g

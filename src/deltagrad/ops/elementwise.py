@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,12 +28,15 @@ from deltagrad.ops.core import Primitive
 from deltagrad.ops.arith import equal, greater, greater_equal, less, less_equal, maximum, where
 from deltagrad.ops.unary import exp, sigmoid, sqrt
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 # Kink convention (project-wide): at x = 0, relu' = 0 and leaky_relu' = alpha (the left slope).
 relu = Primitive("relu", lambda x: np.maximum(x, 0))
 relu.defvjp(lambda g, out, x: where.bind(greater.bind(x, 0), g, 0))
 
 
-def _leaky_relu(x, alpha):
+def _leaky_relu(x: ArrayLike, alpha: ArrayLike) -> Any:
     return np.where(np.greater_equal(x, 0), x, np.multiply(alpha, x))
 
 
@@ -41,7 +45,7 @@ leaky_relu.defvjp(lambda g, out, x, alpha: where.bind(greater.bind(x, 0), g, alp
 
 
 @functools.cache
-def _erf_ufunc():
+def _erf_ufunc() -> Any:  # SciPy is untyped here
     """scipy.special.erf, imported on first use (importing SciPy takes ~0.15 s)."""
     try:
         from scipy.special import erf as scipy_erf
@@ -51,7 +55,7 @@ def _erf_ufunc():
     return scipy_erf
 
 
-def _erf(x):
+def _erf(x: ArrayLike) -> Any:
     return _erf_ufunc()(x)
 
 
@@ -87,7 +91,7 @@ arctan.defvjp(lambda g, out, x: g / (1.0 + x * x))
 # At the origin, where the function is not continuous, both are 0 (not NaN).
 
 
-def _arctan2_scale(g, y, x):
+def _arctan2_scale(g: Any, y: Any, x: Any) -> Any:
     r2 = x * x + y * y
     at_origin = equal.bind(r2, 0)
     return where.bind(at_origin, 0, g / where.bind(at_origin, 1, r2))
@@ -139,7 +143,7 @@ exp2 = Primitive("exp2", np.exp2)
 exp2.defvjp(lambda g, out, x: g * (out * _LN2))
 
 
-def _reciprocal(x):
+def _reciprocal(x: ArrayLike) -> Any:
     # NumPy's reciprocal truncates integers (1/2 → 0); here they give the true quotient.
     if np.asarray(x).dtype.kind in "biu":
         return np.true_divide(1.0, x)
@@ -150,7 +154,7 @@ reciprocal = Primitive("reciprocal", _reciprocal)
 reciprocal.defvjp(lambda g, out, x: -(g * (out * out)))
 
 
-def _softplus(x):
+def _softplus(x: ArrayLike) -> Any:
     # log(1 + eˣ) = log1p(e^−|x|) + max(x, 0): exp only ever sees −|x|, so it cannot overflow.
     return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)
 
@@ -166,7 +170,7 @@ softplus.defvjp(lambda g, out, x: g * sigmoid.bind(x))
 # result is a_max < max(a, a_min). A bound that is None takes no part.
 
 
-def _clip_da(g, out, a, a_min, a_max):
+def _clip_da(g: Any, out: Any, a: Any, a_min: Any, a_max: Any) -> Any:
     if a_min is not None:
         g = where.bind(greater_equal.bind(a, a_min), g, 0)
     if a_max is not None:
@@ -174,14 +178,14 @@ def _clip_da(g, out, a, a_min, a_max):
     return g
 
 
-def _clip_dmin(g, out, a, a_min, a_max):
+def _clip_dmin(g: Any, out: Any, a: Any, a_min: Any, a_max: Any) -> Any:
     g = where.bind(less.bind(a, a_min), g, 0)
     if a_max is not None:
         g = where.bind(less_equal.bind(a_min, a_max), g, 0)
     return g
 
 
-def _clip_dmax(g, out, a, a_min, a_max):
+def _clip_dmax(g: Any, out: Any, a: Any, a_min: Any, a_max: Any) -> Any:
     lower = a if a_min is None else maximum.bind(a, a_min)
     return where.bind(greater.bind(lower, a_max), g, 0)
 
@@ -193,7 +197,7 @@ clip.defvjp(_clip_da, _clip_dmin, _clip_dmax)
 # --- piecewise constant: zero gradient --------------------------------------------------------
 
 
-def _zero_rule(g, out, x, **params):
+def _zero_rule(g: Any, out: Any, x: Any, **params: Any) -> Any:
     return zeros_like.bind(g)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from deltagrad import functional as F
@@ -9,6 +11,9 @@ from deltagrad.ops.core import Primitive
 from deltagrad.ops.unary import exp
 from deltagrad.ops.reduce import sum_
 from deltagrad.ops.shape import expand_dims
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
 
 
 # The forward formulas are functional's (log-sum-exp, stable for any finite logits); the VJP
@@ -22,7 +27,7 @@ log_softmax.defvjp(
 )
 
 
-def _softmax_cross_entropy(labels, logits, axis):
+def _softmax_cross_entropy(labels: ArrayLike, logits: ArrayLike, axis: int) -> Any:
     if np.shape(labels) != np.shape(logits):
         raise ValueError(
             f"labels of shape {np.shape(labels)} and logits of shape "
@@ -32,7 +37,7 @@ def _softmax_cross_entropy(labels, logits, axis):
     return -np.sum(labels * F.log_softmax(logits, axis), axis=axis)
 
 
-def _sce_dlogits(g, out, labels, logits, axis):
+def _sce_dlogits(g: Any, out: Any, labels: Any, logits: Any, axis: Any) -> Any:
     # d/dz of −Σ y log softmax(z) = softmax(z)·Σy − y  (= p − y for one-hot labels)
     g = expand_dims(g, axis)
     return g * (
@@ -40,7 +45,7 @@ def _sce_dlogits(g, out, labels, logits, axis):
     )
 
 
-def _sce_dlabels(g, out, labels, logits, axis):
+def _sce_dlabels(g: Any, out: Any, labels: Any, logits: Any, axis: Any) -> Any:
     return -expand_dims(g, axis) * log_softmax.bind(logits, axis=axis)
 
 
@@ -51,7 +56,7 @@ softmax_cross_entropy.defvjp(_sce_dlabels, _sce_dlogits)
 # --- integer class indices: labels of shape logits.shape[:-1] ---------------------------------
 
 
-def _check_sparse(labels, logits):
+def _check_sparse(labels: ArrayLike, logits: ArrayLike) -> NDArray[Any]:
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"labels must be integer class indices, got dtype {labels.dtype}")
@@ -69,13 +74,13 @@ def _check_sparse(labels, logits):
     return labels
 
 
-def _sparse_sce(labels, logits):
+def _sparse_sce(labels: ArrayLike, logits: ArrayLike) -> Any:
     labels = _check_sparse(labels, logits)
     picked = np.take_along_axis(F.log_softmax(logits, -1), labels[..., None], axis=-1)
     return -picked[..., 0]
 
 
-def _sparse_sce_dlogits(g, out, labels, logits):
+def _sparse_sce_dlogits(g: Any, out: Any, labels: Any, logits: Any) -> Any:
     one_hot = np.zeros(np.shape(logits), dtype=np.result_type(np.asarray(logits).dtype, np.float32))
     np.put_along_axis(one_hot, np.asarray(labels)[..., None], 1, axis=-1)
     return expand_dims(g, -1) * (softmax.bind(logits, axis=-1) - one_hot)

@@ -8,6 +8,8 @@ their own adjoints, repeat/tile pair with a sum of the copies, sort with the inv
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from deltagrad.ops.core import Primitive, _op_error, shape_of
@@ -154,7 +156,7 @@ def _expanded_shape(shape, axis):
     return tuple(1 if k in axes else next(rest) for k in range(ndim))
 
 
-def expand_dims(x, axis):
+def expand_dims(x: Any, axis: int | tuple[int, ...]) -> Any:
     """``x`` with new size-1 axes at ``axis`` (an int or a tuple; positions in the result)."""
     if axis.__class__ is int and -len(shape_of(x)) - 1 <= axis <= len(shape_of(x)):  # fast path
         s = list(shape_of(x))
@@ -167,7 +169,7 @@ def expand_dims(x, axis):
     return reshape.bind(x, shape=new)
 
 
-def squeeze_last(x):
+def squeeze_last(x: Any) -> Any:
     return reshape.bind(x, shape=shape_of(x)[:-1])
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from deltagrad import functional as F
 from deltagrad.ops.core import Primitive
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 exp = Primitive("exp", np.exp)
 exp.defvjp(lambda g, out, x: g * out)
@@ -33,7 +38,7 @@ sigmoid = Primitive("sigmoid", F.sigmoid)
 sigmoid.defvjp(lambda g, out, x: g * (out * (1 - out)))
 
 
-def _cast(x, dtype):
+def _cast(x: ArrayLike, dtype: DTypeLike) -> NDArray[Any]:
     return np.asarray(x).astype(dtype)
 
 
