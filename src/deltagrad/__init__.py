@@ -211,3 +211,13 @@ __all__ = [
     "tril",
     "triu",
 ]
+
+
+def __getattr__(name: str):
+    # dg.viz is imported on first use: drawing needs matplotlib and igraph, which
+    # `import deltagrad` does not load.
+    if name == "viz":
+        import importlib
+
+        return importlib.import_module("deltagrad.viz")
+    raise AttributeError(f"module 'deltagrad' has no attribute {name!r}")

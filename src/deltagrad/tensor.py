@@ -59,14 +59,28 @@ class Tensor:
     by :mod:`deltagrad._operators`; each runs an op of :mod:`deltagrad.ops`.
     """
 
-    __slots__ = ("_value", "__weakref__")
+    __slots__ = ("_value", "_name", "__weakref__")
     __array_priority__ = 100
 
     # An ndarray, or a NumPy scalar (np.generic) as the ops' forward functions may return.
     _value: NDArray[Any] | np.generic[Any]
 
-    def __init__(self, value: Any, dtype: DTypeLike | None = None) -> None:
+    def __init__(self, value: Any, dtype: DTypeLike | None = None, name: str | None = None) -> None:
         self._value = _checked_array(value, dtype, what=type(self).__name__)
+        if name is not None:
+            self.name = name
+
+    @property
+    def name(self) -> str | None:
+        """The tensor's name, or None. Shown by ``repr`` and by :mod:`deltagrad.viz`'s drawings;
+        a result of an op has none until one is given (``y.name = "y"``)."""
+        return getattr(self, "_name", None)  # an unset slot: no name (ops never set one)
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"a tensor's name must be a str or None, got {type(value).__name__}")
+        self._name = value
 
     # --- NumPy-like attributes -------------------------------------------------------------
     @property
@@ -148,7 +162,10 @@ class Tensor:
         return str(arr[()]) if arr.ndim == 0 else np.array2string(arr, separator=", ")
 
     def __repr__(self) -> str:
-        return f"Tensor({self._body()}, shape={self.shape}, dtype={self.dtype})"
+        name = f"name={self.name!r}, " if self.name else ""
+        return (
+            f"{type(self).__name__}({self._body()}, {name}shape={self.shape}, dtype={self.dtype})"
+        )
 
     __hash__ = object.__hash__
 
@@ -206,7 +223,7 @@ class Variable(Tensor):
     The shape and dtype are fixed at creation; assignments are cast to that dtype.
     """
 
-    __slots__ = ("trainable", "name")
+    __slots__ = ("trainable",)
 
     def __init__(
         self,
@@ -215,14 +232,13 @@ class Variable(Tensor):
         name: str | None = None,
         dtype: DTypeLike | None = None,
     ) -> None:
-        super().__init__(value, dtype)
+        super().__init__(value, dtype, name)
         if trainable and self._value.dtype.kind != "f":
             raise TypeError(
                 f"Variable: a trainable Variable needs a floating-point dtype, got "
                 f"{self._value.dtype}; pass a float value or trainable=False"
             )
         self.trainable = trainable
-        self.name = name
 
     def _checked_update(self, value: Any, op: str) -> NDArray[Any]:
         new = _checked_array(value, what=f"Variable.{op}")
@@ -251,17 +267,16 @@ class Variable(Tensor):
         self._value = np.asarray(self._value - new, dtype=self._value.dtype)
         return self
 
-    def __repr__(self) -> str:
-        name = f"name={self.name!r}, " if self.name else ""
-        return f"Variable({self._body()}, {name}shape={self.shape}, dtype={self.dtype})"
 
-
-def constant(value: Any, dtype: DTypeLike | None = None) -> Tensor:
+def constant(value: Any, dtype: DTypeLike | None = None, name: str | None = None) -> Tensor:
     """A tensor holding ``value`` (array-like). Python floats become float64; NumPy dtypes are
-    kept."""
+    kept. ``name`` labels it in its repr and in :mod:`deltagrad.viz`'s drawings
+    (``dg.constant(2.0, name="w1")``)."""
     if isinstance(value, Tensor) and (dtype is None or np.dtype(dtype) == value.dtype):
-        return value if type(value) is Tensor else _wrap(value._value)
-    return Tensor(value, dtype)
+        if name is None:
+            return value if type(value) is Tensor else _wrap(value._value)
+        value = value._value
+    return Tensor(value, dtype, name)
 
 
 def as_tensor(value: Any) -> Tensor:

@@ -48,20 +48,21 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
     """A tensor holding ``value``; Python floats become float32 and Python ints int32.
 
     ``shape`` fills that shape with a scalar ``value`` or reshapes one of the same size.
-    ``name`` is accepted for compatibility and ignored.
+    ``name`` labels the tensor (its repr, :mod:`deltagrad.viz`'s drawings).
     """
     t = to_tensor(value, dtype, what="tf.constant")
-    if shape is None:
-        return t
-    shape = as_shape(shape, "tf.constant")
-    if t.ndim == 0:
-        return dg.constant(np.full(shape, t.numpy(), dtype=t.dtype))
-    if t.size != int(np.prod(shape)):
-        raise ValueError(
-            f"tf.constant: a value of shape {t.shape} ({t.size} elements) cannot be "
-            f"reshaped to shape={shape}"
-        )
-    return dg.reshape(t, shape)
+    if shape is not None:
+        shape = as_shape(shape, "tf.constant")
+        if t.ndim == 0:
+            t = dg.constant(np.full(shape, t.numpy(), dtype=t.dtype))
+        elif t.size != int(np.prod(shape)):
+            raise ValueError(
+                f"tf.constant: a value of shape {t.shape} ({t.size} elements) cannot be "
+                f"reshaped to shape={shape}"
+            )
+        else:
+            t = dg.reshape(t, shape)
+    return t if name is None else dg.constant(t, name=name)
 
 
 def convert_to_tensor(value, dtype=None, *, name=None) -> Tensor:

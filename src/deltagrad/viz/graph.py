@@ -1,0 +1,352 @@
+"""The graph of a recorded computation, drawn: ``dg.viz.graph(tape, target)``.
+
+Tensors are boxes (name, shape, value and gradient), ops are circles (their symbol or name),
+and edges follow the data from the watched inputs to the target, left to right. The layered
+(Sugiyama) layout comes from igraph, the drawing from matplotlib: no system program such as
+Graphviz is needed. Above ``max_nodes`` the ops are grouped by name, one box per kind of op
+with its count, and the drawing says so.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from deltagrad._files import atomic_path
+from deltagrad.tape import GradientTape
+from deltagrad.tensor import Tensor
+from deltagrad.viz.trace import Trace, summary, trace
+
+MAX_NODES = 80
+"""Above this many boxes and circles, ops are grouped by name."""
+
+SYMBOLS = {
+    "add": "+",
+    "subtract": "−",
+    "multiply": "×",
+    "divide": "÷",
+    "power": "**",
+    "negative": "−",
+    "matmul": "@",
+}
+
+# Colours: inputs green, constants grey, intermediates blue, the target orange; ops pale.
+_FILL = {"input": "#d8f0d2", "constant": "#eeeeee", "intermediate": "#dde8f6", "target": "#fde2c4"}
+_EDGE = {"input": "#3a7d2c", "constant": "#888888", "intermediate": "#3b6ea5", "target": "#c76b00"}
+_OP_FILL, _OP_EDGE = "#fff7d6", "#a08800"
+
+# Layout units: inches per character and per text line at the drawing's font size.
+_FONT = 9
+_CHAR_IN, _LINE_IN = 0.075, 0.17
+
+
+@dataclass
+class Box:
+    """One drawn box or circle: ``key`` is its SVG id (``node-3``, ``op-2``, ``group-1``)."""
+
+    key: str
+    text: str
+    shape: str  # "box" or "circle"
+    fill: str
+    edge: str
+
+
+class Graph:
+    """A drawing of a recorded computation. ``save("g.svg")`` / ``save("g.png")`` writes it,
+    ``svg()`` returns the SVG text, and Jupyter shows it by itself (``_repr_svg_``).
+
+    ``trace`` holds the data drawn (:class:`deltagrad.viz.trace.Trace`); ``grouped`` says what
+    was grouped to keep a large graph readable, or is None.
+    """
+
+    def __init__(self, tr: Trace, max_nodes: int = MAX_NODES, show_grad: bool = True):
+        self.trace = tr
+        self.max_nodes = max_nodes
+        self.show_grad = show_grad
+        count = len(tr.nodes) + len(tr.ops)
+        if count > max_nodes:
+            self.boxes, self.edges = _grouped(tr)
+            kinds = len(self.boxes) - 2
+            self.grouped: str | None = (
+                f"{len(tr.ops):,} ops grouped by name into {kinds} kinds "
+                f"({count:,} boxes would exceed max_nodes={max_nodes})"
+            )
+        else:
+            self.boxes, self.edges = _full(tr, show_grad)
+            self.grouped = None
+        self.layers = _layers(tr, len(self.boxes)) if self.grouped is None else None
+        self._svg: str | None = None
+
+    def __repr__(self) -> str:
+        grouped = f", {self.grouped}" if self.grouped else ""
+        return (
+            f"<deltagrad graph: {len(self.trace.nodes)} tensors, {len(self.trace.ops)} ops"
+            f"{grouped}>"
+        )
+
+    def figure(self):
+        """The drawing as a matplotlib Figure (not attached to pyplot)."""
+        return _draw(self.boxes, self.edges, self.grouped, self.layers)
+
+    def svg(self) -> str:
+        """The drawing as SVG text; every box and circle is a group with id ``node-N``,
+        ``op-N`` or ``group-N`` (what :func:`deltagrad.viz.step_through` highlights)."""
+        if self._svg is None:
+            buf = io.StringIO()
+            _save(self.figure(), buf, "svg")
+            self._svg = buf.getvalue()
+        return self._svg
+
+    def _repr_svg_(self) -> str:
+        return self.svg()
+
+    def save(self, path) -> Path:
+        """Write the drawing to ``path``: ``.svg`` or ``.png`` (from the suffix). The file is
+        written whole (a temporary name, then renamed). Returns the path."""
+        path = Path(path)
+        fmt = path.suffix.lower().lstrip(".")
+        if fmt not in ("svg", "png"):
+            raise ValueError(f"Graph.save: {path.name!r}: the suffix must be .svg or .png")
+        fig = self.figure()
+        with atomic_path(path) as tmp:
+            _save(fig, tmp, fmt)
+        return path
+
+
+def graph(
+    tape: GradientTape, target: Tensor, *, max_nodes: int = MAX_NODES, show_grad: bool = True
+) -> Graph:
+    """Draw the computation of ``target`` recorded on ``tape``.
+
+    Each tensor shows its name (``dg.constant(2.0, name="w1")``; otherwise x1, v1, … and L for
+    the target), its shape, its value and — ``show_grad`` — its gradient ∂target/∂tensor (the
+    seed is ones, as ``tape.gradient(target, …)`` uses). Works whether or not
+    ``tape.gradient`` was called. Above ``max_nodes`` boxes the ops are grouped by name.
+
+    >>> x = dg.constant(3.0, name="x")
+    >>> with dg.GradientTape() as tape:
+    ...     tape.watch(x)
+    ...     y = x * x + 1
+    >>> dg.viz.graph(tape, y).save("graph.svg")  # doctest: +SKIP
+
+    Raises ValueError when the tape recorded nothing or ``target`` is not on it.
+    """
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 3:
+        raise ValueError(f"max_nodes must be an integer >= 3, got {max_nodes!r}")
+    return Graph(trace(tape, target), max_nodes=max_nodes, show_grad=show_grad)
+
+
+# --- what is drawn ------------------------------------------------------------------------
+
+
+def node_text(tr: Trace, index: int, show_grad: bool = True) -> str:
+    n = tr.nodes[index]
+    head = n.label
+    if n.value.ndim:
+        head += "  " + "×".join(str(s) for s in n.value.shape)
+    if n.kind == "constant" and not n.named and n.value.ndim == 0:
+        return head  # a literal number: its label is its value
+    lines = [head, f"value {summary(n.value)}"]
+    if show_grad and n.grad is not None:
+        lines.append(f"grad {summary(n.grad)}")
+    return "\n".join(lines)
+
+
+def op_text(name: str) -> str:
+    return SYMBOLS.get(name, name)
+
+
+def _full(tr: Trace, show_grad: bool):
+    boxes = [
+        Box(
+            f"node-{n.index}",
+            node_text(tr, n.index, show_grad),
+            "box",
+            _FILL[n.kind],
+            _EDGE[n.kind],
+        )
+        for n in tr.nodes
+    ]
+    first_op = len(boxes)
+    boxes += [
+        Box(f"op-{op.index}", op_text(op.name), "circle", _OP_FILL, _OP_EDGE) for op in tr.ops
+    ]
+    edges = []
+    for op in tr.ops:
+        for i in op.inputs:
+            edges.append((i, first_op + op.index, ""))
+        edges.append((first_op + op.index, op.output, ""))
+    return boxes, edges
+
+
+def _layers(tr: Trace, n_boxes: int) -> list[int]:
+    """Columns for the full drawing: each op one column right of its latest input, its result
+    one more; a constant sits just left of the op that reads it (not far left with the inputs).
+    """
+    first_op = len(tr.nodes)
+    layer = [0] * n_boxes
+    for op in tr.ops:
+        fed = [layer[i] for i in op.inputs if tr.nodes[i].kind != "constant"]
+        col = max(fed, default=0) + 1
+        layer[first_op + op.index] = col
+        layer[op.output] = col + 1
+        for i in op.inputs:
+            if tr.nodes[i].kind == "constant" and len(tr.consumers(i)) == 1:
+                layer[i] = col - 1
+    return layer
+
+
+def _grouped(tr: Trace):
+    """One box for the inputs, one per kind of op (with its count), one for the target."""
+    kinds = sorted({op.name for op in tr.ops}, key=[op.name for op in tr.ops].index)
+    counts = {k: 0 for k in kinds}
+    for op in tr.ops:
+        counts[op.name] += 1
+    inputs = [n for n in tr.nodes if n.kind == "input"]
+    target = tr.nodes[tr.target]
+    boxes = [
+        Box("group-0", f"inputs ({len(inputs)})", "box", _FILL["input"], _EDGE["input"]),
+        Box(
+            "group-1",
+            f"{target.label}\nvalue {summary(target.value)}",
+            "box",
+            _FILL["target"],
+            _EDGE["target"],
+        ),
+    ]
+    index = {k: i + 2 for i, k in enumerate(kinds)}
+    for k in kinds:
+        boxes.append(
+            Box(f"group-{index[k]}", f"{op_text(k)}\n×{counts[k]:,}", "box", _OP_FILL, _OP_EDGE)
+        )
+    producer = {op.output: index[op.name] for op in tr.ops}
+    flows: dict[tuple[int, int], int] = {}
+    for op in tr.ops:
+        for i in op.inputs:
+            kind = tr.nodes[i].kind
+            src = 0 if kind == "input" else producer.get(i)
+            if src is not None:
+                flows[(src, index[op.name])] = flows.get((src, index[op.name]), 0) + 1
+    flows[(producer[tr.target], 1)] = 1
+    edges = [(a, b, f"{n:,}" if n > 1 else "") for (a, b), n in flows.items()]
+    return boxes, edges
+
+
+# --- layout and drawing -------------------------------------------------------------------
+
+
+def _size_in(box: Box) -> tuple[float, float]:
+    lines = box.text.split("\n")
+    width = max(len(line) for line in lines) * _CHAR_IN + 0.25
+    height = len(lines) * _LINE_IN + 0.15
+    if box.shape == "circle":
+        side = max(width, height, 0.4)
+        return side, side
+    return width, height
+
+
+def layout(
+    boxes: list[Box], edges, layers: list[int] | None = None
+) -> tuple[np.ndarray, list[list[tuple[float, float]]]]:
+    """Positions (inches) of the boxes, left to right by layer, and each edge's route: igraph's
+    layered (Sugiyama) layout — on ``layers`` when given, else on its own layering — with long
+    edges bent through its control points."""
+    import igraph
+
+    g = igraph.Graph(n=len(boxes), edges=[(a, b) for a, b, _ in edges], directed=True)
+    lay = g.layout_sugiyama(layers=layers, hgap=1, vgap=1)
+    coords = np.asarray(lay.coords, dtype=float).reshape(-1, 2)
+    sizes = np.array([_size_in(b) for b in boxes]).reshape(-1, 2)
+    column = coords[:, 1].round().astype(int)
+    n_layers = int(column.max()) + 1
+    # Column widths: the widest box of each layer, plus room for the arrows.
+    widths = np.zeros(n_layers)
+    np.maximum.at(widths, column, sizes[:, 0])
+    starts = np.concatenate([[0.0], np.cumsum(widths + 0.55)])
+    row = float(sizes[:, 1].max()) + 0.3
+
+    def place(x: float, layer: float) -> tuple[float, float]:
+        k = min(max(int(round(layer)), 0), n_layers - 1)
+        return float(starts[k] + widths[k] / 2), float(-x * row)
+
+    pos = np.array([place(x, y) for x, y in coords]).reshape(-1, 2)
+    routes = []
+    for (a, b, _), bends in zip(edges, lay.edge_routing):
+        points = [place(x, y) for x, y in np.asarray(bends, dtype=float).reshape(-1, 2)]
+        routes.append([tuple(pos[a]), *points, tuple(pos[b])])
+    return pos, routes
+
+
+def _draw(boxes, edges, note, layers=None):
+    from matplotlib.figure import Figure
+
+    pos, routes = layout(boxes, edges, layers)
+    sizes = np.array([_size_in(b) for b in boxes]).reshape(-1, 2)
+    bends = np.array([p for route in routes for p in route[1:-1]]).reshape(-1, 2)
+    lo = np.vstack([pos - sizes / 2, bends]).min(axis=0) - 0.2
+    hi = np.vstack([pos + sizes / 2, bends]).max(axis=0) + 0.2
+    extra = 0.35 if note else 0.0
+    width, height = hi - lo
+    fig = Figure(figsize=(max(width, 2.0), max(height + extra, 1.0)))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(lo[0], lo[0] + max(width, 2.0))
+    ax.set_ylim(lo[1] - extra, lo[1] - extra + max(height + extra, 1.0))
+    ax.set_axis_off()
+    texts = []
+    for b, (x, y) in zip(boxes, pos):
+        style = "circle,pad=0.3" if b.shape == "circle" else "round,pad=0.4"
+        t = ax.text(
+            x,
+            y,
+            b.text,
+            ha="center",
+            va="center",
+            fontsize=_FONT,
+            family="DejaVu Sans",
+            bbox={"boxstyle": style, "fc": b.fill, "ec": b.edge, "lw": 1.2},
+            zorder=3,
+            gid=b.key,
+        )
+        texts.append(t)
+    seen: dict[tuple[int, int], int] = {}
+    for k, ((a, b, label), route) in enumerate(zip(edges, routes)):
+        # The same tensor twice into one op (x * x): the second edge is bent, so both show.
+        repeat = seen[(a, b)] = seen.get((a, b), -1) + 1
+        for p, q in zip(route[:-2], route[1:-1]):  # the bends, then the arrow's last leg
+            ax.plot([p[0], q[0]], [p[1], q[1]], color="#777777", lw=1, zorder=1)
+        ax.annotate(
+            "",
+            xy=route[-1],
+            xytext=route[-2],
+            arrowprops={
+                "arrowstyle": "-|>,head_length=0.5,head_width=0.25",
+                "color": "#777777",
+                "lw": 1,
+                "shrinkA": 0,
+                "shrinkB": 1,
+                "patchA": texts[a].get_bbox_patch() if len(route) == 2 else None,
+                "patchB": texts[b].get_bbox_patch(),
+                "connectionstyle": f"arc3,rad={0.25 * repeat}",
+            },
+            zorder=4,  # after the boxes, whose outlines clip the arrow when they are drawn
+            gid=f"edge-{k}",
+        )
+        if label:
+            mx, my = np.mean(route[-2:], axis=0)
+            ax.text(mx, my, label, fontsize=_FONT - 1, color="#555555", ha="center", va="bottom")
+    if note:
+        ax.text(lo[0] + 0.1, lo[1] - extra + 0.1, note, fontsize=_FONT - 1, color="#555555")
+    return fig
+
+
+def _save(fig, target, fmt: str) -> None:
+    import matplotlib
+
+    with matplotlib.rc_context({"svg.hashsalt": "deltagrad", "svg.fonttype": "path"}):
+        fig.savefig(target, format=fmt, dpi=144, metadata=_METADATA[fmt])
+
+
+_METADATA = {"svg": {"Date": None}, "png": {"Software": None}}

@@ -1,0 +1,67 @@
+"""The step-through page as a learner uses it: opened from disk in Chromium, Next / Back and the
+arrow keys move through the steps, the highlighted op follows, and no script error occurs."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+import browser  # noqa: E402  (skips this module when no Chromium is installed)
+
+from deltagrad import viz  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    yield from browser.launch()
+
+
+@pytest.fixture
+def page(chromium, tmp_path):
+    tape, f = viz.examples.himmelblau(1.0, 1.0)
+    path = viz.step_through(tape, f, tmp_path / "himmelblau.html")
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    errors = browser.watch_errors(page)
+    page.goto(path.as_uri())
+    yield page
+    assert errors == []
+    page.close()
+
+
+def _state(page):
+    return (
+        page.inner_text("#counter"),
+        page.inner_text("#title"),
+        sorted(page.eval_on_selector_all("#graph g.hl", "els => els.map(e => e.id)")),
+    )
+
+
+def test_next_and_back_move_through_the_steps(page):
+    counter, title, lit = _state(page)
+    assert counter.startswith("step 1 of ") and title.startswith("Forward pass, op 1")
+    assert "op-0" in lit
+    assert page.is_disabled("#back")
+    page.click("#next")
+    counter2, title2, lit2 = _state(page)
+    assert counter2.startswith("step 2 of ") and "op-1" in lit2 and "op-0" not in lit2
+    page.click("#back")
+    assert _state(page) == (counter, title, lit)
+
+
+def test_arrow_keys_reach_the_backward_pass_and_the_end(page):
+    total = int(page.inner_text("#counter").split(" of ")[1])
+    for _ in range(total + 3):  # past the end: stays on the last step
+        page.keyboard.press("ArrowRight")
+    counter, title, _ = _state(page)
+    assert counter == f"step {total} of {total}" and title.startswith("Done")
+    assert page.is_disabled("#next")
+    grads = dict(
+        zip(
+            page.eval_on_selector_all("#grads th", "e => e.map(x => x.textContent)"),
+            page.eval_on_selector_all("#grads td", "e => e.map(x => x.textContent)"),
+        )
+    )
+    assert grads["x"] == "-46" and grads["y"] == "-38"
+    page.keyboard.press("ArrowLeft")
+    assert _state(page)[0] == f"step {total - 1} of {total}"
