@@ -18,7 +18,7 @@ from deltagrad import __version__
 from deltagrad.commands.common import UsageError, check_out, release_locks
 
 # Module names in ``deltagrad.commands``, in the order ``--help`` lists them.
-COMMAND_MODULES = ["reproduce", "moons", "himmelblau", "gradcheck", "chain_rule"]
+COMMAND_MODULES = ["reproduce", "moons", "himmelblau", "gradcheck", "explain", "chain_rule"]
 
 
 def _load_commands():

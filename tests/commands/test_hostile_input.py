@@ -402,15 +402,18 @@ def test_the_readme_says_which_commands_take_seed():
         for name, p in subparsers.items()
         if any("--seed" in a.option_strings for a in p._actions)
     }
-    assert with_seed == {"reproduce", "moons", "gradcheck"}
+    assert with_seed == {"reproduce", "moons", "gradcheck", "explain"}
     sentence = next(
         s
         for s in README.read_text(encoding="utf-8").split("\n\n")
         if "`--seed N`" in s and "Every command" in s
     )
-    named = set(re.findall(r"`(reproduce|moons|gradcheck|himmelblau|chain-rule)`", sentence))
+    commands = r"`(reproduce|moons|gradcheck|explain|himmelblau|chain-rule)`"
+    named = set(re.findall(commands, sentence))
     assert named == with_seed | {"himmelblau", "chain-rule"}
-    assert re.search(r"\(`reproduce`, `moons`, `gradcheck`\) also take `--seed N`", sentence)
+    assert re.search(
+        r"\(`reproduce`, `moons`, `gradcheck`, `explain`\) also take `--seed N`", sentence
+    )
 
 
 def test_himmelblau_results_have_no_seed(tmp_path):

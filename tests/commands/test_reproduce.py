@@ -23,6 +23,7 @@ EXPECTED = {
         "fig7_6_softmax.png",
     ],
     "chain_rule": ["results.json"],
+    "explain": ["explain.html", "results.json"],
     "gradcheck": ["gradient_table.csv", "results.json"],
     "himmelblau": [
         "results.json",
@@ -125,7 +126,7 @@ def test_report_parses_and_every_figure_is_embedded_and_captioned(run_dir):
     )
     for label in CHAPTER_FIGURES:
         assert any(c.startswith(label) for c in page.figures), label
-    assert page.tables >= 6  # 7.2, chain rule ×2, gradcheck, Table 7-1, critical points, moons
+    assert page.tables >= 8  # 7.2, chain rule ×2, 7.7 ×2, gradcheck, Table 7-1, critical, moons
 
 
 def test_report_shows_this_runs_numbers_beside_the_chapters(run_dir):
@@ -151,7 +152,15 @@ def test_gradient_table_has_a_row_per_parameter_below_1e6(run_dir):
 def test_metrics_summarise_every_step(run_dir):
     m = json.loads((run_dir / "metrics.json").read_text())
     assert m["seed"] == 0 and m["quick"] is True
-    assert set(m["results"]) == {"derivatives", "chain_rule", "gradcheck", "himmelblau", "moons"}
+    assert set(m["results"]) == {
+        "derivatives",
+        "chain_rule",
+        "explain",
+        "gradcheck",
+        "himmelblau",
+        "moons",
+    }
+    assert m["results"]["explain"]["passed"] is True
     assert m["results"]["chain_rule"]["matches_chapter"] is True
     assert m["results"]["himmelblau"]["critical_points"] == {
         "maximum": 1,

@@ -1,9 +1,10 @@
 """Reproduce the whole chapter in one command: every figure and number, every derivation
 checked numerically, and one HTML page (report.html) that shows it all.
 
-Writes into --out: chain_rule/ (7.6), derivatives/ (7.2-7.4), gradcheck/ (the three-way
-gradient table), himmelblau/ (7.8), moons/ (7.9, plus the decision boundary as a GIF and
-per-layer gradient norms), metrics.json (a summary) and report.html. --quick shrinks the work
+Writes into --out: chain_rule/ (7.6), derivatives/ (7.2-7.4), explain/ (7.7: the delta rule
+of training sample 0, explain.html), gradcheck/ (the three-way gradient table), himmelblau/
+(7.8), moons/ (7.9, plus the decision boundary as a GIF and per-layer gradient norms),
+metrics.json (a summary) and report.html. --quick shrinks the work
 (fewer epochs, coarser grids) to a few seconds, for tests and a first look.
 """
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from deltagrad import report as rp
 from deltagrad._files import atomic_path
-from deltagrad.commands import chain_rule, common, gradcheck, himmelblau, moons
+from deltagrad.commands import chain_rule, common, explain, gradcheck, himmelblau, moons
 
 
 def plan(out: Path, seed: int, s: dict) -> list:
@@ -42,6 +42,21 @@ def plan(out: Path, seed: int, s: dict) -> list:
             lambda r: {
                 "dy2_dw1": r["tape_demo"]["dy2_dw1"],
                 "matches_chapter": chain_rule.matches_chapter(r),
+            },
+        )
+
+    def explain_step():
+        return _compose(
+            out / "explain",
+            explain.RECORDS,
+            lambda: explain.seeded(seed=seed, sample=0),
+            explain.write,
+            explain.describe,
+            lambda r: {
+                "sample": 0,
+                "loss": r["explanation"]["loss"],
+                "max_rel_error": r["explanation"]["max_rel_error"],
+                "passed": explain.results(r)["passed"],
             },
         )
 
@@ -92,6 +107,7 @@ def plan(out: Path, seed: int, s: dict) -> list:
     return [
         ("derivatives", "7.2-7.4 derivatives, activations, softmax", derivatives_step),
         ("chain_rule", "7.6 the chain rule", chain_rule_step),
+        ("explain", "7.7 the delta rule for one sample", explain_step),
         ("gradcheck", "gradient check of the chapter's network", gradcheck_step),
         ("himmelblau", "7.8 Himmelblau's function", himmelblau_step),
         ("moons", "7.9 the two-moons network", moons_step),
