@@ -22,7 +22,13 @@ EXPECTED = {
         "fig7_5_tanh.png",
         "fig7_6_softmax.png",
     ],
-    "chain_rule": ["results.json"],
+    "chain_rule": [
+        "chain_rule_graph.png",
+        "chain_rule_steps.html",
+        "neuron_graph.png",
+        "neuron_steps.html",
+        "results.json",
+    ],
     "explain": ["explain.html", "results.json"],
     "gradcheck": ["gradient_table.csv", "results.json"],
     "himmelblau": [

@@ -56,7 +56,7 @@ def test_atomic_path_replaces_only_on_success(tmp_path):
 @pytest.mark.parametrize(
     "args, files",
     [
-        (["chain-rule"], ["results.json"]),
+        (["chain-rule"], ["results.json", "chain_rule_graph.png", "neuron_steps.html"]),
         (
             ["moons", "--epochs", "30", "--log-every", "1"],
             ["metrics.json", "model.npz", "fig7_15_train_mse.png", "decision_boundary.png"],
