@@ -20,8 +20,17 @@ def _first_line(block: str) -> str:
 
 
 @pytest.mark.parametrize("block", [b for b in BLOCKS if FULL_TRAINING not in b], ids=_first_line)
-def test_each_readme_example_runs_on_its_own(block, capsys):
+def test_each_readme_example_runs_on_its_own(block, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # files an example writes land here
     exec(compile(block, str(README), "exec"), {})  # a fresh namespace: no block leans on another
+
+
+def test_the_viz_example_writes_its_graph_and_page(tmp_path, monkeypatch):
+    (block,) = [b for b in BLOCKS if "dg.viz.step_through" in b]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, str(README), "exec"), {})
+    assert (tmp_path / "graph.png").read_bytes()[:4] == b"\x89PNG"
+    assert "∂y2/∂w1 = ∂y2/∂v1 · x = 2 · 1 = 2" in (tmp_path / "steps.html").read_text()
 
 
 def test_the_tape_example_prints_the_chapters_numbers(capsys):

@@ -31,6 +31,8 @@ SYMBOLS = {
     "power": "**",
     "negative": "−",
     "matmul": "@",
+    "sigmoid": "σ",
+    "sum": "Σ",
 }
 
 # Colours: inputs green, constants grey, intermediates blue, the target orange; ops pale.
@@ -183,18 +185,18 @@ def _full(tr: Trace, show_grad: bool):
 
 
 def _layers(tr: Trace, n_boxes: int) -> list[int]:
-    """Columns for the full drawing: each op one column right of its latest input, its result
-    one more; a constant sits just left of the op that reads it (not far left with the inputs).
-    """
+    """Columns for the full drawing: each op one column right of its latest computed input, its
+    result one more; a leaf (an input or a constant) read by one op sits just left of that op,
+    one read by several ops in the first column."""
     first_op = len(tr.nodes)
     layer = [0] * n_boxes
+    produced = {op.output for op in tr.ops}
     for op in tr.ops:
-        fed = [layer[i] for i in op.inputs if tr.nodes[i].kind != "constant"]
-        col = max(fed, default=0) + 1
+        col = max((layer[i] for i in op.inputs if i in produced), default=0) + 1
         layer[first_op + op.index] = col
         layer[op.output] = col + 1
         for i in op.inputs:
-            if tr.nodes[i].kind == "constant" and len(tr.consumers(i)) == 1:
+            if i not in produced and len(tr.consumers(i)) == 1:
                 layer[i] = col - 1
     return layer
 
