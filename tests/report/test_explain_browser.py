@@ -7,42 +7,13 @@ Needs Chromium (Debian: ``apt-get install chromium``); skipped, saying so, when 
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.browser
+from deltagrad import cli
 
-CHROMIUM = next(
-    (
-        found
-        for name in ("chromium", "chromium-browser", "google-chrome")
-        if (found := shutil.which(name))
-    ),
-    None,
-)
-if CHROMIUM is None:
-    pytest.skip(
-        "no Chromium found on PATH (install Debian's package: apt-get install chromium)",
-        allow_module_level=True,
-    )
-
-from playwright.sync_api import sync_playwright  # noqa: E402  (after the skip: CI must have it)
-
-from deltagrad import cli  # noqa: E402
-
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = pytest.mark.browser  # the chromium fixture skips when no Chromium is installed
 
 
 @pytest.fixture(scope="module")
@@ -52,26 +23,9 @@ def page_file(tmp_path_factory) -> Path:
     return out / "explain.html"
 
 
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    folder = os.environ.get("DELTAGRAD_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        return Path(folder)
-    return tmp_path_factory.mktemp("screenshots")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
-def page(browser, page_file):
-    pg = browser.new_page(viewport={"width": 1280, "height": 800})
+def page(chromium, page_file):
+    pg = chromium.new_page(viewport={"width": 1280, "height": 800})
     pg.messages = []
     pg.on("console", lambda m: pg.messages.append(f"{m.type}: {m.text}"))
     pg.on("pageerror", lambda e: pg.messages.append(f"pageerror: {e}"))

@@ -10,43 +10,15 @@ Needs Chromium (Debian: ``apt-get install chromium``); skipped, saying so, when 
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.browser
+from deltagrad import report as rp
 
-CHROMIUM = next(
-    (
-        found
-        for name in ("chromium", "chromium-browser", "google-chrome")
-        if (found := shutil.which(name))
-    ),
-    None,
-)
-if CHROMIUM is None:
-    pytest.skip(
-        "no Chromium found on PATH (install Debian's package: apt-get install chromium)",
-        allow_module_level=True,
-    )
+pytestmark = pytest.mark.browser  # the chromium fixture skips when no Chromium is installed
 
-from playwright.sync_api import sync_playwright  # noqa: E402  (after the skip: CI must have it)
-
-from deltagrad import report as rp  # noqa: E402
-
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORTS = {"laptop": (1280, 800), "phone": (390, 844)}
 
 
@@ -195,27 +167,10 @@ def report_file(tmp_path_factory) -> Path:
     )
 
 
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    folder = os.environ.get("DELTAGRAD_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        return Path(folder)
-    return tmp_path_factory.mktemp("screenshots")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture(scope="module", params=list(VIEWPORTS))
-def page(request, browser, report_file, shots):
+def page(request, chromium, report_file, shots):
     width, height = VIEWPORTS[request.param]
-    pg = browser.new_page(viewport={"width": width, "height": height})
+    pg = chromium.new_page(viewport={"width": width, "height": height})
     pg.goto(report_file.as_uri())
     pg.screenshot(path=str(shots / f"{request.param}_top.png"))
     pg.screenshot(path=str(shots / f"{request.param}_full.png"), full_page=True)
