@@ -34,9 +34,9 @@ os.environ.setdefault(
 )
 
 import numpy as np  # noqa: E402  (XLA_FLAGS must be set before JAX is imported)
-
 from chapter_listing import Layer as ChapterLayer  # noqa: E402
 from chapter_listing import NeuralNetwork as ChapterNetwork  # noqa: E402
+
 from deltagrad import fast  # noqa: E402
 from deltagrad.backprop import NeuralNetwork, _train_epoch_numpy  # noqa: E402
 from deltagrad.data import chapter_data, one_hot  # noqa: E402

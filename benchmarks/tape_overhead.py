@@ -10,9 +10,9 @@ Frameworks that are not installed are skipped.
 from __future__ import annotations
 
 import numpy as np
+from _timing import best_time, print_table
 
 import deltagrad as dg
-from _timing import best_time, print_table
 
 LR = 0.01
 START = np.array([4.0, 0.0])

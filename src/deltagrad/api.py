@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from deltagrad import ops as _ops
 from deltagrad import functional as _F
+from deltagrad import ops as _ops
 from deltagrad.tensor import Tensor, as_tensor
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from deltagrad import ops as _ops
 from deltagrad import _recording
+from deltagrad import ops as _ops
 from deltagrad.tape import GradientTape
 from deltagrad.tensor import Tensor, _checked_array, _wrap, constant
 

@@ -231,7 +231,8 @@ def test_basins_in_chunks_equal_one_pass():
 
 
 def test_descents_and_the_gradient_check_report_progress():
-    from deltagrad.experiments import gradcheck, himmelblau as hb
+    from deltagrad.experiments import gradcheck
+    from deltagrad.experiments import himmelblau as hb
 
     steps = []
     hb.descend((4, 0), steps=50, progress=steps.append)

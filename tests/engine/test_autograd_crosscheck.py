@@ -16,11 +16,11 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
+import _opdiscovery as disc
 import numpy as np
 import pytest
 
 import deltagrad as dg
-import _opdiscovery as disc
 
 autograd = pytest.importorskip("autograd")
 import autograd.numpy as anp  # noqa: E402

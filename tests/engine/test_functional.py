@@ -4,8 +4,8 @@ finite differences in float64, the kink convention, and stability at |x| = 1000.
 import numpy as np
 import pytest
 
-from deltagrad import functional as F
 import finite_differences as fd
+from deltagrad import functional as F
 
 # Reference derivatives: central differences, step finite_differences.H = 1e-6; error O(H²) +
 # O(eps/H), far below the tolerances.

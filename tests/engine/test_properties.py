@@ -25,15 +25,15 @@ from __future__ import annotations
 
 import operator
 
+import _opdiscovery as disc
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 import deltagrad as dg
-from deltagrad.gradcheck import check_grads
-import _opdiscovery as disc
 import finite_differences as fd
+from deltagrad.gradcheck import check_grads
 
 UNARY = disc.unary_same_shape_ops()  # {name: intervals where the op is finite}
 REDUCTIONS = disc.reduction_ops()  # ["sum", "mean", "max", "logsumexp", ...]

@@ -8,7 +8,6 @@ import pytest
 import deltagrad as dg
 from deltagrad.gradcheck import check_grads
 
-
 # --- SPEC 7.6 -----------------------------------------------------------------------------------
 
 

@@ -6,11 +6,11 @@ import zipfile
 import numpy as np
 import pytest
 
+import finite_differences as fd
 from deltagrad import functional as F
-from deltagrad.experiments.gradcheck import tape_network_gradients as tape_gradients
 from deltagrad.backprop import ACTIVATIONS, LOSSES, Layer, NeuralNetwork
 from deltagrad.data import one_hot
-import finite_differences as fd
+from deltagrad.experiments.gradcheck import tape_network_gradients as tape_gradients
 
 H = 1e-6
 

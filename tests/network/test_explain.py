@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 
-import finite_differences as fd
 import numpy as np
 import pytest
 
 import deltagrad as dg
+import finite_differences as fd
 from deltagrad.backprop import Layer, NeuralNetwork
 from deltagrad.data import chapter_data
 from deltagrad.experiments import explain as E

@@ -8,11 +8,11 @@ import math
 import re
 import xml.etree.ElementTree as ET
 
-import finite_differences as fd
 import numpy as np
 import pytest
 
 import deltagrad as dg
+import finite_differences as fd
 from deltagrad import viz
 from deltagrad.viz.step_through import steps
 

@@ -8,7 +8,6 @@ import pytest
 pytestmark = pytest.mark.browser
 
 import browser  # noqa: E402  (skips this module when no Chromium is installed)
-
 from deltagrad import viz  # noqa: E402
 
 

@@ -6,8 +6,6 @@ all explicitly. ``UFUNCS`` maps NumPy ufuncs to primitives so ``np.exp(tensor)``
 
 import numpy as np
 
-from deltagrad.ops.core import Primitive, broadcast_to, shape_of, sum_to_shape, unbroadcast
-from deltagrad.ops.shape import concatenate, getitem, reshape, scatter, stack, transpose
 from deltagrad.ops.arith import (
     add,
     divide,
@@ -26,36 +24,8 @@ from deltagrad.ops.arith import (
     subtract,
     where,
 )
-from deltagrad.ops.unary import (
-    abs_,
-    cast,
-    cast_to_discrete,
-    exp,
-    identity,
-    log,
-    sigmoid,
-    sqrt,
-    square,
-    stop_gradient,
-    tanh,
-)
-from deltagrad.ops.reduce import (
-    argmax,
-    argmin,
-    cumsum,
-    logsumexp,
-    max_,
-    mean,
-    min_,
-    norm,
-    prod,
-    std,
-    sum_,
-    var,
-)
+from deltagrad.ops.core import Primitive, broadcast_to, shape_of, sum_to_shape, unbroadcast
 from deltagrad.ops.elementwise import (
-    leaky_relu,
-    relu,
     arccos,
     arccosh,
     arcsin,
@@ -71,10 +41,12 @@ from deltagrad.ops.elementwise import (
     exp2,
     expm1,
     floor,
+    leaky_relu,
     log1p,
     log2,
     log10,
     reciprocal,
+    relu,
     round_,
     sign,
     sin,
@@ -82,12 +54,6 @@ from deltagrad.ops.elementwise import (
     softplus,
     tan,
     zeros_like,
-)
-from deltagrad.ops.nn import (
-    log_softmax,
-    softmax,
-    softmax_cross_entropy,
-    sparse_softmax_cross_entropy,
 )
 from deltagrad.ops.linalg import (
     diag,
@@ -100,6 +66,40 @@ from deltagrad.ops.linalg import (
     trace,
     tril,
     triu,
+)
+from deltagrad.ops.nn import (
+    log_softmax,
+    softmax,
+    softmax_cross_entropy,
+    sparse_softmax_cross_entropy,
+)
+from deltagrad.ops.reduce import (
+    argmax,
+    argmin,
+    cumsum,
+    logsumexp,
+    max_,
+    mean,
+    min_,
+    norm,
+    prod,
+    std,
+    sum_,
+    var,
+)
+from deltagrad.ops.shape import concatenate, getitem, reshape, scatter, stack, transpose
+from deltagrad.ops.unary import (
+    abs_,
+    cast,
+    cast_to_discrete,
+    exp,
+    identity,
+    log,
+    sigmoid,
+    sqrt,
+    square,
+    stop_gradient,
+    tanh,
 )
 
 UFUNCS = {

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from deltagrad.ops.core import Primitive, shape_of
 from deltagrad.ops import shape as _shape
+from deltagrad.ops.core import Primitive, shape_of
 from deltagrad.ops.unary import log
 
 if TYPE_CHECKING:

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
+from deltagrad._recording import ACTIVE as _ACTIVE
+from deltagrad._recording import record as _record
 from deltagrad.tensor import _SUPPORTED_KINDS, Tensor, _new, _wrap
-from deltagrad._recording import ACTIVE as _ACTIVE, record as _record
 
 if TYPE_CHECKING:
     from typing import TypeAlias

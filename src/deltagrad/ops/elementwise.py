@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from deltagrad.ops.core import Primitive
 from deltagrad.ops.arith import equal, greater, greater_equal, less, less_equal, maximum, where
+from deltagrad.ops.core import Primitive
 from deltagrad.ops.unary import exp, sigmoid, sqrt
 
 if TYPE_CHECKING:

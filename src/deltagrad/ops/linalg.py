@@ -15,10 +15,10 @@ from collections import Counter
 
 import numpy as np
 
-from deltagrad.ops.core import Primitive, broadcast_to, shape_of, sum_to_shape
-from deltagrad.ops.shape import normal_axis, reshape, transpose
 from deltagrad.ops.arith import matmul
+from deltagrad.ops.core import Primitive, broadcast_to, shape_of, sum_to_shape
 from deltagrad.ops.reduce import sum_
+from deltagrad.ops.shape import normal_axis, reshape, transpose
 
 # NumPy's labels, in NumPy's order: implicit-mode output subscripts are sorted by code point.
 _LABELS = string.ascii_uppercase + string.ascii_lowercase

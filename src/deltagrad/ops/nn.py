@@ -8,9 +8,9 @@ import numpy as np
 
 from deltagrad import functional as F
 from deltagrad.ops.core import Primitive
-from deltagrad.ops.unary import exp
 from deltagrad.ops.reduce import sum_
 from deltagrad.ops.shape import expand_dims
+from deltagrad.ops.unary import exp
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from deltagrad.ops.arith import equal, where
 from deltagrad.ops.core import Primitive, _op_error, as_operand, broadcast_to, shape_of
 from deltagrad.ops.shape import reshape
-from deltagrad.ops.arith import equal, where
 from deltagrad.ops.unary import abs_, exp
 from deltagrad.tensor import Tensor
 
