@@ -103,7 +103,7 @@ class Primitive:
                 ):
                     as_operand(self.name, a)
         try:
-            value = self.fwd(*vals, **params)
+            value = self.fwd(*vals, **params) if params else self.fwd(*vals)
         except (ValueError, TypeError, IndexError) as err:
             raise self.error(vals, params, err) from None
         out = _new(Tensor)
