@@ -7,9 +7,10 @@ What differs from the chapter's listing:
 * ``backpropagation`` and ``gradients`` take one sample (d,) or a batch (n, d). For a batch the
   loss is the *mean* over the samples of the per-sample loss, so the gradients are averaged,
   not summed: a batch of one is exactly the chapter's per-sample step.
-* Initialisation is the chapter's (weights ~ N(0, 1)·sqrt(1/n_neurons), bias ~ U(0, 1)·0.1),
-  drawn from an explicit seed or ``numpy.random.Generator``: the same seed gives bit-identical
-  weights and training.
+* Initialisation is the chapter's by default (weights ~ N(0, 1)·sqrt(1/n_neurons), bias ~
+  U(0, 1)·0.1), drawn from an explicit seed or ``numpy.random.Generator``: the same seed gives
+  bit-identical weights and training. ``init=`` chooses another scheme of :data:`INITS`
+  (Glorot/Xavier, He, all zeros, unit normal), e.g. to see why symmetry must be broken.
 * An unknown activation or loss raises a ValueError listing the valid names.
 * Two losses. ``"mse"``, the chapter's: per sample ``L = ½ Σ_k (o_k − t_k)²``, so the output
   delta is ``(o − t)·f'(o)``. ``"softmax_cross_entropy"``: the last layer's output ``z`` is
@@ -39,11 +40,30 @@ from deltagrad import fast, model_files
 from deltagrad import functional as F
 from deltagrad.data import check_labels, one_hot
 
-__all__ = ["Layer", "NeuralNetwork", "ACTIVATIONS", "LOSSES", "ENGINES", "resolve_engine"]
+__all__ = [
+    "Layer",
+    "NeuralNetwork",
+    "ACTIVATIONS",
+    "LOSSES",
+    "ENGINES",
+    "INITS",
+    "resolve_engine",
+]
 
 ACTIVATIONS = (None, "sigmoid", "relu", "leaky_relu", "tanh")
 LOSSES = ("mse", "softmax_cross_entropy")
 ENGINES = ("auto", "numpy", "compiled")
+INITS = ("chapter", "xavier", "he", "zeros", "normal")
+"""Initialisation schemes of a layer with n_in inputs and n_out neurons (``z`` ~ N(0, 1)):
+
+* ``"chapter"``: W = z·sqrt(1/n_out), b = u·0.1 with u ~ U(0, 1) (the chapter's listing);
+* ``"xavier"``: Glorot normal, W = z·sqrt(2/(n_in + n_out)), b = 0;
+* ``"he"``: W = z·sqrt(2/n_in), b = 0 (for ReLU layers);
+* ``"zeros"``: W = 0, b = 0. Every neuron of a layer then computes the same function and
+  receives the same gradient, so they stay identical however long it trains: symmetry is
+  never broken (chapter 7.9's reason for random initial weights);
+* ``"normal"``: W = z, b = 0 (unscaled: large sums that saturate sigmoid layers).
+"""
 
 _FORWARD = {
     "sigmoid": F.sigmoid,
@@ -83,6 +103,32 @@ def _check_size(value, name: str) -> int:
     return int(value)
 
 
+def _check_init(init):
+    if init not in INITS:
+        valid = ", ".join(repr(name) for name in INITS)
+        raise ValueError(f"unknown init {init!r}; valid: {valid}")
+    return init
+
+
+def _initial_weights(init: str, n_input: int, n_neurons: int, rng) -> np.ndarray:
+    """Weights (n_input, n_neurons) of scheme ``init`` (see :data:`INITS`)."""
+    if init == "zeros":
+        return np.zeros((n_input, n_neurons))
+    scale = {
+        "chapter": np.sqrt(1 / n_neurons),
+        "xavier": np.sqrt(2 / (n_input + n_neurons)),
+        "he": np.sqrt(2 / n_input),
+        "normal": None,
+    }[init]
+    z = rng.standard_normal((n_input, n_neurons))
+    return z if scale is None else z * scale
+
+
+def _initial_bias(init: str, n_neurons: int, rng) -> np.ndarray:
+    """Bias (n_neurons,): U(0, 1)·0.1 for ``"chapter"``, zeros otherwise."""
+    return rng.random(n_neurons) * 0.1 if init == "chapter" else np.zeros(n_neurons)
+
+
 def _parameter(value, shape: tuple, name: str) -> np.ndarray:
     """A float64 copy of ``value`` with exactly ``shape`` and finite entries."""
     try:
@@ -100,21 +146,32 @@ class Layer:
     """A fully connected layer ``o = f(x @ weights + bias)``; weights have shape
     (n_input, n_neurons).
 
-    ``weights`` and ``bias`` default to the chapter's initialisation drawn from ``rng``
-    (``None``, a seed, or a ``numpy.random.Generator``; weights are drawn before the bias);
-    given arrays are copied as float64. ``activation`` is one of ``ACTIVATIONS``.
+    ``weights`` and ``bias`` default to the initialisation ``init`` (one of :data:`INITS`;
+    the chapter's by default: W ~ N(0, 1)·sqrt(1/n_neurons), b ~ U(0, 1)·0.1) drawn from
+    ``rng`` (``None``, a seed, or a ``numpy.random.Generator``; weights are drawn before the
+    bias); given arrays are copied as float64. ``activation`` is one of ``ACTIVATIONS``.
     """
 
-    def __init__(self, n_input, n_neurons, activation=None, weights=None, bias=None, rng=None):
+    def __init__(
+        self,
+        n_input,
+        n_neurons,
+        activation=None,
+        weights=None,
+        bias=None,
+        rng=None,
+        init="chapter",  # unannotated, as the other arguments: mypy keeps the caches Any
+    ):
         n_input = _check_size(n_input, "n_input")
         n_neurons = _check_size(n_neurons, "n_neurons")
         self.activation = _check_activation(activation)
+        init = _check_init(init)
         if weights is None or bias is None:
             rng = np.random.default_rng(rng)
         if weights is None:
-            weights = rng.standard_normal((n_input, n_neurons)) * np.sqrt(1 / n_neurons)
+            weights = _initial_weights(init, n_input, n_neurons, rng)
         if bias is None:
-            bias = rng.random(n_neurons) * 0.1
+            bias = _initial_bias(init, n_neurons, rng)
         self.weights = _parameter(weights, (n_input, n_neurons), "weights")
         self.bias = _parameter(bias, (n_neurons,), "bias")
         self.last_activation = None  # output o of the last activate() call
@@ -123,10 +180,12 @@ class Layer:
 
     @property
     def n_input(self) -> int:
+        """Inputs to the layer (rows of ``weights``)."""
         return self.weights.shape[0]
 
     @property
     def n_neurons(self) -> int:
+        """Neurons of the layer (columns of ``weights``)."""
         return self.weights.shape[1]
 
     def activate(self, x):
@@ -172,8 +231,11 @@ class NeuralNetwork:
         self._layers: list[Layer] = []
 
     @classmethod
-    def build(cls, sizes, activation="sigmoid", loss="mse", rng=None) -> NeuralNetwork:
-        """A network with layer sizes ``sizes`` (input first), initialised from one ``rng``.
+    def build(
+        cls, sizes, activation="sigmoid", loss="mse", rng=None, init: str = "chapter"
+    ) -> NeuralNetwork:
+        """A network with layer sizes ``sizes`` (input first), initialised from one ``rng``
+        with the scheme ``init`` (:data:`INITS`; the chapter's by default), layer by layer.
 
         Every layer uses ``activation``, except that with ``"softmax_cross_entropy"`` the last
         layer is linear (its outputs are the logits). ``build([2, 25, 50, 25, 2])`` is the
@@ -183,11 +245,12 @@ class NeuralNetwork:
         if len(sizes) < 2:
             raise ValueError(f"need at least an input and an output size, got {sizes}")
         _check_activation(activation)
+        _check_init(init)
         net, rng = cls(loss), np.random.default_rng(rng)
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             last = i == len(sizes) - 2
             act = None if last and loss == "softmax_cross_entropy" else activation
-            net.add_layer(Layer(n_in, n_out, act, rng=rng))
+            net.add_layer(Layer(n_in, n_out, act, rng=rng, init=init))
         return net
 
     # --- structure ----------------------------------------------------------------------
@@ -205,6 +268,7 @@ class NeuralNetwork:
 
     @property
     def layers(self) -> list[Layer]:
+        """The layers, input side first (a new list; the layers themselves are shared)."""
         return list(self._layers)
 
     @property
