@@ -18,7 +18,15 @@ from deltagrad import __version__
 from deltagrad.commands.common import UsageError, check_out, release_locks
 
 # Module names in ``deltagrad.commands``, in the order ``--help`` lists them.
-COMMAND_MODULES = ["reproduce", "moons", "himmelblau", "gradcheck", "explain", "chain_rule"]
+COMMAND_MODULES = [
+    "reproduce",
+    "moons",
+    "himmelblau",
+    "gradcheck",
+    "explain",
+    "chain_rule",
+    "playground",
+]
 
 
 def _load_commands():
@@ -26,6 +34,8 @@ def _load_commands():
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``deltagrad`` parser with one sub-command per module of ``COMMAND_MODULES`` (the docs'
+    command-line reference is generated from it)."""
     parser = argparse.ArgumentParser(
         prog="deltagrad",
         description="Backpropagation, from the chapter to tested software: reproduce the "
@@ -92,6 +102,8 @@ def _terminate(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``deltagrad`` with ``argv`` (default: the process's arguments); returns the exit
+    code: 0 done, 1 an internal error, 2 a usage error, 130 interrupted."""
     parser = build_parser()
     args = parse(parser, argv)
     if getattr(args, "_run", None) is None:

@@ -1,0 +1,824 @@
+"""One playground session: a validated configuration, its data, the network, a background
+training thread and the state the page polls (chapter 7.7, 7.9).
+
+:class:`Session` owns everything the page can change. Control actions (``configure``,
+``play``, ``pause``, ``step_epoch``, ``step_sample``, ``reset``, ``set_learning_rate``) run one
+at a time; actions that change the network first stop the training thread. The training
+thread is the only code that touches the live network while it runs: after every epoch it
+publishes, under a lock, *copies* of the parameters, the epoch's metrics and the per-layer
+norms of ∂L/∂W, so :meth:`Session.state` never reads an array in the middle of an update.
+
+Training uses :class:`deltagrad.fast.Trainer` (one kernel call per epoch; the learning rate is
+its ``learning_rate`` attribute, read at every epoch, so a change takes effect at the next
+epoch without a reset) when :func:`deltagrad.fast.available`, else the NumPy engine's epoch.
+
+Per epoch the history records the loss the delta rule minimises (``NeuralNetwork.loss_value``:
+½ Σk (ok − tk)² per sample for MSE, cross-entropy for softmax, averaged over the samples) and
+the accuracy on the training and the test set. ``grad_norms`` are the Frobenius norms of each
+layer's ∂L/∂W of that loss over the whole training set, at the parameters after the epoch
+(``NeuralNetwork.gradients``: about one forward and one backward pass over the training set,
+~1 ms on the chapter's network, less than half the epoch itself). Clarification of the
+contract: after an epoch ``last_gradients`` holds that same training-set gradient (the kernel
+does not return its per-step gradients) and carries ``"source": "training_set"``; after
+``step_sample`` it is the sample's gradient (``"source": "sample"``).
+
+A non-finite training or test loss, or a non-finite parameter, ends training with status
+``"diverged"``; play and step then do nothing until a reset or a new configuration. Library
+code: nothing here prints, and every random draw comes from the configuration's seeds.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import tempfile
+import threading
+import urllib.parse
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from deltagrad import fast
+from deltagrad import functional as F
+from deltagrad.backprop import Layer, NeuralNetwork, _train_epoch_numpy, resolve_engine
+from deltagrad.data import one_hot
+from deltagrad.experiments.explain import hidden_formula, output_formula
+from deltagrad.playground import datasets
+
+__all__ = [
+    "Session",
+    "ConfigError",
+    "validate",
+    "options",
+    "DEFAULTS",
+    "FIELDS",
+    "ACTIVATIONS",
+    "LOSSES",
+    "INITS",
+    "STATUSES",
+    "MAX_UPLOAD_BYTES",
+    "MAX_ROWS",
+    "MAX_LAYERS",
+    "MAX_NEURONS",
+]
+
+DEFAULTS = {
+    "data": "moons",
+    "noise": 0.2,
+    "test_ratio": 0.3,
+    "n_samples": 2000,
+    "hidden": [25, 50, 25],
+    "activation": "sigmoid",
+    "loss": "mse",
+    "learning_rate": 0.01,
+    "batch_size": 1,
+    "init": "chapter",
+    "seed": 0,
+    "data_seed": 100,
+    "epochs": 1000,
+}
+"""The chapter's settings (chapter 7.9): with these the data is ``chapter_data()``."""
+
+FIELDS = tuple(DEFAULTS)
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
+LOSSES = ("mse", "softmax_cross_entropy")
+INITS = ("chapter", "xavier", "he", "zeros")
+STATUSES = ("ready", "training", "paused", "done", "diverged")
+
+MAX_LAYERS = 6
+MAX_NEURONS = 64
+MAX_UPLOAD_BYTES = 2_000_000
+MAX_ROWS = 20_000
+MAX_SEED = 2**31 - 1
+MAX_EPOCHS = 100_000
+MAX_LEARNING_RATE = 10.0
+
+BOUNDARY_SIZE = 64
+NEURON_SIZE = 16
+GRAD_NORM_WINDOW = 200
+
+
+class ConfigError(ValueError):
+    """A configuration value outside the contract's table; ``field`` names it (or is None)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# --- the configuration -----------------------------------------------------------------------
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _number(config: dict, name: str, lo: float, hi: float, open_low: bool = False) -> float:
+    value = config[name]
+    low = "(" if open_low else "["
+    if not _is_number(value) or not math.isfinite(value):
+        raise ConfigError(f"{name} must be a number in {low}{lo:g}, {hi:g}], got {value!r}", name)
+    if value > hi or value < lo or (open_low and value == lo):
+        raise ConfigError(f"{name} must be in {low}{lo:g}, {hi:g}], got {value!r}", name)
+    return float(value)
+
+
+def _integer(value, name: str, lo: int, hi: int, what: str | None = None) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{what or name} must be an integer in [{lo}, {hi}], got {value!r}", name)
+    if not lo <= value <= hi:
+        raise ConfigError(f"{what or name} must be in [{lo}, {hi}], got {value!r}", name)
+    return value
+
+
+def _choice(config: dict, name: str, choices) -> str:
+    value = config[name]
+    if not isinstance(value, str) or value not in choices:
+        valid = ", ".join(repr(c) for c in choices)
+        raise ConfigError(f"{name} must be one of {valid}, got {value!r}", name)
+    return value
+
+
+def _hidden(value) -> list[int]:
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_LAYERS:
+        raise ConfigError(
+            f"hidden must be a list of 1 to {MAX_LAYERS} layer sizes, got {value!r}", "hidden"
+        )
+    what = f"every hidden layer size (1 to {MAX_NEURONS})"
+    return [_integer(n, "hidden", 1, MAX_NEURONS, what) for n in value]
+
+
+def validate(config, has_upload: bool = False) -> dict:
+    """The configuration with defaults filled in and every value checked against the
+    contract's table, or a :class:`ConfigError` naming the field. ``batch_size`` is checked
+    against the number of training points by :meth:`Session.configure` (it depends on the
+    data); here only that it is an integer >= 1."""
+    if not isinstance(config, dict):
+        raise ConfigError(f"the configuration must be a JSON object, got {type(config).__name__}")
+    unknown = [name for name in config if name not in DEFAULTS]
+    if unknown:
+        raise ConfigError(
+            f"unknown field {unknown[0]!r}; the fields are {', '.join(FIELDS)}", unknown[0]
+        )
+    c = {**DEFAULTS, **config}
+    out = {
+        "data": _choice(c, "data", datasets.DATASETS),
+        "noise": _number(c, "noise", 0.0, 0.5),
+        "test_ratio": _number(c, "test_ratio", 0.1, 0.9),
+        "n_samples": _integer(c["n_samples"], "n_samples", 20, 5000),
+        "hidden": _hidden(c["hidden"]),
+        "activation": _choice(c, "activation", ACTIVATIONS),
+        "loss": _choice(c, "loss", LOSSES),
+        "learning_rate": _number(c, "learning_rate", 0.0, MAX_LEARNING_RATE, open_low=True),
+        "batch_size": _integer(c["batch_size"], "batch_size", 1, MAX_ROWS),
+        "init": _choice(c, "init", INITS),
+        "seed": _integer(c["seed"], "seed", 0, MAX_SEED),
+        "data_seed": _integer(c["data_seed"], "data_seed", 0, MAX_SEED),
+        "epochs": _integer(c["epochs"], "epochs", 1, MAX_EPOCHS),
+    }
+    if out["data"] == "csv" and not has_upload:
+        raise ConfigError('data "csv" needs an uploaded CSV file first (/api/upload)', "data")
+    return out
+
+
+def url_query(config: dict) -> str:
+    """The configuration as a URL query string, ``hidden`` as comma-separated sizes."""
+    items = [(k, ",".join(map(str, v)) if k == "hidden" else v) for k, v in config.items()]
+    return urllib.parse.urlencode(items, safe=",")
+
+
+def options(engine: str | None = None) -> dict:
+    """What ``GET /api/options`` answers: the choices, the limits and the defaults."""
+    out: dict[str, Any] = {
+        "datasets": list(datasets.DATASETS),
+        "activations": list(ACTIVATIONS),
+        "losses": list(LOSSES),
+        "inits": list(INITS),
+        "limits": {
+            "max_layers": MAX_LAYERS,
+            "max_neurons": MAX_NEURONS,
+            "max_upload_bytes": MAX_UPLOAD_BYTES,
+            "max_rows": MAX_ROWS,
+            "learning_rate": [0, MAX_LEARNING_RATE],
+            "epochs": [1, MAX_EPOCHS],
+        },
+        "defaults": {**DEFAULTS, "hidden": [25, 50, 25]},
+    }
+    if engine is not None:
+        out["engine"] = engine
+    return out
+
+
+# --- plain data for JSON -----------------------------------------------------------------
+
+
+def _float(value) -> float | None:
+    """A float for JSON, None for NaN or ±inf (JSON has neither)."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _array(a: np.ndarray) -> list:
+    """``a`` as nested lists, non-finite entries as None."""
+    if np.all(np.isfinite(a)):
+        return a.tolist()
+    out = a.astype(object)
+    out[~np.isfinite(a)] = None
+    return out.tolist()
+
+
+def _image(values: np.ndarray, lo: float, hi: float) -> str:
+    """base64 of uint8 round((v − lo)/(hi − lo)·255); 0 where not finite or hi == lo."""
+    if not hi > lo:
+        pixels = np.zeros(values.shape, dtype=np.uint8)
+    else:
+        scaled = np.nan_to_num((values - lo) / (hi - lo) * 255.0, nan=0.0, posinf=255, neginf=0)
+        pixels = np.round(np.clip(scaled, 0, 255)).astype(np.uint8)
+    return base64.b64encode(pixels.tobytes()).decode("ascii")
+
+
+def _grid(extent, size: int) -> np.ndarray:
+    """(size·size, 2) points of the plane, row-major from ymax (top) down, x from xmin."""
+    xmin, xmax, ymin, ymax = extent
+    xs, ys = np.linspace(xmin, xmax, size), np.linspace(ymax, ymin, size)
+    gx, gy = np.meshgrid(xs, ys)
+    return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def _extent(X: np.ndarray) -> list[float]:
+    """The plotted plane: the data's range plus 15 % of its larger side on every side."""
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = 0.15 * max(float(np.max(hi - lo)), 1e-6)
+    return [float(lo[0] - pad), float(hi[0] + pad), float(lo[1] - pad), float(hi[1] + pad)]
+
+
+def _network_view(loss: str, activations, weights, biases) -> NeuralNetwork:
+    """A network whose layers hold the given arrays as they are (even non-finite ones, which
+    ``Layer`` refuses as arguments): for drawing a snapshot, never trained."""
+    net = NeuralNetwork(loss)
+    for W, b, activation in zip(weights, biases, activations):
+        layer = Layer(W.shape[0], W.shape[1], activation, init="zeros")
+        layer.weights, layer.bias = W, b
+        net.add_layer(layer)
+    return net
+
+
+def _losses(net: NeuralNetwork, out_layer: np.ndarray, Y: np.ndarray) -> float:
+    """The loss ``loss_value`` computes, from the last layer's output ``out_layer``."""
+    if net.loss == "mse":
+        return F.squared_error(out_layer, Y)
+    return F.softmax_cross_entropy(out_layer, Y)
+
+
+# --- the session -------------------------------------------------------------------------
+
+
+class _Data:
+    """A split data set and what the state shows of it."""
+
+    def __init__(self, X_train, X_test, y_train, y_test, classes: int, key, version: int):
+        self.X_train, self.X_test = np.ascontiguousarray(X_train), np.ascontiguousarray(X_test)
+        self.y_train, self.y_test = np.asarray(y_train), np.asarray(y_test)
+        self.classes, self.key, self.version = classes, key, version
+        self.Y_train = one_hot(self.y_train, classes)
+        self.Y_test = one_hot(self.y_test, classes)
+        self.extent = _extent(np.vstack([self.X_train, self.X_test]))
+        self.points = {
+            "train": self._points(self.X_train, self.y_train),
+            "test": self._points(self.X_test, self.y_test),
+        }
+        self.points_json = json.dumps(self.points)
+
+    @staticmethod
+    def _points(X, y) -> list:
+        return [list(p) for p in zip(X[:, 0].tolist(), X[:, 1].tolist(), y.tolist())]
+
+    @property
+    def n_train(self) -> int:
+        return len(self.X_train)
+
+
+class Session:
+    """One playground: configuration, data, network, training thread and state.
+
+    ``engine`` is ``"auto"`` (compiled when Numba works), ``"compiled"`` or ``"numpy"``
+    (:func:`deltagrad.backprop.resolve_engine`). Starts with the chapter's configuration,
+    epoch 0, status ``"ready"``. Call :meth:`close` to stop the training thread.
+    """
+
+    def __init__(self, engine: str = "auto", config: dict | None = None):
+        self.engine = resolve_engine(engine)
+        self._lock = threading.Lock()  # the published state
+        self._control = threading.RLock()  # one control action at a time
+        self._cache_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._upload: tuple[np.ndarray, np.ndarray, int] | None = None
+        self._uploads = 0
+        self._data: _Data | None = None
+        self._data_versions = 0
+        self._version = 0
+        self._params_version = 0
+        self._images: tuple | None = None  # (params_version, boundary, neurons)
+        self._json: tuple | None = None  # (version, with points, bytes)
+        self.configure(config or {})
+
+    # --- control actions -------------------------------------------------------------------
+
+    def configure(self, config) -> dict:
+        """Validate ``config`` (defaults for missing fields), build the data and a fresh
+        network from the seeds: epoch 0, status ``"ready"``. Returns the state."""
+        with self._control:
+            config = validate(config, self._upload is not None)
+            data = self._make_data(config)
+            if config["batch_size"] > data.n_train:
+                raise ConfigError(
+                    f"batch_size must be in [1, {data.n_train}] (the number of training "
+                    f"points), got {config['batch_size']}",
+                    "batch_size",
+                )
+            self._halt()
+            with self._lock:
+                self._config = config
+                self._lr = config["learning_rate"]
+                if self._data is None or data.key != self._data.key:
+                    self._data = data
+            self._rebuild()
+            return self.state()
+
+    def upload(self, body: bytes) -> dict:
+        """Parse an uploaded CSV (``datasets.parse_csv``: ValueError naming the row; more than
+        ``MAX_ROWS`` rows raises ``datasets.TooManyRows``) and keep it for the next
+        configuration with ``data="csv"``. Returns ``{"rows": n, "classes": k}``."""
+        if len(body) > MAX_UPLOAD_BYTES:
+            raise datasets.TooManyRows(f"the upload is larger than {MAX_UPLOAD_BYTES:,} bytes")
+        X, y = datasets.parse_csv(datasets.decode_csv(body), max_rows=MAX_ROWS)
+        with self._control:
+            self._uploads += 1
+            self._upload = (X, y, self._uploads)
+        return {"rows": len(X), "classes": int(y.max()) + 1}
+
+    def control(self, action) -> dict:
+        """Run ``action`` (play, pause, step_epoch, step_sample, reset); returns the state."""
+        actions = {
+            "play": self.play,
+            "pause": self.pause,
+            "step_epoch": self.step_epoch,
+            "step_sample": self.step_sample,
+            "reset": self.reset,
+        }
+        if not isinstance(action, str) or action not in actions:
+            valid = ", ".join(repr(a) for a in actions)
+            raise ConfigError(f"action must be one of {valid}, got {action!r}", "action")
+        return actions[action]()
+
+    def play(self) -> dict:
+        """Train in the background until pause, ``epochs`` or divergence."""
+        with self._control:
+            if self._thread is not None and self._thread.is_alive():
+                return self.state()
+            self._halt()  # a thread that ended by itself (done, diverged): joined
+            if not self._can_train():
+                return self.state()
+            if self._epoch >= self._config["epochs"]:
+                self._publish(
+                    message=f"already at {self._epoch} of {self._config['epochs']} epochs: "
+                    "reset, or step an epoch at a time"
+                )
+                return self.state()
+            self._ensure_trainer()
+            self._stop.clear()
+            self._publish(status="training", message=None, sample=None)
+            self._thread = threading.Thread(
+                target=self._run, name="deltagrad-playground-training", daemon=True
+            )
+            self._thread.start()
+            return self.state()
+
+    def pause(self) -> dict:
+        """Stop training after the epoch in progress."""
+        with self._control:
+            self._halt()
+            return self.state()
+
+    def step_epoch(self) -> dict:
+        """One epoch (paused before, paused or done after)."""
+        with self._control:
+            self._halt()
+            if self._can_train():
+                self._ensure_trainer()
+                self._publish(sample=None)
+                self._train_epoch()
+            return self.state()
+
+    def step_sample(self) -> dict:
+        """The delta rule on the next training sample in order (index = samples_seen mod
+        n_train), with every layer's numbers, then its update with the current learning
+        rate. The numbers are those of ``deltagrad.experiments.explain.explain`` (the same
+        ``NeuralNetwork.gradients`` call and formulas), without its tape and
+        finite-difference checks."""
+        with self._control:
+            self._halt()
+            if not self._can_train():
+                return self.state()
+            data, net = self._data, self._net
+            assert data is not None
+            index = self._samples_seen % data.n_train
+            x, label = data.X_train[index], int(data.y_train[index])
+            with np.errstate(all="ignore"):
+                sample, grads = _explain_sample(net, x, label, data.Y_train[index])
+                sample["index"] = index
+                for layer, (dW, db) in zip(net.layers, grads):  # NeuralNetwork._step's update
+                    layer.weights -= self._lr * dW
+                    layer.bias -= self._lr * db
+            diverged = sample["loss"] is None or not self._finite_parameters()
+            changes = {
+                "sample": sample,
+                "last_gradients": ("sample", grads),
+                "samples_seen": self._samples_seen + 1,
+                "params": self._copy_parameters(),
+            }
+            if diverged:
+                changes.update(status="diverged", message=self._diverged_message("sample"))
+            elif self._status in ("ready", "done"):
+                changes.update(status="paused", message=None)
+            self._publish(**changes)
+            return self.state()
+
+    def reset(self) -> dict:
+        """The network rebuilt from the same seed (bit-for-bit the same initial weights),
+        history cleared, epoch 0, status ``"ready"``; the data and learning rate stay."""
+        with self._control:
+            self._halt()
+            self._rebuild()
+            return self.state()
+
+    def set_learning_rate(self, value) -> dict:
+        """Change the learning rate, also while training (from the next epoch on)."""
+        lr = _number({"learning_rate": value}, "learning_rate", 0.0, MAX_LEARNING_RATE, True)
+        with self._control:
+            config = {**self._config, "learning_rate": lr}
+            with self._lock:
+                self._lr = lr
+                self._config = config
+                self._version += 1
+            return self.state()
+
+    def close(self) -> None:
+        """Stop the training thread (it finishes the epoch in progress)."""
+        with self._control:
+            self._halt()
+
+    # --- state -------------------------------------------------------------------------------
+
+    def state(self, with_points: bool = True) -> dict:
+        """The state the page draws (see the contract); ``with_points=False`` leaves
+        ``points`` None."""
+        state, data = self._snapshot()
+        state["points"] = data.points if with_points else None
+        return state
+
+    def state_json(self, data_version: int | None = None) -> bytes:
+        """:meth:`state` as JSON bytes, cached per version; ``points`` is null when
+        ``data_version`` is the current data's (the caller already has the points)."""
+        with self._lock:
+            version = self._version
+            with_points = self._data is None or data_version != self._data.version
+        cached = self._json
+        if cached is not None and cached[:2] == (version, with_points):
+            return cached[2]
+        state, data = self._snapshot()
+        text = json.dumps(state, allow_nan=False)
+        points = data.points_json if with_points else "null"
+        body = (text[:-1] + ', "points": ' + points + "}").encode()
+        self._json = (state["version"], with_points, body)
+        return body
+
+    def _snapshot(self) -> tuple[dict, _Data]:
+        """The state without ``points``, and the data it belongs to."""
+        with self._lock:
+            data = self._data
+            assert data is not None
+            params_version, params, arch = self._params_version, self._params, self._arch
+            gradients = self._last_gradients
+            state = {
+                "version": self._version,
+                "status": self._status,
+                "message": self._message,
+                "epoch": self._epoch,
+                "samples_seen": self._samples_seen,
+                "config": {**self._config, "hidden": list(self._config["hidden"])},
+                "url_query": url_query(self._config),
+                "data_version": data.version,
+                "extent": list(data.extent),
+                "classes": data.classes,
+                "history": {k: list(v) for k, v in self._history.items()},
+                "grad_norms": [list(norms) for norms in self._grad_norms],
+                "sample": self._sample,
+                "engine": self.engine,
+            }
+        state.update(self._drawn(params_version, params, arch, gradients, data))
+        return state, data
+
+    def model_bytes(self) -> bytes:
+        """The network as ``NeuralNetwork.save`` writes it (``.npz``); ValueError when its
+        parameters are not finite (a diverged network cannot be loaded back)."""
+        with self._lock:
+            weights, biases = self._params
+            loss, activations = self._arch
+        if not all(np.all(np.isfinite(a)) for a in (*weights, *biases)):
+            raise ValueError("the network diverged (its weights are not finite); reset it first")
+        net = NeuralNetwork(loss)
+        for W, b, activation in zip(weights, biases, activations):
+            net.add_layer(Layer(W.shape[0], W.shape[1], activation, weights=W, bias=b))
+        with tempfile.TemporaryDirectory(prefix="deltagrad-playground-") as folder:
+            path = net.save(Path(folder) / "model.npz")
+            return path.read_bytes()
+
+    def metrics_bytes(self) -> bytes:
+        """metrics.json: the configuration, the epoch, the history and the final numbers."""
+        with self._lock:
+            history = {k: list(v) for k, v in self._history.items()}
+            last = {k: (v[-1] if v else None) for k, v in history.items() if k != "epoch"}
+            metrics = {
+                "config": {**self._config, "hidden": list(self._config["hidden"])},
+                "epoch": self._epoch,
+                "history": history,
+                "final": {
+                    **last,
+                    "status": self._status,
+                    "samples_seen": self._samples_seen,
+                    "engine": self.engine,
+                },
+            }
+        return (json.dumps(metrics, indent=2, allow_nan=False) + "\n").encode()
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _make_data(self, config: dict) -> _Data:
+        if config["data"] == "csv":
+            assert self._upload is not None
+            X, y, upload = self._upload
+            key: tuple = ("csv", upload, config["test_ratio"])
+            if self._data is not None and self._data.key == key:
+                return self._data
+            parts = datasets.split(X, y, config["test_ratio"])
+        else:
+            names = ("data", "n_samples", "noise", "test_ratio", "data_seed")
+            key = tuple(config[k] for k in names)
+            if self._data is not None and self._data.key == key:
+                return self._data
+            parts = datasets.make(
+                config["data"],
+                config["n_samples"],
+                config["noise"],
+                config["test_ratio"],
+                config["data_seed"],
+            )
+        X_train, X_test, y_train, y_test = parts
+        classes = int(max(np.max(y_train), np.max(y_test))) + 1
+        self._data_versions += 1
+        return _Data(X_train, X_test, y_train, y_test, classes, key, self._data_versions)
+
+    def _rebuild(self) -> None:
+        """A fresh network from the configuration's seed; history and counters cleared."""
+        config, data = self._config, self._data
+        assert data is not None
+        sizes = [2, *config["hidden"], data.classes]
+        self._net = NeuralNetwork.build(
+            sizes, config["activation"], config["loss"], rng=config["seed"], init=config["init"]
+        )
+        self._trainer: fast.Trainer | None = None
+        with self._lock:
+            self._status, self._message = "ready", None
+            self._epoch = self._samples_seen = 0
+            self._history: dict[str, list] = {
+                k: []
+                for k in ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+            }
+            n_layers = len(sizes) - 1
+            self._grad_norms: list[deque] = [
+                deque(maxlen=GRAD_NORM_WINDOW) for _ in range(n_layers)
+            ]
+            self._last_gradients: tuple | None = None  # (source, [(dW, db), ...])
+            self._sample: dict | None = None
+            self._params = self._copy_parameters()
+            self._arch = (self._net.loss, self._net.activations)
+            self._params_version += 1
+            self._version += 1
+
+    def _publish(self, **changes) -> None:
+        """Apply ``changes`` to the published state under the lock; bumps the version."""
+        with self._lock:
+            if "params" in changes:
+                self._params = changes.pop("params")
+                self._params_version += 1
+            for name, value in changes.items():
+                setattr(self, "_" + name, value)
+            self._version += 1
+
+    def _copy_parameters(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        return [W.copy() for W in self._net.weights], [b.copy() for b in self._net.biases]
+
+    def _finite_parameters(self) -> bool:
+        return all(np.all(np.isfinite(a)) for a in (*self._net.weights, *self._net.biases))
+
+    def _can_train(self) -> bool:
+        return self._status != "diverged"
+
+    def _diverged_message(self, where: str) -> str:
+        return (
+            f"diverged: the loss is no longer a finite number (after {where}); the learning "
+            f"rate {self._lr:g} is too large for this network: reset and try a smaller one"
+        )
+
+    def _halt(self) -> None:
+        """Stop the training thread, if any, after its epoch; status paused if it was
+        training."""
+        thread = self._thread
+        if thread is None:
+            return
+        self._stop.set()
+        thread.join()
+        self._thread = None
+        with self._lock:
+            if self._status == "training":
+                self._status, self._message = "paused", None
+                self._version += 1
+
+    def _ensure_trainer(self) -> None:
+        if self.engine == "compiled" and self._trainer is None:
+            fast.warm_up()
+            data, net = self._data, self._net
+            assert data is not None
+            self._trainer = fast.Trainer(
+                net.weights,
+                net.biases,
+                net.activations,
+                net.loss,
+                data.X_train,
+                data.Y_train,
+                self._lr,
+                self._config["batch_size"],
+            )
+
+    def _run(self) -> None:
+        """The training thread: epochs until stopped, done or diverged."""
+        try:
+            while not self._stop.is_set():
+                if not self._train_epoch():
+                    return
+        except Exception as err:  # never a silent dead thread: the page shows why
+            self._publish(status="paused", message=f"training stopped: {type(err).__name__}: {err}")
+
+    def _train_epoch(self) -> bool:
+        """One epoch, its metrics published; False when training must stop (done,
+        diverged)."""
+        data, net = self._data, self._net
+        assert data is not None
+        with self._lock:
+            lr = self._lr
+        with np.errstate(all="ignore"):
+            if self._trainer is not None:
+                self._trainer.learning_rate = lr  # read by every epoch() call
+                self._trainer.epoch()  # the network's own arrays, in place
+            else:
+                _train_epoch_numpy(net, data.X_train, data.Y_train, lr, self._config["batch_size"])
+            metrics, grads = self._measure()
+        epoch = self._epoch + 1
+        diverged = not (
+            math.isfinite(metrics["train_loss"])
+            and math.isfinite(metrics["test_loss"])
+            and self._finite_parameters()
+        )
+        with self._lock:
+            self._history["epoch"].append(epoch)
+            for key, value in metrics.items():
+                self._history[key].append(_float(value))
+            for norms, (dW, _) in zip(self._grad_norms, grads):
+                norms.append(_float(np.linalg.norm(dW)))
+        changes: dict = {
+            "epoch": epoch,
+            "samples_seen": self._samples_seen + data.n_train,
+            "params": self._copy_parameters(),
+            "last_gradients": ("training_set", grads),
+        }
+        if diverged:
+            changes.update(status="diverged", message=self._diverged_message(f"epoch {epoch}"))
+        elif epoch >= self._config["epochs"]:
+            changes.update(status="done", message=f"done: {epoch} epochs")
+        elif self._status != "training":
+            changes.update(status="paused", message=None)
+        self._publish(**changes)
+        return not diverged and epoch < self._config["epochs"]
+
+    def _measure(self):
+        """(train/test loss and accuracy, the training set's [(dW, db)] per layer)."""
+        data, net = self._data, self._net
+        assert data is not None
+        grads = net.gradients(data.X_train, data.Y_train)  # one forward + backward pass
+        out = net.layers[-1].last_activation
+        metrics = {
+            "train_loss": _losses(net, out, data.Y_train),
+            "train_accuracy": float(np.mean(np.argmax(out, axis=1) == data.y_train)),
+        }
+        test_loss = net.loss_value(data.X_test, data.Y_test)
+        out = net.layers[-1].last_activation
+        metrics["test_loss"] = test_loss
+        metrics["test_accuracy"] = float(np.mean(np.argmax(out, axis=1) == data.y_test))
+        return metrics, grads
+
+    def _drawn(self, params_version: int, params, arch, gradients, data: _Data) -> dict:
+        """What the state shows of a parameter snapshot (boundary and neuron images, the
+        weights and last gradients as lists), cached per snapshot: the training thread
+        publishes arrays, and only what is polled is converted."""
+        with self._cache_lock:
+            key = (params_version, data.version)
+            if self._images is not None and self._images[0] == key:
+                return self._images[1]
+            net = _network_view(*arch, *params)
+            with np.errstate(all="ignore"):
+                drawn: dict[str, Any] = {
+                    "boundary": _boundary(net, data),
+                    "neurons": _neurons(net, data),
+                }
+            weights, biases = params
+            drawn["weights"] = [_array(W) for W in weights]
+            drawn["biases"] = [_array(b) for b in biases]
+            drawn["last_gradients"] = (
+                None if gradients is None else _gradients(*reversed(gradients))
+            )
+            self._images = (key, drawn)
+            return drawn
+
+
+def _boundary(net: NeuralNetwork, data: _Data) -> dict:
+    """P(class 1) (two classes) or the argmax class over the plane, as the contract says."""
+    probs = net.predict_proba(_grid(data.extent, BOUNDARY_SIZE))
+    if data.classes == 2:
+        pixels = np.round(255.0 * np.nan_to_num(probs[:, 1], nan=0.5))
+        values = np.clip(pixels, 0, 255).astype(np.uint8)
+    else:
+        values = np.argmax(np.nan_to_num(probs, nan=0.0), axis=1).astype(np.uint8)
+    return {"size": BOUNDARY_SIZE, "probs": base64.b64encode(values.tobytes()).decode("ascii")}
+
+
+def _neurons(net: NeuralNetwork, data: _Data) -> dict:
+    """Every layer's outputs o over the plane (the output layer's logits when it is
+    linear), scaled to 0..255 between the layer's lowest and highest value."""
+    net.feed_forward(_grid(data.extent, NEURON_SIZE))
+    layers = []
+    for layer in net.layers:
+        o = layer.last_activation  # (size², n_neurons)
+        finite = o[np.isfinite(o)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+        images = [_image(o[:, j], lo, hi) for j in range(o.shape[1])]
+        layers.append({"lo": lo, "hi": hi, "images": images})
+    return {"size": NEURON_SIZE, "layers": layers}
+
+
+def _explain_sample(net: NeuralNetwork, x: np.ndarray, label: int, t: np.ndarray):
+    """(the sample's numbers as the contract's ``sample``, [(dW, db)] per layer): the rows
+    ``deltagrad.experiments.explain.explain`` builds, from the same delta-rule call."""
+    grads = net.gradients(x[None, :], t[None, :])
+    rows, o_prev = [], x
+    layers = net.layers
+    for i, (layer, (dW, db)) in enumerate(zip(layers, grads)):
+        o = np.array(layer.last_activation[0])
+        last = i == len(layers) - 1
+        rows.append(
+            {
+                "z": _array(o_prev @ layer.weights + layer.bias),
+                "o": _array(o),
+                "delta": _array(np.array(layer.delta[0])),
+                "dW": _array(dW),
+                "db": _array(db),
+                "formula": output_formula(layer.activation, net.loss)
+                if last
+                else hidden_formula(layer.activation),
+            }
+        )
+        o_prev = o
+    loss = net.loss_value(x[None, :], t[None, :])
+    sample = {
+        "x": [float(v) for v in x],
+        "label": label,
+        "target": t.tolist(),
+        "layers": rows,
+        "loss": _float(loss),
+    }
+    return sample, grads
+
+
+def _gradients(grads, source: str) -> dict:
+    """``last_gradients``: per layer ∂L/∂W and ∂L/∂b as lists, and where they come from."""
+    return {
+        "weights": [_array(dW) for dW, _ in grads],
+        "biases": [_array(db) for _, db in grads],
+        "source": source,
+    }
