@@ -10,6 +10,9 @@ written four times on purpose, sharing no code: analytically (:mod:`deltagrad.fu
 as VJP rules (:mod:`deltagrad.ops`), as the chapter's delta rule (:mod:`deltagrad.backprop`)
 and as compiled kernels (:mod:`deltagrad.fast`). The tests check them against each other,
 which would prove nothing if they shared code.
+
+Every op raises TypeError for an operand that is not numeric and ValueError for shapes or
+settings that do not fit, naming the op, the shapes and the dtypes.
 """
 
 __version__ = "0.1.0"

@@ -135,9 +135,11 @@ class _TensorMethods(_Methods):
     # Conveniences mirroring NumPy.
     @property
     def T(self) -> Tensor:
+        """The transpose (axes reversed), on the tape: ``dg.transpose(t)``."""
         return _ops.transpose.bind(self, axes=None)
 
     def reshape(self, *shape: Any) -> Tensor:
+        """``dg.reshape(t, shape)``; the shape as one tuple or as separate integers."""
         dims = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
         return _ops.reshape.bind(self, shape=tuple(dims))
 
@@ -145,16 +147,19 @@ class _TensorMethods(_Methods):
     def sum(
         self, axis: Any = None, keepdims: bool = False, dtype: None = None, out: None = None
     ) -> Tensor:
+        """``dg.sum(t, axis, keepdims)``; NumPy's ``dtype`` and ``out`` must stay None."""
         _no_numpy_extras("sum", dtype, out)
         return _ops.sum_.bind(self, axis=axis, keepdims=keepdims)
 
     def mean(
         self, axis: Any = None, keepdims: bool = False, dtype: None = None, out: None = None
     ) -> Tensor:
+        """``dg.mean(t, axis, keepdims)``; NumPy's ``dtype`` and ``out`` must stay None."""
         _no_numpy_extras("mean", dtype, out)
         return _ops.mean.bind(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis: Any = None, keepdims: bool = False, out: None = None) -> Tensor:
+        """``dg.max(t, axis, keepdims)``; NumPy's ``out`` must stay None."""
         _no_numpy_extras("max", None, out)
         return _ops.max_.bind(self, axis=axis, keepdims=keepdims)
 

@@ -1,6 +1,10 @@
 """The public functions of ``import deltagrad as dg``: each returns a Tensor.
 
-Plain arrays and numbers are accepted wherever a tensor is (they are constants).
+Plain arrays and numbers are accepted wherever a tensor is (they are constants). Every function
+here raises the same two errors, so they are written once: TypeError when an operand is not
+numeric (complex, text, objects), and ValueError when the operands' shapes or settings do not
+fit the op as NumPy would refuse them; both messages name the op, the shapes and the dtypes.
+Errors particular to one function are listed in its own docstring.
 """
 
 from __future__ import annotations
@@ -15,57 +19,137 @@ from deltagrad.tensor import Tensor, as_tensor
 
 
 def exp(x) -> Tensor:
-    """e**x, element-wise."""
+    """e**x, element-wise.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.exp(x)
 
 
 def log(x) -> Tensor:
-    """Natural logarithm, element-wise."""
+    """Natural logarithm, element-wise.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.log(x)
 
 
 def sqrt(x) -> Tensor:
-    """Square root, element-wise."""
+    """Square root, element-wise.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.sqrt(x)
 
 
 def abs(x) -> Tensor:  # noqa: A001 - mirrors NumPy's name
-    """|x|, element-wise (derivative sign(x); 0 at x = 0)."""
+    """|x|, element-wise (derivative sign(x); 0 at x = 0).
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.abs_(x)
 
 
 def square(x) -> Tensor:
-    """x², element-wise."""
+    """x², element-wise.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.square(x)
 
 
 def tanh(x) -> Tensor:
-    """Hyperbolic tangent; derivative 1 − tanh²(x)."""
+    """Hyperbolic tangent; derivative 1 − tanh²(x).
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.tanh(x)
 
 
 def sigmoid(x) -> Tensor:
-    """σ(x) = 1 / (1 + e^−x), stable for any x; derivative σ(x)(1 − σ(x))."""
+    """σ(x) = 1 / (1 + e^−x), stable for any x; derivative σ(x)(1 − σ(x)).
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.sigmoid(x)
 
 
 def relu(x) -> Tensor:
-    """max(0, x). Derivative 1 for x > 0 and 0 for x ≤ 0 (0 at the kink)."""
+    """max(0, x). Derivative 1 for x > 0 and 0 for x ≤ 0 (0 at the kink).
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.relu(x)
 
 
 def leaky_relu(x, alpha: float = _F.LEAKY_ALPHA) -> Tensor:
-    """x for x ≥ 0, alpha·x for x < 0. Derivative 1 for x > 0, alpha for x ≤ 0."""
+    """x for x ≥ 0, alpha·x for x < 0. Derivative 1 for x > 0, alpha for x ≤ 0.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        alpha: The slope for x < 0.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.leaky_relu(x, alpha=alpha)
 
 
 def softmax(x, axis: int = -1) -> Tensor:
-    """e^x / Σ e^x along ``axis``, computed stably."""
+    """e^x / Σ e^x along ``axis``, computed stably.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.softmax(x, axis=axis)
 
 
 def log_softmax(x, axis: int = -1) -> Tensor:
-    """log softmax(x) along ``axis``, by log-sum-exp."""
+    """log softmax(x) along ``axis``, by log-sum-exp.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.log_softmax(x, axis=axis)
 
 
@@ -76,6 +160,14 @@ def softmax_cross_entropy(*, labels, logits, axis: int = -1) -> Tensor:
     ``labels`` (one-hot rows or probabilities) must have the shape of ``logits``; the result
     has that shape without ``axis``. Raises ValueError naming both shapes otherwise. For
     integer class indices use :func:`sparse_softmax_cross_entropy`.
+
+    Args:
+        labels: The labels; see above for their shape.
+        logits: The unnormalised scores; the class axis is the last unless ``axis`` says otherwise.
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.softmax_cross_entropy(labels, logits, axis=axis)
 
@@ -86,32 +178,82 @@ def sparse_softmax_cross_entropy(*, labels, logits) -> Tensor:
     ``labels`` has the shape of ``logits`` without its last (class) axis and holds integers in
     0 … C−1 (checked; a ValueError names the first one out of range). The gradient with respect
     to ``logits`` is p − onehot(labels); labels carry no gradient.
+
+    Args:
+        labels: The labels; see above for their shape.
+        logits: The unnormalised scores; the class axis is the last unless ``axis`` says otherwise.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.sparse_softmax_cross_entropy(labels, logits)
 
 
 def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Sum over ``axis`` (an int, a tuple, or None for all)."""
+    """Sum over ``axis`` (an int, a tuple, or None for all).
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+        keepdims: Keep the reduced axes with length 1, as NumPy's ``keepdims``.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.sum_(x, axis=axis, keepdims=keepdims)
 
 
 def mean(x, axis=None, keepdims: bool = False) -> Tensor:
-    """Mean over ``axis`` (an int, a tuple, or None for all)."""
+    """Mean over ``axis`` (an int, a tuple, or None for all).
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+        keepdims: Keep the reduced axes with length 1, as NumPy's ``keepdims``.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.mean(x, axis=axis, keepdims=keepdims)
 
 
 def max(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """Maximum over ``axis``; tied maxima share the gradient equally."""
+    """Maximum over ``axis``; tied maxima share the gradient equally.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+        keepdims: Keep the reduced axes with length 1, as NumPy's ``keepdims``.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.max_(x, axis=axis, keepdims=keepdims)
 
 
 def maximum(x, y) -> Tensor:
-    """Element-wise maximum; at ties the gradient goes to ``x``."""
+    """Element-wise maximum; at ties the gradient goes to ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        y: The second operand, like ``x``; broadcast against it as in NumPy.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.maximum(x, y)
 
 
 def minimum(x, y) -> Tensor:
-    """Element-wise minimum; at ties the gradient goes to ``x``."""
+    """Element-wise minimum; at ties the gradient goes to ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        y: The second operand, like ``x``; broadcast against it as in NumPy.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.minimum(x, y)
 
 
@@ -128,6 +270,14 @@ def where(condition, x=None, y=None) -> Tensor:
 
     Conditions carry no gradient. Both ``x`` and ``y`` are required (NumPy's one-argument form
     ``where(condition)`` gives indices: use ``np.nonzero``).
+
+    Args:
+        condition: Boolean array (or Tensor) choosing ``x`` where True and ``y`` where False.
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        y: The second operand, like ``x``; broadcast against it as in NumPy.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     if x is None or y is None:
         raise TypeError(
@@ -138,29 +288,69 @@ def where(condition, x=None, y=None) -> Tensor:
 
 
 def matmul(x, y) -> Tensor:
-    """Matrix product, as ``x @ y`` (NumPy's rules for 1-D and batched operands)."""
+    """Matrix product, as ``x @ y`` (NumPy's rules for 1-D and batched operands).
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        y: The second operand, like ``x``; broadcast against it as in NumPy.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.matmul(x, y)
 
 
 def reshape(x, shape) -> Tensor:
-    """``x`` with a new shape of the same size."""
+    """``x`` with a new shape of the same size.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        shape: The new shape; one entry may be −1.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.reshape(
         x, shape=tuple(np.atleast_1d(shape).tolist()) if not isinstance(shape, tuple) else shape
     )
 
 
 def transpose(x, axes=None) -> Tensor:
-    """Permute the axes (reverse them when ``axes`` is None)."""
+    """Permute the axes (reverse them when ``axes`` is None).
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        axes: The axes, as in NumPy's function of the same name.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.transpose(x, axes=None if axes is None else tuple(axes))
 
 
 def concatenate(tensors, axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
+    """Join tensors along an existing axis.
+
+    Args:
+        tensors: A sequence of Tensors, arrays or numbers.
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.concatenate(*tensors, axis=axis)
 
 
 def stack(tensors, axis: int = 0) -> Tensor:
-    """Join tensors along a new axis."""
+    """Join tensors along a new axis.
+
+    Args:
+        tensors: A sequence of Tensors, arrays or numbers.
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.stack(*tensors, axis=axis)
 
 
@@ -170,6 +360,13 @@ def cast(x, dtype) -> Tensor:
     To a floating-point dtype the gradient flows back (cast to ``x``'s dtype). An integer or
     boolean result carries no gradient: a gradient through it is None (or zeros with
     ``unconnected_gradients="zero"``), as in TensorFlow.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        dtype: The NumPy dtype (or its name) to cast to.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     dtype = np.dtype(dtype)
     if dtype.kind == "f":
@@ -178,7 +375,14 @@ def cast(x, dtype) -> Tensor:
 
 
 def stop_gradient(x) -> Tensor:
-    """``x`` as a constant: no gradient flows through it."""
+    """``x`` as a constant: no gradient flows through it.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.stop_gradient(as_tensor(x))
 
 
@@ -193,6 +397,12 @@ def sin(x) -> Tensor:
     """sin x, element-wise (radians); derivative cos x.
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.sin(x)
 
@@ -201,6 +411,12 @@ def cos(x) -> Tensor:
     """cos x, element-wise (radians); derivative −sin x.
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.cos(x)
 
@@ -210,6 +426,12 @@ def tan(x) -> Tensor:
 
     Returns a Tensor of ``x``'s shape (±inf-like near the poles π/2 + kπ). Raises TypeError for
     complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.tan(x)
 
@@ -219,6 +441,12 @@ def arcsin(x) -> Tensor:
 
     The derivative is inf at ±1 and the value NaN outside [−1, 1] (with NumPy's warning).
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.arcsin(x)
 
@@ -228,6 +456,12 @@ def arccos(x) -> Tensor:
 
     The derivative is −inf at ±1 and the value NaN outside [−1, 1] (with NumPy's warning).
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.arccos(x)
 
@@ -236,6 +470,12 @@ def arctan(x) -> Tensor:
     """arctan x in (−π/2, π/2), element-wise; derivative 1 / (1 + x²).
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.arctan(x)
 
@@ -247,6 +487,13 @@ def arctan2(y, x) -> Tensor:
     ∂/∂x = −y / (x² + y²). Convention: at the origin (0, 0), where the angle jumps, both
     derivatives are 0 (not NaN). Returns a Tensor of the broadcast shape. Raises ValueError
     naming both shapes when they cannot be broadcast, TypeError for complex or non-numeric input.
+
+    Args:
+        y: The second operand, like ``x``; broadcast against it as in NumPy.
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.arctan2(y, x)
 
@@ -255,6 +502,12 @@ def sinh(x) -> Tensor:
     """sinh x = (eˣ − e⁻ˣ) / 2, element-wise; derivative cosh x.
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.sinh(x)
 
@@ -263,6 +516,12 @@ def cosh(x) -> Tensor:
     """cosh x = (eˣ + e⁻ˣ) / 2, element-wise; derivative sinh x.
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.cosh(x)
 
@@ -271,6 +530,12 @@ def arcsinh(x) -> Tensor:
     """arsinh x = log(x + √(x² + 1)), element-wise; derivative 1 / √(x² + 1).
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.arcsinh(x)
 
@@ -280,6 +545,12 @@ def arccosh(x) -> Tensor:
 
     The derivative is inf at x = 1 and the value NaN below 1 (with NumPy's warning). Returns a
     Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.arccosh(x)
 
@@ -289,6 +560,12 @@ def arctanh(x) -> Tensor:
 
     ±inf at ±1 and NaN outside [−1, 1] (with NumPy's warning). Returns a Tensor of ``x``'s
     shape. Raises TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.arctanh(x)
 
@@ -298,6 +575,12 @@ def erf(x) -> Tensor:
 
     Computed by ``scipy.special.erf``. Returns a Tensor of ``x``'s shape. Raises TypeError for
     complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.erf(x)
 
@@ -306,6 +589,12 @@ def log1p(x) -> Tensor:
     """log(1 + x), element-wise, accurate for small |x|, for x > −1; derivative 1 / (1 + x).
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.log1p(x)
 
@@ -314,6 +603,12 @@ def expm1(x) -> Tensor:
     """eˣ − 1, element-wise, accurate for small |x|; derivative eˣ.
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.expm1(x)
 
@@ -322,6 +617,12 @@ def log2(x) -> Tensor:
     """Base-2 logarithm, element-wise, for x > 0; derivative 1 / (x ln 2).
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.log2(x)
 
@@ -330,6 +631,12 @@ def log10(x) -> Tensor:
     """Base-10 logarithm, element-wise, for x > 0; derivative 1 / (x ln 10).
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.log10(x)
 
@@ -338,6 +645,12 @@ def exp2(x) -> Tensor:
     """2ˣ, element-wise; derivative 2ˣ ln 2.
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.exp2(x)
 
@@ -348,6 +661,12 @@ def reciprocal(x) -> Tensor:
     Unlike NumPy's ``reciprocal``, which truncates integers (1/2 → 0), integer and boolean
     input gives the float quotient. Returns a Tensor of ``x``'s shape (inf at 0). Raises
     TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.reciprocal(x)
 
@@ -357,12 +676,25 @@ def softplus(x) -> Tensor:
 
     Finite and warning-free for any x (softplus(1000) = 1000, softplus(−1000) = 0). Returns a
     Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.softplus(x)
 
 
 def absolute(x) -> Tensor:
-    """|x|, element-wise: the same as :func:`abs` (NumPy's name); derivative sign(x), 0 at 0."""
+    """|x|, element-wise: the same as :func:`abs` (NumPy's name); derivative sign(x), 0 at 0.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return abs(x)
 
 
@@ -380,6 +712,16 @@ def clip(a, a_min=None, a_max=None, *, min=None, max=None) -> Tensor:  # noqa: A
 
     Returns a Tensor of the broadcast shape. Raises ValueError naming the shapes when they
     cannot be broadcast, TypeError for complex or non-numeric input or a bound given twice.
+
+    Args:
+        a: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        a_min: The lower bound (None: no lower bound).
+        a_max: The upper bound (None: no upper bound).
+        min: NumPy's keyword name for ``a_min``.
+        max: NumPy's keyword name for ``a_max``.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     if min is not None:
         if a_min is not None:
@@ -397,6 +739,12 @@ def floor(x) -> Tensor:
     everywhere, also at the jumps (a zero gradient, never None, so it composes).
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.floor(x)
 
@@ -406,6 +754,12 @@ def ceil(x) -> Tensor:
     everywhere, also at the jumps (a zero gradient, never None, so it composes).
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.ceil(x)
 
@@ -416,6 +770,13 @@ def round(x, decimals: int = 0) -> Tensor:  # noqa: A001 - mirrors NumPy's name
 
     Returns a Tensor of ``x``'s shape and dtype. Raises TypeError for complex or non-numeric
     ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        decimals: Number of decimal places, as in NumPy.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.round_(x, decimals=decimals)
 
@@ -425,6 +786,12 @@ def sign(x) -> Tensor:
     everywhere, also at 0 (a zero gradient, never None, so it composes).
 
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.sign(x)
 
@@ -440,6 +807,14 @@ def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
     Gradient: 1 at the minimum; tied minima share it equally (as for :func:`max`). Returns a
     Tensor of the reduced shape. Raises ValueError for an out-of-range axis or an empty
     reduction, TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+        keepdims: Keep the reduced axes with length 1, as NumPy's ``keepdims``.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.min_(x, axis=axis, keepdims=keepdims)
 
@@ -451,6 +826,14 @@ def argmax(x, axis=None, keepdims: bool = False) -> Tensor:
     An integer Tensor that carries no gradient (like comparisons). Raises ValueError for an
     out-of-range axis or an empty tensor, TypeError for a non-int axis or a complex or
     non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+        keepdims: Keep the reduced axes with length 1, as NumPy's ``keepdims``.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.argmax(x, axis=axis, keepdims=keepdims)
 
@@ -462,6 +845,14 @@ def argmin(x, axis=None, keepdims: bool = False) -> Tensor:
     An integer Tensor that carries no gradient (like comparisons). Raises ValueError for an
     out-of-range axis or an empty tensor, TypeError for a non-int axis or a complex or
     non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+        keepdims: Keep the reduced axes with length 1, as NumPy's ``keepdims``.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.argmin(x, axis=axis, keepdims=keepdims)
 
@@ -474,6 +865,14 @@ def prod(x, axis=None, keepdims: bool = False) -> Tensor:
     product of the others); with two or more zeros the gradient is 0. Second derivatives are
     exact at zeros too. Returns a Tensor of the reduced shape. Raises ValueError for an
     out-of-range axis, TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+        keepdims: Keep the reduced axes with length 1, as NumPy's ``keepdims``.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.prod(x, axis=axis, keepdims=keepdims)
 
@@ -484,6 +883,14 @@ def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
 
     Returns a Tensor of the reduced shape (float). Raises ValueError for an out-of-range axis
     or an empty reduction, TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+        keepdims: Keep the reduced axes with length 1, as NumPy's ``keepdims``.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.logsumexp(x, axis=axis, keepdims=keepdims)
 
@@ -495,6 +902,13 @@ def cumsum(x, axis=None) -> Tensor:
     Gradient: the reversed cumulative sum of the upstream gradient (reshaped back to ``x``'s
     shape for ``axis=None``). Raises ValueError for an out-of-range axis (also axis=0 of a
     scalar, which NumPy accepts), TypeError for a non-int axis or complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.cumsum(x, axis=axis)
 
@@ -507,6 +921,15 @@ def var(x, axis=None, ddof=0, keepdims: bool = False) -> Tensor:
     Returns a Tensor of the reduced shape (float). Raises ValueError for an out-of-range axis or
     ddof ≥ n (where NumPy warns and returns inf or NaN), TypeError for complex or non-numeric
     ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+        ddof: Delta degrees of freedom: the divisor is N − ddof, as in NumPy.
+        keepdims: Keep the reduced axes with length 1, as NumPy's ``keepdims``.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.var(x, axis=axis, ddof=ddof, keepdims=keepdims)
 
@@ -518,6 +941,15 @@ def std(x, axis=None, ddof=0, keepdims: bool = False) -> Tensor:
     Convention: where std = 0 (all entries equal) the gradient is 0 (a subgradient), not NaN.
     ``ddof`` as in :func:`var`. Returns a Tensor of the reduced shape (float). Raises ValueError
     for an out-of-range axis or ddof ≥ n, TypeError for complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+        ddof: Delta degrees of freedom: the divisor is N − ddof, as in NumPy.
+        keepdims: Keep the reduced axes with length 1, as NumPy's ``keepdims``.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.std(x, axis=axis, ddof=ddof, keepdims=keepdims)
 
@@ -539,6 +971,15 @@ def norm(x, ord=None, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A00
     unsupported ``ord`` (the spectral 2 / -2 and nuclear 'nuc' matrix norms need the SVD), an
     out-of-range or repeated axis, or ``ord`` with a tensor of rank > 2 and no ``axis``;
     TypeError for a non-int axis or complex or non-numeric ``x``.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        ord: The order of the norm, as in ``np.linalg.norm``.
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+        keepdims: Keep the reduced axes with length 1, as NumPy's ``keepdims``.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     out = _ops.norm(x, ord=ord, axis=axis, keepdims=keepdims)
     return out if isinstance(out, Tensor) else as_tensor(np.asarray(out))
@@ -585,6 +1026,14 @@ def einsum(subscripts, *operands, optimize=False) -> Tensor:
     Returns: a Tensor. Raises: ValueError for invalid subscripts (bad characters, more than one
     '->', an output letter repeated or not among the inputs, a wrong number of operands or of
     dimensions, mismatched sizes); TypeError for complex or non-numeric operands.
+
+    Args:
+        subscripts: The einsum subscripts, e.g. ``"ij,jk->ik"``.
+        optimize: Accepted for NumPy compatibility; the contraction order is NumPy's.
+        operands: The operands: Tensors, arrays or numbers.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     if not isinstance(subscripts, str):
         subscripts, operands = _ops.linalg.interleaved_subscripts((subscripts,) + operands)
@@ -601,6 +1050,13 @@ def dot(a, b) -> Tensor:
     Derivative: a tensordot of the upstream gradient with the other operand (transposed back).
     Returns a Tensor. Raises ValueError when the contracted axes differ in size; TypeError for
     complex or non-numeric operands.
+
+    Args:
+        a: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        b: The second operand, like ``a``.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.linalg.dot(_operand("dot", a), _operand("dot", b))
 
@@ -614,6 +1070,14 @@ def tensordot(a, b, axes=2) -> Tensor:
     transposed back to the operand's axis order. Returns a Tensor. Raises ValueError for
     out-of-range or repeated axes, sequences of different lengths or contracted axes of different
     sizes (no broadcasting); TypeError for a malformed ``axes`` or complex/non-numeric operands.
+
+    Args:
+        a: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        b: The second operand, like ``a``.
+        axes: The axes, as in NumPy's function of the same name.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.linalg.tensordot(
         _operand("tensordot", a),
@@ -630,6 +1094,13 @@ def inner(a, b) -> Tensor:
 
     Derivative: a tensordot of the upstream gradient with the other operand. Returns a Tensor.
     Raises ValueError when the last axes differ in size; TypeError for complex/non-numeric input.
+
+    Args:
+        a: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        b: The second operand, like ``a``.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.linalg.inner(_operand("inner", a), _operand("inner", b))
 
@@ -639,6 +1110,13 @@ def outer(a, b) -> Tensor:
 
     Derivative: ``g @ b.flat`` for ``a`` and ``a.flat @ g`` for ``b``, reshaped to the input's
     shape. Returns a 2-D Tensor. Raises TypeError for complex or non-numeric input.
+
+    Args:
+        a: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        b: The second operand, like ``a``.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.linalg.outer(_operand("outer", a), _operand("outer", b))
 
@@ -651,6 +1129,15 @@ def trace(a, offset=0, axis1=0, axis2=1) -> Tensor:
     of ``a``'s shape without ``axis1`` and ``axis2``. Raises ValueError for fewer than 2
     dimensions, out-of-range or equal axes; TypeError for a non-integer offset/axis or
     complex/non-numeric input.
+
+    Args:
+        a: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        offset: The offset of the diagonal from the main one.
+        axis1: The first axis of the pair, as in NumPy.
+        axis2: The second axis of the pair, as in NumPy.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.linalg.trace(_operand("trace", a), offset=offset, axis1=axis1, axis2=axis2)
 
@@ -661,6 +1148,15 @@ def diagonal(a, offset=0, axis1=0, axis2=1) -> Tensor:
 
     Derivative: the upstream gradient written on that diagonal of zeros. Returns a Tensor (empty
     when the offset is past the matrix). Raises as :func:`trace`.
+
+    Args:
+        a: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        offset: The offset of the diagonal from the main one.
+        axis1: The first axis of the pair, as in NumPy.
+        axis2: The second axis of the pair, as in NumPy.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.linalg.diagonal(_operand("diagonal", a), offset=offset, axis1=axis1, axis2=axis2)
 
@@ -672,6 +1168,13 @@ def diag(v, k=0) -> Tensor:
     Derivative: the diagonal ``k`` of the upstream gradient (1-D ``v``), or the upstream gradient
     written on diagonal ``k`` of zeros (2-D ``v``). Returns a Tensor. Raises ValueError unless
     ``v`` is 1-D or 2-D; TypeError for a non-integer ``k`` or complex/non-numeric input.
+
+    Args:
+        v: The second vector: a Tensor, array or number.
+        k: The diagonal: 0 the main one, > 0 above it, < 0 below it.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.linalg.diag(_operand("diag", v), k=k)
 
@@ -683,13 +1186,28 @@ def tril(m, k=0) -> Tensor:
     Derivative: the lower triangle of the upstream gradient (summed over rows for 1-D ``m``).
     Returns a Tensor. Raises ValueError for a 0-d ``m``; TypeError for a non-integer ``k`` or
     complex/non-numeric input.
+
+    Args:
+        m: The input matrix (or stack of matrices): a Tensor, array or number.
+        k: The diagonal: 0 the main one, > 0 above it, < 0 below it.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.linalg.tril(_operand("tril", m), k=k)
 
 
 def triu(m, k=0) -> Tensor:
     """The upper triangle of the last two axes (on and above diagonal ``k``; zeros below), as
-    ``np.triu``; see :func:`tril` for the rest."""
+    ``np.triu``; see :func:`tril` for the rest.
+
+    Args:
+        m: The input matrix (or stack of matrices): a Tensor, array or number.
+        k: The diagonal: 0 the main one, > 0 above it, < 0 below it.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _ops.linalg.triu(_operand("triu", m), k=k)
 
 
@@ -698,6 +1216,13 @@ def squeeze(a, axis=None) -> Tensor:
 
     Derivative: the upstream gradient reshaped back. Returns a Tensor. Raises ValueError when a
     selected axis is out of range, repeated or not of size 1; TypeError for a non-integer axis.
+
+    Args:
+        a: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _result(_ops.shape.squeeze(_operand("squeeze", a), axis=_int_tuple(axis)))
 
@@ -707,6 +1232,13 @@ def expand_dims(a, axis) -> Tensor:
 
     Derivative: the upstream gradient reshaped back. Returns a Tensor. Raises ValueError for
     out-of-range or repeated axes; TypeError for a non-integer axis.
+
+    Args:
+        a: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _result(_ops.shape.expand_dims(_operand("expand_dims", a), _int_tuple(axis)))
 
@@ -714,7 +1246,16 @@ def expand_dims(a, axis) -> Tensor:
 def swapaxes(a, axis1, axis2) -> Tensor:
     """``a`` with axes ``axis1`` and ``axis2`` interchanged (a transpose; derivative: the same
     swap of the upstream gradient). Raises ValueError for out-of-range axes, TypeError for
-    non-integer ones."""
+    non-integer ones.
+
+    Args:
+        a: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        axis1: The first axis of the pair, as in NumPy.
+        axis2: The second axis of the pair, as in NumPy.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _result(_ops.shape.swapaxes(_operand("swapaxes", a), axis1, axis2))
 
 
@@ -722,7 +1263,16 @@ def moveaxis(a, source, destination) -> Tensor:
     """``a`` with the axes ``source`` moved to the positions ``destination`` (ints or equal-length
     sequences); the other axes keep their order. A transpose; derivative: the inverse transpose
     of the upstream gradient. Raises ValueError for out-of-range or repeated axes or lengths
-    that differ; TypeError for non-integer axes."""
+    that differ; TypeError for non-integer axes.
+
+    Args:
+        a: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        source: The axis (or axes) to move.
+        destination: Where to move them.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return _result(
         _ops.shape.moveaxis(_operand("moveaxis", a), _int_tuple(source), _int_tuple(destination))
     )
@@ -733,6 +1283,13 @@ def flip(m, axis=None) -> Tensor:
 
     Derivative: the upstream gradient flipped the same way. Returns a Tensor. Raises ValueError
     for out-of-range or repeated axes; TypeError for complex/non-numeric input.
+
+    Args:
+        m: The input matrix (or stack of matrices): a Tensor, array or number.
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.shape.flip(_operand("flip", m), axis=_int_tuple(axis))
 
@@ -743,6 +1300,14 @@ def roll(a, shift, axis=None) -> Tensor:
 
     Derivative: the upstream gradient rolled by ``-shift``. Returns a Tensor. Raises ValueError
     for out-of-range axes; TypeError for non-integer shifts (NumPy would truncate them).
+
+    Args:
+        a: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        shift: By how many places to roll (an int or a tuple of ints).
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.shape.roll(_operand("roll", a), shift=_int_tuple(shift), axis=_int_tuple(axis))
 
@@ -754,6 +1319,14 @@ def repeat(a, repeats, axis=None) -> Tensor:
     Derivative: the sum of the upstream gradient over each element's copies. Returns a Tensor.
     Raises ValueError for negative counts, a count per element of the wrong length or an
     out-of-range axis; TypeError for non-integer counts.
+
+    Args:
+        a: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        repeats: How many times to repeat each element (an int or one per element).
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.shape.repeat(_operand("repeat", a), repeats=_int_tuple(repeats), axis=axis)
 
@@ -764,6 +1337,13 @@ def tile(A, reps) -> Tensor:
 
     Derivative: the sum of the upstream gradient over the tiles. Returns a Tensor. Raises
     ValueError for negative ``reps``; TypeError for non-integer ones.
+
+    Args:
+        A: The input to tile: a Tensor, array or number.
+        reps: The number of repetitions along each axis.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _ops.shape.tile(_operand("tile", A), reps=_int_tuple(reps))
 
@@ -780,6 +1360,15 @@ def pad(array, pad_width, mode="constant", constant_values=None) -> Tensor:
     NotImplementedError for NumPy's other modes ('linear_ramp', 'maximum', 'mean', 'median',
     'minimum', 'empty', callables); ValueError for an unknown mode, negative or malformed
     ``pad_width``, or ``constant_values`` with another mode; TypeError for non-integer widths.
+
+    Args:
+        array: The input to pad: a Tensor, array or number.
+        pad_width: The padding before and after each axis, as in NumPy.
+        mode: As in NumPy's function of the same name.
+        constant_values: The value to pad with in ``mode="constant"``.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _result(
         _ops.shape.pad(
@@ -795,6 +1384,14 @@ def split(ary, indices_or_sections, axis=0) -> list:
     Derivative: each piece is a slice; its gradient goes back to its part of ``ary``. Returns a
     list of Tensors. Raises ValueError when N does not divide the axis or is not positive, for a
     0-d ``ary`` or an out-of-range axis; TypeError for non-integer indices.
+
+    Args:
+        ary: The input: a Tensor, a NumPy array or a number.
+        indices_or_sections: A number of equal sections, or the sorted indices to split at.
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return [
         _result(p)
@@ -806,7 +1403,16 @@ def split(ary, indices_or_sections, axis=0) -> list:
 
 def array_split(ary, indices_or_sections, axis=0) -> list:
     """As :func:`split`, but N sections need not be equal (the first ``len % N`` get one more
-    element), as ``np.array_split``."""
+    element), as ``np.array_split``.
+
+    Args:
+        ary: The input: a Tensor, a NumPy array or a number.
+        indices_or_sections: A number of equal sections, or the sorted indices to split at.
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     return [
         _result(p)
         for p in _ops.shape.split(
@@ -823,6 +1429,15 @@ def take(a, indices, axis=None, mode="raise") -> Tensor:
     Derivative: the upstream gradient scattered back; repeated indices accumulate. Returns a
     Tensor. Raises IndexError for out-of-range indices (mode 'raise'); ValueError for an
     out-of-range axis or unknown mode; TypeError for non-integer indices.
+
+    Args:
+        a: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        indices: Integer indices to take.
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+        mode: As in NumPy's function of the same name.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     return _result(_ops.shape.take(_operand("take", a), indices, axis=axis, mode=mode))
 
@@ -838,6 +1453,16 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None) -> Tensor:
     NaNs sort last. Returns a Tensor. Raises ValueError for an out-of-range axis or an unknown
     kind; TypeError for ``order`` (structured arrays are not supported) or complex/non-numeric
     input.
+
+    Args:
+        a: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+        kind: Accepted for NumPy compatibility; the sort is NumPy's stable sort.
+        order: Accepted for NumPy compatibility; must be None.
+        stable: Accepted for NumPy compatibility; the sort is always stable.
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
     """
     if order is not None:
         raise TypeError(
@@ -862,7 +1487,13 @@ _NUMPY_ALIASES: dict[str | Callable, str] = {
 def numpy_functions() -> dict:
     """``{numpy function: deltagrad function}``: what ``np.f(tensor, …)`` runs (see
     :mod:`deltagrad._numpy_dispatch`). A deltagrad function registered here takes NumPy's
-    argument names for everything it supports."""
+    argument names for everything it supports.
+
+    Args:
+
+    Returns:
+        Tensor: The result, recorded on every active tape.
+    """
     table = {}
     public = {
         name: fn

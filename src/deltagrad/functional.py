@@ -73,59 +73,131 @@ def _float(x) -> np.ndarray:
 
 
 def sigmoid(x):
-    """σ(x) = 1 / (1 + e^-x), evaluated by sign so that e^-x never overflows."""
+    """σ(x) = 1 / (1 + e^-x), evaluated by sign so that e^-x never overflows.
+
+    Args:
+        x: The input: a NumPy array or a number (integers are converted to float64).
+
+    Returns:
+        numpy.ndarray: The values, the shape of the input.
+    """
     x = _float(x)
     e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
     return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
 def sigmoid_derivative(x):
-    """σ'(x) = σ(x)(1 − σ(x)), from the input ``x``."""
+    """σ'(x) = σ(x)(1 − σ(x)), from the input ``x``.
+
+    Args:
+        x: The input: a NumPy array or a number (integers are converted to float64).
+
+    Returns:
+        numpy.ndarray: The values, the shape of the input.
+    """
     return sigmoid_derivative_from_output(sigmoid(x))
 
 
 def sigmoid_derivative_from_output(out):
-    """σ'(x) from the cached output ``out = σ(x)``: ``out * (1 - out)`` (the chapter's form)."""
+    """σ'(x) from the cached output ``out = σ(x)``: ``out * (1 - out)`` (the chapter's form).
+
+    Args:
+        out: The activation's output, cached by the forward pass.
+
+    Returns:
+        numpy.ndarray: The values, the shape of the input.
+    """
     out = _float(out)
     return out * (1.0 - out)
 
 
 def relu(x):
-    """max(0, x)."""
+    """max(0, x).
+
+    Args:
+        x: The input: a NumPy array or a number (integers are converted to float64).
+
+    Returns:
+        numpy.ndarray: The values, the shape of the input.
+    """
     x = _float(x)
     return np.maximum(x, 0)
 
 
 def relu_derivative(x):
-    """1 for x > 0, else 0 (so relu'(0) = 0, the left-hand derivative)."""
+    """1 for x > 0, else 0 (so relu'(0) = 0, the left-hand derivative).
+
+    Args:
+        x: The input: a NumPy array or a number (integers are converted to float64).
+
+    Returns:
+        numpy.ndarray: The values, the shape of the input.
+    """
     x = _float(x)
     return (x > 0).astype(x.dtype)
 
 
 def leaky_relu(x, alpha: float = LEAKY_ALPHA):
-    """x for x >= 0, alpha·x for x < 0."""
+    """x for x >= 0, alpha·x for x < 0.
+
+    Args:
+        x: The input: a NumPy array or a number (integers are converted to float64).
+        alpha: The slope for x < 0 (default ``LEAKY_ALPHA``).
+
+    Returns:
+        numpy.ndarray: The values, the shape of the input.
+    """
     x = _float(x)
     return np.where(x >= 0, x, alpha * x).astype(x.dtype, copy=False)
 
 
 def leaky_relu_derivative(x, alpha: float = LEAKY_ALPHA):
-    """1 for x > 0, else alpha (so leaky_relu'(0) = alpha); correct for integer arrays too."""
+    """1 for x > 0, else alpha (so leaky_relu'(0) = alpha); correct for integer arrays too.
+
+    Args:
+        x: The input: a NumPy array or a number (integers are converted to float64).
+        alpha: The slope for x < 0 (default ``LEAKY_ALPHA``).
+
+    Returns:
+        numpy.ndarray: The values, the shape of the input.
+    """
     x = _float(x)
     return np.where(x > 0, 1.0, alpha).astype(x.dtype, copy=False)
 
 
 def tanh(x):
-    """tanh(x) = (e^x − e^-x)/(e^x + e^-x) = 2σ(2x) − 1, via ``np.tanh`` (no overflow)."""
+    """tanh(x) = (e^x − e^-x)/(e^x + e^-x) = 2σ(2x) − 1, via ``np.tanh`` (no overflow).
+
+    Args:
+        x: The input: a NumPy array or a number (integers are converted to float64).
+
+    Returns:
+        numpy.ndarray: The values, the shape of the input.
+    """
     return np.tanh(_float(x))
 
 
 def tanh_derivative(x):
-    """tanh'(x) = 1 − tanh²(x), from the input ``x``."""
+    """tanh'(x) = 1 − tanh²(x), from the input ``x``.
+
+    Args:
+        x: The input: a NumPy array or a number (integers are converted to float64).
+
+    Returns:
+        numpy.ndarray: The values, the shape of the input.
+    """
     return tanh_derivative_from_output(tanh(x))
 
 
 def tanh_derivative_from_output(out):
-    """tanh'(x) from the cached output ``out = tanh(x)``: ``1 - out**2``."""
+    """tanh'(x) from the cached output ``out = tanh(x)``: ``1 - out**2``.
+
+    Args:
+        out: The activation's output, cached by the forward pass.
+
+    Returns:
+        numpy.ndarray: The values, the shape of the input.
+    """
     out = _float(out)
     return 1.0 - out * out
 
@@ -134,14 +206,30 @@ def tanh_derivative_from_output(out):
 
 
 def log_softmax(z, axis: int = -1):
-    """log softmax(z) = z − logsumexp(z), stable for any finite z."""
+    """log softmax(z) = z − logsumexp(z), stable for any finite z.
+
+    Args:
+        z: The logits: a NumPy array (or a number).
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+
+    Returns:
+        numpy.ndarray: The values, the shape of the input.
+    """
     z = _float(z)
     shifted = z - np.max(z, axis=axis, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def softmax(z, axis: int = -1):
-    """p_i = e^{z_i} / Σ_k e^{z_k}, computed after subtracting max(z) (no overflow)."""
+    """p_i = e^{z_i} / Σ_k e^{z_k}, computed after subtracting max(z) (no overflow).
+
+    Args:
+        z: The logits: a NumPy array (or a number).
+        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+
+    Returns:
+        numpy.ndarray: The values, the shape of the input.
+    """
     z = _float(z)
     e = np.exp(z - np.max(z, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)
@@ -151,6 +239,12 @@ def softmax_jacobian(z):
     """∂p_i/∂z_j = p_i(δ_ij − p_j) over the last axis.
 
     ``z`` of shape (..., K) gives (..., K, K); entry [..., i, j] is ∂p_i/∂z_j (Figure 7-6).
+
+    Args:
+        z: The logits: a NumPy array (or a number).
+
+    Returns:
+        numpy.ndarray: The K × K Jacobian ∂p_i/∂z_j.
     """
     p = softmax(z)
     eye = np.eye(p.shape[-1], dtype=p.dtype)
@@ -171,42 +265,108 @@ def _n_samples(a: np.ndarray) -> int:
 
 
 def mse(output, target) -> float:
-    """Mean squared error over all entries: mean((target − output)²), the chapter's "MSE"."""
+    """Mean squared error over all entries: mean((target − output)²), the chapter's "MSE".
+
+    Args:
+        output: The network's output, one row per sample.
+        target: The targets (one-hot rows or probabilities), the shape of the first argument.
+
+    Returns:
+        float: The mean over samples of ½·Σ (output − target)² per sample.
+
+    Raises:
+        ValueError: When the two arguments differ in shape.
+    """
     o, t = _float(output), _float(target)
     _check_same_shape(o, t, "mse")
     return float(np.mean(np.square(t - o)))
 
 
 def mse_grad(output, target):
-    """∂ mse / ∂ output = 2(output − target) / (number of entries)."""
+    """∂ mse / ∂ output = 2(output − target) / (number of entries).
+
+    Args:
+        output: The network's output, one row per sample.
+        target: The targets (one-hot rows or probabilities), the shape of the first argument.
+
+    Returns:
+        numpy.ndarray: The values, the shape of the input.
+
+    Raises:
+        ValueError: When the two arguments differ in shape.
+    """
     o, t = _float(output), _float(target)
     _check_same_shape(o, t, "mse_grad")
     return 2.0 * (o - t) / o.size
 
 
 def squared_error(output, target) -> float:
-    """½ Σ_k (o_k − t_k)² per sample, averaged over samples (chapter 7.4's MSE, as trained)."""
+    """½ Σ_k (o_k − t_k)² per sample, averaged over samples (chapter 7.4's MSE, as trained).
+
+    Args:
+        output: The network's output, one row per sample.
+        target: The targets (one-hot rows or probabilities), the shape of the first argument.
+
+    Returns:
+        float: The loss value.
+
+    Raises:
+        ValueError: When the two arguments differ in shape.
+    """
     o, t = _float(output), _float(target)
     _check_same_shape(o, t, "squared_error")
     return float(0.5 * np.sum(np.square(o - t)) / _n_samples(o))
 
 
 def squared_error_grad(output, target):
-    """∂ squared_error / ∂ output = (o − t) / n_samples; exactly o − t for one sample."""
+    """∂ squared_error / ∂ output = (o − t) / n_samples; exactly o − t for one sample.
+
+    Args:
+        output: The network's output, one row per sample.
+        target: The targets (one-hot rows or probabilities), the shape of the first argument.
+
+    Returns:
+        numpy.ndarray: The values, the shape of the input.
+
+    Raises:
+        ValueError: When the two arguments differ in shape.
+    """
     o, t = _float(output), _float(target)
     _check_same_shape(o, t, "squared_error_grad")
     return (o - t) / _n_samples(o)
 
 
 def softmax_cross_entropy(logits, target) -> float:
-    """−Σ_k y_k log softmax(z)_k per sample, averaged over samples; from logits, stably."""
+    """−Σ_k y_k log softmax(z)_k per sample, averaged over samples; from logits, stably.
+
+    Args:
+        logits: The logits, one row per sample.
+        target: The targets (one-hot rows or probabilities), the shape of the first argument.
+
+    Returns:
+        float: The mean over samples of −Σ target·log softmax(logits).
+
+    Raises:
+        ValueError: When the two arguments differ in shape.
+    """
     z, y = _float(logits), _float(target)
     _check_same_shape(z, y, "softmax_cross_entropy")
     return float(-np.sum(y * log_softmax(z)) / _n_samples(z))
 
 
 def softmax_cross_entropy_grad(logits, target):
-    """∂L/∂z = (p − y) / n_samples; exactly p − y for one sample (Σ_k y_k = 1)."""
+    """∂L/∂z = (p − y) / n_samples; exactly p − y for one sample (Σ_k y_k = 1).
+
+    Args:
+        logits: The logits, one row per sample.
+        target: The targets (one-hot rows or probabilities), the shape of the first argument.
+
+    Returns:
+        numpy.ndarray: The values, the shape of the input.
+
+    Raises:
+        ValueError: When the two arguments differ in shape.
+    """
     z, y = _float(logits), _float(target)
     _check_same_shape(z, y, "softmax_cross_entropy_grad")
     return (softmax(z) - y) / _n_samples(z)

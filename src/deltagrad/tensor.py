@@ -85,18 +85,22 @@ class Tensor:
     # --- NumPy-like attributes -------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape, as NumPy's ``shape``."""
         return np.shape(self._value)
 
     @property
     def dtype(self) -> np.dtype[Any]:
+        """The NumPy dtype of the value."""
         return self._value.dtype
 
     @property
     def ndim(self) -> int:
+        """The number of axes."""
         return np.ndim(self._value)
 
     @property
     def size(self) -> int:
+        """The number of entries."""
         return int(np.size(self._value))
 
     def numpy(self) -> Any:

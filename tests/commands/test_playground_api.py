@@ -1,5 +1,6 @@
-"""The playground's HTTP API (deltagrad playground, issue 14) against its contract: the
-server runs in this process on a free port, and every test talks to it over HTTP."""
+"""The playground's HTTP API (deltagrad playground) against its reference,
+docs/reference/playground-api.md: the server runs in this process on a free port, and every
+test talks to it over HTTP."""
 
 from __future__ import annotations
 

@@ -58,6 +58,8 @@ class Primitive:
         self._vjp_any = rule
 
     def vjp(self, argnum: int) -> Rule:
+        """The VJP rule of argument ``argnum``; NotImplementedError naming the op and the argument
+        when none is registered."""
         if self._vjp_any is not None:
             rule_any = self._vjp_any
             return lambda g, out, *args, **params: rule_any(argnum, g, out, *args, **params)

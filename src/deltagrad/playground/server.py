@@ -24,7 +24,8 @@ client sends is written to disk. Responses are JSON with ``Cache-Control: no-sto
 are ``{"error": message, "field": name or null}`` with status 400, 403, 404, 405 or 413.
 No request is logged (library code does not print; the command prints the address).
 
-Additions to the contract (nothing in it changes): ``/api/options`` and the state carry
+The whole API — the configuration's fields and limits, the state — is written out in
+docs/reference/playground-api.md, with these additions: ``/api/options`` and the state carry
 ``"engine"`` (``"compiled"`` or ``"numpy"``); ``last_gradients`` carries ``"source"``
 (``"sample"`` or ``"training_set"``, see :mod:`.session`); ``GET /api/state?data_version=N``
 answers ``"points": null`` when N is current; a diverged network's ``model.npz`` is refused

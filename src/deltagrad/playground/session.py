@@ -17,9 +17,9 @@ Per epoch the history records the loss the delta rule minimises (``NeuralNetwork
 the accuracy on the training and the test set. ``grad_norms`` are the Frobenius norms of each
 layer's ∂L/∂W of that loss over the whole training set, at the parameters after the epoch
 (``NeuralNetwork.gradients``: about one forward and one backward pass over the training set,
-~1 ms on the chapter's network, less than half the epoch itself). Clarification of the
-contract: after an epoch ``last_gradients`` holds that same training-set gradient (the kernel
-does not return its per-step gradients) and carries ``"source": "training_set"``; after
+~1 ms on the chapter's network, less than half the epoch itself). After an epoch
+``last_gradients`` holds that same training-set gradient (the kernel does not return its
+per-step gradients) and carries ``"source": "training_set"``; after
 ``step_sample`` it is the sample's gradient (``"source": "sample"``).
 
 A non-finite training or test loss, or a non-finite parameter, ends training with status
@@ -102,7 +102,8 @@ GRAD_NORM_WINDOW = 200
 
 
 class ConfigError(ValueError):
-    """A configuration value outside the contract's table; ``field`` names it (or is None)."""
+    """A configuration value outside the API's table (docs/reference/playground-api.md);
+    ``field`` names it (or is None)."""
 
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
@@ -154,10 +155,10 @@ def _hidden(value) -> list[int]:
 
 
 def validate(config, has_upload: bool = False) -> dict:
-    """The configuration with defaults filled in and every value checked against the
-    contract's table, or a :class:`ConfigError` naming the field. ``batch_size`` is checked
-    against the number of training points by :meth:`Session.configure` (it depends on the
-    data); here only that it is an integer >= 1."""
+    """The configuration with defaults filled in and every value checked against the API's
+    table (docs/reference/playground-api.md), or a :class:`ConfigError` naming the field.
+    ``batch_size`` is checked against the number of training points by
+    :meth:`Session.configure` (it depends on the data); here only that it is an integer >= 1."""
     if not isinstance(config, dict):
         raise ConfigError(f"the configuration must be a JSON object, got {type(config).__name__}")
     unknown = [name for name in config if name not in DEFAULTS]
@@ -477,7 +478,7 @@ class Session:
     # --- state -------------------------------------------------------------------------------
 
     def state(self, with_points: bool = True) -> dict:
-        """The state the page draws (see the contract); ``with_points=False`` leaves
+        """The state the page draws (docs/reference/playground-api.md); ``with_points=False`` leaves
         ``points`` None."""
         state, data = self._snapshot()
         state["points"] = data.points if with_points else None
@@ -758,7 +759,7 @@ class Session:
 
 
 def _boundary(net: NeuralNetwork, data: _Data) -> dict:
-    """P(class 1) (two classes) or the argmax class over the plane, as the contract says."""
+    """P(class 1) (two classes) or the argmax class over the plane, as the API reference says."""
     probs = net.predict_proba(_grid(data.extent, BOUNDARY_SIZE))
     if data.classes == 2:
         pixels = np.round(255.0 * np.nan_to_num(probs[:, 1], nan=0.5))
@@ -783,7 +784,7 @@ def _neurons(net: NeuralNetwork, data: _Data) -> dict:
 
 
 def _explain_sample(net: NeuralNetwork, x: np.ndarray, label: int, t: np.ndarray):
-    """(the sample's numbers as the contract's ``sample``, [(dW, db)] per layer): the rows
+    """(the sample's numbers as the API's ``sample``, [(dW, db)] per layer): the rows
     ``deltagrad.experiments.explain.explain`` builds, from the same delta-rule call."""
     grads = net.gradients(x[None, :], t[None, :])
     rows, o_prev = [], x
