@@ -128,3 +128,34 @@ def test_the_address_reproduces_the_configuration(page, server):
     assert page.input_value("#seed") == "7"
     assert page.input_value("#loss") == "softmax_cross_entropy"
     assert server.session.state()["config"]["seed"] == 7
+
+
+def test_export_downloads_a_model_that_loads(page, server, tmp_path):
+    page.click("#step-epoch")
+    page.wait_for_function("document.getElementById('epoch').textContent === '1'")
+    with page.expect_download() as download:
+        page.click("#export-model")
+    path = tmp_path / "model.npz"
+    download.value.save_as(path)
+    net = NeuralNetwork.load(path)
+    assert net.sizes == [2, 25, 50, 25, 2]
+    live = server.session.state()
+    np.testing.assert_array_equal(net.weights[0], np.asarray(live["weights"][0]))
+    with page.expect_download() as download:
+        page.click("#export-metrics")
+    metrics = tmp_path / "metrics.json"
+    download.value.save_as(metrics)
+    assert '"epoch": 1' in metrics.read_text()
+
+
+def test_the_learning_rate_changes_while_it_trains(page, server):
+    page.click("#play")
+    page.wait_for_function("parseInt(document.getElementById('epoch').textContent) >= 20")
+    page.fill("#learning_rate", "0.05")
+    page.dispatch_event("#learning_rate", "change")
+    page.wait_for_function("location.search.includes('learning_rate=0.05')")
+    state = server.session.state()
+    assert state["config"]["learning_rate"] == 0.05
+    assert state["epoch"] >= 20  # no reset
+    assert state["status"] in ("training", "done")
+    page.click("#play")
