@@ -8,6 +8,7 @@ small state apart lets the ops know nothing of the tape's backward pass, and the
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,31 @@ if TYPE_CHECKING:
 ACTIVE: list[GradientTape] = []
 
 
+# Python's cyclic garbage collector is off while any tape records or a backward pass runs: a
+# recording allocates a few tuples and Tensors per op, and without this the collector would walk
+# the growing tape again and again (the entries hold no reference cycles, so nothing is lost;
+# reference counting frees everything as before). ``_GC[0]`` counts the pauses open, ``_GC[1]``
+# whether the collector was on when the first began; the last to end restores that state.
+_GC: list[int] = [0, 0]
+_isenabled, _disable, _enable = gc.isenabled, gc.disable, gc.enable
+
+
+def pause_gc() -> None:
+    """Switch the cyclic collector off until the matching :func:`resume_gc` (pauses nest)."""
+    if _GC[0] == 0:
+        _GC[1] = _isenabled()
+        _disable()
+    _GC[0] += 1
+
+
+def resume_gc() -> None:
+    """End one :func:`pause_gc`; the last one switches the collector back on if it was on."""
+    if _GC[0] > 0:
+        _GC[0] -= 1
+        if _GC[0] == 0 and _GC[1]:
+            _enable()
+
+
 def record(
     prim: Primitive,
     args: Sequence[Any],
@@ -34,22 +60,45 @@ def record(
     An entry keeps the op, its arguments and their values, the output, and which arguments
     carry gradient (``idxs``), so that the backward pass visits only those.
     """
+    n = len(args)
     for tape in ACTIVE:
         watched = tape._watched
-        idxs: tuple[int, ...] = ()
-        i = 0
-        for a in args:
-            if id(a) in watched:
-                idxs += (i,)
-            elif (
-                a.__class__ is Variable
-                and tape._auto_watch
-                and a.trainable
-                and a._value.dtype.kind == "f"
-            ):
-                tape._watch_one(a)
-                idxs += (i,)
-            i += 1
-        if idxs:
-            tape._entries.append((id(out), prim, args, vals, out, params, idxs))
-            watched.add(id(out))
+        if n == 2:  # the binary operators, unrolled: most ops on a tape
+            x, y = args
+            if id(x) in watched or (x.__class__ is Variable and _auto_watch(tape, x)):
+                if id(y) in watched or (y.__class__ is Variable and _auto_watch(tape, y)):
+                    idxs: tuple[int, ...] = _BOTH
+                else:
+                    idxs = _FIRST
+            elif id(y) in watched or (y.__class__ is Variable and _auto_watch(tape, y)):
+                idxs = _SECOND
+            else:
+                continue
+        elif n == 1:
+            x = args[0]
+            if id(x) in watched or (x.__class__ is Variable and _auto_watch(tape, x)):
+                idxs = _FIRST
+            else:
+                continue
+        else:
+            idxs = tuple(
+                i
+                for i, a in enumerate(args)
+                if id(a) in watched or (a.__class__ is Variable and _auto_watch(tape, a))
+            )
+            if not idxs:
+                continue
+        tape._entries.append((id(out), prim, args, vals, out, params, idxs))
+        watched.add(id(out))
+
+
+_FIRST, _SECOND, _BOTH = (0,), (1,), (0, 1)
+
+
+def _auto_watch(tape: GradientTape, v: Variable) -> bool:
+    """Watch Variable ``v`` on ``tape`` if the tape watches what it reads and ``v`` is a
+    trainable float; whether it did."""
+    if tape._auto_watch and v.trainable and v._value.dtype.kind == "f":
+        tape._watch_one(v)
+        return True
+    return False

@@ -32,6 +32,7 @@ classification); ``train`` takes integer labels and one-hot encodes them itself.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,8 @@ __all__ = [
     "ENGINES",
     "INITS",
     "resolve_engine",
+    "multiply_adds",
+    "AUTO_NUMPY_FROM",
 ]
 
 ACTIVATIONS = (None, "sigmoid", "relu", "leaky_relu", "tanh")
@@ -410,7 +413,9 @@ class NeuralNetwork:
         ``engine``: ``"numpy"`` (the reference, this class's own methods), ``"compiled"``
         (:mod:`deltagrad.fast`: the same mathematics, one Numba kernel call per epoch, some
         hundred times faster; results agree with NumPy's to rounding) or ``"auto"``
-        (the default: compiled when Numba imports, else NumPy). See :func:`resolve_engine`.
+        (the default: the faster of the two for this network and batch size; compiled when
+        Numba imports, unless the batch is large for the network's width). See
+        :func:`resolve_engine`.
         """
         X_train, Y_train, X_test, y_test = self._check_training_data(
             X_train, X_test, y_train, y_test
@@ -419,7 +424,8 @@ class NeuralNetwork:
         max_epochs = _check_size(max_epochs, "max_epochs")
         batch_size = _check_size(batch_size, "batch_size")
         log_every = _check_size(log_every, "log_every")
-        if resolve_engine(engine) == "compiled":
+        sizes = [self.weights[0].shape[0], *(W.shape[1] for W in self.weights)]
+        if resolve_engine(engine, sizes, batch_size) == "compiled":
             run_epoch, measure = self._compiled_engine(
                 X_train, Y_train, X_test, y_test, learning_rate, batch_size
             )
@@ -585,17 +591,49 @@ def _check_learning_rate(learning_rate) -> float:
     return lr
 
 
-def resolve_engine(engine: str) -> str:
+AUTO_NUMPY_FROM = 4000.0
+"""``engine="auto"`` trains with NumPy when batch_size · sqrt(multiply-adds per sample) reaches
+this (see :func:`resolve_engine`)."""
+
+
+def multiply_adds(sizes) -> int:
+    """Multiply-adds of one forward pass of one sample through layers of ``sizes``
+    (``[n_input, n_1, …, n_output]``): the sum of n_in · n_out over the layers."""
+    sizes = [int(n) for n in sizes]
+    return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def resolve_engine(engine: str, sizes=None, batch_size: int = 1) -> str:
     """The engine ``train`` will use for ``engine``: ``"numpy"`` or ``"compiled"``.
 
-    ``"auto"`` is ``"compiled"`` when Numba works (:func:`deltagrad.fast.available`) and
-    ``"numpy"`` otherwise; asking for ``"compiled"`` without a working Numba raises
-    RuntimeError saying why.
+    ``"auto"`` is ``"compiled"`` when Numba works (:func:`deltagrad.fast.available`), unless
+    the network's layer ``sizes`` and ``batch_size`` are given and NumPy is the faster engine
+    for them; ``"numpy"`` when Numba does not work. Asking for ``"compiled"`` without a working
+    Numba raises RuntimeError saying why.
+
+    The rule: NumPy when ``batch_size · sqrt(multiply_adds(sizes)) >= AUTO_NUMPY_FROM`` (4000).
+    The compiled kernels train one sample at a time (a minibatch is the mean of per-sample
+    gradients), so their epoch costs the same at every batch size; the NumPy engine pays
+    Python's overhead once per batch and multiplies whole batches with BLAS, so it catches up
+    as the batch grows, the sooner the wider the network. Measured crossovers (one epoch on
+    4,000 moons points, sigmoid, MSE, one BLAS thread; ``python benchmarks/moons_wide.py
+    --crossover``): 2-16-2 (64 multiply-adds) between batch 128 and 512; 2-25-50-25-2 (the
+    chapter's, 2,600) between 64 and 128; 2-64-64-2 (4,352) between 32 and 64; 2-128-128-2
+    (16,896) between 16 and 32; 2-256-256-2 (66,560) between 16 and 32 (at 16 within 20 %
+    either way); 2-512-512-2 (264,192) between 8 and 16: batch · sqrt(multiply-adds) between
+    about 2,000 and 8,000 at each, so the wrong choice near the line costs little. Per-sample
+    SGD (batch 1) stays compiled for every network up to 16 million multiply-adds per sample.
     """
     if engine not in ENGINES:
         valid = ", ".join(repr(name) for name in ENGINES)
         raise ValueError(f"unknown engine {engine!r}; valid: {valid}")
     if engine == "numpy":
+        return "numpy"
+    if (
+        engine == "auto"
+        and sizes is not None
+        and batch_size * math.sqrt(multiply_adds(sizes)) >= AUTO_NUMPY_FROM
+    ):
         return "numpy"
     if fast.available():
         return "compiled"

@@ -1,8 +1,12 @@
 """Data for the chapter's classifier (chapter 7.9): two moons, the train/test split, one-hot
 labels, and a checked CSV loader for a user's own 2-D data.
 
-scikit-learn is imported only inside the functions that need it, so ``import deltagrad.data``
-stays cheap.
+The moons and the split are scikit-learn's ``make_moons`` and ``train_test_split``, computed
+here with NumPy's legacy ``RandomState`` exactly as scikit-learn computes them (the same
+numbers, bit for bit; tested against scikit-learn), because importing scikit-learn (and SciPy
+with it) takes over half a second, an eighth of the chapter's whole run. Arguments outside the
+chapter's kind (a ``RandomState`` for ``random_state``, an integer ``test_size``) go to
+scikit-learn itself, imported only then.
 """
 
 from __future__ import annotations
@@ -44,10 +48,41 @@ def moons(n_samples: int = 2000, noise: float = 0.2, random_state: int = 100):
 
     Returns ``X`` of shape (n_samples, 2), float64, and integer labels ``y`` in {0, 1}.
     """
-    from sklearn.datasets import make_moons
+    plain_noise = noise is None or (
+        isinstance(noise, (int, float, np.floating)) and not isinstance(noise, bool) and noise >= 0
+    )
+    if _is_int(n_samples) and n_samples >= 1 and plain_noise and _is_int(random_state):
+        X, y = _make_moons(int(n_samples), noise, int(random_state))
+    else:
+        from sklearn.datasets import make_moons
 
-    X, y = make_moons(n_samples=n_samples, noise=noise, random_state=random_state)
+        X, y = make_moons(n_samples=n_samples, noise=noise, random_state=random_state)
     return X.astype(np.float64), y.astype(np.int64)
+
+
+def _is_int(x) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+
+def _make_moons(n_samples: int, noise, seed: int):
+    """scikit-learn 1.x's ``make_moons(n_samples, shuffle=True, noise, random_state=seed)``,
+    step for step: half the points on the upper half circle, the rest on the lower one shifted
+    by (1, 0.5), shuffled, then Gaussian noise, all from one ``RandomState(seed)``."""
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    generator = np.random.RandomState(seed)
+    outer_x = np.cos(np.linspace(0, np.pi, n_out))
+    outer_y = np.sin(np.linspace(0, np.pi, n_out))
+    inner_x = 1 - np.cos(np.linspace(0, np.pi, n_in))
+    inner_y = 1 - np.sin(np.linspace(0, np.pi, n_in)) - 0.5
+    X = np.vstack([np.append(outer_x, inner_x), np.append(outer_y, inner_y)]).T
+    y = np.hstack([np.zeros(n_out, dtype=np.intp), np.ones(n_in, dtype=np.intp)])
+    order = np.arange(n_samples)  # sklearn.utils.shuffle: resample without replacement
+    generator.shuffle(order)
+    X, y = X[order], y[order]
+    if noise is not None:
+        X += generator.normal(scale=noise, size=X.shape)
+    return X, y
 
 
 def train_test_split(X, y, test_size: float = 0.3, random_state: int = 42):
@@ -55,11 +90,20 @@ def train_test_split(X, y, test_size: float = 0.3, random_state: int = 42):
 
     Returns ``X_train, X_test, y_train, y_test`` (2,000 moons give 1,400 and 600 points).
     """
-    from sklearn.model_selection import train_test_split as split
-
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
+    n = len(X)
+    if isinstance(test_size, float) and 0 < test_size < 1 and _is_int(random_state):
+        # ShuffleSplit's first split: ceil(test_size · n) test points, the rest for training,
+        # from one permutation of RandomState(random_state).
+        n_test = math.ceil(test_size * n)
+        if 0 < n - n_test:
+            order = np.random.RandomState(int(random_state)).permutation(n)
+            test, train = order[:n_test], order[n_test:]
+            return X[train], X[test], y[train], y[test]
+    from sklearn.model_selection import train_test_split as split  # its checks and messages
+
     return split(X, y, test_size=test_size, random_state=random_state)
 
 

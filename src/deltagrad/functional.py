@@ -66,7 +66,7 @@ LEAKY_ALPHA = 0.01
 def _float(x) -> np.ndarray:
     """``x`` as an array of floats (integers and booleans become float64)."""
     x = np.asarray(x)
-    return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
 
 
 # --- activations -------------------------------------------------------------------------
@@ -216,8 +216,8 @@ def log_softmax(z, axis: int = -1):
         numpy.ndarray: The values, the shape of the input.
     """
     z = _float(z)
-    shifted = z - np.max(z, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    shifted = z - z.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 def softmax(z, axis: int = -1):
@@ -231,8 +231,9 @@ def softmax(z, axis: int = -1):
         numpy.ndarray: The values, the shape of the input.
     """
     z = _float(z)
-    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)  # e is this function's own array
+    return e
 
 
 def softmax_jacobian(z):
@@ -272,7 +273,7 @@ def mse(output, target) -> float:
         target: The targets (one-hot rows or probabilities), the shape of the first argument.
 
     Returns:
-        float: The mean over samples of ½·Σ (output − target)² per sample.
+        float: mean((target − output)²) over every entry (samples × outputs), no ½.
 
     Raises:
         ValueError: When the two arguments differ in shape.

@@ -12,6 +12,13 @@ update rule (as written in PyTorch's documentation), applied to deltagrad Variab
 climbs instead of descending. A ``None`` gradient leaves its variable (and its state) alone.
 Every update is computed in the variable's own dtype: a float32 Variable stays float32.
 
+Updates happen in place when nobody can tell: when a Variable is the only holder of its array
+(no one kept ``v.numpy()``, a view such as ``v[0]`` or ``v.T``, a ``dg.constant(v)``, or a tape
+record that still needs the value), SGD writes the new value into that array, and every other
+optimiser's freshly computed value replaces it without a copy. Otherwise the Variable gets a new
+array and whatever holds the old one keeps seeing the old value, as before: Tensors stay
+immutable. The numbers are the same bit for bit either way.
+
 Deliberate differences from PyTorch (see each class): ``lr`` must be > 0 and every setting
 finite; momentum-like factors (SGD's and RMSprop's ``momentum``, RMSprop's ``alpha``) must be in
 [0, 1); SGD's default ``lr`` stays 0.01 (deltagrad's historical default); RMSprop's centred
@@ -105,30 +112,39 @@ class Optimizer:
                 continue
             if not isinstance(v, Variable):
                 raise TypeError(f"{name}: can only update Variables, got {type(v).__name__}")
-            if v.dtype.kind != "f":
+            dtype = v._value.dtype
+            if dtype.kind != "f":
                 raise TypeError(
                     f"{name}: can only update floating-point Variables, got a "
-                    f"Variable of dtype {v.dtype}"
+                    f"Variable of dtype {dtype}"
                 )
             g = g._value if isinstance(g, Tensor) else np.asarray(g)
             if g.dtype.kind not in "biuf":
                 raise TypeError(
-                    f"{name}: gradient of dtype {g.dtype} for a variable of dtype {v.dtype}"
+                    f"{name}: gradient of dtype {g.dtype} for a variable of dtype {dtype}"
                 )
-            if np.shape(g) != v.shape:
+            if g.shape != v._value.shape:
                 raise ValueError(
                     f"{name}: gradient of shape {np.shape(g)} for a variable of shape {v.shape}"
                 )
-            checked.append((np.asarray(g, dtype=v.dtype), v))
+            checked.append((g if g.dtype == dtype else np.asarray(g, dtype=dtype), v))
         for g, v in checked:
             entry = self._state.get(id(v))
             if entry is None:
                 entry = self._state[id(v)] = (v, {"step": 0, **self._init_state(v._value)})
             state = entry[1]
             state["step"] += 1
+            if self.maximize:
+                g = np.negative(g)
+            # (No other name may hold the value while its ownership is checked.)
+            if v._sole_owner() and self._update_in_place(v._value, g, state):
+                continue
             theta = v._value
-            new = self._update(theta, -g if self.maximize else g, state)
-            v.assign(new)
+            new = self._update(theta, g, state)
+            if new.__class__ is np.ndarray and new.dtype == theta.dtype:
+                v._value = new  # a fresh array (the rule's contract): no copy needed
+            else:
+                v.assign(new)
 
     def step(self, variables, grads) -> None:
         """Update ``variables`` with ``grads`` (sequences of the same length, in the same order)."""
@@ -147,8 +163,15 @@ class Optimizer:
     def _update(self, theta, g, state):
         """The new value of a parameter ``theta`` given gradient ``g`` (already negated for
         ``maximize``) and its ``state`` (``state["step"]`` is t, from 1). Must not modify
-        ``theta`` or ``g`` in place."""
+        ``theta`` or ``g`` in place, and must return a new array (not ``theta``, ``g`` or a
+        state buffer): it becomes the variable's value as it is."""
         raise NotImplementedError
+
+    def _update_in_place(self, theta, g, state) -> bool:
+        """Optionally, :meth:`_update` written into ``theta`` itself, bit for bit the same
+        result; returns False when it did nothing. Only called when the variable is the sole
+        owner of ``theta`` (see the module doc), so no one can observe the change."""
+        return False
 
 
 def _betas(opt, betas):
@@ -231,6 +254,22 @@ class SGD(Optimizer):
             state["momentum_buffer"] = b
             g = g + self.momentum * b if self.nesterov else b
         return theta - self.lr * g
+
+    def _update_in_place(self, theta, g, state):
+        if g.dtype != theta.dtype or np.may_share_memory(theta, g):
+            return False
+        if self.weight_decay:
+            g = g + self.weight_decay * theta
+        if self.momentum:
+            b = state.get("momentum_buffer")
+            if b is None:
+                b = state["momentum_buffer"] = np.array(g)
+            else:  # the same operations as μ·b + (1 − τ)·g, in b's memory
+                b *= self.momentum
+                b += (1 - self.dampening) * g
+            g = g + self.momentum * b if self.nesterov else b
+        theta -= self.lr * g
+        return True
 
 
 class Adam(Optimizer):

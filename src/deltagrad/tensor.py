@@ -8,7 +8,8 @@ Python floats become float64; NumPy dtypes are kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -253,6 +254,18 @@ class Variable(Tensor):
             )
         return new
 
+    def _sole_owner(self) -> bool:
+        """Whether the value is an array nothing else can see: it owns its memory (not a view),
+        is writable, and no other object (a user's name for it, a view of it, a tape's record,
+        another Tensor) holds a reference. Only then may it be updated in place unobserved."""
+        value = self._value
+        return (
+            value.__class__ is np.ndarray
+            and value.base is None
+            and value.flags.writeable
+            and 0 < _getrefcount(value) <= _SOLE_REFS
+        )
+
     def assign(self, value: Any) -> Self:
         """Replace the value (same shape; cast to the variable's dtype). Returns the variable."""
         new = self._checked_update(value, "assign")
@@ -270,6 +283,21 @@ class Variable(Tensor):
         new = self._checked_update(delta, "assign_sub")
         self._value = np.asarray(self._value - new, dtype=self._value.dtype)
         return self
+
+
+# Without reference counts (not CPython) every count reads 0: never the sole owner.
+_getrefcount: Callable[[Any], int] = getattr(sys, "getrefcount", lambda obj: 0)
+
+
+def _sole_refs() -> int:
+    """The reference count :meth:`Variable._sole_owner` sees for an array that only its Variable
+    holds, measured the same way on this interpreter."""
+    probe = Variable(np.zeros(1))
+    value = probe._value
+    return int(_getrefcount(value))
+
+
+_SOLE_REFS = _sole_refs()
 
 
 def constant(value: Any, dtype: DTypeLike | None = None, name: str | None = None) -> Tensor:

@@ -36,6 +36,61 @@ def test_moons_matches_scikit_learn():
     np.testing.assert_array_equal(ours[1], y)
 
 
+@pytest.mark.parametrize(
+    "n, noise, seed",
+    [
+        (2000, 0.2, 100),
+        (20000, 0.2, 100),
+        (4000, 0.2, 100),
+        (1, 0.1, 0),
+        (7, 0.0, 3),
+        (301, None, 5),
+        (10, 1, np.int64(9)),
+    ],
+)
+def test_moons_and_split_are_scikit_learns_bit_for_bit(n, noise, seed):
+    from sklearn.datasets import make_moons
+    from sklearn.model_selection import train_test_split as sk_split
+
+    X, y = moons(n, noise, seed)
+    X_sk, y_sk = make_moons(n_samples=n, noise=noise, random_state=seed)
+    assert X.tobytes() == X_sk.astype(np.float64).tobytes()
+    np.testing.assert_array_equal(y, y_sk)
+    if n < 2:
+        return
+    for test_size, split_seed in [(0.3, 42), (0.5, 0), (0.01, 7)]:
+        ours = train_test_split(X, y, test_size, split_seed)
+        theirs = sk_split(X, y, test_size=test_size, random_state=split_seed)
+        for a, b in zip(ours, theirs):
+            assert a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def test_moons_and_split_leave_other_arguments_to_scikit_learn():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError):
+        moons(0)
+    with pytest.raises(InvalidParameterError):
+        moons(10, noise=-1.0)
+    X, y = moons(20, 0.1, np.random.RandomState(0))  # a RandomState: scikit-learn's own path
+    assert X.shape == (20, 2)
+    assert [len(part) for part in train_test_split(X, y, test_size=5)] == [15, 5, 15, 5]
+    with pytest.raises(ValueError):
+        train_test_split(X[:1], y[:1])  # nothing left to train on
+
+
+def test_chapter_run_does_not_import_scikit_learn():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from deltagrad.data import chapter_data; chapter_data(); "
+        "print(any(m == 'sklearn' or m.startswith('sklearn.') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 def test_split_rejects_mismatched_lengths():
     with pytest.raises(ValueError, match="X has 3 rows but y has 2"):
         train_test_split(np.zeros((3, 2)), np.zeros(2))

@@ -1,6 +1,7 @@
 """deltagrad.fast: the compiled engine against the NumPy reference engine."""
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -10,7 +11,15 @@ import pytest
 
 from deltagrad import fast
 from deltagrad import functional as F
-from deltagrad.backprop import ACTIVATIONS, ENGINES, LOSSES, NeuralNetwork, resolve_engine
+from deltagrad.backprop import (
+    ACTIVATIONS,
+    AUTO_NUMPY_FROM,
+    ENGINES,
+    LOSSES,
+    NeuralNetwork,
+    multiply_adds,
+    resolve_engine,
+)
 from deltagrad.data import moons, one_hot, train_test_split
 
 pytestmark = pytest.mark.skipif(not fast.available(), reason="Numba is not available")
@@ -236,6 +245,37 @@ def test_engines_resolve():
     assert resolve_engine("numpy") == "numpy"
     with pytest.raises(ValueError, match="unknown engine 'gpu'.*'auto'.*'numpy'.*'compiled'"):
         resolve_engine("gpu")
+
+
+def test_auto_picks_numpy_for_large_batches_on_wide_networks():
+    chapter, wide = [2, 25, 50, 25, 2], [2, 256, 256, 2]
+    assert multiply_adds(chapter) == 2 * 25 + 25 * 50 + 50 * 25 + 25 * 2 == 2600
+    assert multiply_adds(wide) == 66560
+    # batch · sqrt(multiply-adds) against the measured crossover (about 4,000)
+    assert resolve_engine("auto", chapter, 1) == "compiled"  # the chapter's run
+    assert resolve_engine("auto", chapter, 64) == "compiled"
+    assert resolve_engine("auto", chapter, 128) == "numpy"
+    assert resolve_engine("auto", wide, 1) == "compiled"
+    assert resolve_engine("auto", wide, 8) == "compiled"
+    assert resolve_engine("auto", wide, 32) == "numpy"
+    assert resolve_engine("auto", wide, 128) == "numpy"
+    assert 1 * math.sqrt(multiply_adds(chapter)) < AUTO_NUMPY_FROM
+    # asking for an engine gets it, whatever the size
+    assert resolve_engine("compiled", wide, 128) == "compiled"
+    assert resolve_engine("numpy", chapter, 1) == "numpy"
+
+
+def test_train_with_auto_uses_the_rule(monkeypatch, small_moons):
+    used = []
+    monkeypatch.setattr(
+        NeuralNetwork,
+        "_compiled_engine",
+        lambda self, *a: used.append("compiled") or (lambda: None, lambda: (0.0, 0.0)),
+    )
+    NeuralNetwork.build([2, 256, 256, 2], rng=0).train(*small_moons, 0.1, 1, batch_size=64)
+    assert used == []  # NumPy: 64 · sqrt(66,560) > 4,000
+    NeuralNetwork.build([2, 4, 2], rng=0).train(*small_moons, 0.1, 1, batch_size=64)
+    assert used == ["compiled"]
 
 
 def test_without_numba_auto_falls_back_and_compiled_says_why(monkeypatch, small_moons):

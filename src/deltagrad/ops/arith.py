@@ -63,6 +63,8 @@ power.defvjp(_power_dx, _power_dy)
 
 
 def _mT(a: Any) -> Any:
+    if a.__class__ is np.ndarray:  # a first derivative: the same view, without the op's layers
+        return a.swapaxes(-1, -2)
     axes = tuple(range(len(shape_of(a)) - 2)) + (-1, -2)
     return _shape.transpose.bind(a, axes=axes)
 
@@ -88,14 +90,14 @@ def _matmul_dy(g: Any, out: Any, x: Any, y: Any) -> Any:
 
 
 def _matmul_fwd(x: ArrayLike, y: ArrayLike) -> Any:
-    if np.ndim(x) == 0 or np.ndim(y) == 0:
-        raise ValueError(
-            f"matmul needs at least 1-D operands, got shapes {np.shape(x)} and "
-            f"{np.shape(y)}; use * for scalars"
-        )
     try:
         return np.matmul(x, y)
     except ValueError:
+        if np.ndim(x) == 0 or np.ndim(y) == 0:
+            raise ValueError(
+                f"matmul needs at least 1-D operands, got shapes {np.shape(x)} and "
+                f"{np.shape(y)}; use * for scalars"
+            ) from None
         raise ValueError(
             f"shapes {np.shape(x)} and {np.shape(y)} are not aligned: "
             f"{np.shape(x)[-1]} (last axis of the first) != "

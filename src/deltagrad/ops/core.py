@@ -222,4 +222,9 @@ broadcast_to.defvjp(lambda g, out, x, shape: sum_to_shape.bind(g, shape=shape_of
 
 def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     """Sum (or broadcast) gradient ``g`` to ``shape``: undoes NumPy broadcasting."""
-    return sum_to_shape.bind(g, shape=shape) if shape_of(g) != shape else g
+    g_shape = shape_of(g)
+    if g_shape == shape:
+        return g
+    if g.__class__ is np.ndarray and g_shape[1:] == shape:
+        return g.sum(axis=0)  # one leading axis, as a bias's gradient: what sum_to_shape does
+    return sum_to_shape.bind(g, shape=shape)

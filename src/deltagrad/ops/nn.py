@@ -66,7 +66,9 @@ def _check_sparse(labels: ArrayLike, logits: ArrayLike) -> NDArray[Any]:
             f"{np.shape(logits)} without its last (class) axis"
         )
     n_classes = np.shape(logits)[-1]
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+    # One reduction checks both ends: viewed as unsigned, a negative label is huge.
+    unsigned = labels.view(np.dtype(f"u{labels.dtype.itemsize}"))
+    if labels.size and unsigned.max() >= n_classes:
         bad = labels[(labels < 0) | (labels >= n_classes)].flat[0]
         raise ValueError(
             f"label {bad} is out of range for {n_classes} classes (0 to {n_classes - 1})"
@@ -76,11 +78,23 @@ def _check_sparse(labels: ArrayLike, logits: ArrayLike) -> NDArray[Any]:
 
 def _sparse_sce(labels: ArrayLike, logits: ArrayLike) -> Any:
     labels = _check_sparse(labels, logits)
-    picked = np.take_along_axis(F.log_softmax(logits, -1), labels[..., None], axis=-1)
+    log_p = F.log_softmax(logits, -1)
+    if labels.ndim == 1:  # a batch of rows: pick with two index arrays (the same entries)
+        return -log_p[np.arange(len(labels)), labels]
+    picked = np.take_along_axis(log_p, labels[..., None], axis=-1)
     return -picked[..., 0]
 
 
 def _sparse_sce_dlogits(g: Any, out: Any, labels: Any, logits: Any) -> Any:
+    if g.__class__ is np.ndarray and logits.__class__ is np.ndarray and logits.ndim == 2:
+        # A first derivative on a batch of rows: p − onehot(labels) formed in p's memory (the
+        # same numbers as the general path below, without the one-hot array).
+        p = F.softmax(logits, -1)
+        p[np.arange(len(p)), labels] -= 1
+        if p.dtype == g.dtype:
+            p *= g[:, None]
+            return p
+        return g[:, None] * p
     one_hot = np.zeros(np.shape(logits), dtype=np.result_type(np.asarray(logits).dtype, np.float32))
     np.put_along_axis(one_hot, np.asarray(labels)[..., None], 1, axis=-1)
     return expand_dims(g, -1) * (softmax.bind(logits, axis=-1) - one_hot)

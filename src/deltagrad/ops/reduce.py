@@ -8,6 +8,8 @@ subgradient, not NaN).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from deltagrad.ops.arith import equal, where
@@ -40,6 +42,8 @@ def _keepdims_shape(x, axis):
 
 def _spread(g, x, axis, keepdims):
     """Broadcast a reduced gradient back over the reduced axes of ``x``."""
+    if axis is None and not isinstance(g, Tensor):  # a first derivative of a full reduction
+        return np.broadcast_to(g, shape_of(x))  # g has one entry: the same read-only view
     if not keepdims:
         g = reshape.bind(g, shape=_keepdims_shape(x, axis))
     return broadcast_to.bind(g, shape=shape_of(x))
@@ -63,11 +67,20 @@ sum_.defvjp(lambda g, out, x, axis, keepdims: _spread(g, x, axis, keepdims))
 
 def _count(x, axis):
     s = shape_of(x)
-    return int(np.prod([s[a] for a in _normal_axes(axis, len(s))]))
+    return math.prod([s[a] for a in _normal_axes(axis, len(s))])
 
 
 mean = Primitive("mean", _check_axis(np.mean))
-mean.defvjp(lambda g, out, x, axis, keepdims: _spread(g, x, axis, keepdims) / _count(x, axis))
+
+
+def _mean_vjp(g, out, x, axis, keepdims):
+    if axis is None and not isinstance(g, Tensor):  # a first derivative of the mean of all
+        share = g / _count(x, None)  # each entry's share: the same division, done once
+        return np.full(shape_of(x), share, dtype=np.result_type(share))
+    return _spread(g, x, axis, keepdims) / _count(x, axis)
+
+
+mean.defvjp(_mean_vjp)
 
 
 def _max_vjp(g, out, x, axis, keepdims):

@@ -80,6 +80,12 @@ def trace(tape: GradientTape, target: Tensor) -> Trace:
             f"target must be a Tensor computed on the tape, got {type(target).__name__}"
         )
     entries = tape._entries
+    if not entries and tape._used and not tape.persistent:
+        raise ValueError(
+            "the tape's record was released by its gradient call (a non-persistent tape "
+            "computes one gradient); draw it before calling gradient, or record with "
+            "GradientTape(persistent=True)"
+        )
     if not entries:
         raise ValueError(
             "the tape recorded nothing: watch a tensor (tape.watch(x)) or use a trainable "

@@ -1,0 +1,296 @@
+"""A minibatch MLP training step — ReLU hidden layers, softmax cross-entropy, plain SGD — in
+deltagrad's tape against hand-written NumPy, PyTorch eager and JAX jit, in one run.
+
+    python benchmarks/mlp_tape.py                 # about a minute
+    python benchmarks/mlp_tape.py --repeats 9
+
+One step is: forward through ReLU layers, the mean softmax cross-entropy of the batch, the
+gradient of every weight and bias, and an SGD update (lr 0.05). deltagrad records it on a
+GradientTape (dg.Variable parameters, dg.sparse_softmax_cross_entropy, optim.SGD); the NumPy
+baseline writes the forward, the backward and the update out by hand; PyTorch runs eager
+autograd with torch.optim.SGD on one thread; JAX jits the whole step (``jax.grad`` and the
+update). All start from the same weights and see the same batches; each row is timed
+round-robin (a block of steps of each implementation in turn, best block of ``--repeats``), so
+machine noise hits them alike. Every implementation's weights after the first step are checked
+against the NumPy baseline's.
+
+Rows: the digits data (scikit-learn's load_digits, 64 features, 10 classes) on 64-128-64-10 at
+batch 32 and 256; random data on 784-256-256-10 at batch 64 and 512; each in float32 and
+float64. BLAS runs on one thread for every implementation.
+
+Targets: deltagrad at most 1.25× the hand-written NumPy step (``dg / np`` ≤ 1.25) and faster
+than PyTorch eager (``torch / dg`` > 1) in every row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+os.environ.setdefault(
+    "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+)
+
+import numpy as np  # noqa: E402  (the thread limits must be set before NumPy loads its BLAS)
+
+import deltagrad as dg  # noqa: E402
+
+LR = 0.05
+ROWS = [  # (data, sizes, batch)
+    ("digits", (64, 128, 64, 10), 32),
+    ("digits", (64, 128, 64, 10), 256),
+    ("random", (784, 256, 256, 10), 64),
+    ("random", (784, 256, 256, 10), 512),
+]
+MIN_BLOCK_SECONDS = 0.05  # each timed block runs at least this long
+
+
+def load_data(kind: str, n_in: int, rng: np.random.Generator):
+    if kind == "digits":
+        from sklearn.datasets import load_digits
+
+        X, y = load_digits(return_X_y=True)
+        return X / 16.0, y.astype(np.int64)
+    X = rng.standard_normal((8192, n_in))
+    return X, rng.integers(0, 10, len(X))
+
+
+def start_weights(sizes, rng):
+    """He-initialised weights (n_in, n_out) and zero biases, float64."""
+    return [
+        (rng.standard_normal((m, n)) * np.sqrt(2.0 / m), np.zeros(n))
+        for m, n in zip(sizes[:-1], sizes[1:])
+    ]
+
+
+# --- the implementations: make(weights, dtype) -> (step(x, y), current weights) ---------------
+
+
+def numpy_step(weights, dtype):
+    params = [(W.astype(dtype), b.astype(dtype)) for W, b in weights]
+    lr = dtype.type(LR)
+
+    def step(x, y):
+        hs = [x]  # the input of each layer
+        for W, b in params[:-1]:
+            hs.append(np.maximum(hs[-1] @ W + b, 0))
+        W, b = params[-1]
+        z = hs[-1] @ W + b
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(len(y)), y] -= 1
+        delta = p / dtype.type(len(y))  # d mean-loss / d logits
+        for i in range(len(params) - 1, -1, -1):
+            W, b = params[i]
+            dW = hs[i].T @ delta
+            db = delta.sum(axis=0)
+            if i:
+                delta = delta @ W.T
+                delta *= hs[i] > 0
+            W -= lr * dW
+            b -= lr * db
+
+    return step, lambda: params
+
+
+def deltagrad_step(weights, dtype):
+    params = [(dg.Variable(W.astype(dtype)), dg.Variable(b.astype(dtype))) for W, b in weights]
+    flat = [v for pair in params for v in pair]
+    opt = dg.optim.SGD(lr=LR)
+
+    def step(x, y):
+        with dg.GradientTape() as tape:
+            h = x
+            for W, b in params[:-1]:
+                h = dg.relu(h @ W + b)
+            W, b = params[-1]
+            logits = h @ W + b
+            loss = dg.mean(dg.sparse_softmax_cross_entropy(labels=y, logits=logits))
+        opt.apply_gradients(zip(tape.gradient(loss, flat), flat))
+
+    return step, lambda: [(W.numpy(), b.numpy()) for W, b in params]
+
+
+def torch_step(weights, dtype):
+    import torch
+
+    torch.set_num_threads(1)
+    tdtype = torch.float32 if dtype == np.float32 else torch.float64
+    params = [
+        (
+            torch.tensor(W, dtype=tdtype, requires_grad=True),
+            torch.tensor(b, dtype=tdtype, requires_grad=True),
+        )
+        for W, b in weights
+    ]
+    opt = torch.optim.SGD([p for pair in params for p in pair], lr=LR)
+    cache: dict[int, tuple] = {}  # the batches as tensors, made once (not timed)
+
+    def step(x, y):
+        key = id(x)
+        if key not in cache:
+            cache[key] = (torch.from_numpy(x), torch.from_numpy(y))
+        tx, ty = cache[key]
+        h = tx
+        for W, b in params[:-1]:
+            h = torch.relu(h @ W + b)
+        W, b = params[-1]
+        loss = torch.nn.functional.cross_entropy(h @ W + b, ty)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    return step, lambda: [(W.detach().numpy(), b.detach().numpy()) for W, b in params]
+
+
+def jax_step(weights, dtype):
+    import jax
+
+    if dtype == np.float64:
+        jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    def loss_fn(params, x, y):
+        h = x
+        for W, b in params[:-1]:
+            h = jax.nn.relu(h @ W + b)
+        W, b = params[-1]
+        logp = jax.nn.log_softmax(h @ W + b)
+        return -jnp.mean(jnp.take_along_axis(logp, y[:, None], axis=1))
+
+    @jax.jit
+    def update(params, x, y):
+        grads = jax.grad(loss_fn)(params, x, y)
+        return [(W - LR * gW, b - LR * gb) for (W, b), (gW, gb) in zip(params, grads)]
+
+    state = {"params": [(jnp.asarray(W, dtype), jnp.asarray(b, dtype)) for W, b in weights]}
+    cache: dict[int, tuple] = {}
+
+    def step(x, y):
+        key = id(x)
+        if key not in cache:
+            cache[key] = (jnp.asarray(x), jnp.asarray(y))
+        state["params"] = update(state["params"], *cache[key])
+        jax.block_until_ready(state["params"])
+
+    return step, lambda: [(np.asarray(W), np.asarray(b)) for W, b in state["params"]]
+
+
+IMPLEMENTATIONS = [
+    ("numpy", numpy_step),
+    ("deltagrad", deltagrad_step),
+    ("torch", torch_step),
+    ("jax", jax_step),
+]
+
+
+# --- timing -----------------------------------------------------------------------------------
+
+
+def batches(X, y, batch, dtype, rng):
+    """A fixed list of batches (a shuffled pass over the data), as contiguous arrays."""
+    order = rng.permutation(len(X))
+    n = max(1, len(X) // batch)
+    return [
+        (
+            np.ascontiguousarray(X[order[i * batch : (i + 1) * batch]], dtype=dtype),
+            y[order[i * batch : (i + 1) * batch]].copy(),
+        )
+        for i in range(n)
+    ]
+
+
+def max_diff(a, b) -> float:
+    return max(
+        float(np.max(np.abs(np.asarray(u) - np.asarray(v))))
+        for p, q in zip(a, b)
+        for u, v in zip(p, q)
+    )
+
+
+def time_row(kind, sizes, batch, dtype, repeats, rng):
+    X, y = load_data(kind, sizes[0], rng)
+    weights = start_weights(sizes, rng)
+    data = batches(X, y, batch, dtype, rng)
+    made = {}
+    for name, make in IMPLEMENTATIONS:
+        try:
+            made[name] = make(weights, dtype)
+        except ImportError:
+            continue
+    # Correctness: one step on the first batch from the same weights.
+    ref = None
+    diffs = {}
+    for name, (step, current) in made.items():
+        step(*data[0])
+        if ref is None:
+            ref = [(W.copy(), b.copy()) for W, b in current()]
+        diffs[name] = max_diff(current(), ref)
+    # Steps per block: enough for MIN_BLOCK_SECONDS of the NumPy baseline.
+    step = made["numpy"][0]
+    start = time.perf_counter()
+    count = 0
+    while time.perf_counter() - start < MIN_BLOCK_SECONDS / 4 or count < 3:
+        step(*data[count % len(data)])
+        count += 1
+    per = (time.perf_counter() - start) / count
+    number = max(3, int(MIN_BLOCK_SECONDS / per))
+    best = dict.fromkeys(made, float("inf"))
+    for _ in range(repeats):
+        for name, (step, _current) in made.items():
+            t0 = time.perf_counter()
+            for k in range(number):
+                step(*data[k % len(data)])
+            best[name] = min(best[name], (time.perf_counter() - t0) / number)
+    return best, diffs
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    names = []
+    for name, _make in IMPLEMENTATIONS:
+        try:
+            __import__(name)
+            names.append(name)
+        except ImportError:
+            print(f"{name}: not installed, skipped")
+    print(
+        "Minibatch MLP step (ReLU, softmax cross-entropy, SGD), time per step; "
+        f"best of {args.repeats} round-robin blocks; BLAS on one thread"
+    )
+    header = f"{'row':<34}" + "".join(f"{n:>11}" for n in names)
+    header += f"{'dg / np':>9}{'torch / dg':>12}" + ("  jax / dg" if "jax" in names else "")
+    print(header + "   max |w - w_np| after 1 step")
+    worst_np, worst_torch = 0.0, float("inf")
+    for kind, sizes, batch in ROWS:
+        for dtype in (np.dtype(np.float32), np.dtype(np.float64)):
+            best, diffs = time_row(kind, sizes, batch, dtype, args.repeats, rng)
+            label = f"{kind} {'-'.join(map(str, sizes))} b{batch} {dtype.name}"
+            line = f"{label:<34}" + "".join(f"{best[n] * 1e6:>8.1f} µs" for n in names)
+            r_np = best["deltagrad"] / best["numpy"]
+            line += f"{r_np:>8.2f}x"
+            worst_np = max(worst_np, r_np)
+            if "torch" in best:
+                r_t = best["torch"] / best["deltagrad"]
+                worst_torch = min(worst_torch, r_t)
+                line += f"{r_t:>11.2f}x"
+            if "jax" in best:
+                line += f"{best['jax'] / best['deltagrad']:>9.2f}x"
+            line += "   " + " ".join(f"{n} {d:.0e}" for n, d in diffs.items() if n != "numpy")
+            print(line, flush=True)
+    met_np = "met" if worst_np <= 1.25 else "NOT met"
+    print(f"target dg / np <= 1.25 in every row: {met_np} (worst {worst_np:.2f}x)")
+    if worst_torch < float("inf"):
+        met_t = "met" if worst_torch > 1 else "NOT met"
+        print(f"target torch / dg > 1 in every row: {met_t} (worst {worst_torch:.2f}x)")
+
+
+if __name__ == "__main__":
+    main()
