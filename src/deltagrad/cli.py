@@ -21,6 +21,8 @@ from deltagrad.commands.common import UsageError, check_out, release_locks
 COMMAND_MODULES = [
     "reproduce",
     "moons",
+    "init_compare",
+    "landscape",
     "himmelblau",
     "gradcheck",
     "explain",

@@ -209,6 +209,7 @@ def test_moons_command_writes_everything(main, tmp_path, capsys):
         "batch_size": 1,
         "seed": 0,
         "log_every": 2,
+        "init": "chapter",
         "data": "moons",
     }
     net = NeuralNetwork.load(run_dir / "model.npz")

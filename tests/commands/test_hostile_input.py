@@ -403,17 +403,18 @@ def test_the_readme_says_which_commands_take_seed():
         for name, p in subparsers.items()
         if any("--seed" in a.option_strings for a in p._actions)
     }
-    assert with_seed == {"reproduce", "moons", "gradcheck", "explain"}
+    assert with_seed == {"reproduce", "moons", "gradcheck", "explain", "landscape"}
     sentence = next(
         s
         for s in README.read_text(encoding="utf-8").split("\n\n")
         if "`--seed N`" in s and "Every command" in s
     )
-    commands = r"`(reproduce|moons|gradcheck|explain|himmelblau|chain-rule)`"
+    commands = r"`(reproduce|moons|gradcheck|explain|landscape|himmelblau|chain-rule)`"
     named = set(re.findall(commands, sentence))
     assert named == with_seed | {"himmelblau", "chain-rule"}
     assert re.search(
-        r"\(`reproduce`, `moons`, `gradcheck`, `explain`\) also take `--seed N`", sentence
+        r"\(`reproduce`, `moons`, `gradcheck`, `explain`, `landscape`\) also take `--seed N`",
+        sentence,
     )
 
 

@@ -50,6 +50,21 @@ EXPECTED = {
         "decision_boundary.json",
         "gradient_norms.png",
     ],
+    "init_compare": [
+        "metrics.json",
+        "init_curves.png",
+        "init_accuracy.png",
+        "init_signal.png",
+        "init_symmetry.png",
+    ],
+    "landscape": [
+        "metrics.json",
+        "landscape.npz",
+        "landscape_contour.png",
+        "landscape_surface.png",
+        "landscape_pca.png",
+        "landscape_interpolation.png",
+    ],
 }
 CHAPTER_FIGURES = [
     "Figure 7-1:",
@@ -165,6 +180,8 @@ def test_metrics_summarise_every_step(run_dir):
         "gradcheck",
         "himmelblau",
         "moons",
+        "init_compare",
+        "landscape",
     }
     assert m["results"]["explain"]["passed"] is True
     assert m["results"]["chain_rule"]["matches_chapter"] is True
@@ -175,6 +192,13 @@ def test_metrics_summarise_every_step(run_dir):
     }
     assert m["results"]["gradcheck"]["passed"] is True
     assert 0.5 < m["results"]["moons"]["test_accuracy"] <= 1
+    assert m["results"]["init_compare"]["symmetric"]["zeros"] is True
+    assert m["results"]["init_compare"]["symmetric"]["chapter"] is False
+    land = m["results"]["landscape"]
+    assert (land["seed"], land["directions_seed"]) == (0, 1)
+    assert land["config"]["steps"] == m["settings"]["landscape_steps"]
+    # the landscape's run is the moons step's run: the same trained loss
+    assert land["centre_loss"] == pytest.approx(m["results"]["moons"]["final_train_mse"], rel=1e-9)
 
 
 def test_negative_seed_is_a_usage_error(tmp_path, capsys):

@@ -2,8 +2,8 @@
 
 A type turns the text after a flag into a value or raises ``argparse.ArgumentTypeError``, which
 argparse reports as ``deltagrad CMD: error: argument --flag: …`` with exit code 2. Choices come
-from the library's own names (``ACTIVATIONS``, ``LOSSES``, ``ENGINES`` in
-:mod:`deltagrad.backprop`), so a flag can never offer what the library does not have.
+from the library's own names (``ACTIVATIONS``, ``LOSSES``, ``ENGINES``, ``INITS``
+in :mod:`deltagrad.backprop`), so a flag can never offer what the library does not have.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Callable
 
-from deltagrad.backprop import ACTIVATIONS, ENGINES, LOSSES
+from deltagrad.backprop import ACTIVATIONS, ENGINES, INITS, LOSSES
 
 # --activation names on the command line ("none" for a linear layer) -> the library's names.
 ACTIVATION_FLAGS = {**{a: a for a in ACTIVATIONS if a is not None}, "none": None}
@@ -156,4 +156,17 @@ def add_engine_argument(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="auto: compiled (Numba) when available, else numpy; numpy: the "
         "plain NumPy reference (default: auto)",
+    )
+
+
+def add_init_argument(parser: argparse.ArgumentParser) -> None:
+    """``--init``: the library's initialisation schemes (``INITS``)."""
+    parser.add_argument(
+        "--init",
+        choices=INITS,
+        default="chapter",
+        help="initial weights: chapter (N(0,1)·sqrt(1/n_out), bias U(0,1)·0.1, the "
+        "chapter 7.9 listing's), xavier (Glorot normal), he, zeros (every neuron of a "
+        "layer stays identical: symmetry is never broken) or normal (unit normal, "
+        "unscaled) (default: chapter)",
     )

@@ -4,9 +4,11 @@ write metrics.json, model.npz and Figures 7-13 to 7-16 plus the decision boundar
 The defaults are the chapter's: make_moons(2000, noise 0.2), a 70/30 split, the network
 2 -> 25 -> 50 -> 25 -> 2 with sigmoid everywhere, MSE against one-hot labels, per-sample SGD
 (--batch-size 1) with learning rate 0.01 for 1000 epochs; the chapter reports 97.67% test
-accuracy. --data FILE.csv trains on your own 2-D data instead (columns x1, x2, label; header
-optional; labels 0..C-1; coordinates within ±1,000,000, since the network takes them unscaled
-as the chapter does), split 70/30 the same way.
+accuracy. --init NAME draws the initial weights another way (xavier, he, zeros, normal;
+deltagrad init-compare compares them all). --data FILE.csv trains on your own 2-D data
+instead (columns x1, x2, label; header optional; labels 0..C-1; coordinates within
+±1,000,000, since the network takes them unscaled as the chapter does), split 70/30 the same
+way.
 
 With --loss softmax_cross_entropy the printed lines, metrics.json ("loss_name", "final_loss",
 "loss" in every logged epoch) and Figure 7-15 report the mean cross-entropy being minimised,
@@ -62,6 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="hidden layer sizes, comma-separated (default: 25,50,25)",
     )
     flags.add_network_arguments(parser)
+    flags.add_init_argument(parser)
     parser.add_argument(
         "--batch-size",
         type=flags.positive_int,
@@ -353,6 +356,7 @@ def _config(args):
             batch_size=args.batch_size,
             seed=seed,
             log_every=args.log_every,
+            init=args.init,
         ).check()
     except ValueError as err:
         raise common.UsageError(str(err)) from None
@@ -382,7 +386,9 @@ def _train(config, data, engine, watch=None):
 
     from deltagrad.experiments import moons as experiment
 
-    engine = _resolve_engine(engine)  # once; the experiment and the network get the result
+    # Once; the experiment and the network get the result. (Two inputs and two classes: the
+    # width of the hidden layers decides.)
+    engine = _resolve_engine(engine, [2, *config.hidden, 2], config.batch_size)
     with common.progress_bar(total=config.epochs, desc="moons", unit="epoch") as bar:
 
         def progress(epoch, record):
@@ -424,14 +430,15 @@ def _train(config, data, engine, watch=None):
     return result
 
 
-def _resolve_engine(engine: str) -> str:
-    """``--engine`` resolved ("auto" -> "compiled" or "numpy"), noting on stderr where the
+def _resolve_engine(engine: str, sizes=None, batch_size: int = 1) -> str:
+    """``--engine`` resolved ("auto" -> "compiled" or "numpy", for a network of ``sizes``
+    trained ``batch_size`` samples at a time when given), noting on stderr where the
     compiled kernels are cached when that is not Numba's own folder."""
     from deltagrad import fast
     from deltagrad.backprop import resolve_engine
 
     try:
-        chosen = resolve_engine(engine)
+        chosen = resolve_engine(engine, sizes, batch_size)
     except RuntimeError as err:
         raise common.UsageError(f"--engine {engine}: {err}") from None
     note = fast.status()["note"] if chosen == "compiled" else None

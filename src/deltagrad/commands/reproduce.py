@@ -4,8 +4,10 @@ checked numerically, and one HTML page (report.html) that shows it all.
 Writes into --out: chain_rule/ (7.6), derivatives/ (7.2-7.4), explain/ (7.7: the delta rule
 of training sample 0, explain.html), gradcheck/ (the three-way gradient table), himmelblau/
 (7.8), moons/ (7.9, plus the decision boundary as a GIF and per-layer gradient norms),
-metrics.json (a summary) and report.html. --quick shrinks the work
-(fewer epochs, coarser grids) to a few seconds, for tests and a first look.
+init_compare/ (the five initialisations on 7.9's task, several seeds each), landscape/ (the
+trained network's loss landscape and training trajectory), metrics.json (a summary) and
+report.html. --quick shrinks the work (fewer epochs, coarser grids) to a few seconds, for
+tests and a first look.
 """
 
 from __future__ import annotations
@@ -45,6 +47,13 @@ def _settings(quick: bool) -> dict:
             "gif_grid": 50,
             "norm_epochs": 4,
             "norm_every": 1,
+            "init_seeds": 2,
+            "init_epochs": 10,
+            "init_log_every": 2,
+            "init_signal_epochs": 5,
+            "init_processes": 1,  # ten short runs: starting worker processes costs more
+            "landscape_steps": 11,
+            "landscape_snapshot_every": 2,
         }
     return {
         "moons_epochs": 1000,

@@ -15,7 +15,16 @@ import numpy as np
 
 from deltagrad import report as rp
 from deltagrad._files import atomic_path
-from deltagrad.commands import chain_rule, common, explain, gradcheck, himmelblau, moons
+from deltagrad.commands import (
+    chain_rule,
+    common,
+    explain,
+    gradcheck,
+    himmelblau,
+    init_compare,
+    landscape,
+    moons,
+)
 
 
 def plan(out: Path, seed: int, s: dict) -> list:
@@ -104,6 +113,58 @@ def plan(out: Path, seed: int, s: dict) -> list:
             },
         )
 
+    def init_compare_step():
+        from deltagrad.experiments.init_compare import InitCompareConfig
+
+        config = InitCompareConfig(
+            seeds=tuple(range(seed, seed + s["init_seeds"])),
+            epochs=s["init_epochs"],
+            log_every=s["init_log_every"],
+            signal_epochs=s["init_signal_epochs"],
+        ).check()
+        return _compose(
+            out / "init_compare",
+            init_compare.RECORDS,
+            lambda: init_compare.compute(config, processes=s["init_processes"]),
+            init_compare.write,
+            init_compare.describe,
+            lambda r: {
+                "config": r.config.as_dict(),
+                "test_accuracy": {
+                    k: {q: v[q] for q in ("mean", "std", "min", "max")}
+                    for k, v in r.summary.items()
+                },
+                "symmetric": {k: v["symmetric"] for k, v in r.summary.items()},
+            },
+        )
+
+    def landscape_step():
+        from deltagrad.experiments.landscape import LandscapeConfig
+
+        config = LandscapeConfig(
+            epochs=s["moons_epochs"],
+            seed=seed,
+            directions_seed=seed + 1,
+            steps=s["landscape_steps"],
+            snapshot_every=s["landscape_snapshot_every"],
+            log_every=s["log_every"],
+        ).check()
+        return _compose(
+            out / "landscape",
+            landscape.RECORDS,
+            lambda: landscape.compute(config),
+            landscape.write,
+            landscape.describe,
+            lambda r: {
+                "config": r.config.as_dict(),
+                "seed": r.metrics["seed"],
+                "directions_seed": r.metrics["directions_seed"],
+                "centre_loss": r.metrics["random_plane"]["centre_loss"],
+                "slice_seconds": r.metrics["seconds"]["random_plane"],
+                "pca_explained": r.metrics["pca_plane"]["explained"],
+            },
+        )
+
     return [
         ("derivatives", "7.2-7.4 derivatives, activations, softmax", derivatives_step),
         ("chain_rule", "7.6 the chain rule", chain_rule_step),
@@ -111,6 +172,8 @@ def plan(out: Path, seed: int, s: dict) -> list:
         ("gradcheck", "gradient check of the chapter's network", gradcheck_step),
         ("himmelblau", "7.8 Himmelblau's function", himmelblau_step),
         ("moons", "7.9 the two-moons network", moons_step),
+        ("init_compare", "7.9 initialisation compared", init_compare_step),
+        ("landscape", "7.9 the loss landscape of the trained network", landscape_step),
     ]
 
 

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from deltagrad.backprop import ACTIVATIONS, LOSSES, NeuralNetwork, resolve_engine
+from deltagrad.backprop import ACTIVATIONS, INITS, LOSSES, NeuralNetwork, resolve_engine
 from deltagrad.data import (
     MAX_ABS_INPUT,
     check_input_range,
@@ -69,6 +69,7 @@ class MoonsConfig:
     batch_size: int = 1
     seed: int = 0
     log_every: int = 10
+    init: str = "chapter"  # the initial weights' scheme, one of backprop.INITS
 
     def check(self) -> MoonsConfig:
         """Return self, or raise ValueError naming the first bad field."""
@@ -88,6 +89,8 @@ class MoonsConfig:
             raise ValueError(f"unknown activation {self.activation!r}; valid: {list(ACTIVATIONS)}")
         if self.loss not in LOSSES:
             raise ValueError(f"unknown loss {self.loss!r}; valid: {list(LOSSES)}")
+        if self.init not in INITS:
+            raise ValueError(f"unknown init {self.init!r}; valid: {list(INITS)}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
         return self
@@ -230,11 +233,13 @@ def run(
 
 def _run_split(config: MoonsConfig, split, callback, engine: str, watch=None) -> MoonsResult:
     X_train, X_test, y_train, y_test = split
-    engine = resolve_engine(engine)
-    compile_seconds = _warm_up() if engine == "compiled" else 0.0
     n_classes = int(max(y_train.max(), y_test.max())) + 1
     sizes = [X_train.shape[1], *config.hidden, n_classes]
-    net = NeuralNetwork.build(sizes, config.activation, config.loss, rng=config.seed)
+    engine = resolve_engine(engine, sizes, config.batch_size)
+    compile_seconds = _warm_up() if engine == "compiled" else 0.0
+    net = NeuralNetwork.build(
+        sizes, config.activation, config.loss, rng=config.seed, init=config.init
+    )
     losses = []
     loss_of = _loss_function(net, X_train, y_train, n_classes)
 
