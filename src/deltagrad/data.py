@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import array
 import csv
+import io
 import math
 from pathlib import Path
 
@@ -184,7 +185,24 @@ def load_csv(path, max_abs: float | None = MAX_ABS_INPUT, progress=None):
     file costs little memory; ``progress(bytes_read, file_size)`` is called as it is read.
     """
     path = Path(path)
-    numbers, xs, labels = _numeric_rows(path, max_abs, progress)
+    size = path.stat().st_size if path.exists() and path.is_file() else 0
+    with _open_text(path) as fh:
+        return _read_rows(fh, path, max_abs, progress, size)
+
+
+class TooManyRows(ValueError):
+    """More data rows than a reader allows (see :func:`read_csv_text`)."""
+
+
+def read_csv_text(text: str, name: str = "upload", max_rows: int | None = None):
+    """:func:`load_csv` on CSV ``text`` already in memory (e.g. an upload): the same checks
+    and messages, ``name`` standing for the file; more than ``max_rows`` data rows raises
+    :class:`TooManyRows` (a ValueError). Nothing is written to disk."""
+    return _read_rows(io.StringIO(text, newline=None), Path(name), MAX_ABS_INPUT, None, 0, max_rows)
+
+
+def _read_rows(fh, path: Path, max_abs, progress, size: int, max_rows: int | None = None):
+    numbers, xs, labels = _numeric_rows(fh, path, max_abs, progress, size, max_rows)
     n = len(numbers)
     if n < MIN_ROWS:
         raise ValueError(f"{path}: need at least {MIN_ROWS} data rows, found {n}")
@@ -209,36 +227,36 @@ def _open_text(path: Path):
 _PROGRESS_ROWS = 1 << 16  # rows between progress calls
 
 
-def _numeric_rows(path: Path, max_abs, progress):
-    """Line numbers, (x1, x2) pairs and labels (as floats) of every non-blank line, skipping
-    a header line, as ``array`` buffers."""
+def _numeric_rows(fh, path: Path, max_abs, progress, size: int, max_rows: int | None):
+    """Line numbers, (x1, x2) pairs and labels (as floats) of every non-blank line of the text
+    stream ``fh``, skipping a header line, as ``array`` buffers."""
     numbers, xs, labels = array.array("q"), array.array("d"), array.array("d")
-    size = path.stat().st_size if path.exists() and path.is_file() else 0
-    with _open_text(path) as fh:
-        reader = csv.reader(fh)
-        seen_first = False
-        try:
-            for fields in reader:
-                fields = [f.strip() for f in fields]
-                if not any(fields):
-                    continue
-                first, seen_first = not seen_first, True
-                if first and _is_header(fields):
-                    continue
-                number = reader.line_num
-                x1, x2, label = _parse_row(path, number, fields, max_abs)
-                numbers.append(number)
-                xs.append(x1)
-                xs.append(x2)
-                labels.append(label)
-                if progress is not None and len(numbers) % _PROGRESS_ROWS == 0:
-                    progress(fh.buffer.tell(), size)
-        except UnicodeDecodeError:
-            raise ValueError(f"{path}: not a text (UTF-8) CSV file") from None
-        except csv.Error as err:
-            raise ValueError(f"{path}: malformed CSV: {err}") from None
-        except OSError as err:
-            raise ValueError(f"{path}: cannot read: {err.strerror}") from None
+    reader = csv.reader(fh)
+    seen_first = False
+    try:
+        for fields in reader:
+            fields = [f.strip() for f in fields]
+            if not any(fields):
+                continue
+            first, seen_first = not seen_first, True
+            if first and _is_header(fields):
+                continue
+            if max_rows is not None and len(numbers) >= max_rows:
+                raise TooManyRows(f"{path}: more than {max_rows:,} data rows (the limit)")
+            number = reader.line_num
+            x1, x2, label = _parse_row(path, number, fields, max_abs)
+            numbers.append(number)
+            xs.append(x1)
+            xs.append(x2)
+            labels.append(label)
+            if progress is not None and len(numbers) % _PROGRESS_ROWS == 0:
+                progress(fh.buffer.tell(), size)
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a text (UTF-8) CSV file") from None
+    except csv.Error as err:
+        raise ValueError(f"{path}: malformed CSV: {err}") from None
+    except OSError as err:
+        raise ValueError(f"{path}: cannot read: {err.strerror}") from None
     if progress is not None:
         progress(size, size)
     return numbers, xs, labels

@@ -182,3 +182,21 @@ def write_json(out: Path, name: str, data) -> Path:
     """Write ``data`` (NumPy values allowed) as indented JSON to ``out / name``."""
     path = output_file(out, name)
     return write_text(path, json.dumps(_jsonable(data), indent=2) + "\n")
+
+
+def resolve_engine_flag(engine: str, command: str, sizes=None, batch_size: int = 1) -> str:
+    """``--engine`` resolved once per run ("auto" -> "compiled" or "numpy", for a network of
+    ``sizes`` trained ``batch_size`` samples at a time when given); a UsageError when the
+    compiled engine is asked for and cannot run, and a note on stderr when its kernels are
+    cached somewhere other than Numba's own folder."""
+    from deltagrad import fast
+    from deltagrad.backprop import resolve_engine
+
+    try:
+        chosen = resolve_engine(engine, sizes, batch_size)
+    except RuntimeError as err:
+        raise UsageError(f"--engine {engine}: {err}") from None
+    note = fast.status()["note"] if chosen == "compiled" else None
+    if note:  # e.g. Numba cannot write its cache: where the kernels are cached instead
+        print(f"deltagrad {command}: note: {note}", file=sys.stderr)
+    return chosen

@@ -116,10 +116,9 @@ def compute(config, engine: str = "auto", processes: int | None = None):
     """Every init × seed of ``config`` (a checked ``InitCompareConfig``) trained, ``processes``
     at a time (default: one per core), with a progress bar; returns the
     ``InitCompareResult``."""
-    from deltagrad.commands.moons import _resolve_engine
     from deltagrad.experiments import init_compare as experiment
 
-    engine = _resolve_engine(engine)
+    engine = common.resolve_engine_flag(engine, NAME)
     total = len(config.inits) * len(config.seeds)
     with common.progress_bar(total=total, desc="init-compare", unit="run") as bar:
 

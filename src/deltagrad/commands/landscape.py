@@ -191,13 +191,12 @@ def check_limits(config, network=None, n_train: int = 1400) -> dict:
 def compute(config, network=None, engine: str = "auto"):
     """Train (unless ``network`` is given) and slice, with a progress bar for the training;
     returns the ``LandscapeResult``."""
-    from deltagrad.commands.moons import _resolve_engine
     from deltagrad.experiments import landscape as experiment
 
     if network is not None:
         with np.errstate(over="ignore", under="ignore"):
             return experiment.run(config, network=network)
-    engine = _resolve_engine(engine)
+    engine = common.resolve_engine_flag(engine, NAME)
     with common.progress_bar(total=config.epochs, desc="training", unit="epoch") as bar:
 
         def progress(epoch, record):

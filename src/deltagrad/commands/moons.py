@@ -388,7 +388,7 @@ def _train(config, data, engine, watch=None):
 
     # Once; the experiment and the network get the result. (Two inputs and two classes: the
     # width of the hidden layers decides.)
-    engine = _resolve_engine(engine, [2, *config.hidden, 2], config.batch_size)
+    engine = common.resolve_engine_flag(engine, NAME, [2, *config.hidden, 2], config.batch_size)
     with common.progress_bar(total=config.epochs, desc="moons", unit="epoch") as bar:
 
         def progress(epoch, record):
@@ -430,23 +430,6 @@ def _train(config, data, engine, watch=None):
     return result
 
 
-def _resolve_engine(engine: str, sizes=None, batch_size: int = 1) -> str:
-    """``--engine`` resolved ("auto" -> "compiled" or "numpy", for a network of ``sizes``
-    trained ``batch_size`` samples at a time when given), noting on stderr where the
-    compiled kernels are cached when that is not Numba's own folder."""
-    from deltagrad import fast
-    from deltagrad.backprop import resolve_engine
-
-    try:
-        chosen = resolve_engine(engine, sizes, batch_size)
-    except RuntimeError as err:
-        raise common.UsageError(f"--engine {engine}: {err}") from None
-    note = fast.status()["note"] if chosen == "compiled" else None
-    if note:  # e.g. Numba cannot write its cache: where the kernels are cached instead
-        print(f"deltagrad moons: note: {note}", file=sys.stderr)
-    return chosen
-
-
 def _sweep_processes(args, config, shape, seeds) -> int:
     """One process per core, fewer when that many networks at once would not fit in memory
     (a note says so); a UsageError when even one does not."""
@@ -472,7 +455,9 @@ def _sweep_processes(args, config, shape, seeds) -> int:
 def _run_sweep(args, config, data, shape) -> int:
     from deltagrad.experiments import moons as experiment
 
-    engine = _resolve_engine(args.engine)
+    engine = common.resolve_engine_flag(
+        args.engine, NAME, [2, *config.hidden, 2], config.batch_size
+    )
     seeds = args.seeds
     processes = _sweep_processes(args, config, shape, seeds)
     _note_long_run(config, shape, runs=len(seeds), processes=processes)

@@ -59,7 +59,7 @@ class InitCompareConfig:
                 raise ValueError(f"unknown init {name!r}; valid: {list(INITS)}")
         if len(set(self.inits)) != len(self.inits):
             raise ValueError("inits must not repeat")
-        moons._check_seeds(self.seeds)
+        moons.check_seeds(self.seeds)
         if isinstance(self.signal_epochs, bool) or not isinstance(self.signal_epochs, int):
             raise ValueError(f"signal_epochs must be an integer, got {self.signal_epochs!r}")
         if not 1 <= self.signal_epochs <= self.epochs:
@@ -150,7 +150,7 @@ def _one(config: moons.MoonsConfig, split, engine: str, signal_epochs: int) -> d
     sizes = [X_train.shape[1], *config.hidden, n_classes]
     start = NeuralNetwork.build(sizes, config.activation, config.loss, config.seed, config.init)
     watch.measure(start, -1)
-    result = moons._run_split(config, split, None, engine, watch)
+    result = moons.run_split(config, split, None, engine, watch)
     h, m = result.history, result.metrics
     return {
         "init": config.init,
@@ -183,17 +183,17 @@ def compare(
     config = (config or InitCompareConfig()).check()
     split = moons.prepare_data(data)
     engine = resolve_engine(engine)
-    compile_seconds = moons._warm_up() if engine == "compiled" else 0.0
+    compile_seconds = moons.warm_up() if engine == "compiled" else 0.0
     jobs = [
         (config.moons_config(init, seed).check(), split, engine, config.signal_epochs)
         for init in config.inits
         for seed in config.seeds
     ]
     processes = moons.default_processes() if processes is None else processes
-    processes = min(moons._check_processes(processes), len(jobs))
+    processes = min(moons.check_processes(processes), len(jobs))
     start = time.perf_counter()
     runs = []
-    for run in moons._map_unordered(_one, jobs, processes):
+    for run in moons.map_unordered(_one, jobs, processes):
         runs.append(run)
         if progress is not None:
             progress(len(runs), len(jobs), run)

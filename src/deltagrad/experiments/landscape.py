@@ -91,7 +91,7 @@ class LandscapeConfig:
         """Return self, or raise ValueError naming the first bad field and its limit."""
         self.moons_config().check()
         for name in ("steps", "snapshot_every", "interpolation_points"):
-            moons._positive_int(getattr(self, name), name)
+            moons.check_positive_int(getattr(self, name), name)
         if isinstance(self.directions_seed, bool) or not isinstance(self.directions_seed, int):
             raise ValueError(
                 f"directions_seed must be an integer >= 0, got {self.directions_seed!r}"
@@ -345,7 +345,7 @@ def train(config: LandscapeConfig, split, engine: str = "auto", callback=None):
     )
     snaps = _Snapshots(config.snapshot_every, config.epochs)
     snaps.add(start, 0)
-    result = moons._run_split(mc, split, callback, engine, snaps)
+    result = moons.run_split(mc, split, callback, engine, snaps)
     return result, snaps.epoch, np.array(snaps.thetas)
 
 

@@ -74,7 +74,7 @@ class MoonsConfig:
     def check(self) -> MoonsConfig:
         """Return self, or raise ValueError naming the first bad field."""
         for name in ("epochs", "batch_size", "log_every"):
-            _positive_int(getattr(self, name), name)
+            check_positive_int(getattr(self, name), name)
         if not isinstance(self.learning_rate, (int, float)) or not (
             math.isfinite(self.learning_rate) and self.learning_rate > 0
         ):
@@ -84,7 +84,7 @@ class MoonsConfig:
         if not self.hidden:
             raise ValueError("hidden must list at least one layer size")
         for size in self.hidden:
-            _positive_int(size, "every hidden layer size")
+            check_positive_int(size, "every hidden layer size")
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {self.activation!r}; valid: {list(ACTIVATIONS)}")
         if self.loss not in LOSSES:
@@ -101,7 +101,7 @@ class MoonsConfig:
         return out
 
 
-def _positive_int(value, name):
+def check_positive_int(value, name):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
 
@@ -228,15 +228,17 @@ def run(
     decision-boundary GIF from :class:`deltagrad.experiments.dynamics.BoundarySnapshots`).
     """
     config = (config or MoonsConfig()).check()
-    return _run_split(config, prepare_data(data), callback, engine, watch)
+    return run_split(config, prepare_data(data), callback, engine, watch)
 
 
-def _run_split(config: MoonsConfig, split, callback, engine: str, watch=None) -> MoonsResult:
+def run_split(config: MoonsConfig, split, callback, engine: str, watch=None) -> MoonsResult:
+    """:func:`run` on an already prepared ``split`` ``(X_train, X_test, y_train, y_test)``
+    (what :func:`sweep`, ``init-compare`` and ``landscape`` reuse across runs)."""
     X_train, X_test, y_train, y_test = split
     n_classes = int(max(y_train.max(), y_test.max())) + 1
     sizes = [X_train.shape[1], *config.hidden, n_classes]
     engine = resolve_engine(engine, sizes, config.batch_size)
-    compile_seconds = _warm_up() if engine == "compiled" else 0.0
+    compile_seconds = warm_up() if engine == "compiled" else 0.0
     net = NeuralNetwork.build(
         sizes, config.activation, config.loss, rng=config.seed, init=config.init
     )
@@ -284,7 +286,7 @@ def _loss_function(net: NeuralNetwork, X_train, y_train, n_classes: int):
     return lambda record: net.loss_value(X_train, Y_train)
 
 
-def _warm_up() -> float:
+def warm_up() -> float:
     from deltagrad import fast
 
     return fast.warm_up()
@@ -359,16 +361,18 @@ def sweep(
     (the first logged epoch; None for a run that never did).
     """
     config = (config or MoonsConfig()).check()
-    seeds = _check_seeds(seeds)
-    processes = default_processes() if processes is None else _check_processes(processes)
+    seeds = check_seeds(seeds)
+    processes = default_processes() if processes is None else check_processes(processes)
     processes = min(processes, len(seeds))
     split = prepare_data(data)
-    engine = resolve_engine(engine)
-    compile_seconds = _warm_up() if engine == "compiled" else 0.0  # compile before the workers
+    n_classes = int(max(split[2].max(), split[3].max())) + 1
+    sizes = [split[0].shape[1], *config.hidden, n_classes]
+    engine = resolve_engine(engine, sizes, config.batch_size)
+    compile_seconds = warm_up() if engine == "compiled" else 0.0  # compile before the workers
     start = time.perf_counter()
     jobs = [(replace(config, seed=seed).check(), split, engine) for seed in seeds]
     runs = []
-    for run_ in _map_unordered(_sweep_one, jobs, processes):
+    for run_ in map_unordered(_sweep_one, jobs, processes):
         runs.append(run_)
         if progress is not None:
             progress(len(runs), run_)
@@ -391,7 +395,7 @@ def sweep(
     return result
 
 
-def _check_seeds(seeds) -> list[int]:
+def check_seeds(seeds) -> list[int]:
     seeds = list(seeds)
     if not seeds:
         raise ValueError("seeds must list at least one seed")
@@ -403,13 +407,13 @@ def _check_seeds(seeds) -> list[int]:
     return [int(s) for s in seeds]
 
 
-def _check_processes(processes) -> int:
+def check_processes(processes) -> int:
     if isinstance(processes, bool) or not isinstance(processes, (int, np.integer)) or processes < 1:
         raise ValueError(f"processes must be an integer >= 1, got {processes!r}")
     return int(processes)
 
 
-def _map_unordered(fn, jobs, processes: int):
+def map_unordered(fn, jobs, processes: int):
     """``fn(*job)`` for every job, yielded as they finish: in this process when
     ``processes`` is 1, else in a pool of fresh ("spawn") processes."""
     if processes == 1:
@@ -449,7 +453,7 @@ REACHED = 0.95
 
 def _sweep_one(config: MoonsConfig, split, engine: str) -> dict:
     """One seed's run, reduced to plain, picklable data."""
-    result = _run_split(config, split, None, engine)
+    result = run_split(config, split, None, engine)
     m, history = result.metrics, result.history
     reached = [e for e, a in zip(history["epoch"], history["test_accuracy"]) if a >= REACHED]
     return {

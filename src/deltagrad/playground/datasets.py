@@ -9,19 +9,18 @@ scikit-learn's ``train_test_split`` with ``random_state=42``), so ``make("moons"
 0.3, 100)`` is exactly :func:`deltagrad.data.chapter_data` (chapter 7.9). The split's seed is
 fixed; ``data_seed`` draws the points (so it changes which points fall on each side too).
 
-:func:`parse_csv` reads an uploaded CSV text with the same checks ``deltagrad.data.load_csv``
-applies to ``--data`` (the same messages, naming the row), without writing it to disk.
+:func:`parse_csv` is :func:`deltagrad.data.read_csv_text`: an uploaded CSV text read with the
+checks ``deltagrad.data.load_csv`` applies to ``--data`` (the same reader and messages, naming the
+row), without writing it to disk.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from pathlib import Path
-
 import numpy as np
 
 from deltagrad import data
+from deltagrad.data import TooManyRows
+from deltagrad.data import read_csv_text as parse_csv
 
 __all__ = [
     "GENERATORS",
@@ -114,46 +113,6 @@ def make(name: str, n_samples: int, noise: float, test_ratio: float, data_seed: 
         raise ValueError(f"unknown data set {name!r}; valid: {', '.join(GENERATORS)}")
     X, y = GENERATORS[name](n_samples, noise, data_seed)
     return split(X, y, test_ratio)
-
-
-def parse_csv(text: str, name: str = "upload", max_rows: int | None = None):
-    """``X`` (n, 2) and ``y`` (n,) from CSV ``text`` (columns x1, x2, label; a header line is
-    optional), checked as :func:`deltagrad.data.load_csv` checks a file: every value a
-    finite number, coordinates within ±``MAX_ABS_INPUT``, labels 0..C−1 with every class
-    present, at least two classes and ``MIN_ROWS`` rows. A ValueError names ``name`` and the
-    row (the line number, header included). More than ``max_rows`` data rows raises
-    :class:`TooManyRows` (a ValueError)."""
-    path = Path(name)  # only a name for the messages: nothing is read from or written to disk
-    numbers: list[int] = []
-    xs: list[tuple[float, float]] = []
-    labels: list[float] = []
-    reader = csv.reader(io.StringIO(text, newline=None))
-    seen_first = False
-    try:
-        for fields in reader:
-            fields = [f.strip() for f in fields]
-            if not any(fields):
-                continue
-            first, seen_first = not seen_first, True
-            if first and data._is_header(fields):
-                continue
-            if max_rows is not None and len(numbers) >= max_rows:
-                raise TooManyRows(f"{name}: more than {max_rows:,} data rows (the limit)")
-            x1, x2, label = data._parse_row(path, reader.line_num, fields, data.MAX_ABS_INPUT)
-            numbers.append(reader.line_num)
-            xs.append((x1, x2))
-            labels.append(label)
-    except csv.Error as err:
-        raise ValueError(f"{name}: malformed CSV: {err}") from None
-    if len(numbers) < data.MIN_ROWS:
-        raise ValueError(f"{name}: need at least {data.MIN_ROWS} data rows, found {len(numbers)}")
-    y = np.array(labels, dtype=np.float64)
-    data._check_classes(path, np.array(numbers, dtype=np.int64), y)
-    return np.array(xs, dtype=np.float64).reshape(-1, 2), y.astype(np.int64)
-
-
-class TooManyRows(ValueError):
-    """An upload with more data rows than allowed."""
 
 
 def decode_csv(body: bytes, name: str = "upload") -> str:
