@@ -233,3 +233,13 @@ def test_report_lets_every_figure_open_at_full_size(run_dir):
     assert text.count('<button type="button" class="zoom"') == text.count("<figure>")
     assert 'id="lightbox"' in text and "<script>" in text
     assert "http://" not in text and "https://" not in text  # self-contained: no network
+
+
+def test_full_and_quick_settings_name_the_same_things():
+    from deltagrad.commands.reproduce import _settings
+
+    full, quick = _settings(False), _settings(True)
+    assert full.keys() == quick.keys()
+    for key, value in full.items():  # the full run never does less than --quick
+        if isinstance(value, (int, float)) and isinstance(quick[key], (int, float)):
+            assert value >= quick[key] or key.endswith("processes"), key

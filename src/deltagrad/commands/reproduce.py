@@ -65,6 +65,13 @@ def _settings(quick: bool) -> dict:
         "gif_grid": 120,
         "norm_epochs": 200,
         "norm_every": 5,
+        "init_seeds": 5,
+        "init_epochs": 300,
+        "init_log_every": 5,
+        "init_signal_epochs": 20,
+        "init_processes": None,  # one worker per core
+        "landscape_steps": 51,
+        "landscape_snapshot_every": 10,
     }
 
 
