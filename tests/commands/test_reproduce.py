@@ -243,3 +243,19 @@ def test_full_and_quick_settings_name_the_same_things():
     for key, value in full.items():  # the full run never does less than --quick
         if isinstance(value, (int, float)) and isinstance(quick[key], (int, float)):
             assert value >= quick[key] or key.endswith("processes"), key
+
+
+def test_the_landscape_reuses_the_moons_run(tmp_path, monkeypatch):
+    """The chapter's network is trained once: the landscape step slices the moons step's run."""
+    from deltagrad.commands import reproduce_steps
+    from deltagrad.commands.reproduce import _settings
+    from deltagrad.experiments import landscape
+
+    def no_second_training(*args, **kwargs):
+        raise AssertionError("the landscape step trained the network again")
+
+    monkeypatch.setattr(landscape, "train", no_second_training)
+    steps = dict((key, step) for key, _, step in reproduce_steps.plan(tmp_path, 0, _settings(True)))
+    moons = steps["moons"]()
+    slice_ = steps["landscape"]()
+    assert slice_["summary"]["centre_loss"] == moons["summary"]["final_train_mse"]

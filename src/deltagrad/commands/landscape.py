@@ -188,14 +188,15 @@ def check_limits(config, network=None, n_train: int = 1400) -> dict:
 # --- compute, write, describe: the command's parts, which ``reproduce`` composes too -------
 
 
-def compute(config, network=None, engine: str = "auto"):
-    """Train (unless ``network`` is given) and slice, with a progress bar for the training;
+def compute(config, network=None, engine: str = "auto", trained=None):
+    """Train (unless ``network`` is given, or ``trained``, a run watched by
+    ``experiments.landscape.Snapshots``) and slice, with a progress bar for the training;
     returns the ``LandscapeResult``."""
     from deltagrad.experiments import landscape as experiment
 
-    if network is not None:
+    if network is not None or trained is not None:
         with np.errstate(over="ignore", under="ignore"):
-            return experiment.run(config, network=network)
+            return experiment.run(config, network=network, trained=trained)
     engine = common.resolve_engine_flag(engine, NAME)
     with common.progress_bar(total=config.epochs, desc="training", unit="epoch") as bar:
 
@@ -245,7 +246,8 @@ def report_lines(result, model: str | None = None) -> list[str]:
         f"the trained network of {model}"
         if model
         else f"the chapter's network trained {config.epochs} epochs from seed {config.seed} "
-        f"(test accuracy {m['training']['test_accuracy']:.2%}, {s['training']:.1f} s)"
+        f"(test accuracy {m['training']['test_accuracy']:.2%}, "
+        + (f"{s['training']:.1f} s)" if "training" in s else "the moons run's)")
     )
     lines = [
         f"Slicing {source}.",

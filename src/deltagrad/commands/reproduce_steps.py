@@ -30,6 +30,7 @@ from deltagrad.commands import (
 def plan(out: Path, seed: int, s: dict) -> list:
     """``[(key, title, step)]`` in the chapter's order; ``step()`` claims the folder
     ``out / key``, computes, writes, and returns ``{"sections": [...], "summary": {...}}``."""
+    shared: dict = {}  # results a later step reuses (the moons run, for the landscape)
 
     def derivatives_step():
         return _compose(
@@ -104,7 +105,7 @@ def plan(out: Path, seed: int, s: dict) -> list:
         return _compose(
             out / "moons",
             moons.RECORDS,
-            lambda: compute_moons(seed, s),
+            lambda: shared.setdefault("moons", compute_moons(seed, s)),
             write_moons,
             describe_moons,
             lambda r: {
@@ -139,20 +140,13 @@ def plan(out: Path, seed: int, s: dict) -> list:
         )
 
     def landscape_step():
-        from deltagrad.experiments.landscape import LandscapeConfig
-
-        config = LandscapeConfig(
-            epochs=s["moons_epochs"],
-            seed=seed,
-            directions_seed=seed + 1,
-            steps=s["landscape_steps"],
-            snapshot_every=s["landscape_snapshot_every"],
-            log_every=s["log_every"],
-        ).check()
+        # The moons step's run, watched for weight snapshots: the chapter's network is
+        # trained once for both (trained here only if that step did not run).
+        trained = shared.get("moons", {}).get("trajectory")
         return _compose(
             out / "landscape",
             landscape.RECORDS,
-            lambda: landscape.compute(config),
+            lambda: landscape.compute(landscape_config(seed, s), trained=trained),
             landscape.write,
             landscape.describe,
             lambda r: {
@@ -308,12 +302,28 @@ def describe_derivatives(result: dict, folder: Path) -> list[rp.Section]:
 # --- 7.9: the moons command's run, snapshotted for the GIF, and the gradient norms ----------
 
 
+def landscape_config(seed: int, s: dict):
+    """The landscape step's settings: the moons step's run (same seed and epochs)."""
+    from deltagrad.experiments.landscape import LandscapeConfig
+
+    return LandscapeConfig(
+        epochs=s["moons_epochs"],
+        seed=seed,
+        directions_seed=seed + 1,
+        steps=s["landscape_steps"],
+        snapshot_every=s["landscape_snapshot_every"],
+        log_every=s["log_every"],
+    ).check()
+
+
 def compute_moons(seed: int, s: dict) -> dict:
     """The chapter's network trained once (the moons command's run), snapshots of it taken
-    while it trains (the GIF's frames), and the gradient norms of the sigmoid and ReLU
-    comparison runs: ``{"run", "evolution", "norms"}``."""
+    while it trains (the GIF's frames, and the weights for the loss landscape's trajectory),
+    and the gradient norms of the sigmoid and ReLU comparison runs:
+    ``{"run", "evolution", "norms", "trajectory"}``."""
     from deltagrad.data import chapter_data
     from deltagrad.experiments import dynamics
+    from deltagrad.experiments.landscape import Snapshots
     from deltagrad.experiments.moons import MoonsConfig
 
     data = chapter_data()  # the moons command's default data, split the chapter's way
@@ -328,14 +338,25 @@ def compute_moons(seed: int, s: dict) -> dict:
         epochs,
         steps=s["gif_grid"],
     )
-    run = moons.compute(config, watch=snapshots)
+    weights = Snapshots.start(landscape_config(seed, s), data)
+
+    def watch(net, epoch, record):
+        snapshots(net, epoch, record)
+        weights(net, epoch, record)
+
+    run = moons.compute(config, watch=watch)
     evolution = snapshots.evolution(frames=s["gif_frames"])
     if not evolution["epochs"]:
         raise RuntimeError("reproduce: the moons run took no snapshots for the GIF")
     norms = dynamics.gradient_norms(
         X_train, X_test, y_train, y_test, epochs=s["norm_epochs"], seed=seed, every=s["norm_every"]
     )
-    return {"run": run, "evolution": evolution, "norms": norms}
+    return {
+        "run": run,
+        "evolution": evolution,
+        "norms": norms,
+        "trajectory": weights.trajectory(run),
+    }
 
 
 def write_moons(out: Path, result: dict) -> list[Path]:

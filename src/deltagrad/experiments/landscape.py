@@ -315,13 +315,31 @@ class LandscapeResult:
     metrics: dict = field(default_factory=dict)
 
 
-class _Snapshots:
-    """A training watcher keeping θ after every ``every`` epochs and after the last."""
+class Snapshots:
+    """A training watcher keeping θ after every ``every`` epochs and after the last (pass it
+    as ``watch=`` to a moons run; :meth:`start` adds the initial weights first)."""
 
     def __init__(self, every: int, epochs: int):
         self.every, self.epochs = every, epochs
         self.epoch: list[int] = []
         self.thetas: list[np.ndarray] = []
+
+    @classmethod
+    def start(cls, config: LandscapeConfig, split) -> Snapshots:
+        """Snapshots for ``config``'s run on ``split``, holding the initial weights (the
+        network the run builds from the same seed) as epoch 0."""
+        mc = config.moons_config().check()
+        X_train, _, y_train, y_test = split
+        n_classes = int(max(y_train.max(), y_test.max())) + 1
+        sizes = [X_train.shape[1], *mc.hidden, n_classes]
+        snaps = cls(config.snapshot_every, config.epochs)
+        snaps.add(NeuralNetwork.build(sizes, mc.activation, mc.loss, mc.seed, mc.init), 0)
+        return snaps
+
+    def trajectory(self, result) -> tuple:
+        """``(moons result, snapshot epochs, snapshots (T, D))``, what :func:`run` takes as
+        ``trained``."""
+        return result, self.epoch, np.array(self.thetas)
 
     def add(self, network, epochs_done: int) -> None:
         self.epoch.append(epochs_done)
@@ -337,16 +355,9 @@ def train(config: LandscapeConfig, split, engine: str = "auto", callback=None):
     """The chapter's network trained from ``config.seed`` with weight snapshots: returns
     ``(moons result, snapshot epochs, snapshots (T, D))``; the first snapshot is the initial
     weights (epoch 0)."""
-    mc = config.moons_config().check()
-    X_train, _, y_train, y_test = split
-    n_classes = int(max(y_train.max(), y_test.max())) + 1
-    start = NeuralNetwork.build(
-        [X_train.shape[1], *mc.hidden, n_classes], mc.activation, mc.loss, mc.seed, mc.init
-    )
-    snaps = _Snapshots(config.snapshot_every, config.epochs)
-    snaps.add(start, 0)
-    result = moons.run_split(mc, split, callback, engine, snaps)
-    return result, snaps.epoch, np.array(snaps.thetas)
+    snaps = Snapshots.start(config, split)
+    result = moons.run_split(config.moons_config().check(), split, callback, engine, snaps)
+    return snaps.trajectory(result)
 
 
 def run(
@@ -355,20 +366,23 @@ def run(
     data=None,
     engine: str = "auto",
     callback=None,
+    trained=None,
 ) -> LandscapeResult:
     """Train the chapter's network (or take the trained ``network``: then there is no
-    trajectory, PCA plane or interpolation) and slice its training loss. Times every part
-    (``metrics["seconds"]``)."""
+    trajectory, PCA plane or interpolation; or take ``trained``, a run already made with
+    :class:`Snapshots` watching it, see :meth:`Snapshots.trajectory`) and slice its training
+    loss. Times every part (``metrics["seconds"]``)."""
     config = (config or LandscapeConfig()).check()
     split = moons.prepare_data(data)
     X, y = split[0], split[2]
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
-    trained = None
-    if network is None:
-        trained, epochs, snapshots = train(config, split, engine, callback)
-        network = trained.network
+    if trained is None and network is None:
+        trained = train(config, split, engine, callback)
         seconds["training"] = time.perf_counter() - t0
+    if trained is not None:
+        trained, epochs, snapshots = trained
+        network = trained.network
     Y = one_hot(y, network.sizes[-1])
     centre = flatten(network)
 
