@@ -383,6 +383,7 @@ def run(
     if trained is not None:
         trained, epochs, snapshots = trained
         network = trained.network
+    assert network is not None  # given, or the run's
     Y = one_hot(y, network.sizes[-1])
     centre = flatten(network)
 
