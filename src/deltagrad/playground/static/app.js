@@ -82,7 +82,9 @@ function startPolling() {
   if (polling) { return; }
   polling = true;
   const tick = async function () {
-    const answer = await api("/api/state");
+    // The points change only with the data: ask for them only when they are not drawn yet.
+    const known = state ? "?data_version=" + state.data_version : "";
+    const answer = await api("/api/state" + known);
     if (answer.ok) { show(answer.data); }
     if (answer.ok && answer.data.status === "training") {
       setTimeout(tick, POLL_MS);
@@ -542,6 +544,9 @@ function last(values) { return values.length ? values[values.length - 1] : NaN; 
 function percent(v) { return Number.isFinite(v) ? (100 * v).toFixed(2) + " %" : "–"; }
 
 function show(s) {
+  if (s.points === null && state && state.data_version === s.data_version) {
+    s.points = state.points;  // unchanged since the last answer that carried them
+  }
   state = s;
   document.getElementById("epoch").textContent = s.epoch;
   const status = document.getElementById("status");
