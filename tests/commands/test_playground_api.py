@@ -7,32 +7,25 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import threading
 import time
 
 import numpy as np
 import pytest
 
+import playground_server
 from deltagrad import fast
 from deltagrad.backprop import NeuralNetwork
 from deltagrad.data import chapter_data
 from deltagrad.experiments.explain import chapter_sample, explain
 from deltagrad.playground import session as ps
-from deltagrad.playground.server import make_server
 
 TOKEN = "test-token-0123456789"
 
 
 @pytest.fixture
 def server():
-    srv = make_server("127.0.0.1", 0, token=TOKEN)
-    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    thread.join(timeout=10)
-    srv.server_close()
-    srv.session.close()
+    with playground_server.running(TOKEN) as srv:
+        yield srv
 
 
 def call(srv, method, path, body=None, token=TOKEN, host=None, headers=None):

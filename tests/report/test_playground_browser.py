@@ -5,14 +5,12 @@ and the page's address reproduces the configuration. Screenshots go to the `shot
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
 
+import playground_server
 from deltagrad.backprop import NeuralNetwork
 from deltagrad.experiments.explain import chapter_sample, explain
-from deltagrad.playground.server import make_server
 
 pytestmark = pytest.mark.browser  # the chromium fixture skips when no Chromium is installed
 
@@ -21,14 +19,8 @@ TOKEN = "browser-test-token"
 
 @pytest.fixture
 def server():
-    srv = make_server("127.0.0.1", 0, token=TOKEN)
-    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    thread.join(timeout=10)
-    srv.server_close()
-    srv.session.close()
+    with playground_server.running(TOKEN) as srv:
+        yield srv
 
 
 @pytest.fixture

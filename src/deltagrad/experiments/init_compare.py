@@ -22,7 +22,6 @@ Nothing is printed; runs go to a process pool (one process per core by default).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -189,14 +188,8 @@ def compare(
         for init in config.inits
         for seed in config.seeds
     ]
-    processes = moons.default_processes() if processes is None else processes
-    processes = min(moons.check_processes(processes), len(jobs))
-    start = time.perf_counter()
-    runs = []
-    for run in moons.map_unordered(_one, jobs, processes):
-        runs.append(run)
-        if progress is not None:
-            progress(len(runs), len(jobs), run)
+    report = None if progress is None else lambda done, run: progress(done, len(jobs), run)
+    runs, processes, seconds = moons.run_jobs(_one, jobs, processes, report)
     order = {name: i for i, name in enumerate(config.inits)}
     runs.sort(key=lambda r: (order[r["init"]], r["seed"]))
     result = InitCompareResult(config, runs, {n: _summary(config, runs, n) for n in config.inits})
@@ -204,7 +197,7 @@ def compare(
         "config": config.as_dict(),
         "summary": result.summary,
         "runs": runs,
-        "seconds": time.perf_counter() - start,
+        "seconds": seconds,
         "processes": processes,
         "engine": engine,
         "compile_seconds": compile_seconds,

@@ -362,27 +362,20 @@ def sweep(
     """
     config = (config or MoonsConfig()).check()
     seeds = check_seeds(seeds)
-    processes = default_processes() if processes is None else check_processes(processes)
-    processes = min(processes, len(seeds))
     split = prepare_data(data)
     n_classes = int(max(split[2].max(), split[3].max())) + 1
     sizes = [split[0].shape[1], *config.hidden, n_classes]
     engine = resolve_engine(engine, sizes, config.batch_size)
     compile_seconds = warm_up() if engine == "compiled" else 0.0  # compile before the workers
-    start = time.perf_counter()
     jobs = [(replace(config, seed=seed).check(), split, engine) for seed in seeds]
-    runs = []
-    for run_ in map_unordered(_sweep_one, jobs, processes):
-        runs.append(run_)
-        if progress is not None:
-            progress(len(runs), run_)
+    runs, processes, seconds = run_jobs(_sweep_one, jobs, processes, progress)
     runs.sort(key=lambda r: r["seed"])
     result = SweepResult(config, seeds, runs, _summary(runs))
     result.metrics = {
         "seeds": seeds,
         "summary": result.summary,
         "runs": runs,
-        "seconds": time.perf_counter() - start,
+        "seconds": seconds,
         "processes": processes,
         "engine": engine,
         "compile_seconds": compile_seconds,
@@ -411,6 +404,22 @@ def check_processes(processes) -> int:
     if isinstance(processes, bool) or not isinstance(processes, (int, np.integer)) or processes < 1:
         raise ValueError(f"processes must be an integer >= 1, got {processes!r}")
     return int(processes)
+
+
+def run_jobs(fn, jobs, processes: int | None = None, progress=None) -> tuple[list, int, float]:
+    """``fn(*job)`` for every job, ``processes`` at a time (None: one per core, and never more
+    than there are jobs; 1: in this process), calling ``progress(done, result)`` in this
+    process as each finishes. Returns (the results in the order they finished, the processes
+    used, the seconds taken)."""
+    processes = default_processes() if processes is None else check_processes(processes)
+    processes = min(processes, len(jobs))
+    start = time.perf_counter()
+    results = []
+    for result in map_unordered(fn, jobs, processes):
+        results.append(result)
+        if progress is not None:
+            progress(len(results), result)
+    return results, processes, time.perf_counter() - start
 
 
 def map_unordered(fn, jobs, processes: int):

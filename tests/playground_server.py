@@ -1,0 +1,25 @@
+"""Shared by the playground tests: the server in this process, on a free port, in a thread."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+
+from deltagrad.playground.server import PlaygroundServer, make_server
+
+
+@contextlib.contextmanager
+def running(token: str) -> Iterator[PlaygroundServer]:
+    """A playground server answering to ``token``, stopped (thread joined, port and session
+    closed) when the block ends."""
+    srv = make_server("127.0.0.1", 0, token=token)
+    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield srv
+    finally:
+        srv.shutdown()
+        thread.join(timeout=10)
+        srv.server_close()
+        srv.session.close()
