@@ -205,6 +205,21 @@ def tanh_derivative_from_output(out):
 # --- softmax -----------------------------------------------------------------------------
 
 
+def _max_keepdims(z: np.ndarray, axis) -> np.ndarray:
+    """``z.max(axis, keepdims=True)``, quicker along a short last axis.
+
+    NumPy reduces a short contiguous last axis slowly: the row maxima of 256 × 10 logits take
+    about 11 µs, those of the transposed copy 2 µs (160 µs and 14 µs at 4,096 rows). A maximum
+    is exact in any order, so both give the same numbers; the copy is used for at most 16
+    classes and at least 16 rows, where it was measured to win.
+    """
+    k = z.shape[-1] if z.ndim >= 2 else 0
+    if (axis == -1 or axis == z.ndim - 1) and 0 < k <= 16 and z.size >= 16 * k:
+        columns = np.ascontiguousarray(z.reshape(-1, k).T)
+        return columns.max(axis=0).reshape(z.shape[:-1] + (1,))
+    return z.max(axis=axis, keepdims=True)
+
+
 def log_softmax(z, axis: int = -1):
     """log softmax(z) = z − logsumexp(z), stable for any finite z.
 
@@ -216,7 +231,7 @@ def log_softmax(z, axis: int = -1):
         numpy.ndarray: The values, the shape of the input.
     """
     z = _float(z)
-    shifted = z - z.max(axis=axis, keepdims=True)
+    shifted = z - _max_keepdims(z, axis)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
@@ -231,7 +246,7 @@ def softmax(z, axis: int = -1):
         numpy.ndarray: The values, the shape of the input.
     """
     z = _float(z)
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    e = np.exp(z - _max_keepdims(z, axis))
     e /= e.sum(axis=axis, keepdims=True)  # e is this function's own array
     return e
 

@@ -208,12 +208,13 @@ class GradientTape:
         rebuild: _Rebuild | None
         if isinstance(sources, Tensor):  # the common cases, without the structure machinery
             sources_flat, rebuild = [sources], None
-        elif sources.__class__ in (list, tuple) and all(isinstance(s, Tensor) for s in sources):
+        elif (sources.__class__ is list or sources.__class__ is tuple) and _all_tensors(sources):
             sources_flat, rebuild = list(sources), sources.__class__
         else:
             sources_flat, rebuild = _flatten(sources, "sources")
         for s in sources_flat:
-            _check_float(s, "gradient")
+            if s._value.dtype.kind != "f":
+                _check_float(s, "gradient")
         target_rebuild: _Rebuild | None
         if isinstance(target, Tensor):
             targets, target_rebuild = [target], None
@@ -221,7 +222,13 @@ class GradientTape:
             targets, target_rebuild = _flatten(target, "targets")
         seeds = self._seeds(targets, output_gradients, target_rebuild is not None)
         found = self._run_backward(targets, seeds, sources_flat)
-        grads = [self._result(s, found.get(id(s)), unconnected_gradients) for s in sources_flat]
+        grads: list[Tensor | None] = []
+        for s in sources_flat:
+            g = found.get(id(s))
+            if g.__class__ is np.ndarray and g.dtype == s._value.dtype:
+                grads.append(_wrap(g))  # the usual case, _result's first branch
+            else:
+                grads.append(self._result(s, g, unconnected_gradients))
         self._release()
         return grads[0] if rebuild is None else rebuild(grads)
 
@@ -439,6 +446,13 @@ class GradientTape:
         if g.dtype != dtype:
             g = g.astype(dtype)
         return _wrap(g)
+
+
+def _all_tensors(items: Sequence[Any]) -> bool:
+    for item in items:
+        if not isinstance(item, Tensor):
+            return False
+    return True
 
 
 def _accumulate_into(pending: dict[int, Any], key: int, g: Any, owned: set[int]) -> None:

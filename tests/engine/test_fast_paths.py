@@ -5,6 +5,7 @@ when nobody else holds the value, and the first-derivative shortcuts of softmax 
 mean and bias gradients."""
 
 import gc
+import warnings
 
 import numpy as np
 import pytest
@@ -234,3 +235,69 @@ def test_mean_and_bias_gradients(dtype, rng):
     assert gx.dtype == gb.dtype == dtype
     np.testing.assert_array_equal(gx.numpy(), np.full((6, 3), dtype(2.0) / 18, dtype))
     np.testing.assert_array_equal(gb.numpy(), (np.full((6, 3), dtype(2.0) / 18, dtype)).sum(0))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(256, 10), (16, 16), (40, 2), (3, 20, 7), (15, 10), (300, 17)])
+def test_row_maxima_of_softmax_equal_numpys(shape, dtype, rng):
+    # Short last axes (≤ 16) of many rows take the transposed copy; the others NumPy's own max.
+    z = (rng.standard_normal(shape) * 30).astype(dtype)
+    z.flat[3] = np.nan  # propagates like NumPy's
+    z.flat[7] = -np.inf
+    got = dg.functional._max_keepdims(z, -1)
+    want = z.max(axis=-1, keepdims=True)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(
+        dg.functional._max_keepdims(z, z.ndim - 1), want
+    )  # the same axis, counted from the front
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_of_many_short_rows_is_stable_and_sums_to_one(dtype, rng):
+    z = rng.standard_normal((512, 10)).astype(dtype) * 5
+    z[0] = 1e4  # would overflow exp without the shift by the row maximum
+    p = dg.functional.softmax(z, -1)
+    assert np.all(np.isfinite(p))
+    np.testing.assert_allclose(p.sum(-1), 1, rtol=1e-5 if dtype == np.float32 else 1e-12)
+    np.testing.assert_allclose(np.exp(dg.functional.log_softmax(z, -1)), p, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(1,), (7,), (1000,), (33, 3), (4, 5, 6)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_mean_of_all_equals_numpys_bit_for_bit(shape, keepdims, dtype, rng):
+    for scale in (1e-3, 1.0, 1e6):
+        x = (rng.standard_normal(shape) * scale).astype(dtype)
+        got = dg.mean(x, keepdims=keepdims).numpy()
+        want = np.mean(x, keepdims=keepdims)
+        assert got.dtype == want.dtype and got.shape == np.shape(want)
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("x", [np.arange(5), np.arange(6, dtype=np.float16), np.zeros(0)])
+def test_mean_of_other_dtypes_and_of_nothing_is_numpys(x):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's "Mean of empty slice"
+        got = dg.mean(x).numpy()
+        want = np.mean(x)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "y_shape"),
+    [((4, 3), (3, 5)), ((3,), (2, 3, 5)), ((4, 3), (2, 3, 5)), ((2, 4, 3), (3, 5)), ((3,), (3,))],
+)
+def test_matmul_gradients_on_arrays_equal_finite_differences(x_shape, y_shape, rng):
+    from finite_differences import gradients
+
+    x0, y0 = rng.standard_normal(x_shape), rng.standard_normal(y_shape)
+    w = rng.standard_normal(np.matmul(x0, y0).shape)
+    x, y = dg.Variable(x0), dg.Variable(y0)
+    with dg.GradientTape() as tape:
+        loss = dg.sum(dg.matmul(x, y) * w)
+    gx, gy = tape.gradient(loss, [x, y])
+    fx, fy = gradients(lambda a, b: float(np.sum(np.matmul(a, b) * w)), x0, y0)
+    np.testing.assert_allclose(gx.numpy(), fx, rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(gy.numpy(), fy, rtol=1e-7, atol=1e-8)
