@@ -39,6 +39,17 @@ if TYPE_CHECKING:
 _UNCONNECTED = ("none", "zero")
 _GC_PAUSE_MIN_ENTRIES = 500  # about the collector's first threshold (700 new objects)
 
+# A non-persistent tape's one backward pass lets go of each entry once walked, so that arrays only
+# the record held are freed while the pass allocates gradients of the same sizes, and the
+# allocator hands them out again. Freed all at once when a step drops its tape, they left the top
+# of glibc's heap free beyond its trim threshold (twice its mmap threshold: 256 KB, rising with
+# the largest array freed); it gave the memory back, and the next step's forward pass faulted
+# the pages in again: a 64-128-64-10 step at batch 256 in float64 took 1.39 ms (448 page faults)
+# instead of 0.63 ms. Results of this size or more stay with the tape until it is dropped, as
+# before: freed during the pass, such arrays were returned and faulted in again at once (the
+# (2, 10⁶) descent of benchmarks/tape_vectorized.py: 4,561 faults a step instead of 845).
+_KEEP_FROM_BYTES = 1 << 20
+
 
 def _flatten(structure: Any, what: str, method: str = "gradient") -> tuple[list[Tensor], _Rebuild]:
     """Flatten a Tensor / list / tuple / dict of Tensors; return (leaves, rebuild)."""
@@ -221,7 +232,7 @@ class GradientTape:
         else:
             targets, target_rebuild = _flatten(target, "targets")
         seeds = self._seeds(targets, output_gradients, target_rebuild is not None)
-        found = self._run_backward(targets, seeds, sources_flat)
+        found = self._run_backward(targets, seeds, sources_flat, consume=not self.persistent)
         grads: list[Tensor | None] = []
         for s in sources_flat:
             g = found.get(id(s))
@@ -237,14 +248,19 @@ class GradientTape:
         TensorFlow does), so that the arrays it held (a Variable's value among them) are free
         for an optimiser to update in place."""
         if not self.persistent:
-            # The results stay alive as long as the tape, as before: freeing them all inside
-            # gradient() hands large arrays back to the system just before the caller allocates
-            # again (50 steps on a (2, 10⁶) tensor ran 25 % slower).
-            self._results = [entry[4] for entry in self._entries]
+            # The results stay alive as long as the tape: freeing them all inside gradient()
+            # hands large arrays back to the system just before the caller allocates again (50
+            # steps on a (2, 10⁶) tensor ran 25 % slower). gradient()'s pass has let go of the
+            # smaller ones already (see _KEEP_FROM_BYTES); jacobian's passes keep every entry.
+            self._results += [entry[4] for entry in self._entries]
             self._entries = []
 
     def _run_backward(
-        self, targets: Sequence[Tensor], seeds: Sequence[Any], sources_flat: Iterable[Tensor]
+        self,
+        targets: Sequence[Tensor],
+        seeds: Sequence[Any],
+        sources_flat: Iterable[Tensor],
+        consume: bool = False,
     ) -> dict[int, Any]:
         """``_backward`` with this tape paused: its own backward pass is not recorded on it."""
         was_active = self in _ACTIVE
@@ -257,7 +273,7 @@ class GradientTape:
         if pause:
             _pause_gc()
         try:
-            return self._backward(targets, seeds, {id(s) for s in sources_flat})
+            return self._backward(targets, seeds, {id(s) for s in sources_flat}, consume)
         finally:
             if pause:
                 _resume_gc()
@@ -386,7 +402,11 @@ class GradientTape:
         return results[0] if isinstance(sources, Tensor) else rebuild(results)
 
     def _backward(
-        self, targets: Sequence[Tensor], seeds: Sequence[Any], source_ids: set[int]
+        self,
+        targets: Sequence[Tensor],
+        seeds: Sequence[Any],
+        source_ids: set[int],
+        consume: bool = False,
     ) -> dict[int, Any]:
         """Walk the entries backwards from ``targets``: each op's pending gradient goes through its
         rules into its arguments' pending gradients. Returns the gradients of ``source_ids``."""
@@ -402,7 +422,17 @@ class GradientTape:
             _accumulate_into(pending, id(t), g, owned)
         found: dict[int, Any] = {}
         pop = pending.pop
-        for oid, prim, args, vals, out, params, idxs in reversed(self._entries):
+        entries = self._entries
+        if consume:  # a non-persistent tape's one pass lets each entry go (see _KEEP_FROM_BYTES)
+            self._entries = []
+        for n in range(len(entries) - 1, -1, -1):
+            entry = entries[n]
+            if consume:
+                del entries[n]
+                value = entry[4]._value
+                if value.__class__ is np.ndarray and value.nbytes >= _KEEP_FROM_BYTES:
+                    self._results.append(entry[4])
+            oid, prim, args, vals, out, params, idxs = entry
             g = pop(oid, None)
             if g is None:
                 continue

@@ -301,3 +301,24 @@ def test_matmul_gradients_on_arrays_equal_finite_differences(x_shape, y_shape, r
     fx, fy = gradients(lambda a, b: float(np.sum(np.matmul(a, b) * w)), x0, y0)
     np.testing.assert_allclose(gx.numpy(), fx, rtol=1e-7, atol=1e-8)
     np.testing.assert_allclose(gy.numpy(), fy, rtol=1e-7, atol=1e-8)
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_a_non_persistent_tape_frees_what_only_its_record_held_during_the_pass(persistent):
+    import weakref
+
+    from deltagrad.ops.core import Primitive
+
+    seen = []
+    probe = Primitive("probe", lambda a: a * 1.0)  # the identity, with a rule that looks around
+    probe.defvjp(lambda g, out, a: seen.append(later() is None) or g)
+    x = dg.Variable(np.ones(1000))
+    with dg.GradientTape(persistent=persistent) as tape:
+        a = probe.bind(x)
+        b = a * 3.0
+        later = weakref.ref(b._value)  # b's array: held by the record once the names go
+        y = dg.sum(b)
+    del a, b
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), np.full(1000, 3.0))
+    # By the time the first op's rule runs, the non-persistent pass has let the later ops go.
+    assert seen == [not persistent]
