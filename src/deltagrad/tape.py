@@ -422,17 +422,21 @@ class GradientTape:
             _accumulate_into(pending, id(t), g, owned)
         found: dict[int, Any] = {}
         pop = pending.pop
-        entries = self._entries
-        if consume:  # a non-persistent tape's one pass lets each entry go (see _KEEP_FROM_BYTES)
-            self._entries = []
-        for n in range(len(entries) - 1, -1, -1):
-            entry = entries[n]
+        # The entries are walked from the last by popping them off a list: a copy, or, for a
+        # non-persistent tape's one pass, the record itself, so that each entry is let go once
+        # walked (see _KEEP_FROM_BYTES).
+        if consume:
+            entries, self._entries = self._entries, []
+            keep = self._results.append
+        else:
+            entries = list(self._entries)
+        next_entry = entries.pop
+        while entries:
+            oid, prim, args, vals, out, params, idxs = next_entry()
             if consume:
-                del entries[n]
-                value = entry[4]._value
+                value = out._value
                 if value.__class__ is np.ndarray and value.nbytes >= _KEEP_FROM_BYTES:
-                    self._results.append(entry[4])
-            oid, prim, args, vals, out, params, idxs = entry
+                    keep(out)
             g = pop(oid, None)
             if g is None:
                 continue
@@ -522,9 +526,12 @@ def _vjp_into_buffer(
 def _owned_buffer(prev: Any, x: Any, g: Any, owned: set[int]) -> Any:
     """An array of ``x``'s shape holding ``prev`` (or zeros) that this backward pass may write
     into."""
-    if prev is not None and id(prev) in owned:
+    if prev is None:
+        dtype = x.dtype if g.dtype == x.dtype else np.result_type(g.dtype, x.dtype)
+        buf = np.zeros(x.shape, dtype)
+    elif id(prev) in owned:
         return prev
-    dtype = np.result_type(g.dtype, x.dtype) if prev is None else np.result_type(prev, g)
-    buf = np.zeros(x.shape, dtype) if prev is None else np.array(prev, dtype=dtype)
+    else:
+        buf = np.array(prev, dtype=np.result_type(prev, g))
     owned.add(id(buf))
     return buf
