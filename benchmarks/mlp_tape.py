@@ -3,6 +3,7 @@ deltagrad's tape against hand-written NumPy, PyTorch eager and JAX jit, in one r
 
     python benchmarks/mlp_tape.py                 # about a minute
     python benchmarks/mlp_tape.py --repeats 9
+    python benchmarks/mlp_tape.py --only deltagrad   # NumPy and deltagrad alone in the process
 
 One step is: forward through ReLU layers, the mean softmax cross-entropy of the batch, the
 gradient of every weight and bias, and an SGD update (lr 0.05). deltagrad records it on a
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import time
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -240,19 +242,31 @@ def time_row(kind, sizes, batch, dtype, repeats, rng):
     per = (time.perf_counter() - start) / count
     number = max(3, int(MIN_BLOCK_SECONDS / per))
     best = dict.fromkeys(made, float("inf"))
+    faults = dict.fromkeys(made, 0)  # minor page faults: memory the allocator had given back
     for _ in range(repeats):
         for name, (step, _current) in made.items():
+            f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
             t0 = time.perf_counter()
             for k in range(number):
                 step(*data[k % len(data)])
             best[name] = min(best[name], (time.perf_counter() - t0) / number)
-    return best, diffs
+            faults[name] += resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
+    return best, diffs, {name: f / (repeats * number) for name, f in faults.items()}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument(
+        "--only",
+        default=None,
+        help="comma-separated implementations to run besides numpy (e.g. deltagrad): the "
+        "others' allocations change what glibc's malloc keeps, see the README",
+    )
     args = parser.parse_args()
+    if args.only is not None:
+        wanted = {"numpy", *args.only.split(",")}
+        IMPLEMENTATIONS[:] = [(n, make) for n, make in IMPLEMENTATIONS if n in wanted]
     rng = np.random.default_rng(0)
     names = []
     for name, _make in IMPLEMENTATIONS:
@@ -266,12 +280,13 @@ def main():
         f"best of {args.repeats} round-robin blocks; BLAS on one thread"
     )
     header = f"{'row':<34}" + "".join(f"{n:>11}" for n in names)
-    header += f"{'dg / np':>9}{'torch / dg':>12}" + ("  jax / dg" if "jax" in names else "")
-    print(header + "   max |w - w_np| after 1 step")
+    header += f"{'dg / np':>9}" + (f"{'torch / dg':>12}" if "torch" in names else "")
+    header += "  jax / dg" if "jax" in names else ""
+    print(header + "   faults/step np dg   max |w - w_np| after 1 step")
     worst_np, worst_torch = 0.0, float("inf")
     for kind, sizes, batch in ROWS:
         for dtype in (np.dtype(np.float32), np.dtype(np.float64)):
-            best, diffs = time_row(kind, sizes, batch, dtype, args.repeats, rng)
+            best, diffs, faults = time_row(kind, sizes, batch, dtype, args.repeats, rng)
             label = f"{kind} {'-'.join(map(str, sizes))} b{batch} {dtype.name}"
             line = f"{label:<34}" + "".join(f"{best[n] * 1e6:>8.1f} µs" for n in names)
             r_np = best["deltagrad"] / best["numpy"]
@@ -283,6 +298,7 @@ def main():
                 line += f"{r_t:>11.2f}x"
             if "jax" in best:
                 line += f"{best['jax'] / best['deltagrad']:>9.2f}x"
+            line += f"{faults['numpy']:>10.0f} {faults['deltagrad']:>3.0f}"
             line += "   " + " ".join(f"{n} {d:.0e}" for n, d in diffs.items() if n != "numpy")
             print(line, flush=True)
     met_np = "met" if worst_np <= 1.25 else "NOT met"
