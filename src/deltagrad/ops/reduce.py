@@ -88,9 +88,8 @@ mean = Primitive("mean", _mean_fwd)
 
 def _mean_vjp(g, out, x, axis, keepdims):
     if axis is None and not isinstance(g, Tensor):  # a first derivative of the mean of all
-        share = g / (
-            x.size if x.__class__ is np.ndarray else _count(x, None)
-        )  # each entry's share: the same division, done once
+        n = x.size if x.__class__ is np.ndarray else _count(x, None)
+        share = g / n  # each entry's share: the same division, done once
         return np.full(shape_of(x), share, dtype=np.result_type(share))
     return _spread(g, x, axis, keepdims) / _count(x, axis)
 
