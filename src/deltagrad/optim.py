@@ -112,22 +112,24 @@ class Optimizer:
                 continue
             if not isinstance(v, Variable):
                 raise TypeError(f"{name}: can only update Variables, got {type(v).__name__}")
-            dtype = v._value.dtype
+            dtype = v._value.dtype  # (no local name for the value: see _sole_owner below)
             if dtype.kind != "f":
                 raise TypeError(
                     f"{name}: can only update floating-point Variables, got a "
                     f"Variable of dtype {dtype}"
                 )
             g = g._value if isinstance(g, Tensor) else np.asarray(g)
-            if g.dtype.kind not in "biuf":
-                raise TypeError(
-                    f"{name}: gradient of dtype {g.dtype} for a variable of dtype {dtype}"
-                )
+            if g.dtype != dtype:
+                if g.dtype.kind not in "biuf":
+                    raise TypeError(
+                        f"{name}: gradient of dtype {g.dtype} for a variable of dtype {dtype}"
+                    )
+                g = np.asarray(g, dtype=dtype)
             if g.shape != v._value.shape:
                 raise ValueError(
                     f"{name}: gradient of shape {np.shape(g)} for a variable of shape {v.shape}"
                 )
-            checked.append((g if g.dtype == dtype else np.asarray(g, dtype=dtype), v))
+            checked.append((g, v))
         for g, v in checked:
             entry = self._state.get(id(v))
             if entry is None:
@@ -256,7 +258,9 @@ class SGD(Optimizer):
         return theta - self.lr * g
 
     def _update_in_place(self, theta, g, state):
-        if g.dtype != theta.dtype or np.may_share_memory(theta, g):
+        # theta owns its memory (see Variable._sole_owner), and so does g unless it is a view.
+        shared = g is theta or (g.base is not None and np.may_share_memory(theta, g))
+        if g.dtype != theta.dtype or shared:
             return False
         if self.weight_decay:
             g = g + self.weight_decay * theta

@@ -322,3 +322,17 @@ def test_a_non_persistent_tape_frees_what_only_its_record_held_during_the_pass(p
     np.testing.assert_array_equal(tape.gradient(y, x).numpy(), np.full(1000, 3.0))
     # By the time the first op's rule runs, the non-persistent pass has let the later ops go.
     assert seen == [not persistent]
+
+
+@pytest.mark.parametrize(
+    "gradient_of",
+    [lambda a: a, lambda a: a[::-1], lambda a: a.reshape(2, 2).T.reshape(4)],
+    ids=["itself", "reversed view", "transposed copy of a view"],
+)
+def test_sgd_with_a_gradient_that_is_the_variables_own_memory(gradient_of):
+    # An in-place update reading its own output would be wrong: the gradient must be read whole.
+    w = dg.Variable(np.array([1.0, 2.0, 3.0, 4.0]))
+    g = gradient_of(w._value)
+    want = w.numpy() - 0.5 * np.array(g)
+    dg.optim.SGD(lr=0.5).apply_gradients([(g, w)])
+    np.testing.assert_array_equal(w.numpy(), want)
