@@ -62,6 +62,7 @@ _TESTING_VALUE_ONLY = (
 )
 
 
+@functools.cache  # (a numpy.testing function exists only once numpy.testing is imported)
 def _value_only(func: Callable[..., Any]) -> bool:
     if func in _VALUE_ONLY:
         return True

@@ -1388,10 +1388,10 @@ def split(ary, indices_or_sections, axis=0) -> list:
     Args:
         ary: The input: a Tensor, a NumPy array or a number.
         indices_or_sections: A number of equal sections, or the sorted indices to split at.
-        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+        axis: The axis to split along.
 
     Returns:
-        Tensor: The result, recorded on every active tape.
+        list[Tensor]: The pieces, each recorded on every active tape.
     """
     return [
         _result(p)
@@ -1408,10 +1408,10 @@ def array_split(ary, indices_or_sections, axis=0) -> list:
     Args:
         ary: The input: a Tensor, a NumPy array or a number.
         indices_or_sections: A number of equal sections, or the sorted indices to split at.
-        axis: The axis (or, where NumPy allows it, a tuple of axes; None for all) to work along.
+        axis: The axis to split along.
 
     Returns:
-        Tensor: The result, recorded on every active tape.
+        list[Tensor]: The pieces, each recorded on every active tape.
     """
     return [
         _result(p)
@@ -1489,10 +1489,8 @@ def numpy_functions() -> dict:
     :mod:`deltagrad._numpy_dispatch`). A deltagrad function registered here takes NumPy's
     argument names for everything it supports.
 
-    Args:
-
     Returns:
-        Tensor: The result, recorded on every active tape.
+        dict: NumPy's function → the deltagrad function of the same name.
     """
     table = {}
     public = {

@@ -244,35 +244,30 @@ class SGD(Optimizer):
             "nesterov": self.nesterov,
         }
 
-    def _update(self, theta, g, state):
+    def _direction(self, theta, g, state):
+        """The step's direction: g with weight decay and momentum (the buffer is updated in
+        its own memory, μ·b + (1 − τ)·g by the same operations)."""
         if self.weight_decay:
             g = g + self.weight_decay * theta
         if self.momentum:
             b = state.get("momentum_buffer")
             if b is None:
-                b = np.array(g)  # a copy: the caller may reuse its gradient array
+                b = state["momentum_buffer"] = np.array(g)  # a copy: g may be reused
             else:
-                b = self.momentum * b + (1 - self.dampening) * g
-            state["momentum_buffer"] = b
-            g = g + self.momentum * b if self.nesterov else b
-        return theta - self.lr * g
-
-    def _update_in_place(self, theta, g, state):
-        # theta owns its memory (see Variable._sole_owner), and so does g unless it is a view.
-        shared = g is theta or (g.base is not None and np.may_share_memory(theta, g))
-        if g.dtype != theta.dtype or shared:
-            return False
-        if self.weight_decay:
-            g = g + self.weight_decay * theta
-        if self.momentum:
-            b = state.get("momentum_buffer")
-            if b is None:
-                b = state["momentum_buffer"] = np.array(g)
-            else:  # the same operations as μ·b + (1 − τ)·g, in b's memory
                 b *= self.momentum
                 b += (1 - self.dampening) * g
             g = g + self.momentum * b if self.nesterov else b
-        theta -= self.lr * g
+        return g
+
+    def _update(self, theta, g, state):
+        return theta - self.lr * self._direction(theta, g, state)
+
+    def _update_in_place(self, theta, g, state):
+        # theta owns its memory (see Variable._sole_owner), and so does g unless it is a view;
+        # apply_gradients has cast g to theta's dtype.
+        if g is theta or (g.base is not None and np.may_share_memory(theta, g)):
+            return False
+        theta -= self.lr * self._direction(theta, g, state)
         return True
 
 

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from gc import disable as _gc_disable
-from gc import isenabled as _gc_isenabled
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from deltagrad import ops as _ops
-from deltagrad._recording import _GC
 from deltagrad._recording import ACTIVE as _ACTIVE
 from deltagrad._recording import pause_gc as _pause_gc
 from deltagrad._recording import resume_gc as _resume_gc
@@ -124,11 +121,7 @@ class GradientTape:
                 "for higher derivatives)"
             )
         _ACTIVE.append(self)
-        # The collector is off while tapes record: _pause_gc, inlined (see deltagrad._recording).
-        if not _GC[0]:
-            _GC[1] = _gc_isenabled()
-            _gc_disable()
-        _GC[0] += 1
+        _pause_gc()  # the collector is off while tapes record (see deltagrad._recording)
         return self
 
     def __exit__(self, *exc: object) -> Literal[False]:
@@ -224,8 +217,7 @@ class GradientTape:
         else:
             sources_flat, rebuild = _flatten(sources, "sources")
         for s in sources_flat:
-            if s._value.dtype.kind != "f":
-                _check_float(s, "gradient")
+            _check_float(s, "gradient")
         target_rebuild: _Rebuild | None
         if isinstance(target, Tensor):
             targets, target_rebuild = [target], None
@@ -233,25 +225,19 @@ class GradientTape:
             targets, target_rebuild = _flatten(target, "targets")
         seeds = self._seeds(targets, output_gradients, target_rebuild is not None)
         found = self._run_backward(targets, seeds, sources_flat, consume=not self.persistent)
-        grads: list[Tensor | None] = []
-        for s in sources_flat:
-            g = found.get(id(s))
-            if g.__class__ is np.ndarray and g.dtype == s._value.dtype:
-                grads.append(_wrap(g))  # the usual case, _result's first branch
-            else:
-                grads.append(self._result(s, g, unconnected_gradients))
-        self._release()
+        # (A non-persistent tape's pass has released its record already: see _backward.)
+        grads = [self._result(s, found.get(id(s)), unconnected_gradients) for s in sources_flat]
         return grads[0] if rebuild is None else rebuild(grads)
 
     def _release(self) -> None:
-        """A non-persistent tape is done after its one gradient: drop the recorded values (as
+        """A non-persistent tape is done after its one jacobian: drop the recorded values (as
         TensorFlow does), so that the arrays it held (a Variable's value among them) are free
-        for an optimiser to update in place."""
+        for an optimiser to update in place. (gradient's one pass releases the record as it
+        walks it: see _backward.)"""
         if not self.persistent:
-            # The results stay alive as long as the tape: freeing them all inside gradient()
-            # hands large arrays back to the system just before the caller allocates again (50
-            # steps on a (2, 10⁶) tensor ran 25 % slower). gradient()'s pass has let go of the
-            # smaller ones already (see _KEEP_FROM_BYTES); jacobian's passes keep every entry.
+            # The results stay alive as long as the tape: freeing them all here hands large
+            # arrays back to the system just before the caller allocates again (50 steps on a
+            # (2, 10⁶) tensor ran 25 % slower).
             self._results += [entry[4] for entry in self._entries]
             self._entries = []
 
@@ -472,6 +458,8 @@ class GradientTape:
 
     @staticmethod
     def _result(source: Tensor, g: Any, unconnected: str) -> Tensor | None:
+        if g.__class__ is np.ndarray and g.dtype == source._value.dtype:
+            return _wrap(g)  # the usual case
         if g is None:
             return _wrap(np.zeros_like(source._value)) if unconnected == "zero" else None
         if isinstance(g, Tensor):

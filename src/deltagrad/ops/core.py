@@ -124,19 +124,14 @@ class Primitive:
         The public path: operands of complex, string or object dtype are refused here, before the
         forward runs (NumPy would reduce or cast complex values silently), naming the op.
         """
-        has_tensor = False
         for a in args:
             if isinstance(a, Tensor):
-                has_tensor = True
-            elif a.__class__ is not float and a.__class__ is not int and a is not None:
+                recorded: Tensor = self.bind(*args, **params)  # apply checks the other operands
+                return recorded
+        for a in args:
+            if a.__class__ is not float and a.__class__ is not int and a is not None:
                 as_operand(self.name, a)
-        if has_tensor:
-            vals = [b._value if isinstance(b, Tensor) else b for b in args]
-            return self.apply(args, vals, params, checked=True)
-        try:
-            out = self.fwd(*args, **params)
-        except (ValueError, TypeError, IndexError) as err:
-            raise self.error(args, params, err) from None
+        out = self.bind(*args, **params)
         return _wrap(out if isinstance(out, (np.ndarray, np.generic)) else np.asarray(out))
 
     def __repr__(self) -> str:
@@ -222,9 +217,8 @@ broadcast_to.defvjp(lambda g, out, x, shape: sum_to_shape.bind(g, shape=shape_of
 
 def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     """Sum (or broadcast) gradient ``g`` to ``shape``: undoes NumPy broadcasting."""
-    g_shape = shape_of(g)
-    if g_shape == shape:
+    if g.__class__ is np.ndarray:  # a first derivative: sum_to_shape's forward, without bind
+        return _sum_to_shape_fwd(g, shape)
+    if shape_of(g) == shape:
         return g
-    if g.__class__ is np.ndarray and g_shape[1:] == shape:
-        return g.sum(axis=0)  # one leading axis, as a bias's gradient: what sum_to_shape does
     return sum_to_shape.bind(g, shape=shape)
