@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 import re
 import tempfile
@@ -63,28 +64,40 @@ def _verdict(worst: float, tol: float = 1e-6) -> str:
 # Each function draws its figures into `out` and returns {marker name: markdown}.
 
 
-def section_7_1(out: Path) -> dict[str, str]:
-    import deltagrad as dg
+@functools.cache
+def _himmelblau_descents():
+    """Himmelblau's surface and the four float32 descents from the chapter's starts (η = 0.01,
+    200 steps): Figure 7-1 (section 7.1) and Figures 7-11/7-12 and Table 7-1 (section 7.8)
+    draw the same runs, so they are computed once per build (cleared in ``on_post_build``)."""
     from deltagrad.experiments import himmelblau as hb
-    from deltagrad.figures import himmelblau as fig
-    from deltagrad.gradcheck import central_difference, relative_error
 
-    surf = hb.surface()
-    runs = [hb.descend(s, 0.01, 200, "float32") for s in hb.CHAPTER_STARTS]
-    fig.nonconvex_fig7_1(surf, runs, out / "fig7_1_nonconvex.png")
+    return hb.surface(), [hb.descend(s, 0.01, 200, "float32") for s in hb.CHAPTER_STARTS]
 
-    # One step of descent and one of ascent from (1, 1), by the tape and by hand.
-    def f(p):
-        return (p[0] ** 2 + p[1] - 11) ** 2 + (p[0] + p[1] ** 2 - 7) ** 2
 
-    start, lr = np.array([1.0, 1.0]), 0.01
-    x, y = start
-    by_hand = np.array(
+def _himmelblau_gradient(p) -> np.ndarray:
+    """∇f of Himmelblau's function at the point ``p``, written out by hand: the column the
+    checks of 7.1 and 7.8 compare the tape and central differences against."""
+    x, y = p
+    return np.array(
         [
             4 * x * (x * x + y - 11) + 2 * (x + y * y - 7),
             2 * (x * x + y - 11) + 4 * y * (x + y * y - 7),
         ]
     )
+
+
+def section_7_1(out: Path) -> dict[str, str]:
+    import deltagrad as dg
+    from deltagrad.experiments.himmelblau import himmelblau as f
+    from deltagrad.figures import himmelblau as fig
+    from deltagrad.gradcheck import central_difference, relative_error
+
+    surf, runs = _himmelblau_descents()
+    fig.nonconvex_fig7_1(surf, runs, out / "fig7_1_nonconvex.png")
+
+    # One step of descent and one of ascent from (1, 1), by the tape and by hand.
+    start, lr = np.array([1.0, 1.0]), 0.01
+    by_hand = _himmelblau_gradient(start)
     down = dg.Variable(start.copy())
     up = dg.Variable(start.copy())
     for var, opt in ((down, dg.optim.SGD(lr)), (up, dg.optim.SGD(lr, maximize=True))):
@@ -408,8 +421,7 @@ def section_7_8(out: Path) -> dict[str, str]:
     from deltagrad.figures import himmelblau as fig
     from deltagrad.gradcheck import central_difference
 
-    surf = hb.surface()
-    runs = [hb.descend(s, 0.01, 200, "float32") for s in hb.CHAPTER_STARTS]
+    surf, runs = _himmelblau_descents()
     critical = hb.critical_points()
     mins = hb.minima(critical)
     fig.surface_fig7_11(surf, out / "fig7_11_surface.png")
@@ -429,23 +441,14 @@ def section_7_8(out: Path) -> dict[str, str]:
     ]
     crit_rows = [[c.kind, f"({c.point[0]:.6f}, {c.point[1]:.6f})", f"{c.f:.6g}"] for c in critical]
 
-    def f_np(p):
-        return (p[0] ** 2 + p[1] - 11) ** 2 + (p[0] + p[1] ** 2 - 7) ** 2
-
     grads = []
     worst = 0.0
     for c in critical:
         p = np.asarray(c.point, dtype=np.float64)
-        x, y = p
-        hand = np.array(
-            [
-                4 * x * (x * x + y - 11) + 2 * (x + y * y - 7),
-                2 * (x * x + y - 11) + 4 * y * (x + y * y - 7),
-            ]
-        )
-        tape_g = np.asarray(dg.grad(f_np)(p))
+        hand = _himmelblau_gradient(p)
+        tape_g = np.asarray(dg.grad(hb.himmelblau)(p))
         grads.append(float(np.max(np.abs(tape_g))))
-        fd = central_difference(f_np, p.copy())
+        fd = central_difference(hb.himmelblau, p.copy())
         worst = max(worst, float(np.max(np.abs(hand - tape_g))), float(np.max(np.abs(hand - fd))))
     last = runs[0]
     return {
@@ -483,19 +486,9 @@ def section_7_9(out: Path) -> dict[str, str]:
     t0 = time.perf_counter()
     result = run(MoonsConfig())
     seconds = time.perf_counter() - t0
-    fig.network_figure(result.network, out / "fig7_13_network.png")
-    fig.dataset_figure(result.X, result.y, out / "fig7_14_dataset.png")
-    fig.train_mse_figure(result.history, out / "fig7_15_train_mse.png")
-    fig.test_accuracy_figure(result.history, out / "fig7_16_test_accuracy.png")
-    m = result.metrics
-    fig.decision_boundary_figure(
-        result.network,
-        result.X,
-        result.y,
-        out / "decision_boundary.png",
-        title=f"Decision boundary (test accuracy {m['test_accuracy']:.2%})",
-    )
-    h = result.history
+    # Figures 7-13 to 7-16 and the decision boundary, as `deltagrad moons` writes them.
+    fig.write_all(result, lambda name: out / name)
+    m, h = result.metrics, result.history
     return {
         "7.9.result": table(
             ["", "epochs", "training MSE", "test accuracy"],
@@ -614,6 +607,7 @@ def on_page_markdown(markdown, page, config, files):
 
 def on_post_build(config):
     global _tmp
+    _himmelblau_descents.cache_clear()
     if _tmp is not None:
         _tmp.cleanup()
         _tmp = None

@@ -344,10 +344,17 @@ class NeuralNetwork:
     def loss_value(self, X, Y) -> float:
         """The loss the delta rule differentiates: the per-sample loss averaged over samples."""
         X, Y = self._check_batch(X, Y)
-        out = self._forward(X)
+        self._forward(X)
+        return self._loss_of_output(self._layers[-1].last_activation, Y)
+
+    def _loss_of_output(self, out, Y) -> float:
+        """The loss of the last layer's output ``out`` (n, K) of a forward pass: the logits
+        for cross-entropy, not ``feed_forward``'s probabilities (for MSE they are the same
+        array). Also used by the playground, which measures the loss of the forward pass
+        ``gradients`` just made instead of running another."""
         if self.loss == "mse":
             return F.squared_error(out, Y)
-        return F.softmax_cross_entropy(self._layers[-1].last_activation, Y)
+        return F.softmax_cross_entropy(out, Y)
 
     def gradients(self, X, Y) -> list[tuple[np.ndarray, np.ndarray]]:
         """``[(dW, db), ...]`` per layer for one sample or a batch, averaged over the batch.
@@ -380,7 +387,11 @@ class NeuralNetwork:
         self._step(X, Y, _check_learning_rate(learning_rate))
 
     def _step(self, X, Y, learning_rate):
-        grads = self._gradients(X, Y)
+        self._apply(self._gradients(X, Y), learning_rate)
+
+    def _apply(self, grads, learning_rate):
+        """``θ ← θ − η·∂L/∂θ`` with ``grads`` ``[(dW, db)]`` per layer (also the playground's
+        ``step_sample``, which shows the gradients before it applies them)."""
         for layer, (dW, db) in zip(self._layers, grads):
             layer.weights -= learning_rate * dW  # in place: the parameter lists stay valid
             layer.bias -= learning_rate * db
@@ -424,8 +435,7 @@ class NeuralNetwork:
         max_epochs = _check_size(max_epochs, "max_epochs")
         batch_size = _check_size(batch_size, "batch_size")
         log_every = _check_size(log_every, "log_every")
-        sizes = [self.weights[0].shape[0], *(W.shape[1] for W in self.weights)]
-        if resolve_engine(engine, sizes, batch_size) == "compiled":
+        if resolve_engine(engine, self.sizes, batch_size) == "compiled":
             run_epoch, measure = self._compiled_engine(
                 X_train, Y_train, X_test, y_test, learning_rate, batch_size
             )

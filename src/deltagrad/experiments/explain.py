@@ -28,9 +28,11 @@ from deltagrad.backprop import NeuralNetwork
 from deltagrad.data import chapter_data, one_hot
 from deltagrad.experiments.gradcheck import (
     _TAPE_ACTIVATIONS,
+    CHAPTER_SIZES,
     FD_EPS,
     numeric_network_gradients,
 )
+from deltagrad.functional import LEAKY_ALPHA
 from deltagrad.gradcheck import relative_error
 
 __all__ = [
@@ -42,12 +44,10 @@ __all__ = [
     "output_formula",
     "hidden_formula",
     "loss_formula",
+    "delta_rule_rows",
     "explain",
     "worked_example",
 ]
-
-CHAPTER_SIZES = (2, 25, 50, 25, 2)
-"""Figure 7-13's network."""
 
 QUANTITIES = ("delta", "dW", "db")
 """The numbers checked three ways, per layer."""
@@ -57,7 +57,7 @@ _DERIVATIVE_TEXT = {
     "sigmoid": "o{i}(1 − o{i})",
     "tanh": "(1 − o{i}²)",
     "relu": "[o{i} > 0]",
-    "leaky_relu": "(1 if o{i} > 0 else 0.01)",
+    "leaky_relu": f"(1 if o{{i}} > 0 else {LEAKY_ALPHA:g})",
     None: "1",
 }
 
@@ -162,6 +162,43 @@ def _target(net: NeuralNetwork, label) -> np.ndarray:
     return one_hot(np.array([label]), K)[0]
 
 
+def delta_rule_rows(net: NeuralNetwork, x: np.ndarray, t: np.ndarray):
+    """``(rows, grads)``: the delta rule of ``net`` on the one sample ``x`` (d,) with target
+    ``t`` (K,), one :func:`explain` row per layer without its checks (``index`` …
+    ``formula``), and ``net.gradients``' ``[(dW, db)]`` per layer.
+
+    One function for :func:`explain` and the playground's ``step_sample``, so the page shows
+    exactly the numbers ``deltagrad explain`` prints."""
+    grads = net.gradients(x[None, :], t[None, :])  # caches o, error, delta in the layers
+    rows = []
+    o_prev = x
+    for i, (layer, (dW, db)) in enumerate(zip(net.layers, grads)):
+        o = np.array(layer.last_activation[0])
+        rows.append(
+            {
+                "index": i + 1,
+                "n_input": layer.n_input,
+                "n_neurons": layer.n_neurons,
+                "activation": layer.activation,
+                "o_prev": o_prev,
+                "weights": layer.weights.copy(),
+                "bias": layer.bias.copy(),
+                "z": o_prev @ layer.weights + layer.bias,
+                "o": o,
+                "derivative": np.array(layer.apply_activation_derivative(o)),
+                "error": np.array(layer.error[0]),
+                "delta": np.array(layer.delta[0]),
+                "dW": np.array(dW),
+                "db": np.array(db),
+            }
+        )
+        o_prev = o
+    for row in rows[:-1]:
+        row["formula"] = hidden_formula(row["activation"])
+    rows[-1]["formula"] = output_formula(rows[-1]["activation"], net.loss)
+    return rows, grads
+
+
 def explain(net: NeuralNetwork, x, label: int, eps: float = FD_EPS) -> dict:
     """The delta rule of ``net`` for the sample ``x`` (2 numbers) with class ``label``.
 
@@ -188,34 +225,7 @@ def explain(net: NeuralNetwork, x, label: int, eps: float = FD_EPS) -> dict:
     t = _target(net, label)
     X, T = x[None, :], t[None, :]
 
-    grads = net.gradients(X, T)  # the delta rule; caches o, error, delta in the layers
-    layers = net.layers
-    rows = []
-    o_prev = x
-    for i, (layer, (dW, db)) in enumerate(zip(layers, grads)):
-        o = np.array(layer.last_activation[0])
-        rows.append(
-            {
-                "index": i + 1,
-                "n_input": layer.n_input,
-                "n_neurons": layer.n_neurons,
-                "activation": layer.activation,
-                "o_prev": o_prev,
-                "weights": layer.weights.copy(),
-                "bias": layer.bias.copy(),
-                "z": o_prev @ layer.weights + layer.bias,
-                "o": o,
-                "derivative": np.array(layer.apply_activation_derivative(o)),
-                "error": np.array(layer.error[0]),
-                "delta": np.array(layer.delta[0]),
-                "dW": np.array(dW),
-                "db": np.array(db),
-            }
-        )
-        o_prev = o
-    for row in rows[:-1]:
-        row["formula"] = hidden_formula(row["activation"])
-    rows[-1]["formula"] = output_formula(rows[-1]["activation"], net.loss)
+    rows, _ = delta_rule_rows(net, x, t)
 
     t_delta, t_dW, t_db, _ = _tape(net, x, t)
     numeric, kinks = numeric_network_gradients(net, X, T, eps)
@@ -281,7 +291,7 @@ def _derivative_numbers(activation, o: float) -> str:
     if activation == "relu":
         return "1" if o > 0 else "0"
     if activation == "leaky_relu":
-        return "1" if o > 0 else "0.01"
+        return "1" if o > 0 else f"{LEAKY_ALPHA:g}"
     return ""
 
 

@@ -185,5 +185,4 @@ def gradient_norms_figure(norms: dict, path) -> Path:
     axes[0].set_ylabel("Gradient norm ‖∂L/∂W‖ (full training batch)")
     axes[-1].legend(title="layer (1 = nearest the input)")
     fig.suptitle("Per-layer gradient norms during training")
-    save_figure(fig, path, dpi=90)
-    return Path(path)
+    return save_figure(fig, path, dpi=90)

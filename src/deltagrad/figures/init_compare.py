@@ -61,8 +61,7 @@ def curves_figure(runs, path) -> Path:
         ax.grid(True, which="both", alpha=0.3)
     right.legend(title="init (line: mean, band: min–max)", loc="lower right")
     fig.suptitle("The chapter's network from each initialisation (same data, order and seeds)")
-    save_figure(fig, path, dpi=_DPI)
-    return Path(path)
+    return save_figure(fig, path, dpi=_DPI)
 
 
 def accuracy_figure(runs, summary: dict, path) -> Path:
@@ -96,8 +95,7 @@ def accuracy_figure(runs, summary: dict, path) -> Path:
     ax.set(ylabel="Final test accuracy (%)", xlabel="Initialisation")
     ax.set_title("Final test accuracy per initialisation: every seed, and mean ± std")
     ax.grid(True, axis="y", alpha=0.3)
-    save_figure(fig, path, dpi=_DPI)
-    return Path(path)
+    return save_figure(fig, path, dpi=_DPI)
 
 
 def signal_figure(runs, path) -> Path:
@@ -129,11 +127,10 @@ def signal_figure(runs, path) -> Path:
         "The error signal per layer over the first epochs: mean |δ| over the training set "
         "(mean over the seeds)"
     )
-    save_figure(fig, path, dpi=_DPI)
-    return Path(path)
+    return save_figure(fig, path, dpi=_DPI)
 
 
-def symmetry_figure(runs, summary: dict, path, inits=("chapter", "zeros")) -> Path:
+def symmetry_figure(runs, path, inits=("chapter", "zeros")) -> Path:
     """The trained hidden layers of the first seed of each of ``inits`` (those present) as
     images: one column per neuron (its incoming weights, then its bias, as the rows). A layer
     whose neurons are identical shows rows of one colour each."""
@@ -170,8 +167,7 @@ def symmetry_figure(runs, summary: dict, path, inits=("chapter", "zeros")) -> Pa
         "Trained hidden weights (seed "
         f"{first[shown[0]]['seed']}): from zeros every neuron of a layer is the same"
     )
-    save_figure(fig, path, dpi=_DPI)
-    return Path(path)
+    return save_figure(fig, path, dpi=_DPI)
 
 
 def write_all(result, path_for) -> list[Path]:
@@ -181,5 +177,5 @@ def write_all(result, path_for) -> list[Path]:
         curves_figure(runs, path_for(FILENAMES["curves"])),
         accuracy_figure(runs, summary, path_for(FILENAMES["accuracy"])),
         signal_figure(runs, path_for(FILENAMES["signal"])),
-        symmetry_figure(runs, summary, path_for(FILENAMES["symmetry"])),
+        symmetry_figure(runs, path_for(FILENAMES["symmetry"])),
     ]

@@ -61,8 +61,7 @@ def contour_figure(result, path) -> Path:
         f"{result.config.steps} grid)",
         fontsize=10,
     )
-    save_figure(fig, path, dpi=_DPI)
-    return Path(path)
+    return save_figure(fig, path, dpi=_DPI)
 
 
 def surface_figure(result, path) -> Path:
@@ -77,8 +76,7 @@ def surface_figure(result, path) -> Path:
     ax.set_ylabel("β")
     ax.set_zlabel(_loss_name(result))
     ax.set_title("The loss around the trained weights (random filter-normalised plane)")
-    save_figure(fig, path, dpi=_DPI)
-    return Path(path)
+    return save_figure(fig, path, dpi=_DPI)
 
 
 def pca_figure(result, path) -> Path:
@@ -135,8 +133,7 @@ def pca_figure(result, path) -> Path:
         "directions,\nand the loss on that plane",
         fontsize=10,
     )
-    save_figure(fig, path, dpi=_DPI)
-    return Path(path)
+    return save_figure(fig, path, dpi=_DPI)
 
 
 def _labelled(epochs) -> list[int]:
@@ -171,8 +168,7 @@ def interpolation_figure(result, path) -> Path:
     ax.set(yscale="log", xlabel="t in (1 − t)·θ_0 + t·θ*", ylabel=_loss_name(result))
     ax.grid(True, which="both", alpha=0.3)
     ax.set_title("The loss on the straight line from the initial to the trained weights")
-    save_figure(fig, path, dpi=_DPI)
-    return Path(path)
+    return save_figure(fig, path, dpi=_DPI)
 
 
 def _loss_name(result) -> str:

@@ -41,12 +41,6 @@ _MAX_LEGEND_CLASSES = 20  # more classes: one scatter coloured by class, no lege
 _CHUNK_FLOATS = 1 << 20  # a layer's output per chunk of the decision-boundary grid (8 MiB)
 
 
-def _save(fig: Figure, path) -> Path:
-    path = Path(path)
-    save_figure(fig, path, dpi=_DPI)
-    return path
-
-
 def _class_colours(n_classes: int):
     from matplotlib import colormaps
 
@@ -139,7 +133,7 @@ def network_figure(network, path) -> Path:
         head = " → ".join(str(s) for s in sizes[:4])
         arrow = f"{head} → … → {sizes[-1]} ({len(sizes)} layers)"
     ax.set_title(f"Network structure: {arrow} (loss: {network.loss})")
-    return _save(fig, path)
+    return save_figure(fig, path, dpi=_DPI)
 
 
 # --- Figure 7-14: the data ---------------------------------------------------------------
@@ -153,7 +147,7 @@ def dataset_figure(X, y, path, title: str = "Two-moons dataset") -> Path:
     _scatter_classes(ax, X, y)
     ax.set_title(f"{title} ({len(X)} points)")
     ax.legend(loc="best")
-    return _save(fig, path)
+    return save_figure(fig, path, dpi=_DPI)
 
 
 # --- Figures 7-15 and 7-16: training curves ----------------------------------------------
@@ -194,7 +188,7 @@ def _curve(
         )
         right.set_ylabel(label2)
         ax.legend(lines, [str(line.get_label()) for line in lines], loc="upper right")
-    return _save(fig, path)
+    return save_figure(fig, path, dpi=_DPI)
 
 
 def train_mse_figure(history: dict, path, loss: str = "mse") -> Path:
@@ -279,7 +273,7 @@ def decision_boundary_figure(network, X, y, path, title: str = "Decision boundar
     ax.set_ylim(yy.min(), yy.max())
     ax.legend(loc="upper right")
     ax.set_title(title)
-    return _save(fig, path)
+    return save_figure(fig, path, dpi=_DPI)
 
 
 def write_all(result, path_for, dataset_title: str = "Two-moons dataset") -> list[Path]:
@@ -325,7 +319,7 @@ def seed_sweep_figure(runs, path, title: str | None = None, n_test: int | None =
         or f"{len(runs)} seeds: final test accuracy {mean:.2f}% ± {std:.2f}% "
         f"(min {final.min():.2f}%, max {final.max():.2f}%)"
     )
-    return _save(fig, path)
+    return save_figure(fig, path, dpi=_DPI)
 
 
 def _accuracy_distribution(ax, final, mean, std, step):

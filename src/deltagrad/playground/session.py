@@ -42,10 +42,9 @@ from typing import Any
 import numpy as np
 
 from deltagrad import fast
-from deltagrad import functional as F
 from deltagrad.backprop import Layer, NeuralNetwork, _train_epoch_numpy, resolve_engine
 from deltagrad.data import one_hot
-from deltagrad.experiments.explain import hidden_formula, output_formula
+from deltagrad.experiments.explain import delta_rule_rows
 from deltagrad.playground import datasets
 
 __all__ = [
@@ -65,7 +64,7 @@ __all__ = [
     "MAX_NEURONS",
 ]
 
-DEFAULTS = {
+DEFAULTS: dict[str, Any] = {
     "data": "moons",
     "noise": 0.2,
     "test_ratio": 0.3,
@@ -208,7 +207,7 @@ def options(engine: str | None = None) -> dict:
             "learning_rate": [0, MAX_LEARNING_RATE],
             "epochs": [1, MAX_EPOCHS],
         },
-        "defaults": {**DEFAULTS, "hidden": [25, 50, 25]},
+        "defaults": {**DEFAULTS, "hidden": list(DEFAULTS["hidden"])},
     }
     if engine is not None:
         out["engine"] = engine
@@ -260,20 +259,13 @@ def _extent(X: np.ndarray) -> list[float]:
 
 def _network_view(loss: str, activations, weights, biases) -> NeuralNetwork:
     """A network whose layers hold the given arrays as they are (even non-finite ones, which
-    ``Layer`` refuses as arguments): for drawing a snapshot, never trained."""
+    ``Layer`` refuses as arguments): for drawing or saving a snapshot, never trained."""
     net = NeuralNetwork(loss)
     for W, b, activation in zip(weights, biases, activations):
         layer = Layer(W.shape[0], W.shape[1], activation, init="zeros")
         layer.weights, layer.bias = W, b
         net.add_layer(layer)
     return net
-
-
-def _losses(net: NeuralNetwork, out_layer: np.ndarray, Y: np.ndarray) -> float:
-    """The loss ``loss_value`` computes, from the last layer's output ``out_layer``."""
-    if net.loss == "mse":
-        return F.squared_error(out_layer, Y)
-    return F.softmax_cross_entropy(out_layer, Y)
 
 
 # --- the session -------------------------------------------------------------------------
@@ -325,7 +317,7 @@ class Session:
         self._data_versions = 0
         self._version = 0
         self._params_version = 0
-        self._images: tuple | None = None  # (params_version, boundary, neurons)
+        self._images: tuple | None = None  # ((params_version, data_version), _drawn's dict)
         self._json: tuple | None = None  # (version, with points, bytes)
         self.configure(config or {})
 
@@ -434,9 +426,7 @@ class Session:
             with np.errstate(all="ignore"):
                 sample, grads = _explain_sample(net, x, label, data.Y_train[index])
                 sample["index"] = index
-                for layer, (dW, db) in zip(net.layers, grads):  # NeuralNetwork._step's update
-                    layer.weights -= self._lr * dW
-                    layer.bias -= self._lr * db
+                net._apply(grads, self._lr)  # NeuralNetwork._step's update
             diverged = sample["loss"] is None or not self._finite_parameters()
             changes = {
                 "sample": sample,
@@ -534,9 +524,7 @@ class Session:
             loss, activations = self._arch
         if not all(np.all(np.isfinite(a)) for a in (*weights, *biases)):
             raise ValueError("the network diverged (its weights are not finite); reset it first")
-        net = NeuralNetwork(loss)
-        for W, b, activation in zip(weights, biases, activations):
-            net.add_layer(Layer(W.shape[0], W.shape[1], activation, weights=W, bias=b))
+        net = _network_view(loss, activations, weights, biases)  # finite: loadable as saved
         with tempfile.TemporaryDirectory(prefix="deltagrad-playground-") as folder:
             path = net.save(Path(folder) / "model.npz")
             return path.read_bytes()
@@ -725,7 +713,7 @@ class Session:
         grads = net.gradients(data.X_train, data.Y_train)  # one forward + backward pass
         out = net.layers[-1].last_activation
         metrics = {
-            "train_loss": _losses(net, out, data.Y_train),
+            "train_loss": net._loss_of_output(out, data.Y_train),
             "train_accuracy": float(np.mean(np.argmax(out, axis=1) == data.y_train)),
         }
         test_loss = net.loss_value(data.X_test, data.Y_test)
@@ -785,26 +773,16 @@ def _neurons(net: NeuralNetwork, data: _Data) -> dict:
 
 def _explain_sample(net: NeuralNetwork, x: np.ndarray, label: int, t: np.ndarray):
     """(the sample's numbers as the API's ``sample``, [(dW, db)] per layer): the rows
-    ``deltagrad.experiments.explain.explain`` builds, from the same delta-rule call."""
-    grads = net.gradients(x[None, :], t[None, :])
-    rows, o_prev = [], x
-    layers = net.layers
-    for i, (layer, (dW, db)) in enumerate(zip(layers, grads)):
-        o = np.array(layer.last_activation[0])
-        last = i == len(layers) - 1
-        rows.append(
-            {
-                "z": _array(o_prev @ layer.weights + layer.bias),
-                "o": _array(o),
-                "delta": _array(np.array(layer.delta[0])),
-                "dW": _array(dW),
-                "db": _array(db),
-                "formula": output_formula(layer.activation, net.loss)
-                if last
-                else hidden_formula(layer.activation),
-            }
-        )
-        o_prev = o
+    ``deltagrad.experiments.explain.explain`` builds (its own
+    :func:`~deltagrad.experiments.explain.delta_rule_rows`), as lists."""
+    explained, grads = delta_rule_rows(net, x, t)
+    rows = [
+        {
+            **{q: _array(row[q]) for q in ("z", "o", "delta", "dW", "db")},
+            "formula": row["formula"],
+        }
+        for row in explained
+    ]
     loss = net.loss_value(x[None, :], t[None, :])
     sample = {
         "x": [float(v) for v in x],

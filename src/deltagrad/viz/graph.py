@@ -10,6 +10,7 @@ with its count, and the drawing says so.
 from __future__ import annotations
 
 import io
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,8 +67,6 @@ class Graph:
 
     def __init__(self, tr: Trace, max_nodes: int = MAX_NODES, show_grad: bool = True):
         self.trace = tr
-        self.max_nodes = max_nodes
-        self.show_grad = show_grad
         count = len(tr.nodes) + len(tr.ops)
         if count > max_nodes:
             self.boxes, self.edges = _grouped(tr)
@@ -203,10 +202,8 @@ def _layers(tr: Trace, n_boxes: int) -> list[int]:
 
 def _grouped(tr: Trace):
     """One box for the inputs, one per kind of op (with its count), one for the target."""
-    kinds = sorted({op.name for op in tr.ops}, key=[op.name for op in tr.ops].index)
-    counts = {k: 0 for k in kinds}
-    for op in tr.ops:
-        counts[op.name] += 1
+    counts = Counter(op.name for op in tr.ops)
+    kinds = list(counts)  # in the order of their first op (a Counter keeps insertion order)
     inputs = [n for n in tr.nodes if n.kind == "input"]
     target = tr.nodes[tr.target]
     boxes = [

@@ -294,9 +294,7 @@ def _panel(result: dict, i: int) -> str:
     )
     header = ["neuron", "z", "o"]
     if last:
-        header.append("t")
-    if last:
-        header.append("o − t" if result["loss_name"] == "mse" else "p − t")
+        header += ["t", "o − t" if result["loss_name"] == "mse" else "p − t"]
     else:
         header.append("Σk δk·wjk")
     header += ["f′(o)", "δ = ∂L/∂b", "tape", "finite difference"]

@@ -399,7 +399,10 @@ function drawSparklines(s) {
   });
 }
 
+const inputImageCache = new Map();  // size -> [x1, x2]: they depend on nothing else
+
 function inputImages(size) {  // x1 and x2 over the plane: the input neurons' "outputs"
+  if (inputImageCache.has(size)) { return inputImageCache.get(size); }
   const a = new Uint8Array(size * size);
   const b = new Uint8Array(size * size);
   for (let r = 0; r < size; r++) {
@@ -408,6 +411,7 @@ function inputImages(size) {  // x1 and x2 over the plane: the input neurons' "o
       b[r * size + c] = Math.round((size - 1 - r) / (size - 1) * 255);
     }
   }
+  inputImageCache.set(size, [a, b]);
   return [a, b];
 }
 
@@ -486,7 +490,11 @@ function cell(row, text, tag) {
   row.appendChild(el);
 }
 
-function fmt(v) { return Math.abs(v) >= 1e-3 || v === 0 ? v.toPrecision(4) : v.toExponential(2); }
+// null (the server's NaN or ±inf: a diverged run) and NaN (no value yet) show as "–".
+function fmt(v) {
+  if (!Number.isFinite(v)) { return "–"; }
+  return Math.abs(v) >= 1e-3 || v === 0 ? v.toPrecision(4) : v.toExponential(2);
+}
 
 function showSample(s) {
   const panel = document.getElementById("sample-panel");
@@ -516,7 +524,6 @@ function showSample(s) {
     const shown = Math.min(layer.delta.length, 8);
     for (let j = 0; j < shown; j++) {
       const row = document.createElement("tr");
-      row.className = "delta-row";
       cell(row, String(j));
       cell(row, fmt(layer.z[j]));
       cell(row, fmt(layer.o[j]));
@@ -556,8 +563,8 @@ function show(s) {
   const h = s.history;
   document.getElementById("test-accuracy").textContent = percent(last(h.test_accuracy));
   document.getElementById("train-accuracy").textContent = percent(last(h.train_accuracy));
-  document.getElementById("train-loss").textContent = h.train_loss.length ? fmt(last(h.train_loss)) : "–";
-  document.getElementById("test-loss").textContent = h.test_loss.length ? fmt(last(h.test_loss)) : "–";
+  document.getElementById("train-loss").textContent = fmt(last(h.train_loss));
+  document.getElementById("test-loss").textContent = fmt(last(h.test_loss));
   drawBoundary(s);
   drawNetwork(s);
   drawCurves(document.getElementById("loss-curve"), [
@@ -573,9 +580,6 @@ function show(s) {
   const query = s.url_query + "&token=" + encodeURIComponent(TOKEN);
   history.replaceState(null, "", "?" + query);
   document.getElementById("share").href = "?" + query;
-  const t = "?token=" + encodeURIComponent(TOKEN);
-  document.getElementById("export-model").href = "/api/export/model.npz" + t;
-  document.getElementById("export-metrics").href = "/api/export/metrics.json" + t;
 }
 
 async function main() {
@@ -585,6 +589,9 @@ async function main() {
     return;
   }
   options = answer.data;
+  const t = "?token=" + encodeURIComponent(TOKEN);  // the same for every state: set once
+  document.getElementById("export-model").href = "/api/export/model.npz" + t;
+  document.getElementById("export-metrics").href = "/api/export/metrics.json" + t;
   const activation = document.getElementById("activation");
   for (const name of options.activations) {
     const option = document.createElement("option");
