@@ -1,8 +1,11 @@
-"""Shared timing helper for the benchmark scripts: best-of-repeats wall time per call."""
+"""Shared helpers of the benchmark scripts: best-of-repeats wall time per call, the table of
+times, and the largest difference between two implementations' parameters."""
 
 from __future__ import annotations
 
 import time
+
+import numpy as np
 
 
 def best_time(fn, number: int, repeat: int = 5) -> float:
@@ -26,3 +29,12 @@ def print_table(rows, baseline: str, target_note: str = "") -> None:
         print(f"{name:<34}{t * scale:>11.2f} {unit}{t / base:>27.3f}")
     if target_note:
         print(target_note)
+
+
+def max_diff(a, b) -> float:
+    """The largest absolute difference between two parameter lists ``[(W, b), ...]``."""
+    return max(
+        float(np.max(np.abs(np.asarray(u) - np.asarray(v))))
+        for p, q in zip(a, b)
+        for u, v in zip(p, q)
+    )

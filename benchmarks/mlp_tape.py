@@ -37,6 +37,7 @@ os.environ.setdefault(
 )
 
 import numpy as np  # noqa: E402  (the thread limits must be set before NumPy loads its BLAS)
+from _timing import max_diff  # noqa: E402
 
 import deltagrad as dg  # noqa: E402
 
@@ -204,14 +205,6 @@ def batches(X, y, batch, dtype, rng):
         )
         for i in range(n)
     ]
-
-
-def max_diff(a, b) -> float:
-    return max(
-        float(np.max(np.abs(np.asarray(u) - np.asarray(v))))
-        for p, q in zip(a, b)
-        for u, v in zip(p, q)
-    )
 
 
 def time_row(kind, sizes, batch, dtype, repeats, rng):

@@ -176,14 +176,12 @@ def prepare(seed: int):
         except ImportError as err:
             print(f"{name}: skipped ({err})")
             continue
-        start = time.perf_counter()
         epoch()  # the first epoch: warm-up (JAX compiles here) and the agreement check
-        first = time.perf_counter() - start
         if reference is None and name.startswith("(b)"):
             reference = [(W.copy(), b.copy()) for W, b in params()]
-        ready.append([name, epoch, params, first])
+        ready.append((name, epoch, params))
     rows = []
-    for name, epoch, params, _first in ready:
+    for name, epoch, params in ready:
         diff = relative_difference(params(), reference) if reference else float("nan")
         t = _time_once(epoch, 1)
         rows.append((name, epoch, max(1, math.ceil(MIN_SECONDS / t)), diff))

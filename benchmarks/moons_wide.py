@@ -31,6 +31,7 @@ os.environ.setdefault(
 )
 
 import numpy as np  # noqa: E402  (the thread limits must be set before NumPy loads its BLAS)
+from _timing import max_diff  # noqa: E402
 
 from deltagrad import fast  # noqa: E402
 from deltagrad.backprop import (  # noqa: E402
@@ -146,10 +147,6 @@ def _epoch_seconds(epoch) -> float:
     start = time.perf_counter()
     epoch()
     return time.perf_counter() - start
-
-
-def max_diff(a, b) -> float:
-    return max(float(np.max(np.abs(np.asarray(u) - v))) for p, q in zip(a, b) for u, v in zip(p, q))
 
 
 def table(repeats: int) -> None:

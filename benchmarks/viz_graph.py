@@ -10,9 +10,9 @@ Target: the 10,000-op graph drawn (trace, grouping, layout, PNG) in under 2 s.
 from __future__ import annotations
 
 import io
-import time
 
 import numpy as np
+from _timing import best_time
 
 import deltagrad as dg
 from deltagrad import viz
@@ -30,22 +30,15 @@ def record():
     return tape, loss, x
 
 
-def best(fn, repeat=3):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def main() -> None:
     tape, loss, x = record()
-    t_record = best(record)
-    t_gradient = best(lambda: tape.gradient(loss, x))
-    t_trace = best(lambda: viz.trace(tape, loss))
-    t_svg = best(lambda: viz.graph(tape, loss).svg())
-    t_png = best(lambda: viz.graph(tape, loss).figure().savefig(io.BytesIO(), format="png"))
+    t_record = best_time(record, 1, repeat=3)
+    t_gradient = best_time(lambda: tape.gradient(loss, x), 1, repeat=3)
+    t_trace = best_time(lambda: viz.trace(tape, loss), 1, repeat=3)
+    t_svg = best_time(lambda: viz.graph(tape, loss).svg(), 1, repeat=3)
+    t_png = best_time(
+        lambda: viz.graph(tape, loss).figure().savefig(io.BytesIO(), format="png"), 1, repeat=3
+    )
     g = viz.graph(tape, loss)
     print(f"{len(g.trace.ops):,} ops; {g.grouped}")
     rows = [

@@ -14,7 +14,7 @@ def running(token: str) -> Iterator[PlaygroundServer]:
     """A playground server answering to ``token``, stopped (thread joined, port and session
     closed) when the block ends."""
     srv = make_server("127.0.0.1", 0, token=token)
-    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
+    thread = threading.Thread(target=srv.serve_forever, args=(0.005,), daemon=True)
     thread.start()
     try:
         yield srv

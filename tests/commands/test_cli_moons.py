@@ -20,16 +20,6 @@ FIGURES = [
 ]
 
 
-@pytest.fixture
-def main(monkeypatch, tmp_path):
-    """``deltagrad.cli.main``, run inside ``tmp_path``."""
-    from deltagrad import cli
-
-    assert "moons" in cli.COMMAND_MODULES
-    monkeypatch.chdir(tmp_path)
-    return cli.main
-
-
 @pytest.fixture(scope="module")
 def three_class_data():
     rng = np.random.default_rng(0)
@@ -281,11 +271,8 @@ def test_moons_help(main, capsys):
         assert flag in out
 
 
-def assert_usage_error(main, tmp_path, capsys, argv, match, created=()):
-    try:
-        code = main(argv)
-    except SystemExit as exit_:  # argparse rejects a flag value
-        code = exit_.code
+def assert_usage_error(exit_code, main, tmp_path, capsys, argv, match, created=()):
+    code = exit_code(main, argv)
     err = capsys.readouterr().err
     assert code == 2
     assert "Traceback" not in err
@@ -312,8 +299,8 @@ def assert_usage_error(main, tmp_path, capsys, argv, match, created=()):
         (["--data", "missing.csv"], r"error: --data missing.csv: no such file"),
     ],
 )
-def test_moons_rejects_bad_flags(main, tmp_path, capsys, argv, match):
-    assert_usage_error(main, tmp_path, capsys, ["moons", *argv, "--out", "o"], match)
+def test_moons_rejects_bad_flags(exit_code, main, tmp_path, capsys, argv, match):
+    assert_usage_error(exit_code, main, tmp_path, capsys, ["moons", *argv, "--out", "o"], match)
 
 
 @pytest.mark.parametrize(
@@ -329,9 +316,10 @@ def test_moons_rejects_bad_flags(main, tmp_path, capsys, argv, match):
         ("x1,x2,label\n0,0,0\n1,inf,1\n", r"bad.csv: row 3: x2 is not finite"),
     ],
 )
-def test_moons_rejects_bad_csv(main, tmp_path, capsys, text, match):
+def test_moons_rejects_bad_csv(exit_code, main, tmp_path, capsys, text, match):
     (tmp_path / "bad.csv").write_text(text)
     assert_usage_error(
+        exit_code,
         main,
         tmp_path,
         capsys,
@@ -341,9 +329,10 @@ def test_moons_rejects_bad_csv(main, tmp_path, capsys, text, match):
     )
 
 
-def test_moons_rejects_an_out_that_is_a_file(main, tmp_path, capsys):
+def test_moons_rejects_an_out_that_is_a_file(exit_code, main, tmp_path, capsys):
     (tmp_path / "taken").write_text("not a folder")
     assert_usage_error(
+        exit_code,
         main,
         tmp_path,
         capsys,
@@ -353,8 +342,9 @@ def test_moons_rejects_an_out_that_is_a_file(main, tmp_path, capsys):
     )
 
 
-def test_moons_reports_divergence(main, tmp_path, capsys):
+def test_moons_reports_divergence(exit_code, main, tmp_path, capsys):
     assert_usage_error(
+        exit_code,
         main,
         tmp_path,
         capsys,
@@ -402,12 +392,13 @@ def test_moons_command_engine_flag(main, tmp_path, capsys, engine):
     assert f"{engine} engine" in capsys.readouterr().out
 
 
-def test_moons_command_without_numba_says_so(main, tmp_path, capsys, monkeypatch):
+def test_moons_command_without_numba_says_so(exit_code, main, tmp_path, capsys, monkeypatch):
     from deltagrad import fast
 
     monkeypatch.setattr(fast, "_kernels", None)
     monkeypatch.setattr(fast, "_import_error", "ModuleNotFoundError: No module named 'numba'")
     assert_usage_error(
+        exit_code,
         main,
         tmp_path,
         capsys,
@@ -462,8 +453,8 @@ def test_seed_specs(text, seeds):
         (["--seeds", "0-3", "--engine", "jax"], r"argument --engine: invalid choice"),
     ],
 )
-def test_moons_rejects_bad_sweeps(main, tmp_path, capsys, argv, match):
-    assert_usage_error(main, tmp_path, capsys, ["moons", *argv, "--out", "o"], match)
+def test_moons_rejects_bad_sweeps(exit_code, main, tmp_path, capsys, argv, match):
+    assert_usage_error(exit_code, main, tmp_path, capsys, ["moons", *argv, "--out", "o"], match)
 
 
 def test_sweep_equals_single_runs_in_any_number_of_processes():

@@ -125,7 +125,7 @@ def _model(path, sizes):
         (["--model", "{m}", "--loss", "softmax_cross_entropy"], "loss mse"),
     ],
 )
-def test_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, argv, message):
+def test_bad_input_exits_2_and_writes_nothing(exit_code, tmp_path, capsys, argv, message):
     names = {
         "tmp": str(tmp_path),
         "m": _model(tmp_path / "m.npz", (2, 4, 2)),
@@ -133,17 +133,9 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, argv, message):
     }
     out = tmp_path / "never"
     argv = [a.format(**names) for a in argv]
-    assert exit_code(["explain", *argv, "--out", str(out)]) == 2
+    assert exit_code(cli.main, ["explain", *argv, "--out", str(out)]) == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
-
-
-def exit_code(argv) -> int:
-    """cli.main's code, or argparse's (which exits itself)."""
-    try:
-        return cli.main(argv)
-    except SystemExit as exit:
-        return int(exit.code)
 
 
 def test_help_cites_the_chapter(capsys):

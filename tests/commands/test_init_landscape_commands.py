@@ -11,12 +11,6 @@ from deltagrad.backprop import NeuralNetwork
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture
-def main(monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
-    return cli.main
-
-
 def test_init_compare_writes_its_figures_and_the_spread(main, tmp_path, capsys):
     argv = [
         "init-compare",
@@ -132,13 +126,9 @@ def test_landscape_of_a_saved_model(main, tmp_path, capsys):
     ],
 )
 def test_bad_input_exits_2_names_the_problem_and_writes_nothing(
-    main, tmp_path, capsys, argv, needles
+    exit_code, main, tmp_path, capsys, argv, needles
 ):
-    try:
-        code = main([*argv, "--out", "never"])
-    except SystemExit as stop:  # argparse's own errors
-        code = stop.code
-    assert code == 2
+    assert exit_code(main, [*argv, "--out", "never"]) == 2
     err = capsys.readouterr().err
     for needle in needles:
         assert needle in err, err

@@ -46,7 +46,7 @@ def fd_gradients(net, x, t):
         pairs = list(zip(arrays[::2], arrays[1::2]))
         return loss_of(pairs, net.activations, net.loss, x, t)
 
-    grads = fd.gradients(f, *flat, h=1e-6)
+    grads = fd.gradients(f, *flat)
     return list(zip(grads[::2], grads[1::2]))
 
 

@@ -11,11 +11,6 @@ import browser  # noqa: E402  (skips this module when no Chromium is installed)
 from deltagrad import viz  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    yield from browser.launch()
-
-
 @pytest.fixture
 def page(chromium, tmp_path):
     tape, f = viz.examples.himmelblau(1.0, 1.0)
