@@ -30,6 +30,7 @@ __all__ = [
     "CSV_COLUMNS",
     "MIN_ROWS",
     "MAX_ABS_INPUT",
+    "MOONS_DESCRIPTION",
 ]
 
 CSV_COLUMNS = ("x1", "x2", "label")
@@ -42,6 +43,9 @@ scaling (as the chapter does): far beyond the unit scale of the moons every firs
 saturates, so nothing is learned, and near ±1e308 the weighted sums and the figures' axes
 overflow to inf. Data on a larger scale must be rescaled first (e.g. divided by a power of 10).
 """
+
+MOONS_DESCRIPTION = "make_moons(n_samples=2000, noise=0.2, random_state=100)"
+"""The chapter's data, as the records (metrics.json) name it: what :func:`moons` returns."""
 
 
 def moons(n_samples: int = 2000, noise: float = 0.2, random_state: int = 100):

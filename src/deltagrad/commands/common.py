@@ -1,4 +1,5 @@
-"""What every command shares: usage errors, ``--out``/``--seed`` flags, safe output paths, JSON."""
+"""What every command shares: usage errors, ``--out``/``--seed`` flags, safe output paths, JSON,
+the memory available."""
 
 from __future__ import annotations
 
@@ -41,6 +42,13 @@ def add_common_arguments(
             metavar="N",
             help="random seed; the same seed gives the same numbers (default: 0)",
         )
+
+
+def check_seed(seed: int) -> int:
+    """``seed`` (a --seed value), or UsageError when it is negative."""
+    if seed < 0:
+        raise UsageError(f"--seed must be >= 0, got {seed}")
+    return seed
 
 
 def progress_bar(**kwargs):
@@ -156,15 +164,17 @@ def output_file(out: Path, name: str) -> Path:
     return target
 
 
-def _jsonable(obj):
+def jsonable(obj):
+    """``obj`` as the plain data its JSON file holds (lists, Python numbers, None for NaN):
+    what a report built from a result in memory shows is what the file says."""
     if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
+        return [jsonable(v) for v in obj]
     if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
+        return jsonable(obj.tolist())
     if isinstance(obj, np.generic):
-        return _jsonable(obj.item())
+        return jsonable(obj.item())
     if isinstance(obj, float) and not math.isfinite(obj):
         return None  # JSON has no NaN/inf; null says "not a number" honestly
     if isinstance(obj, Path):
@@ -172,16 +182,64 @@ def _jsonable(obj):
     return obj
 
 
-def jsonable(obj):
-    """``obj`` as the plain data its JSON file holds (lists, Python numbers, None for NaN):
-    what a report built from a result in memory shows is what the file says."""
-    return _jsonable(obj)
-
-
 def write_json(out: Path, name: str, data) -> Path:
     """Write ``data`` (NumPy values allowed) as indented JSON to ``out / name``."""
     path = output_file(out, name)
-    return write_text(path, json.dumps(_jsonable(data), indent=2) + "\n")
+    return write_text(path, json.dumps(jsonable(data), indent=2) + "\n")
+
+
+def available_memory() -> int | None:
+    """Bytes of memory that can still be used: MemAvailable from /proc/meminfo (else the
+    free physical pages from os.sysconf), capped by a cgroup (container) limit; None if
+    unknown."""
+    avail = None
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    avail = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    if avail is None:
+        try:
+            avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            pass
+    room = _cgroup_room()
+    if room is not None:
+        avail = room if avail is None else min(avail, room)
+    return avail
+
+
+def _cgroup_room() -> int | None:
+    """A container's memory limit minus its usage (cgroup v2, else v1), or None."""
+    for limit_file, usage_file in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        (
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+        ),
+    ):
+        try:
+            with open(limit_file) as fh:
+                limit = fh.read().strip()
+            with open(usage_file) as fh:
+                usage = int(fh.read().strip())
+        except (OSError, ValueError):
+            continue
+        if limit.isdigit() and int(limit) < 1 << 60:  # "max" or a huge number: no limit
+            return max(0, int(limit) - usage)
+    return None
+
+
+def size_text(n: float) -> str:
+    """Bytes for people: 512 B, 3.2 MiB, 74.5 GiB."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(n) < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} PiB"  # pragma: no cover
 
 
 def resolve_engine_flag(engine: str, command: str, sizes=None, batch_size: int = 1) -> str:

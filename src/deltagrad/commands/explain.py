@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from deltagrad.commands import common, flags
+from deltagrad.experiments.gradcheck import TOLERANCE  # the largest relative error that passes
 
 NAME = "explain"
 HELP = "the delta rule (7.7) for one sample, with every number checked, as a page"
@@ -34,7 +35,6 @@ HELP = "the delta rule (7.7) for one sample, with every number checked, as a pag
 PAGE_NAME = "explain.html"
 FULL_LAYER = 8  # layers up to this many neurons are printed in full
 TOP_NEURONS = 3  # otherwise: the neurons with the largest |δ|
-TOLERANCE = 1e-6
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -78,17 +78,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    if args.seed < 0:
-        raise common.UsageError(f"--seed must be >= 0, got {args.seed}")
+    common.check_seed(args.seed)
     if (args.point is None) != (args.label is None):
         given, missing = ("--point", "--label") if args.label is None else ("--label", "--point")
         raise common.UsageError(f"{given} needs {missing} (a point and its class go together)")
     net, source = _network(args)
     sample = None if args.point is not None else (args.sample or 0)  # default: sample 0
     x, label, described = _sample(net, sample, args.point, args.label)
-    common.output_dir(args.out, records=RECORDS)  # claimed (locked) for this run
+    out = common.output_dir(args.out, records=RECORDS)  # claimed (locked) for this run
     result = compute(net, x, label, described, source, config=_config(args, sample))
-    out = common.output_dir(args.out, records=RECORDS)
     write(out, result)
     return 0
 
@@ -105,7 +103,7 @@ def _network(args):
         net = NeuralNetwork.build(
             (2, *hidden, 2), flags.ACTIVATION_FLAGS[activation], loss, rng=args.seed
         )
-        return net, f"freshly initialised from seed {args.seed} (the chapter's initialisation)"
+        return net, _fresh_source(args.seed)
     try:
         net = NeuralNetwork.load(args.model)
     except ValueError as err:
@@ -149,7 +147,15 @@ def _sample(net, sample, point, label):
         x, y, n = experiment.chapter_sample(sample)
     except ValueError as err:
         raise common.UsageError(str(err).replace("sample must", "--sample must")) from None
-    return x, y, f"training sample {sample} of {n} (the chapter's moons data, 70/30 split)"
+    return x, y, _training_sample(sample, n)
+
+
+def _fresh_source(seed: int) -> str:
+    return f"freshly initialised from seed {seed} (the chapter's initialisation)"
+
+
+def _training_sample(sample: int, n: int) -> str:
+    return f"training sample {sample} of {n} (the chapter's moons data, 70/30 split)"
 
 
 def _config(args, sample) -> dict:
@@ -199,8 +205,8 @@ def seeded(seed: int = 0, sample: int = 0) -> dict:
         net,
         x,
         label,
-        f"training sample {sample} of {n} (the chapter's moons data, 70/30 split)",
-        f"freshly initialised from seed {seed} (the chapter's initialisation)",
+        _training_sample(sample, n),
+        _fresh_source(seed),
         config={"sample": sample, "point": None, "label": None, "seed": seed, "model": None},
     )
 

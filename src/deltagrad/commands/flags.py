@@ -68,6 +68,17 @@ def int_at_least(low: int) -> Callable[[str], int]:
 positive_int = int_at_least(1)
 
 
+def port(text: str) -> int:
+    """A port number, 0..65535 (0: a free port)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be in 0..65535, got {text!r}")
+    return value
+
+
 def point(text: str) -> tuple[float, float]:
     """'X,Y': two finite numbers."""
     parts = text.split(",")

@@ -40,13 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    if args.seed < 0:
-        raise common.UsageError(f"--seed must be >= 0, got {args.seed}")
-    common.output_dir(args.out, records=RECORDS)  # claimed (locked) for this run
-    result = compute(
-        seed=args.seed, samples=args.samples, activation=args.activation, loss=args.loss
-    )
-    out = common.output_dir(args.out, records=RECORDS)
+    seed = common.check_seed(args.seed)
+    out = common.output_dir(args.out, records=RECORDS)  # claimed (locked) for this run
+    result = compute(seed=seed, samples=args.samples, activation=args.activation, loss=args.loss)
     write(out, result)
     return 0 if result["summary"]["passed"] else 1
 
@@ -62,10 +58,10 @@ def compute(
     """The three-way table (``activation`` as --activation names it), printed:
     ``{"rows": [...], "summary": {...}, "config": {...}}``; UsageError for a bad --samples."""
     from deltagrad.experiments import gradcheck as experiment
+    from deltagrad.experiments.moons import parameter_count
 
     try:
-        sizes = experiment.CHAPTER_SIZES
-        with _bar(sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))) as bar:
+        with _bar(parameter_count(experiment.CHAPTER_SIZES)) as bar:
             rows = experiment.moons_gradient_table(
                 seed=seed,
                 n_samples=samples,

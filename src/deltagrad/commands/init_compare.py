@@ -25,6 +25,7 @@ import numpy as np
 
 from deltagrad.backprop import INITS
 from deltagrad.commands import common, flags
+from deltagrad.data import MOONS_DESCRIPTION
 
 NAME = "init-compare"
 HELP = "compare initial weights (chapter, xavier, he, zeros, normal) on the chapter's network"
@@ -85,9 +86,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     config = _config(args)
-    common.output_dir(args.out, records=RECORDS)  # claimed (locked) for this run
+    out = common.output_dir(args.out, records=RECORDS)  # claimed (locked) for this run
     result = compute(config, engine=args.engine)
-    out = common.output_dir(args.out, records=RECORDS)
     write(out, result)
     return 0
 
@@ -134,7 +134,7 @@ def metrics(result) -> dict:
     """What metrics.json holds: every run (without its weights) and the summary."""
     m = dict(result.metrics)
     m["runs"] = [{k: v for k, v in r.items() if k != "hidden_weights"} for r in result.runs]
-    m["data"] = "make_moons(n_samples=2000, noise=0.2, random_state=100)"
+    m["data"] = MOONS_DESCRIPTION
     return m
 
 

@@ -31,6 +31,7 @@ import numpy as np
 
 from deltagrad._files import atomic_path
 from deltagrad.commands import common, flags
+from deltagrad.data import MOONS_DESCRIPTION
 
 NAME = "landscape"
 HELP = "the trained network's loss landscape: random and PCA planes, trajectory, interpolation"
@@ -90,9 +91,8 @@ def run(args) -> int:
     config = _config(args)
     network = _load_model(args.model) if args.model else None
     check_limits(config, network)
-    common.output_dir(args.out, records=RECORDS)  # claimed (locked) for this run
+    out = common.output_dir(args.out, records=RECORDS)  # claimed (locked) for this run
     result = compute(config, network, engine=args.engine)
-    out = common.output_dir(args.out, records=RECORDS)
     write(out, result, model=args.model)
     return 0
 
@@ -145,18 +145,15 @@ def _load_model(path: str):
     return network
 
 
-def _sizes(config, network) -> list[int]:
-    return network.sizes if network is not None else [2, *config.hidden, 2]
-
-
 def check_limits(config, network=None, n_train: int = 1400) -> dict:
     """Refuse (UsageError, the limit stated) a slice that would take too long or not fit in
     memory; returns the estimate."""
-    from deltagrad.commands.moons import available_memory, size_text
+    from deltagrad.backprop import multiply_adds
     from deltagrad.experiments import landscape as ex
+    from deltagrad.experiments.moons import default_processes, network_sizes, parameter_count
 
-    sizes = _sizes(config, network)
-    weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    sizes = network.sizes if network is not None else network_sizes(config.hidden)
+    weights = multiply_adds(sizes)
     points = config.steps**2
     work = float(points) * n_train * weights
     if work > ex.MAX_WORK:
@@ -170,17 +167,16 @@ def check_limits(config, network=None, n_train: int = 1400) -> dict:
         )
     # a chunk's activations (at least one weight vector's) per core, the trajectory's snapshots
     per_point = 3 * 8 * n_train * max(sizes)
-    params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    params = parameter_count(sizes)
     snapshots = 0 if network is not None else (config.epochs // config.snapshot_every + 2)
-    from deltagrad.experiments.moons import default_processes
-
     chunk = max(per_point, ex._CHUNK_FLOATS * 8 * 3) * default_processes()
     need = chunk + 8 * params * (snapshots + 8)
-    avail = available_memory()
+    avail = common.available_memory()
     if avail is not None and need > avail:
         raise common.UsageError(
-            f"the slice needs about {size_text(need)} of memory, {size_text(avail)} is "
-            f"available; use a smaller --model or a larger --snapshot-every"
+            f"the slice needs about {common.size_text(need)} of memory, "
+            f"{common.size_text(avail)} is available; use a smaller --model or a larger "
+            "--snapshot-every"
         )
     return {"multiply_adds": work, "bytes": need}
 
@@ -220,7 +216,7 @@ def write(out: Path, result, model: str | None = None) -> list[Path]:
     return paths
 
 
-_DATA = "make_moons(n_samples=2000, noise=0.2, random_state=100), the 1,400 training points"
+_DATA = f"{MOONS_DESCRIPTION}, the 1,400 training points"
 
 
 def _write_grids(path: Path, result) -> Path:

@@ -29,13 +29,17 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from deltagrad.commands import common, flags
+
+# By name, not as common.available_memory: the memory checks below look it up here (tests
+# replace it in this module).
+from deltagrad.commands.common import available_memory, size_text
+from deltagrad.data import MOONS_DESCRIPTION
 
 NAME = "moons"
 HELP = "train the chapter's two-moons network (Figures 7-13 to 7-16)"
@@ -102,14 +106,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     config = _config(args)
     data = _load_data(args.data)
-    common.output_dir(args.out, records=RECORDS)  # claimed (locked) for this run
+    out = common.output_dir(args.out, records=RECORDS)  # claimed (locked) for this run
     shape = _data_shape(data)
     if args.seeds is not None:
-        return _run_sweep(args, config, data, shape)
+        return _run_sweep(args, config, data, shape, out)
     _check_memory(args, config, shape)
     _note_long_run(config, shape, runs=1, processes=1)
     result = compute(config, data, args.engine)
-    out = common.output_dir(args.out, records=RECORDS)
     write(out, result, args.data)
     return 0
 
@@ -126,7 +129,53 @@ def compute(config, data=None, engine: str = "auto", watch=None):
     progress bar and the logged epochs printed; ``watch(network, epoch, record)`` also sees
     every epoch (see :func:`deltagrad.experiments.moons.run`). Returns the ``MoonsResult``;
     UsageError for an unknown engine or a diverged run."""
-    return _train(config, data, engine, watch)
+    from tqdm import tqdm
+
+    from deltagrad.experiments import moons as experiment
+
+    # Once; the experiment and the network get the result. (Two inputs and two classes: the
+    # width of the hidden layers decides.)
+    sizes = experiment.network_sizes(config.hidden)
+    engine = common.resolve_engine_flag(engine, NAME, sizes, config.batch_size)
+    with common.progress_bar(total=config.epochs, desc="moons", unit="epoch") as bar:
+
+        def progress(epoch, record):
+            bar.update(1)
+            if record is None:
+                return
+            acc = f"{record['test_accuracy']:.2%}"
+            # On a terminal, tqdm.write clears the bar, prints the line and redraws the bar
+            # below it; without a terminal there is no bar and these are plain lines.
+            if config.loss == "mse":
+                bar.set_postfix(mse=f"{record['mse']:.6f}", acc=acc, refresh=False)
+                line = f"Epoch: #{epoch}, MSE: {record['mse']:f}"
+            else:
+                bar.set_postfix(loss=f"{record['loss']:.6f}", acc=acc, refresh=False)
+                line = (
+                    f"Epoch: #{epoch}, loss ({experiment.LOSS_NAMES[config.loss]}): "
+                    f"{record['loss']:f}, MSE: {record['mse']:f}"
+                )
+            tqdm.write(f"{line}\nAccuracy: {record['test_accuracy'] * 100:.2f}%", file=sys.stdout)
+
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            try:
+                result = experiment.run(config, data, callback=progress, engine=engine, watch=watch)
+            except ValueError as err:  # the data passed load_csv; this is a last safety net
+                raise common.UsageError(str(err)) from None
+    m = result.metrics
+    if not (math.isfinite(m["final_train_mse"]) and math.isfinite(m["final_loss"])):
+        scale = float(np.abs(data[0]).max()) if data is not None else 0.0
+        hint = (
+            f", or rescale --data (its coordinates reach {scale:.3g}; the moons' lie "
+            f"within about ±2)"
+            if scale > 10
+            else ""
+        )
+        raise common.UsageError(
+            f"training diverged (the loss is not finite) with --lr "
+            f"{config.learning_rate}; try a smaller learning rate{hint}"
+        )
+    return result
 
 
 def write(out: Path, result, data_path: str | None = None) -> list[Path]:
@@ -207,60 +256,6 @@ def _final_loss_text(config, m) -> str:
 # --- what a run needs, checked before it starts ----------------------------------------------
 
 
-def available_memory() -> int | None:
-    """Bytes of memory that can still be used: MemAvailable from /proc/meminfo (else the
-    free physical pages from os.sysconf), capped by a cgroup (container) limit; None if
-    unknown."""
-    avail = None
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    avail = int(line.split()[1]) * 1024
-                    break
-    except (OSError, ValueError, IndexError):
-        pass
-    if avail is None:
-        try:
-            avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        except (ValueError, OSError, AttributeError):
-            pass
-    room = _cgroup_room()
-    if room is not None:
-        avail = room if avail is None else min(avail, room)
-    return avail
-
-
-def _cgroup_room() -> int | None:
-    """A container's memory limit minus its usage (cgroup v2, else v1), or None."""
-    for limit_file, usage_file in (
-        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-        (
-            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
-            "/sys/fs/cgroup/memory/memory.usage_in_bytes",
-        ),
-    ):
-        try:
-            with open(limit_file) as fh:
-                limit = fh.read().strip()
-            with open(usage_file) as fh:
-                usage = int(fh.read().strip())
-        except (OSError, ValueError):
-            continue
-        if limit.isdigit() and int(limit) < 1 << 60:  # "max" or a huge number: no limit
-            return max(0, int(limit) - usage)
-    return None
-
-
-def size_text(n: float) -> str:
-    """Bytes for people: 512 B, 3.2 MiB, 74.5 GiB."""
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if abs(n) < 1024 or unit == "PiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} PiB"  # pragma: no cover
-
-
 def _data_shape(data) -> dict:
     """n_train, n_test, n_features, n_classes of the data the run will use (the chapter's
     70/30 split: test rows ceil(0.3 n))."""
@@ -279,14 +274,15 @@ def _data_shape(data) -> dict:
 _BASELINE_BYTES = 300 * 1024**2  # the interpreter, NumPy, Numba, matplotlib
 
 
-def _check_memory(args, config, shape, seeds: int = 1, processes: int = 1) -> dict:
-    """Refuse a run whose memory estimate exceeds the memory available (UsageError)."""
+def _check_memory(args, config, shape, seeds: int = 1, processes: int = 1) -> tuple:
+    """Refuse a run whose memory estimate exceeds the memory available (UsageError); returns
+    ``(the estimate, the bytes available or None)``."""
     from deltagrad.experiments.moons import memory_estimate
 
     est = memory_estimate(config, seeds=seeds, processes=processes, **shape)
     avail = available_memory()
     if avail is None or est["bytes"] + _BASELINE_BYTES <= avail:
-        return est
+        return est, avail
     sizes = "-".join(str(s) for s in est["sizes"])
     parts = {
         "parameters": est["parameter_bytes"],
@@ -343,9 +339,7 @@ def _config(args):
 
     if args.seeds is not None and args.seed is not None:
         raise common.UsageError("--seeds and --seed cannot be combined; list the seeds in --seeds")
-    seed = 0 if args.seed is None else args.seed
-    if seed < 0:
-        raise common.UsageError(f"--seed must be >= 0, got {seed}")
+    seed = common.check_seed(0 if args.seed is None else args.seed)
     try:
         return MoonsConfig(
             epochs=args.epochs,
@@ -381,63 +375,13 @@ def _load_data(path):
             raise common.UsageError(f"--data {err}") from None
 
 
-def _train(config, data, engine, watch=None):
-    from tqdm import tqdm
-
-    from deltagrad.experiments import moons as experiment
-
-    # Once; the experiment and the network get the result. (Two inputs and two classes: the
-    # width of the hidden layers decides.)
-    engine = common.resolve_engine_flag(engine, NAME, [2, *config.hidden, 2], config.batch_size)
-    with common.progress_bar(total=config.epochs, desc="moons", unit="epoch") as bar:
-
-        def progress(epoch, record):
-            bar.update(1)
-            if record is None:
-                return
-            acc = f"{record['test_accuracy']:.2%}"
-            # On a terminal, tqdm.write clears the bar, prints the line and redraws the bar
-            # below it; without a terminal there is no bar and these are plain lines.
-            if config.loss == "mse":
-                bar.set_postfix(mse=f"{record['mse']:.6f}", acc=acc, refresh=False)
-                line = f"Epoch: #{epoch}, MSE: {record['mse']:f}"
-            else:
-                bar.set_postfix(loss=f"{record['loss']:.6f}", acc=acc, refresh=False)
-                line = (
-                    f"Epoch: #{epoch}, loss ({experiment.LOSS_NAMES[config.loss]}): "
-                    f"{record['loss']:f}, MSE: {record['mse']:f}"
-                )
-            tqdm.write(f"{line}\nAccuracy: {record['test_accuracy'] * 100:.2f}%", file=sys.stdout)
-
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            try:
-                result = experiment.run(config, data, callback=progress, engine=engine, watch=watch)
-            except ValueError as err:  # the data passed load_csv; this is a last safety net
-                raise common.UsageError(str(err)) from None
-    m = result.metrics
-    if not (math.isfinite(m["final_train_mse"]) and math.isfinite(m["final_loss"])):
-        scale = float(np.abs(data[0]).max()) if data is not None else 0.0
-        hint = (
-            f", or rescale --data (its coordinates reach {scale:.3g}; the moons' lie "
-            f"within about ±2)"
-            if scale > 10
-            else ""
-        )
-        raise common.UsageError(
-            f"training diverged (the loss is not finite) with --lr "
-            f"{config.learning_rate}; try a smaller learning rate{hint}"
-        )
-    return result
-
-
 def _sweep_processes(args, config, shape, seeds) -> int:
     """One process per core, fewer when that many networks at once would not fit in memory
     (a note says so); a UsageError when even one does not."""
     from deltagrad.experiments.moons import default_processes
 
     processes = min(default_processes(), len(seeds))
-    est = _check_memory(args, config, shape, seeds=len(seeds), processes=1)
-    avail = available_memory()
+    est, avail = _check_memory(args, config, shape, seeds=len(seeds), processes=1)
     if avail is not None and processes > 1:
         room = avail - _BASELINE_BYTES - est["history_bytes"]
         fit = max(1, int(room // (est["per_run_bytes"] + _BASELINE_BYTES)))
@@ -452,12 +396,11 @@ def _sweep_processes(args, config, shape, seeds) -> int:
     return processes
 
 
-def _run_sweep(args, config, data, shape) -> int:
+def _run_sweep(args, config, data, shape, out: Path) -> int:
     from deltagrad.experiments import moons as experiment
 
-    engine = common.resolve_engine_flag(
-        args.engine, NAME, [2, *config.hidden, 2], config.batch_size
-    )
+    sizes = experiment.network_sizes(config.hidden)
+    engine = common.resolve_engine_flag(args.engine, NAME, sizes, config.batch_size)
     seeds = args.seeds
     processes = _sweep_processes(args, config, shape, seeds)
     _note_long_run(config, shape, runs=len(seeds), processes=processes)
@@ -479,7 +422,6 @@ def _run_sweep(args, config, data, shape) -> int:
                 )
             except ValueError as err:
                 raise common.UsageError(str(err)) from None
-    out = common.output_dir(args.out, records=RECORDS)
     _write_sweep(out, result, args.data)
     s, m = result.summary, result.metrics
     print(
@@ -510,7 +452,7 @@ def _write_sweep(out: Path, result, data_path) -> None:
         "test_accuracies": {str(r["seed"]): r["test_accuracy"] for r in result.runs},
         **m,
         "config": {**m["config"], "data": data_path or "moons"},
-        "data": data_path or "make_moons(n_samples=2000, noise=0.2, random_state=100)",
+        "data": data_path or MOONS_DESCRIPTION,
     }
     seed_sweep_figure(result.runs, common.output_file(out, "seed_sweep.png"), n_test=m["n_test"])
     common.write_json(out, "metrics.json", metrics)  # last: its presence means the run finished
@@ -521,7 +463,7 @@ def _write_outputs(out: Path, result, data_path) -> list[Path]:
 
     metrics = dict(result.metrics)
     metrics["config"] = {**metrics["config"], "data": data_path or "moons"}
-    metrics["data"] = data_path or "make_moons(n_samples=2000, noise=0.2, random_state=100)"
+    metrics["data"] = data_path or MOONS_DESCRIPTION
     model = result.network.save(common.output_file(out, "model.npz"))
     title = f"Data set {data_path}" if data_path else "Two-moons dataset"
     figures = write_all(result, lambda name: common.output_file(out, name), dataset_title=title)

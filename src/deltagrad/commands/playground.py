@@ -24,22 +24,12 @@ import sys
 import threading
 import webbrowser
 
-from deltagrad.commands import common
+from deltagrad.commands import common, flags
 
 NAME = "playground"
 HELP = "train the chapter's network in the browser and watch it learn (7.7, 7.9)"
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be in 0..65535, got {text!r}")
-    return value
 
 
 def limit_blas_threads():
@@ -57,7 +47,7 @@ def limit_blas_threads():
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--port",
-        type=_port,
+        type=flags.port,
         default=0,
         metavar="N",
         help="port to listen on (default: 0, a free port)",

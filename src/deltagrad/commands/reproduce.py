@@ -78,8 +78,7 @@ def _settings(quick: bool) -> dict:
 def run(args) -> int:
     from deltagrad.commands import reproduce_steps as steps
 
-    if args.seed < 0:
-        raise common.UsageError(f"--seed must be >= 0, got {args.seed}")
+    common.check_seed(args.seed)
     out = common.output_dir(args.out, records=("metrics.json", "report.html"))
     settings = _settings(args.quick)
     plan = steps.plan(out, args.seed, settings)

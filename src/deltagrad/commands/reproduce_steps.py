@@ -205,6 +205,12 @@ def _point(p: dict) -> str:
     return ", ".join(f"{k} = {v:g}" for k, v in p.items())
 
 
+def _derivative_row(r: dict) -> list:
+    """A worked derivative as the CSV file (after its section) and the report's table show it."""
+    point = _point(r["point"])
+    return [r["formula"], point, r["analytic"], r["tape"], r["numeric"], r["rel_error"]]
+
+
 def compute_derivatives() -> dict:
     """The worked examples (analytic, tape, finite difference), the activation curves and
     the softmax example: ``{"rows", "curves", "softmax", "max_rel_error"}``."""
@@ -229,17 +235,7 @@ def write_derivatives(out: Path, result: dict) -> list[Path]:
         writer = csv.writer(fh)
         writer.writerow(_DERIVATIVE_COLUMNS)
         for r in rows:
-            writer.writerow(
-                [
-                    r["section"],
-                    r["formula"],
-                    _point(r["point"]),
-                    r["analytic"],
-                    r["tape"],
-                    r["numeric"],
-                    r["rel_error"],
-                ]
-            )
+            writer.writerow([r["section"], *_derivative_row(r)])
     paths = [table]
     for name, curve in result["curves"].items():
         paths.append(common.output_file(out, figures.FILENAMES[name]))
@@ -264,17 +260,7 @@ def describe_derivatives(result: dict, folder: Path) -> list[rp.Section]:
     table = rp.Table(
         "7.2 The derivative rules and worked examples at sample points",
         ["formula", "at", "analytic", "tape", "finite difference", "rel. error"],
-        [
-            [
-                r["formula"],
-                _point(r["point"]),
-                r["analytic"],
-                r["tape"],
-                r["numeric"],
-                r["rel_error"],
-            ]
-            for r in rows
-        ],
+        [_derivative_row(r) for r in rows],
         digits=10,
     )
     s72 = rp.Section(

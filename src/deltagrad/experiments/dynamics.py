@@ -12,6 +12,7 @@ import numpy as np
 
 from deltagrad.backprop import NeuralNetwork
 from deltagrad.data import one_hot
+from deltagrad.experiments.moons import network_sizes
 
 
 def boundary_grid(X, steps: int = 120, margin: float = 0.5):
@@ -133,7 +134,7 @@ def boundary_evolution(
     ``{"xx", "yy", "epochs", "proba", "test_accuracy", "total_epochs"}``. (``reproduce``
     snapshots its main moons run instead, with :class:`BoundarySnapshots`.)
     """
-    sizes = [X_train.shape[1], *hidden, int(max(y_train.max(), y_test.max())) + 1]
+    sizes = network_sizes(hidden, (X_train, X_test, y_train, y_test))
     net = NeuralNetwork.build(sizes, activation, "mse", rng=seed)
     snaps = BoundarySnapshots(
         np.concatenate([X_train, X_test]),
@@ -172,9 +173,8 @@ def gradient_norms(
     and every ``every`` epochs, while training the same network (same sizes, same seed) with
     each activation. Returns ``{activation: {"epoch": [...], "norms": (n_records, n_layers)}}``.
     """
-    n_classes = int(max(y_train.max(), y_test.max())) + 1
-    Y_train = one_hot(y_train, n_classes)
-    sizes = [X_train.shape[1], *hidden, n_classes]
+    sizes = network_sizes(hidden, (X_train, X_test, y_train, y_test))
+    Y_train = one_hot(y_train, sizes[-1])
     out = {}
     for activation in activations:
         net = NeuralNetwork.build(sizes, activation, "mse", rng=seed)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from deltagrad.backprop import INITS, NeuralNetwork, resolve_engine
+from deltagrad.backprop import INITS, resolve_engine
 from deltagrad.data import one_hot
 from deltagrad.experiments import moons
 
@@ -143,11 +143,8 @@ class _SignalWatch:
 def _one(config: moons.MoonsConfig, split, engine: str, signal_epochs: int) -> dict:
     """One init and seed, trained and measured, as picklable plain data."""
     X_train, _, y_train, _ = split
-    n_classes = int(max(split[2].max(), split[3].max())) + 1
-    watch = _SignalWatch(X_train, one_hot(y_train, n_classes), signal_epochs)
-    # before any training: a network built exactly as the run builds its own
-    sizes = [X_train.shape[1], *config.hidden, n_classes]
-    start = NeuralNetwork.build(sizes, config.activation, config.loss, config.seed, config.init)
+    start = moons.initial_network(config, split)  # before any training: the run's own start
+    watch = _SignalWatch(X_train, one_hot(y_train, start.sizes[-1]), signal_epochs)
     watch.measure(start, -1)
     result = moons.run_split(config, split, None, engine, watch)
     h, m = result.history, result.metrics
@@ -215,15 +212,10 @@ def compare(
 
 def _summary(config: InitCompareConfig, runs: list[dict], init: str) -> dict:
     mine = [r for r in runs if r["init"] == init]
-    acc = np.array([r["test_accuracy"] for r in mine])
     spread = np.array([r["symmetry"] for r in mine])  # (seeds, hidden layers)
     first_signal = np.array([r["signal"]["mean_abs_delta"][0] for r in mine])  # (seeds, layers)
     return {
-        "n": len(mine),
-        "mean": float(np.mean(acc)),
-        "std": float(np.std(acc, ddof=1)) if len(acc) > 1 else 0.0,
-        "min": float(np.min(acc)),
-        "max": float(np.max(acc)),
+        **moons.accuracy_summary(mine),
         "final_train_mse_mean": float(np.mean([r["final_train_mse"] for r in mine])),
         "symmetry_spread_max": [float(v) for v in spread.max(axis=0)],
         "symmetric": bool(np.all(spread < SYMMETRIC)),

@@ -92,12 +92,9 @@ class LandscapeConfig:
         self.moons_config().check()
         for name in ("steps", "snapshot_every", "interpolation_points"):
             moons.check_positive_int(getattr(self, name), name)
-        if isinstance(self.directions_seed, bool) or not isinstance(self.directions_seed, int):
-            raise ValueError(
-                f"directions_seed must be an integer >= 0, got {self.directions_seed!r}"
-            )
-        if self.directions_seed < 0:
-            raise ValueError(f"directions_seed must be an integer >= 0, got {self.directions_seed}")
+        ds = self.directions_seed
+        if isinstance(ds, bool) or not isinstance(ds, int) or ds < 0:
+            raise ValueError(f"directions_seed must be an integer >= 0, got {ds!r}")
         if not 3 <= self.steps <= MAX_STEPS:
             raise ValueError(f"steps must be between 3 and {MAX_STEPS}, got {self.steps}")
         if not 2 <= self.interpolation_points <= 10_000:
@@ -328,12 +325,8 @@ class Snapshots:
     def start(cls, config: LandscapeConfig, split) -> Snapshots:
         """Snapshots for ``config``'s run on ``split``, holding the initial weights (the
         network the run builds from the same seed) as epoch 0."""
-        mc = config.moons_config().check()
-        X_train, _, y_train, y_test = split
-        n_classes = int(max(y_train.max(), y_test.max())) + 1
-        sizes = [X_train.shape[1], *mc.hidden, n_classes]
         snaps = cls(config.snapshot_every, config.epochs)
-        snaps.add(NeuralNetwork.build(sizes, mc.activation, mc.loss, mc.seed, mc.init), 0)
+        snaps.add(moons.initial_network(config.moons_config().check(), split), 0)
         return snaps
 
     def trajectory(self, result) -> tuple:

@@ -49,6 +49,9 @@ __all__ = [
     "LOSS_NAMES",
     "MAX_ABS_INPUT",
     "parameter_count",
+    "network_sizes",
+    "initial_network",
+    "accuracy_summary",
     "memory_estimate",
     "work_estimate",
 ]
@@ -118,6 +121,24 @@ def parameter_count(sizes) -> int:
     """Weights and biases of a network with layer sizes ``sizes`` (input first)."""
     sizes = [int(s) for s in sizes]
     return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def network_sizes(hidden, split=None) -> list[int]:
+    """Layer sizes of the network with ``hidden`` layers for ``split`` ``(X_train, X_test,
+    y_train, y_test)``: one input per feature, one output per class (labels 0..C-1); for
+    ``split=None`` the chapter's moons, 2 and 2."""
+    if split is None:
+        return [2, *hidden, 2]
+    X_train, _, y_train, y_test = split
+    return [X_train.shape[1], *hidden, int(max(y_train.max(), y_test.max())) + 1]
+
+
+def initial_network(config: MoonsConfig, split) -> NeuralNetwork:
+    """The network ``config``'s run on ``split`` starts from (:func:`run_split` trains it)."""
+    sizes = network_sizes(config.hidden, split)
+    return NeuralNetwork.build(
+        sizes, config.activation, config.loss, rng=config.seed, init=config.init
+    )
 
 
 def memory_estimate(
@@ -235,15 +256,12 @@ def run_split(config: MoonsConfig, split, callback, engine: str, watch=None) -> 
     """:func:`run` on an already prepared ``split`` ``(X_train, X_test, y_train, y_test)``
     (what :func:`sweep`, ``init-compare`` and ``landscape`` reuse across runs)."""
     X_train, X_test, y_train, y_test = split
-    n_classes = int(max(y_train.max(), y_test.max())) + 1
-    sizes = [X_train.shape[1], *config.hidden, n_classes]
+    sizes = network_sizes(config.hidden, split)
     engine = resolve_engine(engine, sizes, config.batch_size)
     compile_seconds = warm_up() if engine == "compiled" else 0.0
-    net = NeuralNetwork.build(
-        sizes, config.activation, config.loss, rng=config.seed, init=config.init
-    )
+    net = initial_network(config, split)
     losses = []
-    loss_of = _loss_function(net, X_train, y_train, n_classes)
+    loss_of = _loss_function(net, X_train, y_train, sizes[-1])
 
     def on_epoch(epoch, record):  # every logged record gets the training loss
         if record is not None:
@@ -363,9 +381,7 @@ def sweep(
     config = (config or MoonsConfig()).check()
     seeds = check_seeds(seeds)
     split = prepare_data(data)
-    n_classes = int(max(split[2].max(), split[3].max())) + 1
-    sizes = [split[0].shape[1], *config.hidden, n_classes]
-    engine = resolve_engine(engine, sizes, config.batch_size)
+    engine = resolve_engine(engine, network_sizes(config.hidden, split), config.batch_size)
     compile_seconds = warm_up() if engine == "compiled" else 0.0  # compile before the workers
     jobs = [(replace(config, seed=seed).check(), split, engine) for seed in seeds]
     runs, processes, seconds = run_jobs(_sweep_one, jobs, processes, progress)
@@ -477,16 +493,25 @@ def _sweep_one(config: MoonsConfig, split, engine: str) -> dict:
     }
 
 
-def _summary(runs: list[dict]) -> dict:
+def accuracy_summary(runs: list[dict]) -> dict:
+    """``n`` and the mean, sample standard deviation (0 for one run), min and max of the
+    runs' final test accuracies."""
     acc = np.array([r["test_accuracy"] for r in runs], dtype=float)
-    seeds = [r["seed"] for r in runs]
-    reached = [r["epoch_reaching_95"] for r in runs if r["epoch_reaching_95"] is not None]
     return {
         "n": len(runs),
         "mean": float(np.mean(acc)),
         "std": float(np.std(acc, ddof=1)) if len(acc) > 1 else 0.0,
         "min": float(np.min(acc)),
         "max": float(np.max(acc)),
+    }
+
+
+def _summary(runs: list[dict]) -> dict:
+    acc = np.array([r["test_accuracy"] for r in runs], dtype=float)
+    seeds = [r["seed"] for r in runs]
+    reached = [r["epoch_reaching_95"] for r in runs if r["epoch_reaching_95"] is not None]
+    return {
+        **accuracy_summary(runs),
         "median": float(np.median(acc)),
         "min_seed": seeds[int(np.argmin(acc))],
         "max_seed": seeds[int(np.argmax(acc))],
