@@ -1,22 +1,24 @@
 """Gradient checking: tape gradients against central finite differences, in float64.
 
 Two tiers, as in HIPS autograd: a cheap random-projection check of ⟨u, J·v⟩ and an element-wise
-table of every partial derivative. :func:`check_grads` raises :class:`GradientCheckError` with
-the analytic value, the numeric value, the relative error and where; :func:`gradient_table`
-returns the rows for printing and saving.
+table of every partial derivative. :func:`check_grads` raises :class:`GradientCheckError`
+naming every derivative that disagrees (``∂f/∂x[0, 3]: analytic 1.5, numeric 3 (rel. error
+0.5)``); :func:`gradient_table` returns one row per partial derivative, tape against finite
+differences and against a ``reference`` of your own, and says which rows disagree.
 
-This module is the one home of the package's finite differences and of its error metric; the
-experiments (:mod:`deltagrad.experiments.gradcheck`, :mod:`deltagrad.experiments.derivatives`)
-call them:
+This module is the one home of the package's finite differences and of its error convention,
+used by everything that checks a derivative (``check_grads``, ``gradient_table``,
+``deltagrad explain``, ``deltagrad gradcheck`` and the report):
 
-* :func:`central_difference` — the central-difference routine, element-wise over a float64
-  array, one entry at a time or vectorised for element-wise functions.
-* :func:`relative_error` — the error metric: relative to the larger magnitude of the two
-  values, or to a given ``scale`` (e.g. the largest derivative of a parameter array).
+* :data:`EPS` — the central-difference step, 1e−5, and :func:`central_difference`, the routine.
+* :func:`relative_error` — the error of each entry of a gradient array relative to the largest
+  magnitude in that array (of either side), floored at :data:`ATOL`.
+* :data:`RTOL` — the tolerance, 1e−6.
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,23 +26,32 @@ import numpy as np
 from deltagrad.tape import GradientTape
 from deltagrad.tensor import Tensor, constant
 
-EPS = 1e-6
-"""Default step of :func:`central_difference`. A central difference in float64 errs by
-truncation ∝ eps²·|f⁽³⁾| plus round-off ∝ ε·|f|/eps (ε ≈ 2.2e−16): about 1e−10 relative at
-this step for values and derivatives of order one. Callers with tiny derivatives beside large
-values (activation tails, a network's loss) pass a wider step, near ε^(1/3) ≈ 6e−6."""
+EPS = 1e-5
+"""The step of every central difference in the package. A central difference in float64 errs
+by truncation ∝ eps²·|f⁽³⁾| plus round-off ∝ ε·|f|/eps (ε ≈ 2.2e−16); the two balance near
+ε^(1/3) ≈ 6e−6, which keeps both small even when tiny derivatives sit beside a large value
+(a network's loss, an activation's tail): about 1e−10 relative for quantities of order one."""
 RTOL = 1e-6
+"""The tolerance: an entry whose :func:`relative_error` exceeds it disagrees."""
 ATOL = 1e-8
-"""Floor of the denominator of :func:`relative_error`."""
+"""Floor of the denominator of :func:`relative_error`: gradients that are zero up to this
+size compare by absolute difference."""
+MAX_REPORTED = 10
+"""How many disagreeing entries a :class:`GradientCheckError` lists (and the count of all)."""
 
 
 class GradientCheckError(AssertionError):
-    """Analytic and numeric gradients disagree."""
+    """Analytic and numeric gradients disagree; the message names each disagreeing entry."""
 
 
 @dataclass(frozen=True)
 class GradientRow:
-    """One partial derivative: analytic (tape) vs numeric (central difference)."""
+    """One partial derivative: tape, central difference and, if given, your reference value.
+
+    ``rel_error`` compares the tape with the finite difference; ``reference_error`` is the
+    larger of the reference against each of them (None without a reference). ``ok`` is True
+    when every comparison is within the tolerance the table was made with.
+    """
 
     parameter: str
     index: tuple
@@ -48,20 +59,28 @@ class GradientRow:
     numeric: float
     rel_error: float
     reference: float | None = None  # an independent analytic value (e.g. the delta rule)
+    reference_error: float | None = None
+    ok: bool = True
 
 
-def relative_error(a, b, floor: float = ATOL, scale=None):
-    """The error metric: |a − b| / max(|a|, |b|, floor), element-wise; 0 when both are (near) zero.
+def relative_error(a, b, floor: float = ATOL):
+    """The error convention: |a − b| / max(S, floor), entry by entry, where S is the largest
+    finite magnitude in ``a`` and ``b``.
 
-    With ``scale`` the error is taken relative to that scale instead of the values' own
-    magnitudes: |a − b| / max(scale, floor). Use it for the entries of one gradient array
-    (``scale`` = its largest |derivative|): finite differences resolve every entry only to
-    round-off of the array's largest, so tiny entries cannot be compared entry by entry.
+    For two numbers this is the usual |a − b| / max(|a|, |b|). For two gradient arrays each
+    entry is measured against the array's scale: central differences resolve every entry only
+    to round-off of the largest, so an entry a million times smaller cannot be compared by its
+    own size. NaN in either side gives NaN (a disagreement for the checks).
     """
     a, b = np.asarray(a, float), np.asarray(b, float)
-    if scale is not None:
-        return np.abs(a - b) / max(float(scale), floor)
-    return np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), floor)
+    mags = np.abs(np.concatenate([a.ravel(), b.ravel()]))
+    scale = float(np.max(mags[np.isfinite(mags)], initial=0.0))
+    return np.abs(a - b) / max(scale, floor)
+
+
+def disagrees(err, rtol: float = RTOL):
+    """True where an error exceeds ``rtol`` or is NaN (a NaN never counts as agreement)."""
+    return ~(np.asarray(err) <= rtol)
 
 
 def central_difference(f, x, eps=EPS, *, elementwise: bool = False, valid=None, progress=None):
@@ -119,11 +138,7 @@ def central_difference(f, x, eps=EPS, *, elementwise: bool = False, valid=None, 
 
 
 def _as_float64(inputs):
-    arrays = []
-    for x in inputs:
-        arr = np.array(x._value if isinstance(x, Tensor) else x, dtype=np.float64)
-        arrays.append(arr)
-    return arrays
+    return [np.array(x._value if isinstance(x, Tensor) else x, dtype=np.float64) for x in inputs]
 
 
 def _call(f, xs):
@@ -148,6 +163,32 @@ def _output_weights(f, arrays, rng):
     return rng.standard_normal(out.shape) if out.ndim else 1.0
 
 
+def argument_names(f, n: int) -> list[str]:
+    """The names of ``f``'s first ``n`` parameters, or ``x`` / ``x0, x1, …`` when it has none."""
+    try:
+        params = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    plain = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(plain) >= n:
+        return plain[:n]
+    return ["x"] if n == 1 else [f"x{k}" for k in range(n)]
+
+
+def _plain_index(idx) -> str:
+    return f"[{', '.join(str(int(i)) for i in idx)}]" if len(idx) else ""
+
+
+def _show(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def _show_array(a) -> str:
+    if a.size > 8:
+        return f"an array of shape {a.shape}"
+    return np.array2string(a, precision=6, separator=", ", floatmode="maxprec")
+
+
 def tape_gradients(f, arrays):
     """Gradients of scalar ``f`` at ``arrays`` (float64) from the tape, as NumPy arrays."""
     xs = [constant(a) for a in arrays]
@@ -169,7 +210,56 @@ def numeric_gradients(f, arrays, eps: float = EPS):
     return [central_difference(value, x, eps) for x in xs]
 
 
-def _check_projection(fu, arrays, rng, eps, rtol):
+def _jacobians(f, arrays, eps):
+    """Per input: the tape's and the finite differences' ∂f/∂x, shape f.shape + x.shape."""
+    xs = [constant(a) for a in arrays]
+    with GradientTape() as tape:
+        tape.watch(xs)
+        y = _call(f, xs)
+    tape_j = tape.jacobian(y, xs, unconnected_gradients="zero")
+    work = [np.array(a) for a in arrays]
+
+    def value(_):
+        return np.asarray(_call(f, [constant(a.copy()) for a in work]))
+
+    return [
+        (np.asarray(t, dtype=np.float64), central_difference(value, x, eps))
+        for t, x in zip(tape_j, work)
+    ]
+
+
+def _entry_report(f, arrays, names, label, eps, rtol, limit) -> tuple[int, list[str]]:
+    """(number of disagreeing derivatives, up to ``limit`` lines naming them)."""
+    lines: list[str] = []
+    count = 0
+    for name, x, (tape_j, numeric_j) in zip(names, arrays, _jacobians(f, arrays, eps)):
+        out_ndim = tape_j.ndim - x.ndim
+        err = relative_error(tape_j, numeric_j)
+        for idx in zip(*np.nonzero(disagrees(err, rtol))):
+            count += 1
+            if len(lines) < limit:
+                of, at = _plain_index(idx[:out_ndim]), _plain_index(idx[out_ndim:])
+                lines.append(
+                    f"  ∂{label}{of}/∂{name}{at}: analytic {_show(tape_j[idx])}, "
+                    f"numeric {_show(numeric_j[idx])} (rel. error {err[idx]:.2g})"
+                )
+    return count, lines
+
+
+def _failure(f, arrays, names, label, eps, rtol, limit, fallback: str) -> GradientCheckError:
+    count, lines = _entry_report(f, arrays, names, label, eps, rtol, limit)
+    if not count:  # only the projection noticed (rare): say what it measured
+        return GradientCheckError(fallback)
+    more = f"\n  … and {count - len(lines)} more" if count > len(lines) else ""
+    at = "; ".join(f"{n} = {_show_array(a)}" for n, a in zip(names, arrays))
+    return GradientCheckError(
+        f"the tape's derivatives disagree with central differences (step {eps:g}) in {count} "
+        f"entr{'y' if count == 1 else 'ies'} (rel. error above {rtol:g}; errors are relative to "
+        "the largest derivative of the same input):\n" + "\n".join(lines) + more + f"\nat {at}"
+    )
+
+
+def _projection_error(fu, arrays, rng, eps) -> tuple[float, float, float]:
     vs = [rng.standard_normal(a.shape) for a in arrays]
     analytic = sum(float(np.sum(g * v)) for g, v in zip(tape_gradients(fu, arrays), vs))
 
@@ -177,33 +267,16 @@ def _check_projection(fu, arrays, rng, eps, rtol):
         return float(np.asarray(fu(*[constant(a + t * v) for a, v in zip(arrays, vs)])))
 
     numeric = float(central_difference(along, np.zeros(()), eps))
-    err = float(relative_error(analytic, numeric))
-    if err > rtol:
-        raise GradientCheckError(
-            f"directional derivative <u, J v> disagrees: analytic {analytic:.10g}, numeric "
-            f"{numeric:.10g}, relative error {err:.3g} (rtol {rtol:g}) at inputs "
-            f"{[a.tolist() if a.size <= 8 else f'array{a.shape}' for a in arrays]}"
-        )
+    return analytic, numeric, float(relative_error(analytic, numeric))
 
 
-def _check_elementwise(fu, arrays, eps, rtol):
+def _elementwise_agrees(fu, arrays, eps, rtol) -> bool:
     analytic = tape_gradients(fu, arrays)
     numeric = numeric_gradients(fu, arrays, eps)
-    for k, (a, n) in enumerate(zip(analytic, numeric)):
-        # Entries far smaller than the gradient's largest are compared at the gradient's scale:
-        # finite differences cannot resolve them relatively (their error scales with the largest).
-        scale = float(np.max(np.abs(n), initial=0.0))
-        err = relative_error(a, n, floor=max(ATOL, 1e-4 * scale))
-        if err.size and err.max() > rtol:
-            idx = np.unravel_index(int(np.argmax(err)), err.shape)
-            raise GradientCheckError(
-                f"d/d(input {k}){list(idx) if idx else ''}: analytic {a[idx]:.10g}, numeric "
-                f"{n[idx]:.10g}, relative error {err[idx]:.3g} (rtol {rtol:g}); input {k} = "
-                f"{arrays[k].tolist() if arrays[k].size <= 8 else f'array{arrays[k].shape}'}"
-            )
+    return not any(np.any(disagrees(relative_error(a, n), rtol)) for a, n in zip(analytic, numeric))
 
 
-def _gradient_function(fu, n_inputs, rng, shapes):
+def _gradient_function(fu, rng, shapes):
     """x ↦ ⟨w, ∇fu(x)⟩ for random ``w``: its gradient is a Hessian-vector product."""
     ws = [rng.standard_normal(s) for s in shapes]
 
@@ -228,65 +301,145 @@ def check_grads(
     rtol: float = RTOL,
     modes=("projection", "elementwise"),
     seed: int = 0,
+    max_reported: int = MAX_REPORTED,
+    names=None,
 ) -> None:
     """Check the tape's derivatives of ``f`` at ``inputs`` against central differences.
 
-    ``f`` takes Tensors and returns a Tensor (any shape: it is projected on a random vector).
-    Inputs are converted to float64. ``order=2`` also checks second derivatives (the tape of a
-    tape). Raises :class:`GradientCheckError` naming the analytic and numeric values, the
-    relative error and where, when they disagree by more than ``rtol``.
+    ``f`` takes Tensors and returns a Tensor of any shape. Inputs are converted to float64.
+    The check runs a random projection ⟨u, J·v⟩ and/or every entry of ⟨u, J⟩ (``modes``);
+    ``order=2`` also checks second derivatives (the tape of a tape). Errors follow
+    :func:`relative_error` with step :data:`EPS` and tolerance :data:`RTOL` by default.
+
+    Raises:
+        GradientCheckError: when they disagree. The message lists each disagreeing derivative
+            (up to ``max_reported``, and how many in all) as ``∂f/∂x[0, 3]: analytic 1.5,
+            numeric 3 (rel. error 0.5)`` — ``∂f[i]/∂x[j]`` for a vector ``f`` — with the
+            arguments named as ``f`` names them (or ``names``), and the inputs.
     """
     if order not in (1, 2):
         raise ValueError(f"check_grads: order must be 1 or 2, got {order!r}")
     rng = np.random.default_rng(seed)
     arrays = _as_float64(inputs)
+    names = list(names) if names is not None else argument_names(f, len(arrays))
     fu = _scalarize(f, _output_weights(f, arrays, rng))
-    if "projection" in modes:
-        _check_projection(fu, arrays, rng, eps, rtol)
-    if "elementwise" in modes:
-        _check_elementwise(fu, arrays, eps, rtol)
+    _check_first_order(f, fu, arrays, names, "f", rng, eps, rtol, modes, max_reported)
     if order == 2:
-        g = _gradient_function(fu, len(arrays), rng, [a.shape for a in arrays])
-        # Differencing a gradient loses about half the digits: widen eps and rtol accordingly.
-        check_grads(
-            g,
-            *arrays,
-            order=1,
-            eps=max(eps, 1e-5),
-            rtol=max(rtol, 1e-5),
-            modes=modes,
-            seed=seed + 1,
+        g = _gradient_function(fu, rng, [a.shape for a in arrays])
+        gu = _scalarize(g, 1.0)
+        # Differencing a gradient loses about half the digits: widen rtol accordingly.
+        label = "(w·∇f)"  # w: a fixed random vector, so that every second derivative counts
+        rtol2 = max(rtol, 1e-5)
+        _check_first_order(g, gu, arrays, names, label, rng, eps, rtol2, modes, max_reported)
+
+
+def _check_first_order(f, fu, arrays, names, label, rng, eps, rtol, modes, limit) -> None:
+    if "projection" in modes:
+        analytic, numeric, err = _projection_error(fu, arrays, rng, eps)
+        if disagrees(err, rtol):
+            raise _failure(
+                f, arrays, names, label, eps, rtol, limit,
+                f"the directional derivative <u, J v> of {label} disagrees: analytic "
+                f"{analytic:.10g}, numeric {numeric:.10g} (rel. error {err:.2g}, rtol {rtol:g})",
+            )  # fmt: skip
+    if "elementwise" in modes and not _elementwise_agrees(fu, arrays, eps, rtol):
+        raise _failure(
+            f, arrays, names, label, eps, rtol, limit,
+            f"the derivatives of <u, {label}> disagree with central differences "
+            f"(rtol {rtol:g}), but no single entry of the Jacobian does",
+        )  # fmt: skip
+
+
+class GradientTable(list):
+    """The rows of :func:`gradient_table` (a list of :class:`GradientRow`), which also says
+    whether they agree: ``ok``, ``disagreements`` and a readable ``str``."""
+
+    rtol: float = RTOL
+
+    @property
+    def ok(self) -> bool:
+        """True when every row agrees (tape, finite differences and the reference)."""
+        return all(row.ok for row in self)
+
+    @property
+    def disagreements(self) -> list[GradientRow]:
+        """The rows where some comparison exceeds the tolerance."""
+        return [row for row in self if not row.ok]
+
+    def __str__(self) -> str:
+        bad = self.disagreements
+        has_ref = any(row.reference is not None for row in self)
+        head = (
+            f"{len(self)} derivative{'s' * (len(self) != 1)}, {len(bad)} disagree "
+            f"(rel. error above {self.rtol:g})"
         )
+        if has_ref:
+            head += "; reference = your values, checked against the tape and the differences"
+        shown = list(self) if len(self) <= 20 else bad[:20]
+        numbers = (["reference"] if has_ref else []) + ["tape", "numeric", "rel. error"]
+        lines = [head, f"   {'derivative':<14}" + "".join(f"{c:>13}" for c in numbers)]
+        for row in shown:
+            values = ([row.reference] if row.reference is not None else []) + [
+                row.analytic,
+                row.numeric,
+            ]
+            err = max(row.rel_error, row.reference_error or 0.0)
+            lines.append(
+                f"{' ' if row.ok else '✗'}  {row.parameter + _plain_index(row.index):<14}"
+                + "".join(f"{_show(v):>13}" for v in values)
+                + f"{err:>13.2g}"
+            )
+        if len(shown) < len(bad):
+            lines.append(f"  … and {len(bad) - len(shown)} more disagreeing rows")
+        elif len(self) > 20 and not bad:
+            lines.append("  (every row agrees; the rows are the list's items)")
+        return "\n".join(lines)
 
 
-def gradient_table(f, inputs, names=None, reference=None, eps: float = EPS) -> list[GradientRow]:
-    """Every partial derivative of scalar ``f`` at ``inputs``: tape vs central differences.
+def gradient_table(
+    f, inputs, names=None, reference=None, eps: float = EPS, rtol: float = RTOL
+) -> GradientTable:
+    """Every partial derivative of scalar ``f`` at ``inputs``: tape vs central differences,
+    and your ``reference`` checked against both.
 
-    ``names`` labels the inputs (default ``x0, x1, …``); ``reference`` optionally gives an
-    independent analytic gradient per input (e.g. the delta rule) to show beside them.
+    Args:
+        f: takes Tensors, returns a scalar Tensor.
+        inputs: the arrays to differentiate at (converted to float64).
+        names: labels of the inputs (default: ``f``'s parameter names).
+        reference: optional, one array per input of the same shape — your own gradient (a
+            hand-derived formula, the delta rule). Each entry is compared with the tape and
+            with the finite difference.
+        eps: the central-difference step (default :data:`EPS`).
+        rtol: the tolerance of :func:`relative_error` (default :data:`RTOL`).
+
+    Returns:
+        A :class:`GradientTable`: one :class:`GradientRow` per entry, input by input in
+        row-major order; ``table.ok``, ``table.disagreements`` and ``print(table)`` say which
+        entries disagree.
     """
     arrays = _as_float64(inputs)
-    names = list(names) if names is not None else [f"x{k}" for k in range(len(arrays))]
+    names = list(names) if names is not None else argument_names(f, len(arrays))
     if len(names) != len(arrays):
         raise ValueError(f"gradient_table: {len(names)} names for {len(arrays)} inputs")
+    refs = [None] * len(arrays) if reference is None else _as_float64(reference)
+    if len(refs) != len(arrays):
+        raise ValueError(f"gradient_table: {len(refs)} reference arrays for {len(arrays)} inputs")
     analytic = tape_gradients(f, arrays)
     numeric = numeric_gradients(f, arrays, eps)
-    refs = [None] * len(arrays) if reference is None else _as_float64(reference)
-    rows = []
+    table = GradientTable()
+    table.rtol = rtol
     for name, a, n, r in zip(names, analytic, numeric, refs):
         if r is not None and r.shape != a.shape:
             raise ValueError(
                 f"gradient_table: reference for {name!r} has shape {r.shape}, expected {a.shape}"
             )
+        err = relative_error(a, n)
+        ref_err = None if r is None else np.maximum(relative_error(r, a), relative_error(r, n))
         for idx in np.ndindex(a.shape):
-            rows.append(
-                GradientRow(
-                    name,
-                    idx,
-                    float(a[idx]),
-                    float(n[idx]),
-                    float(relative_error(a[idx], n[idx])),
-                    None if r is None else float(r[idx]),
-                )
+            e = None if ref_err is None else float(ref_err[idx])
+            ok = not disagrees(err[idx], rtol) and (e is None or not disagrees(e, rtol))
+            ref = None if r is None else float(r[idx])
+            table.append(
+                GradientRow(name, idx, float(a[idx]), float(n[idx]), float(err[idx]), ref, e, ok)
             )
-    return rows
+    return table

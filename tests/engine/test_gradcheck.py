@@ -1,6 +1,8 @@
 """deltagrad.gradcheck: check_grads accepts correct gradients and rejects wrong ones with a
 useful message; gradient_table lists every partial derivative."""
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -35,8 +37,10 @@ def test_stop_gradient_is_caught(modes, rng):
     with pytest.raises(GradientCheckError) as info:
         check_grads(lambda t: t * dg.stop_gradient(t), x, modes=modes)
     msg = str(info.value)
-    for word in ("analytic", "numeric", "relative error"):
-        assert word in msg
+    # Every entry is named, with plain indices, its two values and its error (∂f[i]/∂t[i]).
+    for i, v in enumerate(x):
+        assert f"∂f[{i}]/∂t[{i}]: analytic {v:.6g}, numeric {2 * v:.6g} (rel. error" in msg
+    assert "np.int64" not in msg
 
 
 def _primitive(name, fwd, rule):
@@ -47,7 +51,7 @@ def _primitive(name, fwd, rule):
 
 def test_a_wrong_derivative_rule_is_caught(rng):
     wrong_sin = _primitive("wrong_sin", np.sin, lambda g, out, x: g * out)  # should be cos
-    with pytest.raises(GradientCheckError, match="relative error"):
+    with pytest.raises(GradientCheckError, match=r"rel\. error"):
         check_grads(wrong_sin, rng.uniform(0.2, 1.0, (4,)))
 
 
@@ -77,13 +81,14 @@ def test_order_two_catches_a_rule_that_is_not_differentiable():
 
 
 def test_wrong_gradient_of_one_input_among_several(rng):
-    with pytest.raises(GradientCheckError, match="input 1"):
+    with pytest.raises(GradientCheckError, match=r"∂f\[0\]/∂b\[0\]") as info:
         check_grads(
             lambda a, b: a * dg.stop_gradient(b) * b,
             rng.uniform(0.5, 1, 3),
             rng.uniform(0.5, 1, 3),
             modes=("elementwise",),
         )
+    assert "/∂a" not in str(info.value)  # a's derivatives are right: only b's are listed
 
 
 def test_check_grads_rejects_bad_order():
@@ -113,11 +118,12 @@ def test_relative_error():
     assert relative_error(1e-12, 0.0) < 1e-3  # the floor keeps near-zero values from blowing up
 
 
-def test_relative_error_against_a_scale():
-    # Relative to a given scale (e.g. the largest derivative of a parameter array), not to
-    # each entry's own magnitude; the scale is floored like the magnitudes.
-    np.testing.assert_allclose(relative_error([1e-7, 2.0], [2e-7, 2.5], scale=5.0), [2e-8, 0.1])
-    assert relative_error(1e-12, 0.0, scale=0.0) == pytest.approx(1e-4)
+def test_relative_error_of_arrays_is_relative_to_the_largest_entry():
+    # Each entry against the largest magnitude of either array (here 2.5), not its own size:
+    # finite differences resolve a 1e-7 entry only to round-off of the largest.
+    np.testing.assert_allclose(relative_error([1e-7, 2.0], [2e-7, 2.5]), [4e-8, 0.2])
+    assert np.isnan(relative_error([np.nan, 1.0], [1.0, 1.0])[0])  # NaN stays visible
+    assert relative_error([np.nan, 1.0], [1.0, 1.0])[1] == 0.0  # and does not set the scale
 
 
 def test_central_difference_gradient_jacobian_and_elementwise():
@@ -176,14 +182,16 @@ def test_gradient_table_with_reference_and_default_names():
 
     a, c = np.array([1.0, 2.0]), np.array(3.0)
     rows = gradient_table(f, [a, c], reference=[2 * a, np.array(1.0)])
-    assert [r.parameter for r in rows] == ["x0", "x0", "x1"]
+    assert [r.parameter for r in rows] == ["a", "a", "c"]  # f's own parameter names
     assert [r.reference for r in rows] == [2.0, 4.0, 1.0]
     assert [r.analytic for r in rows] == pytest.approx([2.0, 4.0, 1.0])
 
 
 def test_gradient_table_shows_a_wrong_gradient():
     rows = gradient_table(lambda t: dg.sum(t * dg.stop_gradient(t)), [np.array([1.0, 2.0])])
-    assert all(r.rel_error == pytest.approx(0.5, rel=1e-6) for r in rows)
+    # tape [1, 2] against the truth [2, 4]: errors relative to the largest, 4
+    assert [r.rel_error for r in rows] == pytest.approx([0.25, 0.5], rel=1e-6)
+    assert not rows.ok and rows.disagreements == list(rows)
 
 
 def test_gradient_table_validation():
@@ -196,3 +204,105 @@ def test_gradient_table_validation():
 def test_order2_check_passes_with_a_tiny_partial_derivative():
     # d/dt t^3 at t = 0.005 is ~7.5e-5 while at t = 1 it is 3: compared at the gradient's scale.
     check_grads(lambda t: t**3, np.array([0.005, 1.0]), order=2)
+
+
+# --- check_grads names each bad derivative; gradient_table checks the reference --------------
+
+
+def test_check_grads_names_each_bad_entry_of_a_wrong_rule():
+    @dg.custom_gradient
+    def bad_square(x):
+        return x * x, lambda g: g * x  # wrong: should be g * 2x
+
+    with pytest.raises(GradientCheckError) as info:
+        check_grads(bad_square, np.array([1.5, -0.5]))
+    msg = str(info.value)
+    assert "∂f[0]/∂x[0]: analytic 1.5, numeric 3 (rel. error 0.5)" in msg
+    assert "∂f[1]/∂x[1]: analytic -0.5, numeric -1 (rel. error 0.17)" in msg
+    assert "directional" not in msg and "<u, J v>" not in msg  # no random projection shown
+    assert "in 2 entries" in msg and "∂f[0]/∂x[1]" not in msg  # off-diagonal entries are right
+
+
+def test_check_grads_reports_a_limited_number_of_entries_and_counts_the_rest():
+    x = np.arange(1.0, 13.0).reshape(3, 4)
+    with pytest.raises(GradientCheckError) as info:
+        check_grads(lambda v: dg.sum(v * dg.stop_gradient(v)), x, max_reported=4)
+    msg = str(info.value)
+    assert msg.count("∂f/∂v[") == 4 and "∂f/∂v[0, 3]: analytic 4, numeric 8" in msg
+    assert "… and 8 more" in msg and "in 12 entries" in msg
+
+
+def test_check_grads_catches_a_nan_derivative():
+    nan_rule = _primitive("nan_rule", np.sin, lambda g, out, x: g * np.nan)
+    for modes in [("projection",), ("elementwise",)]:
+        with pytest.raises(GradientCheckError, match=r"analytic nan"):
+            check_grads(nan_rule, np.array([0.3, 0.4]), modes=modes)
+
+
+def test_check_grads_names_second_derivatives():
+    def rule(g, out, x):  # right first derivative in plain NumPy: the second is lost
+        return g * 3 * np.asarray(x) ** 2
+
+    cube = _primitive("numpy_cube", lambda x: x**3, rule)
+    with pytest.raises(GradientCheckError, match=r"∂\(w·∇f\)/∂x\[0\]: analytic 0"):
+        check_grads(cube, np.array([0.7, -1.2]), order=2)
+
+
+def _two_layer(x, t):
+    """A sigmoid 3-2-1 network's loss ½(o − t)² and its delta-rule gradient, optionally with
+    the hidden layer's σ′ left out."""
+
+    def loss(W1, W2):
+        h = dg.sigmoid(x @ W1)
+        o = dg.sigmoid(h @ W2)
+        return 0.5 * dg.sum((o - t) ** 2)
+
+    def by_hand(W1, W2, forget_hidden_derivative=False):
+        h = 1 / (1 + np.exp(-x @ W1))
+        o = 1 / (1 + np.exp(-h @ W2))
+        delta2 = (o - t) * o * (1 - o)
+        delta1 = delta2 @ W2.T
+        if not forget_hidden_derivative:
+            delta1 = delta1 * h * (1 - h)
+        return [x.T @ delta1, h.T @ delta2]
+
+    return loss, by_hand
+
+
+def test_gradient_table_checks_the_reference_and_says_which_entries_disagree(rng):
+    x, t = rng.uniform(-1, 1, (4, 3)), rng.uniform(0, 1, (4, 1))
+    W1, W2 = rng.normal(size=(3, 2)), rng.normal(size=(2, 1))
+    loss, by_hand = _two_layer(x, t)
+    right = gradient_table(loss, [W1, W2], reference=by_hand(W1, W2))
+    assert right.ok and right.disagreements == []
+    assert max(r.reference_error for r in right) < 1e-8
+
+    wrong = gradient_table(loss, [W1, W2], reference=by_hand(W1, W2, True))
+    assert not wrong.ok
+    # The hidden layer's six derivatives are wrong; the output layer's are right.
+    assert [r.parameter for r in wrong.disagreements] == ["W1"] * 6
+    assert all(r.reference_error > 0.1 for r in wrong.disagreements)
+    assert all(r.rel_error < 1e-6 for r in wrong)  # tape and differences still agree
+    text = str(wrong)
+    assert "8 derivatives, 6 disagree" in text
+    assert [line[0] for line in text.splitlines()[2:]] == ["✗"] * 6 + [" "] * 2
+
+
+def test_gradient_table_flags_a_wrong_scalar_reference():
+    # d/dw [w·σ(w)] at w = 1 is σ(1) + σ′(1) = 0.9277; a hand value of 1.408 is wrong.
+    (row,) = table = gradient_table(lambda w: w * dg.sigmoid(w), [1.0], reference=[1.408])
+    assert not row.ok and not table.ok
+    assert row.reference_error == pytest.approx((1.408 - 0.92767) / 1.408, rel=1e-4)
+    assert str(table).splitlines()[-1].startswith("✗  w ")
+
+
+def test_one_step_and_one_tolerance_everywhere():
+    from deltagrad.experiments import derivatives, explain
+    from deltagrad.experiments import gradcheck as network_check
+    from deltagrad.gradcheck import EPS, RTOL
+
+    assert network_check.FD_EPS == derivatives.FD_EPS == EPS
+    assert network_check.TOLERANCE == RTOL
+    assert inspect.signature(explain.explain).parameters["eps"].default == EPS
+    assert inspect.signature(check_grads).parameters["eps"].default == EPS
+    assert inspect.signature(gradient_table).parameters["eps"].default == EPS

@@ -9,7 +9,6 @@ import io
 import json
 import os
 import re
-import time
 import tracemalloc
 import warnings
 import zipfile
@@ -168,7 +167,6 @@ def test_a_header_declaring_a_huge_array_allocates_nothing(tmp_path):
     path = write_zip(tmp_path / "huge.npz", members)
     assert path.stat().st_size < 2000
     tracemalloc.start()
-    start = time.perf_counter()
     try:
         assert_refused(
             path,
@@ -178,8 +176,7 @@ def test_a_header_declaring_a_huge_array_allocates_nothing(tmp_path):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert time.perf_counter() - start < 2.0
-    assert peak < 10 << 20
+    assert peak < 10 << 20  # refused from the header: nothing near 8 EB was allocated
 
 
 def test_a_config_declaring_a_huge_network_is_refused_before_reading(tmp_path):

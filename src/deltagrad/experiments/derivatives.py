@@ -25,6 +25,7 @@ import numpy as np
 import deltagrad as dg
 from deltagrad import functional as F
 from deltagrad.gradcheck import (
+    EPS,
     central_difference,
     numeric_gradients,
     relative_error,
@@ -41,12 +42,10 @@ __all__ = [
     "softmax_example",
 ]
 
-FD_EPS = 1e-6
-"""Step of the central differences in :func:`worked_examples` and :func:`softmax_example`."""
-
-CURVE_FD_EPS = 1e-5
-"""Step for the activation curves: a little wider, so that round-off stays small against the
-tiny derivatives in the tails (tanh'(±6) ≈ 2.5e−5)."""
+FD_EPS = EPS
+"""Step of every central difference here: the package's one step, :data:`deltagrad.gradcheck.EPS`
+(wide enough that round-off stays small against the tiny derivatives in the activations' tails,
+tanh'(±6) ≈ 2.5e−5)."""
 
 LEAKY_FIGURE_ALPHA = 0.1
 """LeakyReLU slope ``alpha`` used for Figure 7-4. The engine's default ``alpha = 0.01``
@@ -311,7 +310,7 @@ def _fd_points(x: np.ndarray, n: int, kinks) -> np.ndarray:
     """``n`` evenly spaced points over x's range, minus any within 100 steps of a kink."""
     pts = np.linspace(x.min(), x.max(), n)
     keep = (
-        np.all([np.abs(pts - k) > 100 * CURVE_FD_EPS for k in kinks], axis=0)
+        np.all([np.abs(pts - k) > 100 * FD_EPS for k in kinks], axis=0)
         if kinks
         else np.ones(n, dtype=bool)
     )
@@ -337,7 +336,7 @@ def activation_curves(x=None, n_fd: int = 13, leaky_alpha: float = LEAKY_FIGURE_
         fig, title, f, df, op, kinks, formula, dformula = spec
         analytic, tape = df(x), _tape_derivative(op, x)
         fd_x = _fd_points(x, n_fd, kinks)
-        fd = central_difference(f, fd_x, CURVE_FD_EPS, elementwise=True)
+        fd = central_difference(f, fd_x, FD_EPS, elementwise=True)
         fd_analytic = df(fd_x)
         curves[name] = {
             "name": name,

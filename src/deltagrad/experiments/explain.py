@@ -246,7 +246,7 @@ def explain(net: NeuralNetwork, x, label: int, eps: float = FD_EPS) -> dict:
             for q in QUANTITIES:
                 ours, theirs = row[q], row[check][q]
                 theirs = np.where(kink[q], ours, theirs) if check == "numeric" else theirs
-                err = relative_error(ours, theirs, scale=np.max(np.abs(ours)))
+                err = relative_error(ours, theirs)
                 j = int(np.argmax(err))
                 row["rel_error"][check][q] = float(err.flat[j])
                 if err.flat[j] > worst["rel_error"]:

@@ -24,7 +24,7 @@ import deltagrad as dg
 from deltagrad import functional as F
 from deltagrad.backprop import ACTIVATIONS, LOSSES, NeuralNetwork
 from deltagrad.data import chapter_data, one_hot
-from deltagrad.gradcheck import central_difference, relative_error
+from deltagrad.gradcheck import EPS, RTOL, central_difference, relative_error
 
 __all__ = [
     "TOLERANCE",
@@ -38,14 +38,15 @@ __all__ = [
     "summarize",
 ]
 
-TOLERANCE = 1e-6
-"""Largest relative error accepted between the delta rule and either check (relative to the
-parameter array's gradient scale, see :func:`moons_gradient_table`)."""
+TOLERANCE = RTOL
+"""Largest relative error accepted between the delta rule and either check: the package's one
+tolerance, :data:`deltagrad.gradcheck.RTOL` (errors as :func:`~deltagrad.gradcheck.relative_error`
+measures them, relative to the parameter array's largest derivative)."""
 
-FD_EPS = 1e-5
-"""Step of the central differences: near the optimum ε^(1/3) ≈ 6e-6 for float64, where
-truncation (∝ eps²) and round-off (∝ ε·|L|/eps) balance. On the chapter's network the
-largest error is ~1e-8 with this step and ~1e-7 with 1e-6 (seeds 0-3, 1 to 300 samples)."""
+FD_EPS = EPS
+"""Step of the central differences: the package's one step, :data:`deltagrad.gradcheck.EPS`
+(1e−5). On the chapter's network the largest error is ~1e−8 with this step and ~1e−7 with 1e−6
+(seeds 0-3, 1 to 300 samples)."""
 
 CHAPTER_SIZES = (2, 25, 50, 25, 2)
 """Figure 7-13's network: 2 → 25 → 50 → 25 → 2 (2,702 parameters)."""
@@ -176,11 +177,10 @@ def moons_gradient_table(
     ``kink`` (True where the finite difference straddles a ReLU kink: ``numeric`` is NaN and
     only the tape is compared).
 
-    Errors are :func:`~deltagrad.gradcheck.relative_error` with ``scale`` the parameter
-    array's gradient scale, the largest |delta-rule derivative| in the same ``W`` or ``b``
-    (floored at ``gradcheck.ATOL``): a plain entry-wise ratio would blow float64
-    round-off in the differences (~1e−11) up past 1e−6 for the smallest derivatives (~1e−7),
-    whichever engine is right.
+    Errors are :func:`~deltagrad.gradcheck.relative_error`'s: relative to the largest
+    derivative in the same ``W`` or ``b`` (floored at ``gradcheck.ATOL``), since a plain
+    entry-wise ratio would blow float64 round-off in the differences (~1e−11) up past 1e−6 for
+    the smallest derivatives (~1e−7), whichever engine is right.
 
     ``progress(k)`` is called as every k parameters' finite differences are done (the slow
     leg: two forward passes per parameter over the ``n_samples`` points, about 40 s for all
@@ -196,9 +196,8 @@ def moons_gradient_table(
     numeric, kinks = numeric_network_gradients(net, X, Y, eps, progress)
     rows = []
     for name, d, t, n, kink in zip(parameter_names(net), delta, tape, numeric, kinks):
-        scale = np.max(np.abs(d))
-        err_t = relative_error(d, t, scale=scale)
-        err_n = np.where(kink, 0.0, relative_error(d, np.where(kink, d, n), scale=scale))
+        err_t = relative_error(d, t)
+        err_n = np.where(kink, 0.0, relative_error(d, np.where(kink, d, n)))
         for idx in np.ndindex(d.shape):
             rows.append(
                 {
