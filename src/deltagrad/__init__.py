@@ -107,6 +107,7 @@ from deltagrad.api import (
     var,
     where,
 )
+from deltagrad.checking import check_backprop, check_network
 from deltagrad.ops.core import Primitive
 from deltagrad.tape import GradientTape
 from deltagrad.tensor import Tensor, Variable, as_tensor, constant
@@ -153,6 +154,8 @@ __all__ = [
     "transpose",
     "where",
     "optim",
+    "check_backprop",
+    "check_network",
     "absolute",
     "arccos",
     "arccosh",
