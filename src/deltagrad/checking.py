@@ -465,6 +465,7 @@ class _Diagnosis:
         return _factor_words(c, self.batch, self.lr)
 
     def add(self, param, kind, message, **detail):
+        message = message[:1].upper() + message[1:]
         self.findings.append(
             Finding(param, kind, message, self.truth[param], self.got[param], detail)
         )

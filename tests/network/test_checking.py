@@ -147,7 +147,7 @@ def test_messages_say_what_and_show_numbers():
     np.testing.assert_array_equal(first.got, got)
     # Lower layers are reported as following from it.
     assert all(f.detail.get("follows_from") == "W2" for f in report.findings[1:])
-    assert "follows from the mistake at W2" in report.findings[2].message
+    assert "Follows from the mistake at W2" in report.findings[2].message
 
 
 def test_scale_factors_are_named():
