@@ -10,10 +10,10 @@ from deltagrad.playground.server import PlaygroundServer, make_server
 
 
 @contextlib.contextmanager
-def running(token: str) -> Iterator[PlaygroundServer]:
-    """A playground server answering to ``token``, stopped (thread joined, port and session
-    closed) when the block ends."""
-    srv = make_server("127.0.0.1", 0, token=token)
+def running(token: str, host: str = "127.0.0.1", **limits) -> Iterator[PlaygroundServer]:
+    """A playground server on ``host`` answering to ``token`` (``limits``: the server's
+    timeouts and caps), stopped (thread joined, port and session closed) when the block ends."""
+    srv = make_server(host, 0, token=token, **limits)
     thread = threading.Thread(target=srv.serve_forever, args=(0.005,), daemon=True)
     thread.start()
     try:

@@ -5,8 +5,13 @@ training thread and the state the page polls (chapter 7.7, 7.9).
 ``play``, ``pause``, ``step_epoch``, ``step_sample``, ``reset``, ``set_learning_rate``) run one
 at a time; actions that change the network first stop the training thread. The training
 thread is the only code that touches the live network while it runs: after every epoch it
-publishes, under a lock, *copies* of the parameters, the epoch's metrics and the per-layer
-norms of ∂L/∂W, so :meth:`Session.state` never reads an array in the middle of an update.
+publishes, in one step under one lock, the epoch, the history's new row, *copies* of the
+parameters and the per-layer norms of ∂L/∂W, so :meth:`Session.state` never reads an array in
+the middle of an update, nor a history one entry ahead of the epoch.
+
+The page does not poll the whole state: :meth:`Session.changes` answers what changed since what
+the page holds (the history's new rows, thinned for drawing, the images and parameters only
+when they changed, the points only when the data did).
 
 Training uses :class:`deltagrad.fast.Trainer` (one kernel call per epoch; the learning rate is
 its ``learning_rate`` attribute, read at every epoch, so a change takes effect at the next
@@ -30,13 +35,12 @@ code: nothing here prints, and every random draw comes from the configuration's 
 from __future__ import annotations
 
 import base64
+import io
 import json
 import math
-import tempfile
 import threading
 import urllib.parse
 from collections import deque
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -60,6 +64,7 @@ __all__ = [
     "STATUSES",
     "MAX_UPLOAD_BYTES",
     "MAX_ROWS",
+    "MAX_CLASSES",
     "MAX_LAYERS",
     "MAX_NEURONS",
 ]
@@ -91,6 +96,7 @@ MAX_LAYERS = 6
 MAX_NEURONS = 64
 MAX_UPLOAD_BYTES = 2_000_000
 MAX_ROWS = 20_000
+MAX_CLASSES = 10  # the page has ten class colours; one output neuron per class
 MAX_SEED = 2**31 - 1
 MAX_EPOCHS = 100_000
 MAX_LEARNING_RATE = 10.0
@@ -98,6 +104,8 @@ MAX_LEARNING_RATE = 10.0
 BOUNDARY_SIZE = 64
 NEURON_SIZE = 16
 GRAD_NORM_WINDOW = 200
+HISTORY_POINTS = 512  # at most this many history rows (plus the last) for drawing a curve
+HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
 
 
 class ConfigError(ValueError):
@@ -204,6 +212,7 @@ def options(engine: str | None = None) -> dict:
             "max_neurons": MAX_NEURONS,
             "max_upload_bytes": MAX_UPLOAD_BYTES,
             "max_rows": MAX_ROWS,
+            "max_classes": MAX_CLASSES,
             "learning_rate": [0, MAX_LEARNING_RATE],
             "epochs": [1, MAX_EPOCHS],
         },
@@ -230,6 +239,22 @@ def _array(a: np.ndarray) -> list:
     out = a.astype(object)
     out[~np.isfinite(a)] = None
     return out.tolist()
+
+
+def _packed(a: np.ndarray) -> dict:
+    """``a`` as ``{"shape": [...], "f32": base64 of little-endian float32, row-major}``;
+    NaN and ±inf stay NaN and ±inf, values beyond float32's range become ±inf."""
+    with np.errstate(over="ignore"):
+        values = np.ascontiguousarray(a, dtype="<f4")
+    return {"shape": list(a.shape), "f32": base64.b64encode(values.tobytes()).decode("ascii")}
+
+
+def _stride(n: int) -> int:
+    """The smallest power of two s with ceil(n / s) <= HISTORY_POINTS."""
+    s = 1
+    while -(-n // s) > HISTORY_POINTS:
+        s *= 2
+    return s
 
 
 def _image(values: np.ndarray, lo: float, hi: float) -> str:
@@ -317,8 +342,10 @@ class Session:
         self._data_versions = 0
         self._version = 0
         self._params_version = 0
+        self._run_id = 0  # a new network (a configuration or a reset): the history starts again
         self._images: tuple | None = None  # ((params_version, data_version), _drawn's dict)
         self._json: tuple | None = None  # (version, with points, bytes)
+        self._view: tuple | None = None  # ((params_version, data_version), JSON text)
         self.configure(config or {})
 
     # --- control actions -------------------------------------------------------------------
@@ -351,10 +378,16 @@ class Session:
         if len(body) > MAX_UPLOAD_BYTES:
             raise datasets.TooManyRows(f"the upload is larger than {MAX_UPLOAD_BYTES:,} bytes")
         X, y = datasets.parse_csv(datasets.decode_csv(body), max_rows=MAX_ROWS)
+        classes = int(y.max()) + 1
+        if classes > MAX_CLASSES:
+            raise ValueError(
+                f"the upload has {classes:,} classes (labels 0 to {classes - 1}); the playground "
+                f"takes at most {MAX_CLASSES} (labels 0 to {MAX_CLASSES - 1})"
+            )
         with self._control:
             self._uploads += 1
             self._upload = (X, y, self._uploads)
-        return {"rows": len(X), "classes": int(y.max()) + 1}
+        return {"rows": len(X), "classes": classes}
 
     def control(self, action) -> dict:
         """Run ``action`` (play, pause, step_epoch, step_sample, reset); returns the state."""
@@ -476,7 +509,8 @@ class Session:
 
     def state_json(self, data_version: int | None = None) -> bytes:
         """:meth:`state` as JSON bytes, cached per version; ``points`` is null when
-        ``data_version`` is the current data's (the caller already has the points)."""
+        ``data_version`` is the current data's (the caller already has the points). The cache
+        holds only whole snapshots, each under the version it was taken at."""
         with self._lock:
             version = self._version
             with_points = self._data is None or data_version != self._data.version
@@ -484,11 +518,98 @@ class Session:
         if cached is not None and cached[:2] == (version, with_points):
             return cached[2]
         state, data = self._snapshot()
+        with_points = data_version != data.version  # of the snapshot's data, which may be newer
         text = json.dumps(state, allow_nan=False)
         points = data.points_json if with_points else "null"
         body = (text[:-1] + ', "points": ' + points + "}").encode()
         self._json = (state["version"], with_points, body)
         return body
+
+    def changes(
+        self,
+        run: int | None = None,
+        rows: int = 0,
+        params_version: int | None = None,
+        data_version: int | None = None,
+    ) -> bytes:
+        """What the page draws, as JSON bytes holding only what changed since what it has
+        (``GET /api/changes``, docs/reference/playground-api.md): ``run`` and ``rows`` are the
+        run and the number of history rows it has seen, ``params_version`` and
+        ``data_version`` those of the images and points it holds. The history comes thinned
+        for drawing: of the rows since ``rows``, those whose index is a multiple of
+        ``stride`` (a power of two keeping at most ``HISTORY_POINTS`` rows of the run), and
+        the newest row as ``last``. Everything comes from one snapshot taken under the lock."""
+        with self._lock:
+            data = self._data
+            assert data is not None
+            n = len(self._history["epoch"])
+            restart = run != self._run_id or not 0 <= rows <= n
+            start = 0 if restart else rows
+            stride = _stride(n)
+            first = -(-start // stride) * stride
+            new_norms = min(n - start, GRAD_NORM_WINDOW)
+            head = {
+                **self._scalars(data),
+                "run": self._run_id,
+                "rows": n,
+                "restart": restart,
+                "stride": stride,
+                "history": {k: v[first:n:stride] for k, v in self._history.items()},
+                "last": {k: v[-1] for k, v in self._history.items()} if n else None,
+                "grad_norms": [list(w)[len(w) - new_norms :] for w in self._grad_norms],
+                "params_version": self._params_version,
+            }
+            snapshot = (self._params_version, self._params, self._arch, self._last_gradients)
+        view = "null"
+        if params_version != snapshot[0]:
+            view = self._view_json(*snapshot, data)
+        points = data.points_json if data_version != data.version else "null"
+        text = json.dumps(head, allow_nan=False)
+        return (text[:-1] + ', "points": ' + points + ', "view": ' + view + "}").encode()
+
+    def _scalars(self, data: _Data) -> dict:
+        """The state's small fields (call under the lock)."""
+        return {
+            "version": self._version,
+            "status": self._status,
+            "message": self._message,
+            "epoch": self._epoch,
+            "samples_seen": self._samples_seen,
+            "config": {**self._config, "hidden": list(self._config["hidden"])},
+            "url_query": url_query(self._config),
+            "data_version": data.version,
+            "extent": list(data.extent),
+            "classes": data.classes,
+            "sample": self._sample,
+            "engine": self.engine,
+        }
+
+    def _view_json(self, params_version: int, params, arch, gradients, data: _Data) -> str:
+        """The images and the parameters of one snapshot as JSON for :meth:`changes`, cached
+        per snapshot: parameters and gradients as little-endian float32 in base64."""
+        key = (params_version, data.version)
+        cached = self._view
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        drawn = self._drawn(params_version, params, arch, gradients, data)
+        weights, biases = params
+        view = {
+            "boundary": drawn["boundary"],
+            "neurons": drawn["neurons"],
+            "weights": [_packed(W) for W in weights],
+            "biases": [_packed(b) for b in biases],
+            "last_gradients": None,
+        }
+        if gradients is not None:
+            source, grads = gradients
+            view["last_gradients"] = {
+                "weights": [_packed(dW) for dW, _ in grads],
+                "biases": [_packed(db) for _, db in grads],
+                "source": source,
+            }
+        text = json.dumps(view, allow_nan=False)
+        self._view = (key, text)
+        return text
 
     def _snapshot(self) -> tuple[dict, _Data]:
         """The state without ``points``, and the data it belongs to."""
@@ -498,20 +619,9 @@ class Session:
             params_version, params, arch = self._params_version, self._params, self._arch
             gradients = self._last_gradients
             state = {
-                "version": self._version,
-                "status": self._status,
-                "message": self._message,
-                "epoch": self._epoch,
-                "samples_seen": self._samples_seen,
-                "config": {**self._config, "hidden": list(self._config["hidden"])},
-                "url_query": url_query(self._config),
-                "data_version": data.version,
-                "extent": list(data.extent),
-                "classes": data.classes,
+                **self._scalars(data),
                 "history": {k: list(v) for k, v in self._history.items()},
                 "grad_norms": [list(norms) for norms in self._grad_norms],
-                "sample": self._sample,
-                "engine": self.engine,
             }
         state.update(self._drawn(params_version, params, arch, gradients, data))
         return state, data
@@ -525,9 +635,14 @@ class Session:
         if not all(np.all(np.isfinite(a)) for a in (*weights, *biases)):
             raise ValueError("the network diverged (its weights are not finite); reset it first")
         net = _network_view(loss, activations, weights, biases)  # finite: loadable as saved
-        with tempfile.TemporaryDirectory(prefix="deltagrad-playground-") as folder:
-            path = net.save(Path(folder) / "model.npz")
-            return path.read_bytes()
+        # NeuralNetwork.save's file (deltagrad.model_files.save), built in memory: nothing
+        # of a session is written to disk.
+        arrays = {"config": np.array(json.dumps(net.config()))}
+        for i, (W, b) in enumerate(zip(weights, biases)):
+            arrays[f"W{i}"], arrays[f"b{i}"] = W, b
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)  # type: ignore[arg-type]  # the stub reads **arrays as allow_pickle
+        return buffer.getvalue()
 
     def metrics_bytes(self) -> bytes:
         """metrics.json: the configuration, the epoch, the history and the final numbers."""
@@ -586,10 +701,7 @@ class Session:
         with self._lock:
             self._status, self._message = "ready", None
             self._epoch = self._samples_seen = 0
-            self._history: dict[str, list] = {
-                k: []
-                for k in ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
-            }
+            self._history: dict[str, list] = {k: [] for k in HISTORY_KEYS}
             n_layers = len(sizes) - 1
             self._grad_norms: list[deque] = [
                 deque(maxlen=GRAD_NORM_WINDOW) for _ in range(n_layers)
@@ -599,11 +711,18 @@ class Session:
             self._params = self._copy_parameters()
             self._arch = (self._net.loss, self._net.activations)
             self._params_version += 1
+            self._run_id += 1
             self._version += 1
 
-    def _publish(self, **changes) -> None:
-        """Apply ``changes`` to the published state under the lock; bumps the version."""
+    def _publish(self, row: dict | None = None, norms: list | None = None, **changes) -> None:
+        """Apply ``changes`` to the published state in one step under the lock, with the
+        epoch's history ``row`` and gradient ``norms`` when given; bumps the version."""
         with self._lock:
+            if row is not None:
+                for key, value in row.items():
+                    self._history[key].append(value)
+            for window, norm in zip(self._grad_norms, norms or ()):
+                window.append(norm)
             if "params" in changes:
                 self._params = changes.pop("params")
                 self._params_version += 1
@@ -685,13 +804,10 @@ class Session:
             and math.isfinite(metrics["test_loss"])
             and self._finite_parameters()
         )
-        with self._lock:
-            self._history["epoch"].append(epoch)
-            for key, value in metrics.items():
-                self._history[key].append(_float(value))
-            for norms, (dW, _) in zip(self._grad_norms, grads):
-                norms.append(_float(np.linalg.norm(dW)))
+        row = {"epoch": epoch, **{key: _float(value) for key, value in metrics.items()}}
         changes: dict = {
+            "row": row,
+            "norms": [_float(np.linalg.norm(dW)) for dW, _ in grads],
             "epoch": epoch,
             "samples_seen": self._samples_seen + data.n_train,
             "params": self._copy_parameters(),

@@ -10,11 +10,14 @@ const INTEGER = new Set(["n_samples", "data_seed", "batch_size", "seed", "epochs
 const NEG = [59, 110, 165];   // class 0 / negative: blue
 const POS = [224, 138, 44];   // class 1 / positive: orange
 const POLL_MS = 70;
+const HISTORY_KEYS = ["epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy"];
+const GRAD_NORM_WINDOW = 200;
 
 let options = null;
 let config = null;
-let state = null;
+let state = null;     // what the page holds and draws, kept up to date by /api/changes
 let polling = false;
+let refreshing = null;
 
 // --- talking to the server ------------------------------------------------------------------
 
@@ -64,7 +67,7 @@ async function applyConfig(next) {
   message.textContent = "";
   config = answer.data.config;
   fillControls(config);
-  show(answer.data);
+  await refresh();
   return true;
 }
 
@@ -74,25 +77,84 @@ async function control(action) {
     document.getElementById("config-message").textContent = answer.data.error;
     return;
   }
-  show(answer.data);
-  if (answer.data.status === "training") { startPolling(); }
+  await refresh();
+  if (state.status === "training") { startPolling(); }
+}
+
+// Ask only for what changed since what the page holds: the history rows since the last
+// answer (thinned for drawing), the images and weights when they changed, the points when
+// the data changed. One request at a time; a caller during one waits for the next.
+async function refresh() {
+  while (refreshing) { await refreshing; }
+  refreshing = (async function () {
+    const held = state ? {
+      run: state.run, rows: state.rows,
+      params_version: state.params_version, data_version: state.data_version,
+    } : {};
+    const answer = await api("/api/changes?" + new URLSearchParams(held));
+    if (answer.ok) { show(apply(answer.data)); }
+    return answer.ok;
+  })();
+  try { return await refreshing; } finally { refreshing = null; }
 }
 
 function startPolling() {
   if (polling) { return; }
   polling = true;
   const tick = async function () {
-    // The points change only with the data: ask for them only when they are not drawn yet.
-    const known = state ? "?data_version=" + state.data_version : "";
-    const answer = await api("/api/state" + known);
-    if (answer.ok) { show(answer.data); }
-    if (answer.ok && answer.data.status === "training") {
+    const ok = await refresh();
+    if (ok && state.status === "training") {
       setTimeout(tick, POLL_MS);
     } else {
       polling = false;
     }
   };
   tick();
+}
+
+function unpack(packed) {  // {"shape", "f32": base64 float32}: nested lists, null if not finite
+  const raw = bytes(packed.f32);
+  const values = Array.from(new Float32Array(raw.buffer), function (v) {
+    return Number.isFinite(v) ? v : null;
+  });
+  if (packed.shape.length === 1) { return values; }
+  const columns = packed.shape[1];
+  const rows = [];
+  for (let i = 0; i < packed.shape[0]; i++) { rows.push(values.slice(i * columns, (i + 1) * columns)); }
+  return rows;
+}
+
+function apply(c) {  // the held state, with the changes `c` from /api/changes applied
+  const s = state || { history: {}, grad_norms: [], points: null };  // points: kept by data_version
+  if (c.restart || !state) {
+    HISTORY_KEYS.forEach(function (k) { s.history[k] = []; });
+    s.grad_norms = c.grad_norms.map(function () { return []; });
+  }
+  if (s.stride !== c.stride) {  // fewer rows kept from now on: every stride-th epoch
+    const keep = s.history.epoch.map(function (e) { return (e - 1) % c.stride === 0; });
+    HISTORY_KEYS.forEach(function (k) {
+      s.history[k] = s.history[k].filter(function (_, i) { return keep[i]; });
+    });
+  }
+  HISTORY_KEYS.forEach(function (k) { s.history[k] = s.history[k].concat(c.history[k]); });
+  s.grad_norms = c.grad_norms.map(function (values, i) {
+    return s.grad_norms[i].concat(values).slice(-GRAD_NORM_WINDOW);
+  });
+  if (c.points !== null) { s.points = c.points; }
+  if (c.view !== null) {
+    s.boundary = c.view.boundary;
+    s.neurons = c.view.neurons;
+    s.weights = c.view.weights.map(unpack);
+    s.biases = c.view.biases.map(unpack);
+    const g = c.view.last_gradients;
+    s.last_gradients = g ? { weights: g.weights.map(unpack), source: g.source } : null;
+  }
+  for (const key of ["version", "status", "message", "epoch", "samples_seen", "config",
+    "url_query", "data_version", "extent", "classes", "sample", "engine", "run", "rows",
+    "stride", "last", "params_version"]) {
+    s[key] = c[key];
+  }
+  return s;
 }
 
 // --- the controls -----------------------------------------------------------------------------
@@ -152,8 +214,8 @@ async function learningRateChanged() {
     return;
   }
   message.textContent = "";
-  show(answer.data);
   config = answer.data.config;
+  await refresh();
 }
 
 async function uploadChanged(event) {
@@ -255,7 +317,8 @@ function imageCanvas(data, size) {
 
 function classColor(label, classes) {
   if (classes <= 2) { return label === 0 ? NEG : POS; }
-  const palette = [NEG, POS, [76, 153, 76], [170, 80, 160], [200, 70, 60], [110, 110, 110]];
+  const palette = [NEG, POS, [76, 153, 76], [170, 80, 160], [200, 70, 60], [110, 110, 110],
+    [140, 86, 75], [227, 119, 194], [188, 189, 34], [23, 190, 207]];  // options.limits.max_classes
   return palette[label % palette.length];
 }
 
@@ -319,7 +382,7 @@ function drawBoundary(s) {
   if (s.classes === 2) { contour(ctx, probs, s.boundary.size, W, H); }
 }
 
-function drawCurves(canvas, series, range, label) {
+function drawCurves(canvas, epochs, series, range, label) {
   const ctx = canvas.getContext("2d");
   const W = canvas.width;
   const H = canvas.height;
@@ -328,7 +391,7 @@ function drawCurves(canvas, series, range, label) {
   ctx.font = "11px system-ui, sans-serif";
   ctx.fillStyle = "#666";
   ctx.fillText(label, pad.l, 11);
-  const n = Math.max(1, series[0].values.length);
+  const n = epochs.length ? epochs[epochs.length - 1] : 0;
   let lo = range ? range[0] : Infinity;
   let hi = range ? range[1] : -Infinity;
   if (!range) {
@@ -351,7 +414,7 @@ function drawCurves(canvas, series, range, label) {
     ctx.lineWidth = 1.5;
     ctx.beginPath();
     s.values.forEach(function (v, i) {
-      const x = pad.l + (n === 1 ? 0 : i / (n - 1)) * (W - pad.l - pad.r);
+      const x = pad.l + (n <= 1 ? 0 : (epochs[i] - 1) / (n - 1)) * (W - pad.l - pad.r);
       const y = pad.t + (1 - (v - lo) / (hi - lo)) * (H - pad.t - pad.b);
       if (i === 0) { ctx.moveTo(x, y); } else { ctx.lineTo(x, y); }
     });
@@ -445,7 +508,7 @@ function drawNetwork(s) {
       for (let j = 0; j < M[i].length; j++) {
         const v = M[i][j];
         const t = Math.abs(v) / top;
-        if (t < 0.02) { continue; }
+        if (!(t >= 0.02)) { continue; }
         const c = v < 0 ? NEG : POS;
         ctx.strokeStyle = "rgba(" + c.join(",") + "," + (0.15 + 0.85 * t).toFixed(3) + ")";
         ctx.lineWidth = 0.4 + 2.6 * t;
@@ -546,34 +609,39 @@ function showSample(s) {
   });
 }
 
-function last(values) { return values.length ? values[values.length - 1] : NaN; }
-
 function percent(v) { return Number.isFinite(v) ? (100 * v).toFixed(2) + " %" : "–"; }
 
-function show(s) {
-  if (s.points === null && state && state.data_version === s.data_version) {
-    s.points = state.points;  // unchanged since the last answer that carried them
+function curve(s, key) {  // the drawn rows and the newest one, if it is not among them
+  const h = s.history;
+  const values = h[key].slice();
+  if (s.last && (!h.epoch.length || h.epoch[h.epoch.length - 1] !== s.last.epoch)) {
+    values.push(s.last[key]);
   }
+  return values;
+}
+
+function show(s) {
   state = s;
   document.getElementById("epoch").textContent = s.epoch;
   const status = document.getElementById("status");
   status.textContent = s.message || s.status;
   status.className = "status " + s.status;
   document.getElementById("play").innerHTML = s.status === "training" ? "&#10074;&#10074; Pause" : "&#9654; Play";
-  const h = s.history;
-  document.getElementById("test-accuracy").textContent = percent(last(h.test_accuracy));
-  document.getElementById("train-accuracy").textContent = percent(last(h.train_accuracy));
-  document.getElementById("train-loss").textContent = fmt(last(h.train_loss));
-  document.getElementById("test-loss").textContent = fmt(last(h.test_loss));
+  const newest = s.last || {};
+  document.getElementById("test-accuracy").textContent = percent(newest.test_accuracy);
+  document.getElementById("train-accuracy").textContent = percent(newest.train_accuracy);
+  document.getElementById("train-loss").textContent = fmt(newest.train_loss);
+  document.getElementById("test-loss").textContent = fmt(newest.test_loss);
   drawBoundary(s);
   drawNetwork(s);
-  drawCurves(document.getElementById("loss-curve"), [
-    { name: "train loss", values: h.train_loss, color: "#3b6ea5" },
-    { name: "test loss", values: h.test_loss, color: "#e08a2c" },
+  const epochs = curve(s, "epoch");
+  drawCurves(document.getElementById("loss-curve"), epochs, [
+    { name: "train loss", values: curve(s, "train_loss"), color: "#3b6ea5" },
+    { name: "test loss", values: curve(s, "test_loss"), color: "#e08a2c" },
   ], null, "loss");
-  drawCurves(document.getElementById("accuracy-curve"), [
-    { name: "train acc.", values: h.train_accuracy, color: "#3b6ea5" },
-    { name: "test acc.", values: h.test_accuracy, color: "#e08a2c" },
+  drawCurves(document.getElementById("accuracy-curve"), epochs, [
+    { name: "train acc.", values: curve(s, "train_accuracy"), color: "#3b6ea5" },
+    { name: "test acc.", values: curve(s, "test_accuracy"), color: "#e08a2c" },
   ], [0, 1], "accuracy");
   drawSparklines(s);
   showSample(s);
