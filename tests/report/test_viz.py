@@ -92,6 +92,64 @@ def test_graph_saves_svg_and_png_with_every_tensor_and_op(tmp_path):
     assert not list(tmp_path.glob(".*.part*")), "no temporary file left behind"
 
 
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_graph_svg_keeps_its_words_as_text():
+    """The 7.6 example's labels, values and gradients are <text> a reader can select and search,
+    in a font stack led by the font the boxes were measured with; no glyph outlines."""
+    tape, y2 = viz.examples.chain_rule()
+    root = ET.fromstring(viz.graph(tape, y2).svg())
+    texts = [t for t in root.iter(f"{SVG}text")]
+    words = {t.text for t in texts}
+    assert {"w1", "y1", "y2", "value 2", "grad 2", "value 3", "value 7", "+", "×"} <= words
+    for t in texts:
+        stack = re.search(r"font-family: ([^;]+)", t.get("style", "")).group(1)
+        assert stack.startswith("'DejaVu Sans'") and stack.endswith("sans-serif"), stack
+    assert not list(root.iter(f"{SVG}use")), "text drawn as glyph outlines"
+    assert not any((el.get("id") or "").startswith("DejaVu") for el in root.iter())
+
+
+def _titles(root) -> dict[str, list[str]]:
+    """The <title> children of every group with an id, by id."""
+    return {
+        g.get("id"): [t.text for t in g.findall(f"{SVG}title")]
+        for g in root.iter(f"{SVG}g")
+        if g.get("id")
+    }
+
+
+def test_every_box_and_circle_has_one_title_saying_what_it_is(tmp_path):
+    tape, y2 = viz.examples.chain_rule()
+    g = viz.graph(tape, y2)
+    root = ET.fromstring(g.save(tmp_path / "g.svg").read_text())
+    titles = _titles(root)
+    tr = g.trace
+    boxes = [f"node-{n.index}" for n in tr.nodes] + [f"op-{op.index}" for op in tr.ops]
+    assert all(len(titles[key]) == 1 for key in boxes)
+    assert len(list(root.iter(f"{SVG}title"))) == len(boxes)  # and none elsewhere
+    w1 = next(n for n in tr.nodes if n.label == "w1")
+    assert titles[f"node-{w1.index}"] == ["w1 (input): value 2, ∂y2/∂w1 = 2"]
+    first = titles["op-0"][0]
+    assert first.startswith("op 1 of 4, multiply: ") and first.endswith("= 1 · 2 = 2")
+    hidden = ET.fromstring(viz.graph(tape, y2, show_grad=False).svg())
+    assert not any("∂" in t.text for t in hidden.iter(f"{SVG}title"))
+
+
+def test_a_grouped_graph_titles_its_groups():
+    x = dg.Variable(np.ones(3), name="x")
+    with dg.GradientTape() as tape:
+        y = x
+        for _ in range(60):
+            y = dg.sin(y) * 0.5
+        loss = dg.sum(y)
+    g = viz.graph(tape, loss)
+    assert g.grouped is not None
+    titles = _titles(ET.fromstring(g.svg()))
+    groups = {t[0] for k, t in titles.items() if k.startswith("group-")}
+    assert {"inputs (1): x", "sin: 60 ops", "multiply: 60 ops", "sum: 1 op"} <= groups
+
+
 def test_labels_carry_names_values_and_gradients():
     tape, y2 = viz.examples.chain_rule()
     g = viz.graph(tape, y2)

@@ -5,24 +5,35 @@ and edges follow the data from the watched inputs to the target, left to right. 
 (Sugiyama) layout comes from igraph, the drawing from matplotlib: no system program such as
 Graphviz is needed. Above ``max_nodes`` the ops are grouped by name, one box per kind of op
 with its count, and the drawing says so.
+
+The SVG keeps its words as ``<text>`` (matplotlib's ``svg.fonttype: none``), so a reader can
+select and search the numbers and a screen reader can read them; the font stack starts with
+DejaVu Sans, the font matplotlib measured the boxes with. Every box and circle also carries a
+``<title>`` saying what it is in full: a tooltip, and what assistive technology announces.
 """
 
 from __future__ import annotations
 
 import io
+import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from deltagrad._files import atomic_path
+from deltagrad._files import atomic_path, write_text
 from deltagrad.tape import GradientTape
 from deltagrad.tensor import Tensor
+from deltagrad.viz.rules import d, forward_text
 from deltagrad.viz.trace import Trace, summary, trace
 
 MAX_NODES = 80
 """Above this many boxes and circles, ops are grouped by name."""
+
+MIN_TEXT_PX = 10
+"""The smallest size, in CSS px, that a page should shrink a graph's text to (see
+:meth:`Graph.widths_px`)."""
 
 SYMBOLS = {
     "add": "+",
@@ -43,18 +54,23 @@ _OP_FILL, _OP_EDGE = "#fff7d6", "#a08800"
 
 # Layout units: inches per character and per text line at the drawing's font size.
 _FONT = 9
+# The font the boxes are measured with comes first; a viewer without it falls back to Bitstream
+# Vera Sans (DejaVu's ancestor, same widths), then to its own sans-serif.
+_FONTS = ["DejaVu Sans", "Bitstream Vera Sans"]
 _CHAR_IN, _LINE_IN = 0.075, 0.17
 
 
 @dataclass
 class Box:
-    """One drawn box or circle: ``key`` is its SVG id (``node-3``, ``op-2``, ``group-1``)."""
+    """One drawn box or circle: ``key`` is its SVG id (``node-3``, ``op-2``, ``group-1``);
+    ``title`` is its SVG ``<title>`` (tooltip and accessible name)."""
 
     key: str
     text: str
     shape: str  # "box" or "circle"
     fill: str
     edge: str
+    title: str = ""
 
 
 class Graph:
@@ -94,15 +110,29 @@ class Graph:
 
     def svg(self) -> str:
         """The drawing as SVG text; every box and circle is a group with id ``node-N``,
-        ``op-N`` or ``group-N`` (what :func:`deltagrad.viz.step_through` highlights)."""
+        ``op-N`` or ``group-N`` (what :func:`deltagrad.viz.step_through` highlights) whose
+        first child is a ``<title>`` describing it. Labels are ``<text>`` elements."""
         if self._svg is None:
             buf = io.StringIO()
             _save(self.figure(), buf, "svg")
-            self._svg = buf.getvalue()
+            self._svg = _with_titles(buf.getvalue(), {b.key: b.title for b in self.boxes})
         return self._svg
 
     def _repr_svg_(self) -> str:
         return self.svg()
+
+    def inline_svg(self) -> str:
+        """The SVG element alone (no XML declaration), to sit inside an HTML page."""
+        text = self.svg()
+        return text[text.index("<svg") :]
+
+    def widths_px(self) -> tuple[float, float]:
+        """``(narrowest, natural)`` CSS widths of the drawing, in px, for a page that shows it:
+        at its natural width the text is 12 px (9 pt); a page may shrink it to fit, but not
+        below the narrowest width, where the text is :data:`MIN_TEXT_PX` (then it scrolls)."""
+        root = ET.fromstring(self.svg())
+        natural = float(root.get("width", "0").removesuffix("pt")) * 96 / 72
+        return natural * MIN_TEXT_PX / (_FONT * 96 / 72), natural
 
     def save(self, path) -> Path:
         """Write the drawing to ``path``: ``.svg`` or ``.png`` (from the suffix). The file is
@@ -111,6 +141,8 @@ class Graph:
         fmt = path.suffix.lower().lstrip(".")
         if fmt not in ("svg", "png"):
             raise ValueError(f"Graph.save: {path.name!r}: the suffix must be .svg or .png")
+        if fmt == "svg":
+            return write_text(path, self.svg())
         fig = self.figure()
         with atomic_path(path) as tmp:
             _save(fig, tmp, fmt)
@@ -160,6 +192,22 @@ def op_text(name: str) -> str:
     return SYMBOLS.get(name, name)
 
 
+def node_title(tr: Trace, index: int, show_grad: bool = True) -> str:
+    """What a tensor's box is, in one line: ``w1 (input, 2×3): value …, ∂L/∂w1 = …``."""
+    n = tr.nodes[index]
+    kind = n.kind + (", " + "×".join(str(s) for s in n.value.shape) if n.value.ndim else "")
+    text = f"{n.label} ({kind}): value {summary(n.value)}"
+    if show_grad and n.grad is not None:
+        text += f", {d(tr.nodes[tr.target].label, n.label)} = {summary(n.grad)}"
+    return text
+
+
+def op_title(tr: Trace, index: int) -> str:
+    """What an op's circle is: ``op 2 of 5, multiply: v2 = x · w1 = 1 · 2 = 2``."""
+    op = tr.ops[index]
+    return f"op {index + 1} of {len(tr.ops)}, {op.name}: {forward_text(tr, op)}"
+
+
 def _full(tr: Trace, show_grad: bool):
     boxes = [
         Box(
@@ -168,12 +216,16 @@ def _full(tr: Trace, show_grad: bool):
             "box",
             _FILL[n.kind],
             _EDGE[n.kind],
+            node_title(tr, n.index, show_grad),
         )
         for n in tr.nodes
     ]
     first_op = len(boxes)
     boxes += [
-        Box(f"op-{op.index}", op_text(op.name), "circle", _OP_FILL, _OP_EDGE) for op in tr.ops
+        Box(
+            f"op-{op.index}", op_text(op.name), "circle", _OP_FILL, _OP_EDGE, op_title(tr, op.index)
+        )
+        for op in tr.ops
     ]
     edges = []
     for op in tr.ops:
@@ -207,20 +259,30 @@ def _grouped(tr: Trace):
     inputs = [n for n in tr.nodes if n.kind == "input"]
     target = tr.nodes[tr.target]
     boxes = [
-        Box("group-0", f"inputs ({len(inputs)})", "box", _FILL["input"], _EDGE["input"]),
+        Box(
+            "group-0",
+            f"inputs ({len(inputs)})",
+            "box",
+            _FILL["input"],
+            _EDGE["input"],
+            f"inputs ({len(inputs)}): "
+            + ", ".join(n.label for n in inputs[:10])
+            + (", …" if len(inputs) > 10 else ""),
+        ),
         Box(
             "group-1",
             f"{target.label}\nvalue {summary(target.value)}",
             "box",
             _FILL["target"],
             _EDGE["target"],
+            node_title(tr, tr.target, show_grad=False),
         ),
     ]
     index = {k: i + 2 for i, k in enumerate(kinds)}
     for k in kinds:
-        boxes.append(
-            Box(f"group-{index[k]}", f"{op_text(k)}\n×{counts[k]:,}", "box", _OP_FILL, _OP_EDGE)
-        )
+        text = f"{op_text(k)}\n×{counts[k]:,}"
+        title = f"{k}: {counts[k]:,} op" + ("s" if counts[k] > 1 else "")
+        boxes.append(Box(f"group-{index[k]}", text, "box", _OP_FILL, _OP_EDGE, title))
     producer = {op.output: index[op.name] for op in tr.ops}
     flows: dict[tuple[int, int], int] = {}
     for op in tr.ops:
@@ -304,7 +366,7 @@ def _draw(boxes, edges, note, layers=None):
             ha="center",
             va="center",
             fontsize=_FONT,
-            family="DejaVu Sans",
+            family=[_FONTS[0], "sans-serif"],
             bbox={"boxstyle": style, "fc": b.fill, "ec": b.edge, "lw": 1.2},
             zorder=3,
             gid=b.key,
@@ -344,8 +406,37 @@ def _draw(boxes, edges, note, layers=None):
 def _save(fig, target, fmt: str) -> None:
     import matplotlib
 
-    with matplotlib.rc_context({"svg.hashsalt": "deltagrad", "svg.fonttype": "path"}):
+    with matplotlib.rc_context(
+        {
+            "svg.hashsalt": "deltagrad",
+            "svg.fonttype": "none",  # words stay <text>: selectable, searchable, read aloud
+            "font.sans-serif": _FONTS,  # what "sans-serif" expands to in the SVG's font stack
+        }
+    ):
         fig.savefig(target, format=fmt, dpi=144, metadata=_METADATA[fmt])
 
 
-_METADATA = {"svg": {"Date": None}, "png": {"Software": None}}
+# No <metadata> in the SVG (a date would change every file; the rest says "matplotlib").
+_METADATA = {
+    "svg": {"Date": None, "Creator": None, "Format": None, "Type": None},
+    "png": {"Software": None},
+}
+
+_SVG_NS = "http://www.w3.org/2000/svg"
+
+
+def _with_titles(svg: str, titles: dict[str, str]) -> str:
+    """``svg`` with a ``<title>`` as the first child of each group whose id is in ``titles``."""
+    ET.register_namespace("", _SVG_NS)
+    ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+    root = ET.fromstring(svg)
+    for group in root.iter(f"{{{_SVG_NS}}}g"):
+        title = titles.get(group.get("id", ""))
+        if title:
+            element = ET.Element(f"{{{_SVG_NS}}}title")
+            element.text = title
+            element.tail = group.text  # the indentation the first child had
+            group.insert(0, element)
+    return '<?xml version="1.0" encoding="utf-8" standalone="no"?>\n' + ET.tostring(
+        root, encoding="unicode"
+    )

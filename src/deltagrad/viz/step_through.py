@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from pathlib import Path
 
 from deltagrad._files import write_text
@@ -131,13 +130,13 @@ def step_through(tape: GradientTape, target: Tensor, path, *, title: str | None 
 
 
 def page_html(tr: Trace, title: str) -> str:
-    svg = Graph(tr, show_grad=False).svg()
-    svg = svg[svg.index("<svg") :]  # drop the XML prologue: the SVG sits inside the page
-    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+    drawing = Graph(tr, show_grad=False)
+    narrowest, natural = drawing.widths_px()
     data = json.dumps(steps(tr), ensure_ascii=False).replace("</", "<\\/")
     return (
         _TEMPLATE.replace("__TITLE__", html.escape(title))
-        .replace("__SVG__", svg)
+        .replace("__WIDTHS__", f"--narrowest: {narrowest:.0f}px; --natural: {natural:.0f}px")
+        .replace("__SVG__", drawing.inline_svg())
         .replace("__STEPS__", data)
     )
 
@@ -153,8 +152,11 @@ _TEMPLATE = """<!DOCTYPE html>
          max-width: 72rem; padding: 0 1rem; color: #222; }
   h1 { font-size: 1.4rem; margin-bottom: 0.3rem; }
   .hint { color: #666; margin-top: 0; }
-  #graph { overflow-x: auto; border: 1px solid #ddd; border-radius: 6px; padding: 0.5rem; }
-  #graph svg { display: block; width: 100%; height: auto; max-height: 70vh; }
+  /* The graph fits the page while its text stays readable (10 px at least, 12 px at most);
+     past that the box scrolls instead of shrinking the text. */
+  #graph { overflow: auto; border: 1px solid #ddd; border-radius: 6px; padding: 0.5rem; }
+  #graph svg { display: block; height: auto;
+               width: clamp(var(--narrowest), 100%, var(--natural)); }
   #graph g.hl path { stroke: #d62728 !important; stroke-width: 3px !important; }
   #panel { display: grid; grid-template-columns: 2fr 1fr; gap: 1rem; margin-top: 1rem; }
   #step { border-left: 4px solid #3b6ea5; padding: 0.2rem 1rem; min-height: 7rem; }
@@ -174,7 +176,8 @@ _TEMPLATE = """<!DOCTYPE html>
 <h1>__TITLE__</h1>
 <p class="hint">Next / Back, or the arrow keys: the forward pass op by op, then the backward
 pass in reverse order. The highlighted op is the current step.</p>
-<div id="graph">__SVG__</div>
+<div id="graph" role="region" aria-label="The graph (scrolls sideways when wider than the page)"
+     tabindex="0" style="__WIDTHS__">__SVG__</div>
 <nav>
   <button id="back" type="button">&larr; Back</button>
   <button id="next" type="button">Next &rarr;</button>
@@ -197,6 +200,7 @@ function show(k) {
     const el = document.getElementById(id);
     if (el) { el.classList.add("hl"); }
   });
+  reveal(document.getElementById(s.highlight[0]));
   const step = document.getElementById("step");
   step.className = s.phase;
   document.getElementById("title").textContent = s.title;
@@ -221,6 +225,15 @@ function show(k) {
   document.getElementById("counter").textContent = "step " + (current + 1) + " of " + STEPS.length;
   document.getElementById("back").disabled = current === 0;
   document.getElementById("next").disabled = current === STEPS.length - 1;
+}
+// Scroll the graph's box (not the page) sideways so the current op is in view.
+function reveal(el) {
+  if (!el) { return; }
+  const box = document.getElementById("graph");
+  const r = el.getBoundingClientRect(), b = box.getBoundingClientRect();
+  if (r.left < b.left || r.right > b.right) {
+    box.scrollLeft += (r.left + r.right) / 2 - (b.left + b.right) / 2;
+  }
 }
 document.getElementById("back").addEventListener("click", function () { show(current - 1); });
 document.getElementById("next").addEventListener("click", function () { show(current + 1); });
