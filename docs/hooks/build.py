@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import html
 import io
 import re
 import tempfile
@@ -52,6 +53,21 @@ def table(header: list[str], rows: list[list]) -> str:
         cells = [_g(c) if isinstance(c, float) else str(c).replace("|", "\\|") for c in row]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def graph_block(g, out: Path, name: str, label: str) -> str:
+    """A graph drawn by ``dg.viz.graph``, inline on the page as SVG (its words are text: they
+    can be selected, found with Ctrl-F and read aloud; each box has a tooltip), in a box that
+    shrinks it to fit but scrolls rather than make its text smaller than 10 px
+    (``docs/stylesheets/graphs.css``), and a link to the file to open it at full size."""
+    g.save(out / f"{name}.svg")
+    narrowest, natural = g.widths_px()
+    style = f"--dg-narrowest: {narrowest:.0f}px; --dg-natural: {natural:.0f}px"
+    return (
+        f'<div class="dg-graph" role="region" aria-label="{html.escape(label)}" tabindex="0" '
+        f'style="{style}">\n{g.inline_svg()}\n</div>\n\n'
+        f"[Open the graph at full size](../{FIGURES}/{name}.svg){{ .dg-graph-open }}"
+    )
 
 
 def _verdict(worst: float, tol: float = 1e-6) -> str:
@@ -147,8 +163,14 @@ def section_7_2(out: Path) -> dict[str, str]:
         b2.name = "b²"
         loss = xw2 + b2
         loss.name = "L"
-    dg.viz.graph(tape, loss).save(out / "graph_7_2.png")
+    graph = graph_block(
+        dg.viz.graph(tape, loss),
+        out,
+        "graph_7_2",
+        "The tape of L = x·w² + b²: inputs, ops, values and gradients",
+    )
     return {
+        "7.2.graph": graph,
         "7.2.check": table(
             ["formula", "at", "analytic", "tape", "finite difference", "rel. error"],
             [
@@ -302,7 +324,12 @@ def section_7_5(out: Path) -> dict[str, str]:
     from deltagrad.gradcheck import central_difference, relative_error
 
     tape, loss = dg.viz.examples.neuron()
-    dg.viz.graph(tape, loss).save(out / "graph_7_5_neuron.png")
+    graph = graph_block(
+        dg.viz.graph(tape, loss),
+        out,
+        "graph_7_5_neuron",
+        "The tape of one sigmoid neuron with the squared-error loss",
+    )
 
     x, w, b, t = np.array([0.5, -1.0]), np.array([0.8, 0.3]), 0.1, 1.0
     o = F.sigmoid(w @ x + b)
@@ -330,6 +357,7 @@ def section_7_5(out: Path) -> dict[str, str]:
         )
     )
     return {
+        "7.5.graph": graph,
         "7.5.check": table(
             ["∂L/∂w_j", "(o − t)·o(1 − o)·x_j", "tape", "finite differences"],
             [[f"j = {j + 1}", formula[j], tape_grad[j], numeric[j]] for j in range(2)],
@@ -345,7 +373,11 @@ def section_7_6(out: Path) -> dict[str, str]:
     from deltagrad.gradcheck import central_difference
 
     tape, y2 = dg.viz.examples.chain_rule()
-    dg.viz.graph(tape, y2).save(out / "graph_7_6_chain_rule.png")
+    drawing = dg.viz.graph(tape, y2)
+    drawing.save(out / "graph_7_6_chain_rule.png")  # shown by howto/see-backprop.md
+    graph = graph_block(
+        drawing, out, "graph_7_6_chain_rule", "The 7.6 example as the tape recorded it"
+    )
     demo = tape_demo()
     rows = []
     worst = 0.0
@@ -362,6 +394,7 @@ def section_7_6(out: Path) -> dict[str, str]:
         worst = max(worst, err)
         rows.append([t, r["analytic"], r["tape"], fd, _e(err)])
     return {
+        "7.6.graph": graph,
         "7.6.demo": table(
             ["dy2/dy1", "dy1/dw1", "dy2/dy1 · dy1/dw1", "dy2/dw1"],
             [[demo["dy2_dy1"], demo["dy1_dw1"], demo["chain_product"], demo["dy2_dw1"]]],
@@ -432,7 +465,9 @@ def section_7_8(out: Path) -> dict[str, str]:
     ]
     fig.basins_map(maps, out / "himmelblau_basins.png")
     tape, f = dg.viz.examples.himmelblau()
-    dg.viz.graph(tape, f).save(out / "graph_7_8_himmelblau.png")
+    graph = graph_block(
+        dg.viz.graph(tape, f), out, "graph_7_8_himmelblau", "The tape of Himmelblau's function"
+    )
 
     table_71 = hb.table_7_1(runs, mins)
     rows_71 = [
@@ -452,6 +487,7 @@ def section_7_8(out: Path) -> dict[str, str]:
         worst = max(worst, float(np.max(np.abs(hand - tape_g))), float(np.max(np.abs(hand - fd))))
     last = runs[0]
     return {
+        "7.8.graph": graph,
         "7.8.table": table(["start", "after 200 steps", "f", "nearest minimum"], rows_71),
         "7.8.run": f"From (4, 0), after 200 steps in float32: x = ({last.final[0]:.6f}, "
         f"{last.final[1]:.6f}), f(x) = {last.final_f:.1e}.",
@@ -472,7 +508,7 @@ def section_7_8(out: Path) -> dict[str, str]:
 
 
 def _cell(v) -> str:
-    if isinstance(v, list | tuple):
+    if isinstance(v, list | tuple | np.ndarray):
         return "(" + ", ".join(f"{float(x):.6g}" for x in v) + ")"
     if isinstance(v, float):
         return f"{v:.6g}"
@@ -587,8 +623,8 @@ def on_files(files, config):
             _blocks.update(section(out))
         timings.append(f"{section.__name__} {time.perf_counter() - t0:.1f} s")
     print("deltagrad docs: computed " + ", ".join(timings))
-    for png in sorted(out.glob("*.png")):
-        files.append(File.generated(config, f"{FIGURES}/{png.name}", abs_src_path=str(png)))
+    for image in sorted([*out.glob("*.png"), *out.glob("*.svg")]):
+        files.append(File.generated(config, f"{FIGURES}/{image.name}", abs_src_path=str(image)))
     files.append(File.generated(config, "reference/cli.md", content=cli_reference()))
     return files
 

@@ -1,6 +1,7 @@
 """The documentation site in Chromium: the home page, a chapter page and an API page open from
 disk with no console errors, and their content rendered (figures drawn at build time, the
-numbers of a check, the API's names).
+numbers of a check, the API's names); the tape graphs readable on a laptop and a phone and
+linked to their full-size files; search working from disk.
 
 The site is the one ``.ci/run`` built ($DELTAGRAD_DOCS_SITE), or built here once with
 ``mkdocs build --strict`` when MkDocs is installed (``pip install ".[docs]"``).
@@ -40,8 +41,8 @@ def site(tmp_path_factory) -> Path:
     return out
 
 
-def _open(chromium, site: Path, page: str, shots: Path, name: str):
-    tab = chromium.new_page(viewport={"width": 1280, "height": 900})
+def _open(chromium, site: Path, page: str, shots: Path, name: str, width: int = 1280):
+    tab = chromium.new_page(viewport={"width": width, "height": 900})
     errors = browser.watch_errors(tab)
     tab.goto((site / page).as_uri())
     tab.wait_for_load_state("load")
@@ -81,4 +82,84 @@ def test_api_page_lists_the_public_names(chromium, site, shots):
     for name in ("GradientTape", "Variable", "value_and_grad", "custom_gradient", "leaky_relu"):
         assert name in text, name
     assert tab.locator("article [id='deltagrad.GradientTape']").count() == 1
+    assert errors == []
+
+
+# The rendered size, in CSS px, of the smallest text of an inline SVG: each <text>'s font size in
+# the SVG's units times the scale the page draws the SVG at.
+SMALLEST_TEXT_PX = """svg => Math.min(...[...svg.querySelectorAll("text")].map(
+    t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a))"""
+
+GRAPH_PAGES = {
+    "7-2-derivative-rules": "graph_7_2.svg",
+    "7-5-neuron-and-layer": "graph_7_5_neuron.svg",
+    "7-6-chain-rule": "graph_7_6_chain_rule.svg",
+    "7-8-himmelblau": "graph_7_8_himmelblau.svg",
+}
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("page", list(GRAPH_PAGES))
+def test_tape_graphs_are_readable_and_open_at_full_size(chromium, site, shots, page, width):
+    tab, errors = _open(chromium, site, f"chapter/{page}.html", shots, f"{page}_{width}", width)
+    graph = tab.locator("article .dg-graph")
+    assert graph.count() == 1
+    svg = graph.locator("svg")
+    assert svg.evaluate(SMALLEST_TEXT_PX) >= 9
+    assert svg.locator("title").count() >= 5  # a tooltip on every box and circle
+    # Wider than the column, the graph's box scrolls; it never overflows the page.
+    box = graph.evaluate(
+        "b => ({client: b.clientWidth, scroll: b.scrollWidth, page: document.body.scrollWidth})"
+    )
+    assert box["scroll"] <= box["client"] or graph.evaluate(
+        "b => getComputedStyle(b).overflowX"
+    ) in ("auto", "scroll")
+    assert box["page"] <= width
+    link = tab.locator("article a.dg-graph-open")
+    assert link.count() == 1 and link.is_visible()
+    href = link.evaluate("a => a.href")
+    assert href == (site / "figures" / GRAPH_PAGES[page]).as_uri()
+    full = chromium.new_page()
+    full.goto(href)
+    assert full.evaluate("document.documentElement.localName") == "svg"
+    assert full.locator("text").count() == svg.locator("text").count()
+    full.close()
+    assert errors == []
+
+
+def test_basins_table_writes_the_minima_as_points(chromium, site, shots):
+    tab, errors = _open(chromium, site, "chapter/7-8-himmelblau.html", shots, "basins")
+    headers = [
+        tab.locator("article table").nth(i).locator("th").all_inner_texts()
+        for i in range(tab.locator("article table").count())
+    ]
+    basins = next(h for h in headers if "not converged" in h)
+    assert basins[1:5] == [
+        "(3, 2)",
+        "(-2.80512, 3.13131)",
+        "(-3.77931, -3.28319)",
+        "(3.58443, -1.84813)",
+    ]
+    assert not any("[" in h for h in basins)
+    assert errors == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("page", ["index.html", "chapter/7-6-chain-rule.html"])
+def test_search_works_from_disk(chromium, site, shots, page, width):
+    tab, errors = _open(chromium, site, page, shots, f"search_{width}", width)
+    assert tab.url.startswith("file://")
+    search_icon = tab.locator("label.md-header__button[for='__search']")
+    if search_icon.is_visible():  # a phone: the search field opens from an icon
+        search_icon.click()
+    field = tab.locator("input.md-search__input")
+    assert field.is_visible()
+    field.press_sequentially("Himmelblau")  # typed: Material searches on key presses
+    results = tab.locator(".md-search-result__item")
+    results.first.wait_for()
+    assert "Himmelblau" in results.first.inner_text()
+    tab.screenshot(path=str(shots / f"docs_search_{width}.png"))
+    results.first.locator("a").first.click()
+    tab.wait_for_load_state("load")
+    assert "Himmelblau" in tab.locator("article h1").inner_text()
     assert errors == []
