@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 
 from deltagrad import (
     _operators,  # attaches Tensor's operators and NumPy protocols
+    exercises,
     optim,
 )
 from deltagrad.api import (
