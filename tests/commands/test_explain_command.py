@@ -66,9 +66,16 @@ def test_the_terminal_states_formulas_and_the_largest_disagreement(tmp_path, cap
     assert "layer 1 (2 -> 25, sigmoid): δj = oj(1 − oj)·Σk δk·wjk" in text
     assert "L = ½ Σk (ok − tk)²" in text
     assert "the 3 neurons with the largest |δ| of 50" in text  # a big layer: the top few
+    # one hidden neuron's sum written out, and the update with the loss before and after
+    assert re.search(r"where Σk δk·w\d+,k = δ0·w\d+,0 \+ δ1·w\d+,1 = ", text)
+    assert "the update, gradient descent with η = 0.01: θ ← θ − η·∂L/∂θ" in text
+    loss = re.search(r"loss on this sample: (\S+) before, (\S+) after", text)
     m = re.search(r"largest relative disagreement: (\S+) ", text)
     r = json.loads((tmp_path / "o" / "results.json").read_text())
     assert m and float(m.group(1)) == pytest.approx(r["max_rel_error"], rel=0.01)
+    assert loss and float(loss.group(1)) == pytest.approx(r["update"]["loss_before"], rel=1e-5)
+    assert float(loss.group(2)) == pytest.approx(r["update"]["loss_after"], rel=1e-5)
+    assert r["update"]["learning_rate"] == 0.01 == r["config"]["learning_rate"]
     page = (tmp_path / "o" / "explain.html").read_text(encoding="utf-8")
     assert f"{r['max_rel_error']:.2e}" in page
     assert "http://www.w3.org/2000/svg" in page  # the SVG namespace, nothing fetched

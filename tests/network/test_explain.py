@@ -205,3 +205,44 @@ def test_a_wrong_delta_rule_is_caught(monkeypatch):
 def test_bad_input_is_a_value_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_a_hidden_neurons_sum_is_written_out_term_by_term():
+    net = NeuralNetwork.build((2, 3, 2), "sigmoid", "mse", rng=5)
+    x, label = np.array([0.3, -0.6]), 1
+    r = E.explain(net, x, label)
+    W2 = net.weights[1]
+    delta2 = np.asarray(r["layers"][1]["delta"])
+    j = 2
+    text = E.weighted_sum(r, 1, j)
+    # every term is named and its numbers shown, and the total is δ2 · w_j (computed here)
+    assert text.startswith(f"Σk δk·w{j},k = δ0·w{j},0 + δ1·w{j},1 = ")
+    for k in range(2):
+        assert f"{delta2[k]:.5g}" in text and f"{W2[j, k]:.5g}" in text
+    assert text.endswith(f"= {float(delta2 @ W2[j]):.5g}")
+    wide = E.explain(NeuralNetwork.build((2, 4, 9, 2), "tanh", "mse", rng=1), x, 0)
+    assert "… + δ8·w" in E.weighted_sum(wide, 1, 0, max_terms=4) and "(9 terms)" in (
+        E.weighted_sum(wide, 1, 0, max_terms=4)
+    )
+    with pytest.raises(ValueError, match="hidden layer"):
+        E.weighted_sum(r, 2, 0)  # the output layer has no layer above
+
+
+def test_the_update_that_follows_is_one_descent_step_and_leaves_the_net_alone():
+    net = NeuralNetwork.build((2, 5, 2), "sigmoid", "mse", rng=2)
+    before = [W.copy() for W in net.weights]
+    x, label, lr = np.array([0.7, 0.1]), 0, 0.5
+    r = E.explain(net, x, label, learning_rate=lr)
+    u = r["update"]
+    t = np.eye(2)[label]
+    for row, after, (W, b) in zip(r["layers"], u["layers"], zip(net.weights, net.biases)):
+        np.testing.assert_allclose(after["weights_after"], W - lr * row["dW"], rtol=1e-14)
+        np.testing.assert_allclose(after["bias_after"], b - lr * row["db"], rtol=1e-14)
+    stepped = [(a["weights_after"], a["bias_after"]) for a in u["layers"]]
+    assert u["loss_before"] == pytest.approx(
+        loss_of(list(zip(before, net.biases)), net.activations, "mse", x, t)
+    )
+    assert u["loss_after"] == pytest.approx(loss_of(stepped, net.activations, "mse", x, t))
+    assert u["loss_after"] < u["loss_before"]  # a small step descends
+    for W, W0 in zip(net.weights, before):
+        np.testing.assert_array_equal(W, W0)

@@ -67,6 +67,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     flags.add_network_arguments(parser)
     parser.add_argument(
+        "--lr",
+        type=flags.positive_float,
+        default=0.01,
+        metavar="RATE",
+        help="learning rate of the update shown at the end (default: 0.01, the chapter's)",
+    )
+    parser.add_argument(
         "--model",
         metavar="FILE.npz",
         help="a trained network (as deltagrad moons writes model.npz) instead of a "
@@ -86,7 +93,9 @@ def run(args) -> int:
     sample = None if args.point is not None else (args.sample or 0)  # default: sample 0
     x, label, described = _sample(net, sample, args.point, args.label)
     out = common.output_dir(args.out, records=RECORDS)  # claimed (locked) for this run
-    result = compute(net, x, label, described, source, config=_config(args, sample))
+    result = compute(
+        net, x, label, described, source, config=_config(args, sample), learning_rate=args.lr
+    )
     write(out, result)
     return 0
 
@@ -165,6 +174,7 @@ def _config(args, sample) -> dict:
         "label": args.label,
         "seed": args.seed if args.model is None else None,
         "model": args.model,
+        "learning_rate": args.lr,
     }
 
 
@@ -173,13 +183,21 @@ def _config(args, sample) -> dict:
 RECORDS = ("results.json",)  # the run's record: removed when a run starts, written last
 
 
-def compute(net, x, label, sample: str, source: str, config: dict | None = None) -> dict:
-    """The delta rule of ``net`` at ``x``/``label``, checked three ways, printed:
-    ``{"explanation": ..., "context": [...], "config": {...}}``."""
+def compute(
+    net,
+    x,
+    label,
+    sample: str,
+    source: str,
+    config: dict | None = None,
+    learning_rate: float = 0.01,
+) -> dict:
+    """The delta rule of ``net`` at ``x``/``label``, checked three ways, and the update that
+    follows, printed: ``{"explanation": ..., "context": [...], "config": {...}}``."""
     from deltagrad.experiments import explain as experiment
 
     try:
-        explanation = experiment.explain(net, x, label)
+        explanation = experiment.explain(net, x, label, learning_rate=learning_rate)
     except ValueError as err:
         raise common.UsageError(str(err)) from None
     context = [
@@ -359,7 +377,14 @@ def report_lines(result: dict) -> list[str]:
 
     e = result["explanation"]
     layers = e["layers"]
-    lines = [*result["context"], f"{e['loss_formula']} = {e['loss']:.6g}", "", "forward pass:"]
+    lines = [
+        *result["context"],
+        "Layers count from 1 (as in Figure 7-13), neurons j, k from 0 (array indices; the "
+        "chapter's formulas count them from 1).",
+        f"{e['loss_formula']} = {e['loss']:.6g}",
+        "",
+        "forward pass:",
+    ]
     for row in layers:
         n = row["n_neurons"]
         if n <= FULL_LAYER:
@@ -393,7 +418,10 @@ def report_lines(result: dict) -> list[str]:
                 f"largest |δ| of {n}:"
             )
         lines += _neuron_table(e, row, neurons, output)
-        lines.append(f"  e.g. {experiment.worked_example(e, i, int(np.argmax(np.abs(delta))))}")
+        worked = int(np.argmax(np.abs(delta)))
+        lines.append(f"  e.g. {experiment.worked_example(e, i, worked)}")
+        if not output:
+            lines.append(f"    where {experiment.weighted_sum(e, i, worked, max_terms=4)}")
         dW = np.asarray(row["dW"])
         prev = "x" if i == 1 else f"o{i - 1}"
         j, k = np.unravel_index(int(np.argmax(np.abs(dW))), dW.shape)
@@ -420,4 +448,29 @@ def report_lines(result: dict) -> list[str]:
     ]
     if e["kinks"]:
         lines.append(f"  ({e['kinks']} finite differences at ReLU kinks skipped)")
+    return lines + _update_lines(e)
+
+
+def _update_lines(e: dict) -> list[str]:
+    """The step that follows: one weight and one bias of each layer before and after, and the
+    loss on the sample before and after."""
+    u = e["update"]
+    lr = u["learning_rate"]
+    lines = ["", f"the update, gradient descent with η = {lr:g}: θ ← θ − η·∂L/∂θ"]
+    for row, after in zip(reversed(e["layers"]), reversed(u["layers"])):
+        i, dW, db = row["index"], np.asarray(row["dW"]), np.asarray(row["db"])
+        j, k = np.unravel_index(int(np.argmax(np.abs(dW))), dW.shape)
+        kb = int(np.argmax(np.abs(db)))
+        lines.append(
+            f"  layer {i}: w{j},{k} = {row['weights'][j, k]:.6g} − {lr:g}·{_p(dW[j, k])} = "
+            f"{after['weights_after'][j, k]:.6g};  b{kb} = {row['bias'][kb]:.6g} − "
+            f"{lr:g}·{_p(db[kb])} = {after['bias_after'][kb]:.6g}"
+        )
+    before, now = u["loss_before"], u["loss_after"]
+    change = f"{100 * (now - before) / before:+.3g}%" if before else "from 0"
+    lines.append(
+        f"  (each layer: the weight and the bias with the largest gradient; every parameter "
+        f"moves the same way)\n  loss on this sample: {before:.6g} before, {now:.6g} after "
+        f"({change})"
+    )
     return lines

@@ -21,6 +21,8 @@ Layers are numbered from 1 as in Figure 7-13 (``o0`` is the input ``x``). Nothin
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 import deltagrad as dg
@@ -47,7 +49,12 @@ __all__ = [
     "delta_rule_rows",
     "explain",
     "worked_example",
+    "weighted_sum",
+    "LEARNING_RATE",
 ]
+
+LEARNING_RATE = 0.01
+"""The step of the update :func:`explain` shows: the chapter's learning rate (7.9)."""
 
 QUANTITIES = ("delta", "dW", "db")
 """The numbers checked three ways, per layer."""
@@ -199,7 +206,9 @@ def delta_rule_rows(net: NeuralNetwork, x: np.ndarray, t: np.ndarray):
     return rows, grads
 
 
-def explain(net: NeuralNetwork, x, label: int, eps: float = FD_EPS) -> dict:
+def explain(
+    net: NeuralNetwork, x, label: int, eps: float = FD_EPS, learning_rate: float = LEARNING_RATE
+) -> dict:
     """The delta rule of ``net`` for the sample ``x`` (2 numbers) with class ``label``.
 
     Returns plain data (NumPy arrays and numbers):
@@ -216,7 +225,11 @@ def explain(net: NeuralNetwork, x, label: int, eps: float = FD_EPS) -> dict:
       difference straddles a ReLU kink) and ``rel_error`` (``{"tape": {...}, "numeric":
       {...}}``: the largest relative error of each quantity against the delta rule);
     * ``max_rel_error`` (over every number and both checks), ``worst`` (where: layer,
-      quantity, check, index), ``kinks`` (finite differences skipped) and ``eps``.
+      quantity, check, index), ``kinks`` (finite differences skipped) and ``eps``;
+    * ``update``: the gradient-descent step θ ← θ − η·∂L/∂θ that follows, with η =
+      ``learning_rate``: ``learning_rate``, ``loss_before`` and ``loss_after`` (the loss on
+      this sample), and per layer ``weights_after`` and ``bias_after``. ``net`` itself is not
+      changed.
     """
     x = np.array(x, dtype=np.float64)
     if x.shape != (2,) or not np.all(np.isfinite(x)):
@@ -259,6 +272,15 @@ def explain(net: NeuralNetwork, x, label: int, eps: float = FD_EPS) -> dict:
                     }
     if "layer" not in worst:  # every number agrees exactly: name the first
         worst.update(layer=rows[-1]["index"], quantity="delta", check="tape", index=[0])
+    stepped = copy.deepcopy(net)
+    stepped._apply([(row["dW"], row["db"]) for row in rows], learning_rate)
+    update = {
+        "learning_rate": float(learning_rate),
+        "loss_before": float(loss),
+        "loss_after": float(stepped.loss_value(X, T)),
+        "layers": [{"weights_after": W, "bias_after": b}
+                   for W, b in zip(stepped.weights, stepped.biases)],
+    }  # fmt: skip
     return {
         "x": x,
         "label": int(label),
@@ -274,6 +296,7 @@ def explain(net: NeuralNetwork, x, label: int, eps: float = FD_EPS) -> dict:
         "worst": worst,
         "kinks": n_kinks,
         "eps": eps,
+        "update": update,
     }
 
 
@@ -320,3 +343,30 @@ def worked_example(result: dict, layer: int, neuron: int) -> str:
             symbolic = f"{derivative_formula(act, str(j))}·{symbolic}"
             numbers = f"{f_prime}·{_v(error)}"
     return f"δ{j} = {symbolic} = {numbers} = {float(row['delta'][j]):.5g}"
+
+
+def weighted_sum(result: dict, layer: int, neuron: int, max_terms: int = 6) -> str:
+    """A hidden neuron's Σk δk·wjk written out term by term, e.g.
+    ``Σk δk·w21,k = δ0·w21,0 + δ1·w21,1 = (-0.04579)·0.2531 + 0.007486·(-0.1102) = -0.0599``.
+
+    ``layer`` counts from 1 and must be below the output layer; the sum runs over the layer
+    above. With more than ``max_terms`` neurons above, the first terms and the last are
+    written out and the rest elided (the total is still the whole sum)."""
+    rows = result["layers"]
+    if not 1 <= layer < len(rows):
+        raise ValueError(f"layer must be a hidden layer, 1..{len(rows) - 1}, got {layer!r}")
+    j = neuron
+    above = rows[layer]  # the next layer up (rows count from 0)
+    delta, w = np.asarray(above["delta"]), np.asarray(above["weights"])[j]
+    ks = list(range(len(delta)))
+    shown = ks if len(ks) <= max_terms else [*ks[: max_terms - 2], ks[-1]]
+    names, values = [], []
+    for n, k in enumerate(shown):
+        if len(shown) < len(ks) and n == len(shown) - 1:
+            names.append("…")
+            values.append("…")
+        names.append(f"δ{k}·w{j},{k}")
+        values.append(f"{_v(float(delta[k]))}·{_v(float(w[k]))}")
+    total = float(delta @ w)
+    more = f" ({len(ks)} terms)" if len(shown) < len(ks) else ""
+    return f"Σk δk·w{j},k = {' + '.join(names)} = {' + '.join(values)} = {total:.5g}{more}"
