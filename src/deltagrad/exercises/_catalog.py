@@ -1066,12 +1066,14 @@ def _section_7_8() -> list[Exercise]:
 
 _NETWORK_PROMPT = (
     "The function below is the chapter's backpropagation (7.9) written for a list of layers "
-    "(deltagrad.backprop.Layer objects: .weights (n_in, n_out), .bias (n_out,), activate(x) "
-    "returns o = σ(x @ weights + bias)). It takes one sample x (d,), a one-hot target t (K,) "
-    "and a learning rate, and must update every layer's weights AND bias in place by one "
-    "step of gradient descent on L = ½ Σ_k (o_k − t_k)², using the chapter's δ: "
-    "δ_k = (o_k − t_k)·o_k(1 − o_k) at the output and δ_j = (Σ_k δ_k·w_jk)·o_j(1 − o_j) "
-    "below. It has one mistake; fix it."
+    "(deltagrad.backprop.Layer objects with .weights (n_in, n_out) and .bias (n_out,); "
+    "activate(x) returns o = σ(x @ weights + bias)), numbered 1, 2, 3 from the input side. "
+    "It takes one sample x (d,), a one-hot target t (K,) and a learning rate η, and must "
+    "update every layer's weights and bias in place by one step of gradient descent on "
+    "L = ½ Σ_k (o_k − t_k)². The chapter writes that step with error = t − o and +=: "
+    "δ_k = (t_k − o_k)·o_k(1 − o_k) at the output, δ_j = (Σ_k δ_k·w_jk)·o_j(1 − o_j) below, "
+    "then W += η·(the layer's input)ᵀ·δ and b += η·δ, which is θ − η·∂L/∂θ. "
+    "The code has one mistake; fix it."
 )
 
 

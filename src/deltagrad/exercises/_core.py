@@ -173,10 +173,13 @@ class Exercise:
         return self.reference
 
     def __str__(self) -> str:
-        return f"Exercise {self.id} ({self.kind}): {self.title}\n\n{self.prompt}"
+        text = f"Exercise {self.id} ({self.kind}): {self.title}\n\n{self.prompt}"
+        return text + (f"\n\n{self.starter}" if self.kind == "fix" else "")
 
     def _repr_markdown_(self) -> str:
-        return f"**Exercise {self.id}** ({self.kind}): {self.title}\n\n```text\n{self.prompt}\n```"
+        text = f"**Exercise {self.id}** ({self.kind}): {self.title}\n\n{self.prompt}"
+        text = text.replace("\n", "\n\n")
+        return text + (f"\n\n```python\n{self.starter}```" if self.kind == "fix" else "")
 
 
 def _rng(exercise_id: str) -> np.random.Generator:
