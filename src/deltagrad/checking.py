@@ -91,12 +91,14 @@ class BackpropReport:
         truth_error: the largest error between the tape and the finite differences (the
             truth's own check, relative as in :func:`deltagrad.gradcheck.relative_error`).
         layers: the dense layers found in the loss, as ``"W1, b1: sigmoid"`` lines.
+        notes: what limited the diagnosis (e.g. an activation the checker does not know).
     """
 
     findings: list[Finding]
     params: list[str]
     truth_error: float
     layers: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -104,20 +106,26 @@ class BackpropReport:
         return not self.findings
 
     def __str__(self) -> str:
+        notes = [f"Note: {n}." for n in self.notes]
+        n = len(self.params)
         if self.ok:
-            return (
-                f"All {len(self.params)} gradients are right ({', '.join(self.params)}), "
-                f"checked against the tape (which agrees with finite differences to "
-                f"{self.truth_error:.1e})."
+            every = "The 1 gradient is" if n == 1 else f"All {n} gradients are"
+            return "\n".join(
+                [
+                    f"{every} right ({', '.join(self.params)}), checked against the tape "
+                    f"(which agrees with finite differences to {self.truth_error:.1e}).",
+                    *notes,
+                ]
             )
         first = self.findings[0]
         lines = [
-            f"{len(self.findings)} of {len(self.params)} gradients are wrong. Backpropagation "
+            f"{len(self.findings)} of {n} gradient{'s' * (n != 1)} "
+            f"{'is' if len(self.findings) == 1 and n == 1 else 'are'} wrong. Backpropagation "
             f"first goes wrong at {first.param} ({first.kind.replace('_', ' ')}):"
         ]
         for f in self.findings:
             lines.append(f"  {f.param} [{f.kind}] {f.message}")
-        return "\n".join(lines)
+        return "\n".join(lines + notes)
 
     def _repr_html_(self) -> str:
         if self.ok:
@@ -155,15 +163,34 @@ def _named(params) -> tuple[list[str], list[np.ndarray], bool]:
         raise ValueError("check_backprop: params is empty: nothing to check")
     arrays = []
     for name, v in zip(names, values):
-        a = np.array(v._value if isinstance(v, Tensor) else v, dtype=np.float64)
+        raw = np.asarray(v._value if isinstance(v, Tensor) else v)
+        if raw.dtype.kind not in "biuf":
+            raise TypeError(
+                f"check_backprop: parameter {name} must be real numbers, got {raw.dtype} "
+                f"({type(v).__name__})"
+            )
+        a = raw.astype(np.float64)
         if not np.all(np.isfinite(a)):
             raise ValueError(f"check_backprop: parameter {name} holds NaN or infinity")
         arrays.append(a)
     return names, arrays, keyed
 
 
-def _call(fn, names, values, keyed):
-    return fn(**dict(zip(names, values))) if keyed else fn(*values)
+def _call(fn, names, values, keyed, what: str = "loss"):
+    if not callable(fn):
+        raise TypeError(
+            f"check_backprop: {what} must be a function, called as {what}(**params) for a dict "
+            f"of parameters ({what}(*params) for a list), got {type(fn).__name__}"
+        )
+    try:
+        return fn(**dict(zip(names, values))) if keyed else fn(*values)
+    except TypeError as err:
+        if "argument" not in str(err):
+            raise
+        how = f"{what}({', '.join(names)})" if keyed else f"{what}(*params)"
+        raise TypeError(
+            f"check_backprop: {what} is called as {how}, one argument per parameter: {err}"
+        ) from err
 
 
 @dataclass
@@ -180,6 +207,7 @@ class _Layer:
     delta_o: np.ndarray  # the true ∂L/∂o
     x_from: int | None  # the index of the layer whose output is x, if any
     number: int = 0
+    unrecognised: bool = False  # z feeds an operation that is not a known activation
 
 
 _ACTIVATIONS = {"sigmoid", "tanh", "relu", "leaky_relu"}
@@ -191,13 +219,19 @@ def _truth(loss, names, arrays, keyed) -> tuple[list[np.ndarray], list[_Layer]]:
     with GradientTape(persistent=True) as tape:
         tape.watch(xs)
         out = _call(loss, names, xs, keyed)
-    if not isinstance(out, Tensor) or out.size != 1:
+        if isinstance(out, Tensor) and out.size == 1 and out.shape:
+            out = out.reshape(())  # recorded, so that the tape differentiates through it
+    if not isinstance(out, Tensor):
         raise ValueError(
-            "check_backprop: loss must return a scalar computed from the parameters, got "
-            f"{type(out).__name__} of shape {np.shape(out)}"
+            f"check_backprop: loss returned a plain {type(out).__name__}, not a value the tape "
+            "recorded: write it with NumPy or dg operations on its arguments and return the "
+            "result (no float(), .item() or .numpy() inside)"
         )
-    if out.shape:
-        out = out.reshape(())
+    if out.size != 1 or out.dtype.kind != "f":
+        raise ValueError(
+            "check_backprop: loss must return one real number computed from the parameters, "
+            f"got a {out.dtype} Tensor of shape {out.shape}"
+        )
     grads = tape.gradient(out, xs, unconnected_gradients="zero")
     truth = [np.asarray(g, dtype=np.float64) for g in grads]
     layers = _find_layers(tape, out, xs, names)
@@ -222,16 +256,19 @@ def _find_layers(tape, out, xs, names) -> list[_Layer]:
                 if id(other) in by_param and np.ndim(other) == 1:
                     z_t, b = r2, by_param[id(other)]
                 break
-        o_t, activation, alpha = z_t, None, 0.0
+        o_t, activation, alpha, unknown = z_t, None, 0.0, False
         for _, p3, a3, _, r3, par3, _ in after:
             if any(a is z_t for a in a3):
                 if p3.name in _ACTIVATIONS and len(a3) == 1:
                     o_t, activation = r3, p3.name
                     alpha = float(par3.get("alpha", 0.01)) if p3.name == "leaky_relu" else 0.0
+                else:
+                    unknown = p3.name not in ("matmul", "sum", "subtract", "softmax_cross_entropy")
                 break
         layer = _Layer(W, b, np.asarray(vals[0], float), np.asarray(z_t._value, float),
                        np.asarray(o_t._value, float), activation, alpha,
                        np.empty(0), None)  # fmt: skip
+        layer.unrecognised = unknown
         found.append((layer, args[0], z_t, o_t))
     if not found:
         return []
@@ -257,13 +294,17 @@ def _confirm(loss, names, arrays, keyed, truth, seed: int = 0) -> float:
         work = [x.copy() for x in arrays]
 
         def value(_, k=k, work=work):  # work[k] is nudged in place by central_difference
-            return float(np.asarray(_call(loss, names, [constant(x) for x in work], keyed)))
+            out = _call(loss, names, [constant(x) for x in work], keyed)
+            return float(np.asarray(out).reshape(-1)[0])
 
         numeric = np.empty(len(flat))
         view = work[k].reshape(-1)  # a view: nudging one entry of it nudges work[k]
         for j, i in enumerate(flat):
             numeric[j] = central_difference(lambda v, i=i: value(v), view[i : i + 1], EPS)[0]
-        err = relative_error(truth[k].reshape(-1)[flat], numeric)
+        # Differences resolve a derivative only to ~1e-10·|L|: a gradient that is zero (at a
+        # minimum, say) is compared at that scale, not by its own size.
+        floor = 1e-4 * max(1.0, abs(float(value(None))))
+        err = relative_error(truth[k].reshape(-1)[flat], numeric, floor=floor)
         worst = max(worst, float(np.max(err, initial=0.0)))
     return worst
 
@@ -287,19 +328,28 @@ def _examples(want, got, n: int = 2) -> str:
         idx = np.unravel_index(int(i), np.shape(want))
         where = f"[{', '.join(str(int(v)) for v in idx)}]" if idx else ""
         parts.append(f"{where}: expected {want[idx]:.4g}, got {np.asarray(got)[idx]:.4g}")
-    return "At " + "; at ".join(parts) if np.ndim(want) else f"Expected {parts[0][2:]}"
+    return "At " + "; at ".join(parts) if np.ndim(want) else parts[0][2:].capitalize()
 
 
-def _factor_words(c: float, batch: int | None, lr: float | None) -> str:
-    """What a constant factor between your gradient and the truth usually means."""
+def _factor_words(c: float, batch: int | None, lr: float | None) -> str | None:
+    """What a constant factor between your gradient and the truth usually means, or None when
+    it is no factor with a usual cause."""
 
     def near(v):
         return math.isclose(c, v, rel_tol=1e-6)
 
     if near(2.0):
-        return "twice the truth: the ½ of L = ½ Σ (o − t)² was dropped (its derivative is o − t)"
+        also = ", or summed over the batch of 2 where the loss averages" if batch == 2 else ""
+        return (
+            "twice the truth: the ½ of L = ½ Σ (o − t)² was dropped (its derivative is o − t)"
+            + also
+        )
     if near(0.5):
-        return "half the truth: a ½ too many (the derivative of ½ (o − t)² is o − t, not ½ (o − t))"
+        also = ", or averaged over the batch of 2 where the loss sums" if batch == 2 else ""
+        return (
+            "half the truth: a ½ too many (the derivative of ½ (o − t)² is o − t, not "
+            "½ (o − t))" + also
+        )
     if batch and batch > 1 and near(1 / batch):
         return f"1/{batch} of the truth: averaged over the batch of {batch} where the loss sums"
     if batch and batch > 1 and near(batch):
@@ -308,7 +358,7 @@ def _factor_words(c: float, batch: int | None, lr: float | None) -> str:
         return f"the truth times the learning rate {lr:g}: the step, not the gradient"
     if lr and near(1 / lr):
         return f"the truth divided by the learning rate {lr:g}"
-    return f"{c:.4g} times the truth"
+    return None
 
 
 @dataclass
@@ -351,9 +401,15 @@ def _wrong_derivatives(layer: _Layer) -> list[tuple[str, np.ndarray]]:
             ("tanh′ at z: 1 − z² where it should be 1 − o²", 1 - z**2),
             ("tanh′ applied to o: 1 − tanh(o)² where it should be 1 − o²", 1 - np.tanh(o) ** 2),
             ("tanh instead of tanh′: o where it should be 1 − o²", o),
-        ]
+            ("the sigmoid's derivative o(1 − o) in a tanh layer, where it should be 1 − o²",
+             o * (1 - o)),
+        ]  # fmt: skip
     if a == "relu":
-        return [("ReLU instead of ReLU′: o where it should be 1 (z > 0) or 0", o)]
+        return [
+            ("ReLU instead of ReLU′: o where it should be 1 (z > 0) or 0", o),
+            ("the sigmoid's derivative o(1 − o) in a ReLU layer, where it should be 1 (z > 0) "
+             "or 0", o * (1 - o)),
+        ]  # fmt: skip
     if a == "leaky_relu":
         return [
             ("ReLU′ (0 for z < 0) where LeakyReLU′ is α for z < 0", (z > 0).astype(float)),
@@ -451,8 +507,8 @@ def _factor(got, want) -> float | None:
 class _Diagnosis:
     """Walks the parameters from the output down and explains each wrong gradient."""
 
-    def __init__(self, names, truth, got, layers, values, rtol, batch, lr):
-        self.names, self.rtol, self.batch, self.lr = names, rtol, batch, lr
+    def __init__(self, names, truth, got, layers, values, rtols, batch, lr):
+        self.names, self.rtols, self.batch, self.lr = names, rtols, batch, lr
         self.truth = dict(zip(names, truth))
         self.got = dict(zip(names, got))
         self.values = dict(zip(names, values))
@@ -462,10 +518,19 @@ class _Diagnosis:
         self.findings: list[Finding] = []
 
     def words(self, c: float) -> str:
-        return _factor_words(c, self.batch, self.lr)
+        return _factor_words(c, self.batch, self.lr) or f"{c:.4g} times the truth"
+
+    def close(self, param: str, got, want) -> bool:
+        return _close(got, want, self.rtols[param])
+
+    def informative(self, param: str | None) -> bool:
+        """Whether your gradient of ``param`` can confirm or refute a δ hypothesis."""
+        g = None if param is None else self.got[param]
+        return g is not None and g.shape == self.truth[param].shape and bool(np.any(g))
 
     def add(self, param, kind, message, **detail):
-        message = message[:1].upper() + message[1:]
+        if not any(message.startswith(n) for n in self.names):
+            message = message[:1].upper() + message[1:]
         self.findings.append(
             Finding(param, kind, message, self.truth[param], self.got[param], detail)
         )
@@ -485,7 +550,7 @@ class _Diagnosis:
         return self.findings
 
     def right(self, param) -> bool:
-        return _close(self.got[param], self.truth[param], self.rtol)
+        return self.close(param, self.got[param], self.truth[param])
 
     def simulate(self, mistakes) -> dict | None:
         return _simulate(self.layers, self.values, mistakes)
@@ -496,20 +561,28 @@ class _Diagnosis:
         g, layer = self.got[param], self.layers[k]
         base = self.simulate(self.mistakes)
         assert base is not None
-        if self.mistakes and _close(g, base[param], self.rtol):
+        if self.mistakes and self.close(param, g, base[param]):
             self.inherited(k, param)
             return
-        if g is None or not np.any(g) or g.shape != self.truth[param].shape:
+        if g is None or not np.all(np.isfinite(g)) or not np.any(g):
             self.generic(param, base[param], layer=k)
             return
+        if g.shape != self.truth[param].shape:
+            self.generic(param, base[param], layer=k)
+            return
+        other = layer.b if param == layer.W else layer.W
         for m in self.candidates(k, g, base[param]):
             sim = self.simulate({**self.mistakes, k: m})
-            if sim is not None and _close(g, sim[param], self.rtol):
-                self.mistakes[k] = m
-                self.origin[k] = param
-                self.add(param, m.kind, f"{m.what}. {_examples(self.truth[param], g)}.",
-                         layer=layer.number, **m.detail)  # fmt: skip
-                return
+            if sim is None or not self.close(param, g, sim[param]):
+                continue
+            # A mistake in δ changes W and b alike: the layer's other gradient must agree.
+            if self.informative(other) and not self.close(other, self.got[other], sim[other]):
+                continue
+            self.mistakes[k] = m
+            self.origin[k] = param
+            self.add(param, m.kind, f"{m.what}. {_examples(self.truth[param], g)}.",
+                     layer=layer.number, **m.detail)  # fmt: skip
+            return
         if param == layer.W and self.wrong_input(k, g, base):
             return
         if param == layer.b and self.bias_rows(k, g, base):
@@ -547,7 +620,7 @@ class _Diagnosis:
         for name, arr in self.arrays():
             if arr is layer.x or arr.shape != layer.x.shape or np.array_equal(arr, layer.x):
                 continue
-            if _close(g, arr.T @ d_z, self.rtol):
+            if self.close(layer.W, g, arr.T @ d_z):
                 right = "x" if layer.x_from is None else f"o{self.layers[layer.x_from].number}"
                 self.add(
                     layer.W,
@@ -581,7 +654,7 @@ class _Diagnosis:
         if d_z.shape[0] < 2:
             return False
         for row, which in ((0, "first"), (-1, "last")):
-            if _close(g, d_z[row], self.rtol):
+            if self.close(layer.b, g, d_z[row]):
                 self.add(
                     layer.b,
                     "batch_reduction",
@@ -600,26 +673,45 @@ class _Diagnosis:
         if g is None:
             self.add(param, "zero", f"no gradient was given for {param}.", **where)
             return
+        bad = ~np.isfinite(g)
+        if np.any(bad):
+            idx = tuple(int(i) for i in np.argwhere(bad)[0])
+            where_text = f" at [{', '.join(map(str, idx))}]" if idx else ""
+            self.add(param, "other", f"the gradient of {param} contains NaN or infinity "
+                     f"({int(bad.sum())} of {g.size} entries, first{where_text}).",
+                     **where)  # fmt: skip
+            return
         if g.size and not np.any(g):
-            why = (
-                f"{param} was never updated: backpropagation left it exactly as it was, but its "
-                "gradient is not zero (chapter 7.9's listing updates only the weights)"
-                if self.lr is not None
-                else f"the gradient of {param} is all zeros, but the truth is not (never "
-                "computed, or never applied)"
-            )
+            if self.lr is None:
+                why = (
+                    f"the gradient of {param} is all zeros, but the truth is not (never "
+                    "computed, or never applied)"
+                )
+            else:
+                why = (
+                    f"{param} was never updated: backpropagation left it exactly as it was, but "
+                    "its gradient is not zero"
+                )
+                if g.ndim == 1:
+                    why += " (chapter 7.9's listing updates only the weights, never the biases)"
+            self.add(param, "zero", f"{why}. {_examples(truth, g)}.", **where)
+            return
             self.add(param, "zero", f"{why}. {_examples(truth, g)}.", **where)
             return
         if g.shape != truth.shape:
             self.shape(param, g, truth, want, where)
             return
-        if truth.ndim == 2 and truth.shape[0] == truth.shape[1] and _close(g, want.T, self.rtol):
-            self.add(param, "transpose", f"the gradient of {param} is transposed: "
+        square = truth.ndim == 2 and truth.shape[0] == truth.shape[1]
+        if square and self.close(param, g, want.T):
+            self.add(param, "transpose", f"the gradient of {param} is transposed. "
                      f"{_examples(truth, g)}.", **where)  # fmt: skip
             return
         c = _factor(g, want)
-        if c is not None and _close(g, c * want, self.rtol):
-            kind = "sign" if math.isclose(c, -1.0, rel_tol=1e-6) else "scale"
+        sign = c is not None and math.isclose(c, -1.0, rel_tol=1e-6)
+        # One number is always some multiple of another: only a factor with a cause says much.
+        telling = sign or g.size > 1 or _factor_words(c or 1.0, self.batch, self.lr) is not None
+        if c is not None and telling and self.close(param, g, c * want):
+            kind = "sign" if sign else "scale"
             text = (
                 f"the gradient of {param} has the wrong sign (it is the negative of the truth: "
                 "a step along it climbs the loss)"
@@ -637,16 +729,16 @@ class _Diagnosis:
         )
 
     def shape(self, param, g, truth, want, where) -> None:
-        if g.shape == truth.T.shape and _close(g.T, want, self.rtol):
+        if g.shape == truth.T.shape and self.close(param, g.T, want):
             self.add(param, "transpose", f"the gradient of {param} has shape {g.shape}, the "
                      f"transpose of the parameter's {truth.shape}; transposed, it is right.",
                      **where)  # fmt: skip
             return
-        if g.size == truth.size and _close(g.reshape(truth.shape), want, self.rtol):
+        if g.size == truth.size and self.close(param, g.reshape(truth.shape), want):
             self.add(param, "shape", f"the gradient of {param} has shape {g.shape}, the "
                      f"parameter {truth.shape}; the numbers are right.", **where)  # fmt: skip
             return
-        if g.ndim == truth.ndim + 1 and _close(g.sum(axis=0), want, self.rtol):
+        if g.ndim == truth.ndim + 1 and self.close(param, g.sum(axis=0), want):
             self.add(param, "batch_reduction", f"the gradient of {param} has shape {g.shape}: "
                      f"one row per sample, not summed over the batch (the parameter has shape "
                      f"{truth.shape}); its sum over the first axis is right.", **where)  # fmt: skip
@@ -658,8 +750,9 @@ class _Diagnosis:
 # --- the two entry points ------------------------------------------------------------------
 
 
-def _student(grads, names, arrays, keyed) -> list[np.ndarray | None]:
-    given = _call(grads, names, [a.copy() for a in arrays], keyed)
+def _student(grads, names, arrays, keyed, rtol) -> tuple[list[np.ndarray | None], dict]:
+    """Your gradients as float64 arrays, and the tolerance of each (wider for float32)."""
+    given = _call(grads, names, [a.copy() for a in arrays], keyed, "grads")
     if keyed:
         if not isinstance(given, Mapping):
             raise TypeError(
@@ -682,19 +775,39 @@ def _student(grads, names, arrays, keyed) -> list[np.ndarray | None]:
             )
         values = list(given)
     out: list[np.ndarray | None] = []
+    rtols = {}
     for name, v in zip(names, values):
+        rtols[name] = rtol
         if v is None:
             out.append(None)
             continue
         a = np.asarray(v._value if isinstance(v, Tensor) else v)
         if a.dtype.kind not in "biuf":
             raise TypeError(f"check_backprop: the gradient of {name} is not numeric ({a.dtype})")
+        if a.dtype.kind == "f":
+            rtols[name] = max(rtol, 100 * float(np.finfo(a.dtype).eps))
         out.append(a.astype(np.float64))
-    return out
+    return out, rtols
 
 
-def _run(loss, names, arrays, keyed, got, rtol, lr=None) -> BackpropReport:
+def _check_rtol(rtol) -> float:
+    if isinstance(rtol, bool) or not isinstance(rtol, (int, float)) or not 0 < rtol < 1:
+        raise ValueError(f"check_backprop: rtol must be a number between 0 and 1, got {rtol!r}")
+    return float(rtol)
+
+
+def _run(loss, names, arrays, keyed, got, rtols, lr=None, floors=None) -> BackpropReport:
     truth, layers = _truth(loss, names, arrays, keyed)
+    for name, t in zip(names, truth):  # what the update's rounding leaves of your gradient
+        floor = (floors or {}).get(name, 0.0)
+        scale = float(np.max(np.abs(t), initial=0.0))
+        if floor and scale and floor / scale > 0.01:
+            raise ValueError(
+                f"check_network: learning_rate {lr:g} is too small to read the gradient of "
+                f"{name} from the update at the network's precision; use a larger one"
+            )
+        if floor and scale:
+            rtols[name] = max(rtols[name], floor / scale)
     truth_error = _confirm(loss, names, arrays, keyed, truth)
     if truth_error > 1e-4:
         raise ValueError(
@@ -707,12 +820,20 @@ def _run(loss, names, arrays, keyed, got, rtol, lr=None) -> BackpropReport:
     if sim is None or not all(_close(sim[k], t, 1e-8) for k, t in zip(names, truth) if k in sim):
         layers = []  # the layers found do not explain the tape's gradient: check generically
     batch = layers[0].x.shape[0] if layers else None
-    findings = _Diagnosis(names, truth, got, layers, arrays, rtol, batch, lr).run()
+    with np.errstate(all="ignore"):  # NaN in your gradient is reported, not warned about
+        findings = _Diagnosis(names, truth, got, layers, arrays, rtols, batch, lr).run()
     described = [
         f"{layer.W}{', ' + layer.b if layer.b else ''}: {layer.activation or 'no activation'}"
         for layer in layers
     ]
-    return BackpropReport(findings, list(names), truth_error, described)
+    notes = [
+        f"{layer.W}: the operation after z = x @ {layer.W} + b is not one the checker knows; "
+        "write the activation with dg.sigmoid, dg.tanh, dg.relu or dg.leaky_relu to have f′ "
+        "mistakes diagnosed in this layer"
+        for layer in layers
+        if layer.unrecognised
+    ]
+    return BackpropReport(findings, list(names), truth_error, described, notes)
 
 
 def check_backprop(loss, grads, params, *, rtol: float = 1e-6) -> BackpropReport:
@@ -736,16 +857,19 @@ def check_backprop(loss, grads, params, *, rtol: float = 1e-6) -> BackpropReport
             that is not a scalar, or a loss whose tape gradient disagrees with finite
             differences (not differentiable as written).
     """
+    rtol = _check_rtol(rtol)
     names, arrays, keyed = _named(params)
-    got = _student(grads, names, arrays, keyed)
-    return _run(loss, names, arrays, keyed, got, rtol)
+    got, rtols = _student(grads, names, arrays, keyed, rtol)
+    return _run(loss, names, arrays, keyed, got, rtols)
 
 
 def _layers_of(net) -> list:
     layers = getattr(net, "layers", None)
     if layers is None:
         layers = getattr(net, "_layers", None)
-    if not isinstance(layers, (list, tuple)) or not layers:
+    if isinstance(layers, (list, tuple)) and not layers:
+        raise ValueError("check_network: the network has no layers yet (add_layer first)")
+    if not isinstance(layers, (list, tuple)):
         raise TypeError(
             "check_network: net must have a list of layers (.layers or ._layers, as chapter "
             f"7.9's NeuralNetwork), got {type(net).__name__}"
@@ -788,7 +912,8 @@ def check_network(
         net: an object with ``.layers`` (or ``._layers``): each with ``.weights`` (n_in,
             n_out), ``.bias`` (n_out,) and ``.activation`` (None, 'sigmoid', 'tanh', 'relu' or
             'leaky_relu'), and ``backpropagation(x, y, learning_rate)`` updating them in place.
-        x, y: one sample (or a batch, if your network takes one) and its target.
+        x: one sample (or a batch, if your network takes one).
+        y: its target (one-hot for classes).
         learning_rate: the step passed to ``backpropagation`` (> 0).
         loss: ``"mse"`` — ½ Σ (o − t)² per sample, averaged over samples — or
             ``"softmax_cross_entropy"`` (softmax of the last layer's output). Default: the
@@ -806,12 +931,15 @@ def check_network(
         loss = own if own in ("mse", "softmax_cross_entropy") else "mse"
     if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
         raise ValueError(f"check_network: learning_rate must be > 0, got {learning_rate!r}")
-    if loss not in ("mse", "softmax_cross_entropy"):
+    if loss not in ("mse", "mse_sum", "softmax_cross_entropy"):
         raise ValueError(
-            f"check_network: loss must be 'mse' or 'softmax_cross_entropy', got {loss!r}"
+            f"check_network: loss must be 'mse', 'mse_sum' or 'softmax_cross_entropy', got {loss!r}"
         )
     X = np.atleast_2d(np.asarray(x, dtype=np.float64))
     T = np.atleast_2d(np.asarray(y, dtype=np.float64))
+    for name, a in (("x", X), ("y", T)):
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"check_network: {name} holds NaN or infinity")
     params: dict[str, np.ndarray] = {}
     for i, layer in enumerate(layers, 1):
         params[f"W{i}"] = np.array(layer.weights, dtype=np.float64)
@@ -824,8 +952,9 @@ def check_network(
         o = _forward(layers, X, p)
         if o.shape != T.shape:
             raise ValueError(f"check_network: the output has shape {o.shape}, y has {T.shape}")
-        if loss == "mse":
-            return dg_sum((o - T) ** 2) * (0.5 / T.shape[0])
+        if loss in ("mse", "mse_sum"):
+            n = T.shape[0] if loss == "mse" else 1
+            return dg_sum((o - T) ** 2) * (0.5 / n)
         return mean(softmax_cross_entropy(labels=T, logits=o))
 
     saved = [
@@ -844,9 +973,35 @@ def check_network(
             layer.weights, layer.bias = W, b
     names = list(params)
     got: list[np.ndarray | None] = []
+    floors = {}  # the rounding of W_before − W_after, divided by the learning rate
+    for i, layer in enumerate(layers, 1):
+        for n, arr in ((f"W{i}", layer.weights), (f"b{i}", layer.bias)):
+            eps = float(np.finfo(arr.dtype).eps) if arr.dtype.kind == "f" else 0.0
+            size = max(float(np.max(np.abs(params[n]), initial=0.0)), 1e-300)
+            floors[n] = 8 * eps * size / learning_rate
     for n in names:
         if after[n].shape != params[n].shape:
             got.append(after[n])  # the update changed the shape: reported as such
         else:
             got.append((params[n] - after[n]) / learning_rate)
-    return _run(network_loss, names, [params[n] for n in names], True, got, rtol, learning_rate)
+    rtols = dict.fromkeys(names, _check_rtol(rtol))
+    report = _run(network_loss, names, [params[n] for n in names], True, got, rtols,
+                  learning_rate, floors)  # fmt: skip
+    return _network_wording(report)
+
+
+def _never_updated(f: Finding) -> bool:
+    return f.kind == "zero" and f.param.startswith("b")
+
+
+def _network_wording(report: BackpropReport) -> BackpropReport:
+    """Biases that were never updated (the chapter's listing) come after the mistakes in δ,
+    and a wrong sign says which way the update went."""
+    for f in report.findings:
+        if f.kind == "sign" and "follows_from" not in f.detail:
+            f.message += (
+                " Your update climbs the loss: with error = t − o the chapter adds "
+                "(weights += …), with error = o − t it must subtract."
+            )
+    report.findings.sort(key=_never_updated)  # stable: the order from the output down stays
+    return report

@@ -195,7 +195,7 @@ def test_bad_input_is_refused_with_a_clear_error():
         dg.check_backprop(loss, lambda **p: list(p.values()), PARAMS)
     with pytest.raises(ValueError, match="not parameters"):
         dg.check_backprop(loss, lambda **p: {**backward()(**p), "W9": 0}, PARAMS)
-    with pytest.raises(ValueError, match="scalar"):
+    with pytest.raises(ValueError, match="one real number"):
         dg.check_backprop(lambda W: W * 2, lambda W: {"W": W}, {"W": np.ones(3)})
     with pytest.raises(ValueError, match="NaN"):
         dg.check_backprop(loss, backward(), {**PARAMS, "b1": np.full(4, np.nan)})
@@ -335,3 +335,170 @@ def test_check_network_refuses_what_it_cannot_check():
     net._layers[0].activation = "swish"
     with pytest.raises(ValueError, match="swish"):
         dg.check_network(net, SAMPLE_X, SAMPLE_Y)
+
+
+# --- what a student trying the checker ran into -----------------------------------------------
+
+
+def test_a_mistake_only_in_the_bias_line_is_not_blamed_on_delta():
+    def grads(**p):
+        g = backward()(**p)
+        return {**g, "b3": -g["b3"], "b2": -g["b2"]}  # the weights are right
+
+    report = dg.check_backprop(loss, grads, PARAMS)
+    assert [(f.param, f.kind) for f in report.findings] == [("b3", "sign"), ("b2", "sign")]
+    assert all("δ" not in f.message and "follows_from" not in f.detail for f in report.findings)
+
+
+def test_one_weight_scaled_alone_is_that_weights_mistake():
+    def grads(**p):
+        g = backward()(**p)
+        return {**g, "W1": 0.1 * g["W1"]}
+
+    (finding,) = dg.check_backprop(loss, grads, PARAMS).findings
+    assert (finding.param, finding.kind) == ("W1", "scale")
+    assert finding.message.startswith("The gradient of W1 is 0.1 times the truth")
+
+
+def test_a_single_number_off_by_an_arbitrary_factor_is_other_not_scale():
+    def himmelblau(x, y):
+        return (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2
+
+    def swapped(x, y):  # ∂f/∂x and ∂f/∂y exchanged
+        a, b = x**2 + y - 11, x + y**2 - 7
+        return {"x": 2 * a + 4 * y * b, "y": 4 * x * a + 2 * b}
+
+    report = dg.check_backprop(himmelblau, swapped, {"x": np.array(1.0), "y": np.array(-2.0)})
+    assert [f.kind for f in report.findings] == ["other", "other"]
+    a, b = 1.0 - 2.0 - 11.0, 1.0 + 4.0 - 7.0  # at (1, -2): ∂f/∂x = 4xa + 2b, swapped 2a + 4yb
+    assert report.findings[0].message.endswith(
+        f"Expected {4 * a + 2 * b:.4g}, got {2 * a - 8 * b:.4g}."
+    )
+
+
+def test_a_gradient_that_is_zero_at_a_minimum_is_checked_not_refused():
+    def himmelblau(x, y):
+        return (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2
+
+    zeros = {"x": np.array(0.0), "y": np.array(0.0)}
+    report = dg.check_backprop(himmelblau, lambda x, y: zeros, {"x": 3.0, "y": 2.0})
+    assert report.ok and str(report).startswith("All 2 gradients are right")
+
+
+def test_float32_networks_are_checked_at_their_precision():
+    net = _chapter_net((2, 3, 3, 2), seed=4, cls=Student)
+    for layer in net._layers:
+        layer.weights = layer.weights.astype(np.float32)
+        layer.bias = layer.bias.astype(np.float32)
+    x32, y32 = SAMPLE_X.astype(np.float32), SAMPLE_Y.astype(np.float32)
+    assert dg.check_network(net, x32, y32, learning_rate=0.01).ok
+    net.mistake = "miss_1"
+    first = dg.check_network(net, x32, y32, learning_rate=0.01).findings[0]
+    assert (first.param, first.kind) == ("W1", "missing_activation_derivative")
+    with pytest.raises(ValueError, match="too small"):
+        dg.check_network(net, x32, y32, learning_rate=1e-12)
+
+
+def test_the_listing_with_a_real_mistake_puts_the_mistake_first():
+    class Listing(LISTING.NeuralNetwork):
+        def backpropagation(self, X, y, learning_rate):  # the chapter's, σ′ left out of layer 1
+            output = self.feed_forward(X)
+            for i in reversed(range(len(self._layers))):
+                layer = self._layers[i]
+                if layer == self._layers[-1]:
+                    layer.error = y - output
+                    layer.delta = layer.error * layer.apply_activation_derivative(output)
+                else:
+                    nxt = self._layers[i + 1]
+                    layer.error = np.dot(nxt.weights, nxt.delta)
+                    f = 1 if i == 0 else layer.apply_activation_derivative(layer.last_activation)
+                    layer.delta = layer.error * f
+            for i, layer in enumerate(self._layers):
+                o_i = np.atleast_2d(X if i == 0 else self._layers[i - 1].last_activation)
+                layer.weights += layer.delta * o_i.T * learning_rate
+
+    report = dg.check_network(_chapter_net((2, 4, 3, 2), cls=Listing), SAMPLE_X, SAMPLE_Y)
+    kinds = [(f.param, f.kind) for f in report.findings]
+    assert kinds[0] == ("W1", "missing_activation_derivative")
+    assert kinds[1:] == [("b3", "zero"), ("b2", "zero"), ("b1", "zero")]
+    assert report.findings[1].message.startswith("b3 was never updated")  # not "B3"
+
+
+def test_a_sign_in_the_update_says_which_way_it_went():
+    net = _chapter_net((2, 4, 4, 2), seed=3, cls=Student)
+    net.mistake = "sign"
+    first = dg.check_network(net, SAMPLE_X, SAMPLE_Y, learning_rate=0.05).findings[0]
+    assert first.kind == "sign" and "climbs the loss" in first.message
+
+
+def test_a_batch_of_two_names_both_causes_of_a_factor_2():
+    x2, t2 = X[:2], T[:2]
+
+    def mean_loss(W, b):
+        return 0.5 * dg.mean(dg.sum((dg.sigmoid(x2 @ W + b) - t2) ** 2, axis=1))
+
+    def summed(W, b):  # the gradient of the summed loss
+        o = sig(x2 @ W + b)
+        d = (o - t2) * o * (1 - o)
+        return {"W": x2.T @ d, "b": d.sum(0)}
+
+    params = {"W": PARAMS["W3"][:3], "b": PARAMS["b3"]}
+    first = dg.check_backprop(mean_loss, summed, params).findings[0]
+    assert first.kind == "scale" and "½" in first.message and "batch of 2" in first.message
+
+
+def test_more_bad_input_is_refused_by_name():
+    with pytest.raises(ValueError, match="rtol"):
+        dg.check_backprop(loss, backward(), PARAMS, rtol=-1)
+    with pytest.raises(TypeError, match="parameter W1 must be real numbers"):
+        dg.check_backprop(loss, backward(), {**PARAMS, "W1": "abc"})
+    with pytest.raises(TypeError, match="grads must be a function"):
+        dg.check_backprop(loss, backward()(**PARAMS), PARAMS)
+    with pytest.raises(TypeError, match="one argument per parameter"):
+        dg.check_backprop(lambda p: dg.sum(p["W1"]), backward(), PARAMS)
+    with pytest.raises(ValueError, match="plain float"):
+        dg.check_backprop(lambda w: 1.0, lambda w: [w], [np.ones(2)])
+    with pytest.raises(ValueError, match="NaN"):
+        dg.check_network(_chapter_net((2, 3, 2)), [np.nan, 0.0], SAMPLE_Y)
+    with pytest.raises(ValueError, match="no layers"):
+        dg.check_network(LISTING.NeuralNetwork(), SAMPLE_X, SAMPLE_Y)
+
+
+def test_a_one_element_loss_of_shape_1_is_accepted():
+    x1, t1 = X[:1], T[:1, :1]
+
+    def loss1(W):  # shape (1, 1): one sample, one output, no sum
+        return 0.5 * (dg.sigmoid(x1 @ W) - t1) ** 2
+
+    def grads1(W):
+        o = sig(x1 @ W)
+        return {"W": x1.T @ ((o - t1) * o * (1 - o))}
+
+    assert dg.check_backprop(loss1, grads1, {"W": PARAMS["W3"][:3, :1]}).ok
+
+
+def test_nan_in_your_gradient_is_named_without_warnings():
+    def grads(**p):
+        g = backward()(**p)
+        g["W2"] = g["W2"].copy()
+        g["W2"][1, 2] = np.nan
+        return g
+
+    report = dg.check_backprop(loss, grads, PARAMS)
+    assert report.findings[0].param == "W2" and "NaN or infinity" in report.findings[0].message
+    assert "[1, 2]" in report.findings[0].message
+
+
+def test_an_activation_written_by_hand_is_noted():
+    def by_hand_loss(W, b):
+        z = X @ W + b
+        return 0.5 * dg.sum((1 / (1 + dg.exp(-z)) - T[:, :1]) ** 2)
+
+    def grads(W, b):
+        o = sig(X @ W + b)
+        d = (o - T[:, :1]) * o * (1 - o)
+        return {"W": X.T @ d, "b": d.sum(0)}
+
+    params = {"W": PARAMS["W3"][:3, :1], "b": PARAMS["b3"][:1]}
+    report = dg.check_backprop(by_hand_loss, grads, params)
+    assert report.ok and "dg.sigmoid" in str(report) and report.notes
