@@ -374,7 +374,6 @@ def section_7_6(out: Path) -> dict[str, str]:
 
     tape, y2 = dg.viz.examples.chain_rule()
     drawing = dg.viz.graph(tape, y2)
-    drawing.save(out / "graph_7_6_chain_rule.png")  # shown by howto/see-backprop.md
     graph = graph_block(
         drawing, out, "graph_7_6_chain_rule", "The 7.6 example as the tape recorded it"
     )

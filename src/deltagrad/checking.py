@@ -246,7 +246,7 @@ def _find_layers(tape, out, xs, names) -> list[_Layer]:
         if prim.name != "matmul" or len(args) != 2 or id(args[1]) not in by_param:
             continue
         W = by_param[id(args[1])]
-        if np.ndim(args[1]) != 2 or np.ndim(vals[0]) != 2:
+        if np.ndim(args[1]) != 2 or np.ndim(vals[0]) not in (1, 2):
             continue
         z_t, b = res, None
         after = entries[i + 1 :]
@@ -265,9 +265,9 @@ def _find_layers(tape, out, xs, names) -> list[_Layer]:
                 else:
                     unknown = p3.name not in ("matmul", "sum", "subtract", "softmax_cross_entropy")
                 break
-        layer = _Layer(W, b, np.asarray(vals[0], float), np.asarray(z_t._value, float),
-                       np.asarray(o_t._value, float), activation, alpha,
-                       np.empty(0), None)  # fmt: skip
+        # One sample as a vector is a batch of one row (the algebra below is in rows).
+        layer = _Layer(W, b, _rows(vals[0]), _rows(z_t._value), _rows(o_t._value), activation,
+                       alpha, np.empty(0), None)  # fmt: skip
         layer.unrecognised = unknown
         found.append((layer, args[0], z_t, o_t))
     if not found:
@@ -275,11 +275,15 @@ def _find_layers(tape, out, xs, names) -> list[_Layer]:
     delta_o = tape.gradient(out, [f[3] for f in found], unconnected_gradients="zero")
     layers = []
     for k, ((layer, x_t, _, _), d) in enumerate(zip(found, delta_o)):
-        layer.delta_o = np.asarray(d, dtype=np.float64)
+        layer.delta_o = _rows(d)
         layer.number = k + 1
         layer.x_from = next((j for j, f in enumerate(found[:k]) if f[3] is x_t), None)
         layers.append(layer)
     return layers
+
+
+def _rows(a) -> np.ndarray:
+    return np.atleast_2d(np.asarray(a, dtype=np.float64))
 
 
 def _confirm(loss, names, arrays, keyed, truth, seed: int = 0) -> float:

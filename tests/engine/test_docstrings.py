@@ -12,6 +12,8 @@ MODULES = [
     "deltagrad",
     "deltagrad.backprop",
     "deltagrad.gradcheck",
+    "deltagrad.checking",
+    "deltagrad.exercises",
     "deltagrad.functional",
     "deltagrad.data",
     "deltagrad.optim",

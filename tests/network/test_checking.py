@@ -502,3 +502,24 @@ def test_an_activation_written_by_hand_is_noted():
     params = {"W": PARAMS["W3"][:3, :1], "b": PARAMS["b3"][:1]}
     report = dg.check_backprop(by_hand_loss, grads, params)
     assert report.ok and "dg.sigmoid" in str(report) and report.notes
+
+
+def test_one_sample_as_a_vector_is_a_batch_of_one():
+    x, t = X[0], T[0]
+
+    def loss1(W1, b1, W2, b2):
+        return 0.5 * dg.sum((dg.sigmoid(dg.sigmoid(x @ W1 + b1) @ W2 + b2) - t) ** 2)
+
+    def grads(W1, b1, W2, b2):  # σ′ of the hidden layer left out
+        o1 = sig(x @ W1 + b1)
+        o2 = sig(o1 @ W2 + b2)
+        d2 = (o2 - t) * o2 * (1 - o2)
+        d1 = d2 @ W2.T
+        return {"W1": np.outer(x, d1), "b1": d1, "W2": np.outer(o1, d2), "b2": d2}
+
+    params = {"W1": PARAMS["W1"], "b1": PARAMS["b1"], "W2": PARAMS["W3"][:4], "b2": PARAMS["b3"]}
+    report = dg.check_backprop(loss1, grads, params)
+    assert [(f.param, f.kind) for f in report.findings] == [
+        ("W1", "missing_activation_derivative"),
+        ("b1", "missing_activation_derivative"),
+    ]
