@@ -100,7 +100,15 @@ def test_non_loopback_host_warns():
     )
     try:
         line = proc.stdout.readline()
-        assert "http://0.0.0.0:" in line
+        # An address that works from elsewhere, not 0.0.0.0 (which names no machine), and
+        # that the server accepts as the Host it was reached at.
+        url = urllib.parse.urlsplit(line.split(": ", 1)[1].strip())
+        assert url.hostname != "0.0.0.0"
+        token = urllib.parse.parse_qs(url.query)["token"][0]
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        conn.request("GET", "/api/options", headers={"X-Deltagrad-Token": token})
+        assert conn.getresponse().status == 200
+        conn.close()
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
     finally:

@@ -318,8 +318,15 @@ class PlaygroundServer:
         workers: int = WORKERS,
     ):
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.socket = socket.create_server((host, port), family=family, backlog=128)
-        self.socket.setblocking(False)
+        self.socket = socket.socket(family, socket.SOCK_STREAM)
+        try:  # as the system makes it: "::" takes IPv4 too where the system says so
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.socket.bind((host, port))
+            self.socket.listen(128)
+            self.socket.setblocking(False)
+        except OSError:
+            self.socket.close()
+            raise
         self.session, self.token, self.host = session, token, host
         self.port = self.socket.getsockname()[1]
         self.idle_timeout, self.request_timeout = idle_timeout, request_timeout
@@ -619,6 +626,8 @@ class _Exchange:
         except Exception as err:  # a bug: answer, never a dropped connection
             message = f"internal error: {type(err).__name__}: {err}"
             response = _error_response(_HTTPError(500, message), self.close)
+        if self.request.method == "HEAD":  # an answer to HEAD has headers only
+            response = response[: response.index(b"\r\n\r\n") + 4]
         return response, not self.close
 
     def _dispatch(self) -> bytes:
