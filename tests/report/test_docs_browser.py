@@ -163,3 +163,26 @@ def test_search_works_from_disk(chromium, site, shots, page, width):
     tab.wait_for_load_state("load")
     assert "Himmelblau" in tab.locator("article h1").inner_text()
     assert errors == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_derivation_of_the_delta_rule_reads_at_both_widths(chromium, site, shots, width):
+    page = "chapter/7-7-derivation.html"
+    tab, errors = _open(chromium, site, page, shots, f"derivation_{width}", width)
+    headings = tab.eval_on_selector_all("article h2", "hs => hs.map(h => h.textContent)")
+    assert [h.split(".")[0] for h in headings] == [str(i) for i in range(1, 9)]
+    assert any("why the sum over k" in h for h in headings)
+    # The index picture: its labels are text, at least 9 px on screen, inside the page width.
+    sizes = tab.eval_on_selector_all(
+        ".index-picture svg text",
+        "ts => ts.map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)",
+    )
+    assert sizes and min(sizes) >= 9, sizes
+    # The three key formulas at body size, not the admonitions' small print.
+    formula_px = tab.eval_on_selector_all(
+        ".admonition.formula p:not(.admonition-title)",
+        "ps => ps.map(p => parseFloat(getComputedStyle(p).fontSize))",
+    )
+    assert len(formula_px) == 3 and min(formula_px) >= 15, formula_px
+    overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0 and errors == []
