@@ -78,6 +78,10 @@ def test_the_terminal_states_formulas_and_the_largest_disagreement(tmp_path, cap
     assert r["update"]["learning_rate"] == 0.01 == r["config"]["learning_rate"]
     page = (tmp_path / "o" / "explain.html").read_text(encoding="utf-8")
     assert f"{r['max_rel_error']:.2e}" in page
+    # the page shows a hidden neuron's sum term by term and the update with the loss
+    assert re.search(r"where Σk δk·w\d+,k = δ0·w\d+,0 \+ δ1·w\d+,1 = ", page)
+    assert "The update that follows" in page
+    assert f"goes from {r['update']['loss_before']:.6g} to {r['update']['loss_after']:.6g}" in page
     assert "http://www.w3.org/2000/svg" in page  # the SVG namespace, nothing fetched
     assert not re.search(r"(src|href)=\"https?:", page)
 

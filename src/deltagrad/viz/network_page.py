@@ -254,7 +254,7 @@ def _table(
 
 
 def _panel(result: dict, i: int) -> str:
-    from deltagrad.experiments.explain import worked_example
+    from deltagrad.experiments.explain import weighted_sum, worked_example
 
     layers = result["layers"]
     layer, last = layers[i - 1], i == len(layers)
@@ -290,7 +290,12 @@ def _panel(result: dict, i: int) -> str:
     j0 = int(order[0])
     parts.append(
         f'<p class="worked">{html.escape(worked_example(result, i, j0))}</p>'
-        f'<p class="note">(neuron {j0}, the one with the largest |δ| in this layer)</p>'
+        + (
+            ""
+            if last
+            else f'<p class="worked">where {html.escape(weighted_sum(result, i, j0))}</p>'
+        )
+        + f'<p class="note">(neuron {j0}, the one with the largest |δ| in this layer)</p>'
     )
     header = ["neuron", "z", "o"]
     if last:
@@ -405,11 +410,46 @@ def render(result: dict, context: list[str]) -> str:
         "edges are its ∂L/∂W. Hover a neuron or edge for its numbers.</p>",
         "".join(f'<p class="note">{html.escape(n)}.</p>' for n in notes),
         *(_panel(result, i) for i in steps),
+        _update(result),
         f'<script type="application/json" id="steps">{json.dumps(steps)}</script>',
         f"<script>{_SCRIPT}</script>",
         "</body></html>\n",
     ]
     return "\n".join(parts)
+
+
+def _update(result: dict) -> str:
+    """The step that follows the backward pass: a weight and a bias of each layer before and
+    after, and the loss on this sample before and after (explain's ``update``)."""
+    u = result.get("update")
+    if not u:
+        return ""
+    lr = u["learning_rate"]
+    rows = []
+    for row, after in zip(reversed(result["layers"]), reversed(u["layers"])):
+        i = row["index"]
+        dW, db = np.asarray(row["dW"], dtype=float), np.asarray(row["db"], dtype=float)
+        j, k = np.unravel_index(int(np.argmax(np.abs(dW))), dW.shape)
+        kb = int(np.argmax(np.abs(db)))
+        W, b = np.asarray(row["weights"], dtype=float), np.asarray(row["bias"], dtype=float)
+        W1 = np.asarray(after["weights_after"], dtype=float)
+        b1 = np.asarray(after["bias_after"], dtype=float)
+        rows.append([f"w{j},{k} of W{i}", W[j, k], dW[j, k], W1[j, k]])
+        rows.append([f"b{kb} of b{i}", b[kb], db[kb], b1[kb]])
+    before, now = u["loss_before"], u["loss_after"]
+    return (
+        '<section class="update"><h2>The update that follows</h2>'
+        f"<p>Gradient descent with learning rate η = {lr:g}: every weight and bias moves by "
+        f"−η times its derivative, θ ← θ − η·∂L/∂θ. Below, for each layer, the weight and the "
+        f"bias with the largest derivative. The loss on this sample goes from {before:.6g} to "
+        f"{now:.6g}.</p>"
+        + _table(
+            f"Before and after one step (η = {lr:g})",
+            ["parameter", "before", "∂L/∂θ", "after = before − η·∂L/∂θ"],
+            rows,
+        )
+        + "</section>"
+    )
 
 
 def _vector(values) -> str:
