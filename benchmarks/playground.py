@@ -1,118 +1,206 @@
-"""deltagrad playground under load: training speed while the page polls.
+"""deltagrad playground under load: what the page's polling costs, and training speed.
 
-Starts the playground's server in this process on a free port (as ``deltagrad playground``
-does, BLAS limited to one thread), configures the chapter's defaults, presses Play and polls
-``/api/state`` from a client thread about 12 times a second for ~5 s, as the page does; prints
-epochs per second, polls per second, the mean state size and latency. Then resets and times
-the whole 1,000 epochs, still polling. Run: ``python benchmarks/playground.py``
-(``--blas-threads``: leave NumPy's BLAS its default threads, to see what the limit buys).
+Starts ``deltagrad playground --no-browser`` in a child process (as a user does: BLAS limited
+to one thread, the compiled engine when Numba works) and talks to it over HTTP from this one:
+
+1. small answers (``GET /api/options``, ~1 kB) on one kept-alive connection and on a new
+   connection each: median milliseconds (Nagle's algorithm meeting delayed ACKs shows as
+   ~40 ms on the kept-alive one);
+2. 5 s of Play with one page polling 12.5 times a second, then with ``--pollers`` pages (50):
+   epochs per second, polls per second, bytes per poll, median and 90th-percentile latency;
+3. the chapter's whole 1,000 epochs with one page polling: seconds, test accuracy.
+
+``--protocol changes`` (the default) polls as the page does now, ``GET /api/changes`` with
+what it holds; ``--protocol state`` polls the whole state, ``GET /api/state?data_version=N``,
+as the page did before (it also runs against the old server, for the before/after table in
+benchmarks/README.md). Run: ``python benchmarks/playground.py [--protocol state]``.
 """
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import platform
+import re
+import statistics
+import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 
-from deltagrad import fast
-from deltagrad.commands.playground import limit_blas_threads
-from deltagrad.playground.server import make_server
-
-POLL_SECONDS = 0.08  # 12.5 polls a second, as the page polls (10-20)
+POLL_SECONDS = 0.08  # 12.5 polls a second, as the page polls
+ADDRESS = re.compile(r"http://127\.0\.0\.1:(\d+)/\?token=([\w-]+)")
 
 
-def request(server, method, path, body=None):
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-    headers = {"X-Deltagrad-Token": server.token}
-    if body is not None:
-        body = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    conn.request(method, path, body=body, headers=headers)
-    response = conn.getresponse()
-    data = response.read()
-    conn.close()
-    assert response.status == 200, data[:300]
-    return data
+class Client:
+    """One kept-alive connection to the playground."""
+
+    def __init__(self, port: int, token: str):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.headers = {"X-Deltagrad-Token": token}
+
+    def call(self, method: str, path: str, body=None) -> bytes:
+        headers = dict(self.headers)
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        self.conn.request(method, path, body=data, headers=headers)
+        response = self.conn.getresponse()
+        answer = response.read()
+        assert response.status == 200, answer[:300]
+        return answer
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 class Poller(threading.Thread):
-    """Polls /api/state every POLL_SECONDS on one keep-alive connection."""
+    """A page polling every POLL_SECONDS on one kept-alive connection, by ``protocol``."""
 
-    def __init__(self, server):
+    def __init__(self, port: int, token: str, protocol: str, data_version: int, parse: bool):
         super().__init__(daemon=True)
-        self.server, self.stop = server, threading.Event()
-        self.sizes, self.latencies, self.last = [], [], None
+        self.client, self.protocol, self.parse = Client(port, token), protocol, parse
+        self.held = {"data_version": data_version}
+        self.stop = threading.Event()
+        self.sizes: list[int] = []
+        self.latencies: list[float] = []
+        self.last: dict | None = None
 
-    def run(self):
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=60)
-        headers = {"X-Deltagrad-Token": self.server.token}
+    def path(self) -> str:
+        if self.protocol == "state":
+            return f"/api/state?data_version={self.held['data_version']}"
+        return "/api/changes?" + urllib.parse.urlencode(self.held)
+
+    def run(self) -> None:
         while not self.stop.is_set():
             start = time.perf_counter()
-            conn.request("GET", "/api/state", headers=headers)
-            body = conn.getresponse().read()
+            body = self.client.call("GET", self.path())
             self.latencies.append(time.perf_counter() - start)
             self.sizes.append(len(body))
-            self.last = json.loads(body)
+            if self.parse or self.protocol == "changes":
+                self.last = json.loads(body)
+                if self.protocol == "changes":
+                    keys = ("run", "rows", "params_version", "data_version")
+                    self.held = {k: self.last[k] for k in keys}
             time.sleep(max(0.0, POLL_SECONDS - (time.perf_counter() - start)))
-        conn.close()
+        self.client.close()
 
 
-def main():
-    if "--blas-threads" not in sys.argv:  # the command's setting; the flag shows the default
-        limit_blas_threads()
-    server = make_server("127.0.0.1", 0)
-    serving = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    serving.start()
-    print(
-        f"engine: {server.session.engine} (Numba available: {fast.available()}); "
-        f"{platform.machine()}, Python {platform.python_version()}"
+def start_playground():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "deltagrad", "playground", "--no-browser"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    request(server, "POST", "/api/config", {"epochs": 100_000})  # Play runs the whole 5 s
-    request(server, "POST", "/api/control", {"action": "step_epoch"})  # compiles / loads
-    request(server, "POST", "/api/control", {"action": "reset"})
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        match = ADDRESS.search(line)
+        if match:
+            return proc, int(match.group(1)), match.group(2)
+    raise RuntimeError(f"the playground did not start: {proc.stderr.read() if proc.stderr else ''}")
 
-    poller = Poller(server)
+
+def small_answers(port: int, token: str, n: int = 100) -> tuple[float, float]:
+    """Median ms of ``GET /api/options`` on one kept-alive connection, and on new ones."""
+    kept, fresh = [], []
+    client = Client(port, token)
+    for _ in range(n):
+        start = time.perf_counter()
+        client.call("GET", "/api/options")
+        kept.append(time.perf_counter() - start)
+    client.close()
+    for _ in range(n):
+        start = time.perf_counter()
+        other = Client(port, token)
+        other.call("GET", "/api/options")
+        other.close()
+        fresh.append(time.perf_counter() - start)
+    return 1e3 * statistics.median(kept), 1e3 * statistics.median(fresh)
+
+
+def play_while_polling(port, token, protocol, data_version, pages, seconds=5.0):
+    control = Client(port, token)
+    control.call("POST", "/api/control", {"action": "reset"})
+    pollers = [Poller(port, token, protocol, data_version, parse=False) for _ in range(pages)]
+    for poller in pollers:
+        poller.start()
+    start = time.perf_counter()
+    control.call("POST", "/api/control", {"action": "play"})
+    time.sleep(seconds)
+    state = json.loads(control.call("POST", "/api/control", {"action": "pause"}))
+    elapsed = time.perf_counter() - start
+    for poller in pollers:
+        poller.stop.set()
+    for poller in pollers:
+        poller.join()
+    control.close()
+    latencies = sorted(t for p in pollers for t in p.latencies)
+    sizes = [s for p in pollers for s in p.sizes]
+    print(
+        f"  {pages:>2} page(s) polling for {elapsed:.1f} s of Play: "
+        f"{state['epoch'] / elapsed:.0f} epochs/s; {len(latencies) / elapsed:.1f} polls/s, "
+        f"{statistics.mean(sizes) / 1e3:.1f} kB per poll, latency median "
+        f"{1e3 * statistics.median(latencies):.1f} ms, 90th percentile "
+        f"{1e3 * latencies[int(0.9 * (len(latencies) - 1))]:.1f} ms"
+    )
+
+
+def chapter_run(port, token, protocol, data_version) -> None:
+    control = Client(port, token)
+    control.call("POST", "/api/config", {})  # the chapter's: 1,000 epochs
+    poller = Poller(port, token, protocol, data_version, parse=True)
     poller.start()
     start = time.perf_counter()
-    request(server, "POST", "/api/control", {"action": "play"})
-    time.sleep(5.0)
-    state = json.loads(request(server, "POST", "/api/control", {"action": "pause"}))
-    seconds = time.perf_counter() - start
-    poller.stop.set()
-    poller.join()
-    n = len(poller.latencies)
-    print(
-        f"5 s of Play while polling: {state['epoch']} epochs, "
-        f"{state['epoch'] / seconds:.1f} epochs/s; {n / seconds:.1f} polls/s, "
-        f"state {sum(poller.sizes) / n / 1e3:.0f} kB on average, latency "
-        f"{1e3 * sum(poller.latencies) / n:.1f} ms mean, {1e3 * max(poller.latencies):.1f} ms max"
-    )
-
-    request(server, "POST", "/api/config", {})  # the chapter's: 1,000 epochs
-    poller = Poller(server)
-    poller.start()
-    start = time.perf_counter()
-    request(server, "POST", "/api/control", {"action": "play"})
+    control.call("POST", "/api/control", {"action": "play"})
     while True:
-        state = json.loads(request(server, "GET", "/api/state"))
-        if state["status"] != "training":
-            break
         time.sleep(0.05)
+        if poller.last is not None and poller.last["status"] not in ("training", "ready"):
+            break
     seconds = time.perf_counter() - start
     poller.stop.set()
     poller.join()
-    accuracy = state["history"]["test_accuracy"][-1]
+    state = json.loads(control.call("GET", "/api/state"))
+    control.close()
     print(
-        f"the chapter's 1,000 epochs while polling: {seconds:.1f} s "
-        f"({state['epoch'] / seconds:.1f} epochs/s), status {state['status']}, "
-        f"test accuracy {100 * accuracy:.2f} %, {len(poller.latencies)} polls"
+        f"the chapter's 1,000 epochs with a page polling: {seconds:.1f} s "
+        f"({state['epoch'] / seconds:.0f} epochs/s), status {state['status']}, test accuracy "
+        f"{100 * state['history']['test_accuracy'][-1]:.2f} %, {len(poller.sizes)} polls of "
+        f"{statistics.mean(poller.sizes) / 1e3:.1f} kB on average"
     )
-    server.shutdown()
-    server.server_close()
-    server.session.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--protocol", choices=("changes", "state"), default="changes")
+    parser.add_argument("--pollers", type=int, default=50)
+    args = parser.parse_args()
+    proc, port, token = start_playground()
+    try:
+        control = Client(port, token)
+        options = json.loads(control.call("GET", "/api/options"))
+        print(
+            f"protocol {args.protocol}; engine {options.get('engine')}; "
+            f"{platform.machine()}, Python {platform.python_version()}"
+        )
+        control.call("POST", "/api/config", {"epochs": 100_000})  # Play runs the whole 5 s
+        state = json.loads(control.call("POST", "/api/control", {"action": "step_epoch"}))
+        control.close()
+        kept, fresh = small_answers(port, token)
+        print(
+            f"small answers (GET /api/options): median {kept:.2f} ms on one kept-alive "
+            f"connection, {fresh:.2f} ms on a new connection each"
+        )
+        print("5 s of Play while pages poll 12.5 times a second:")
+        for pages in (1, args.pollers):
+            play_while_polling(port, token, args.protocol, state["data_version"], pages)
+        chapter_run(port, token, args.protocol, state["data_version"])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
 
 
 if __name__ == "__main__":

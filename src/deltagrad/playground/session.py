@@ -39,6 +39,7 @@ import io
 import json
 import math
 import threading
+import time
 import urllib.parse
 from collections import deque
 from typing import Any
@@ -104,6 +105,7 @@ MAX_LEARNING_RATE = 10.0
 BOUNDARY_SIZE = 64
 NEURON_SIZE = 16
 GRAD_NORM_WINDOW = 200
+VIEW_SECONDS = 0.08  # while training, the page's images are redrawn at most this often
 HISTORY_POINTS = 512  # at most this many history rows (plus the last) for drawing a curve
 HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
 
@@ -345,7 +347,8 @@ class Session:
         self._run_id = 0  # a new network (a configuration or a reset): the history starts again
         self._images: tuple | None = None  # ((params_version, data_version), _drawn's dict)
         self._json: tuple | None = None  # (version, with points, bytes)
-        self._view: tuple | None = None  # ((params_version, data_version), JSON text)
+        self._view: tuple | None = None  # (params_version, data_version, when, JSON text)
+        self._view_lock = threading.Lock()
         self.configure(config or {})
 
     # --- control actions -------------------------------------------------------------------
@@ -538,7 +541,11 @@ class Session:
         ``data_version`` those of the images and points it holds. The history comes thinned
         for drawing: of the rows since ``rows``, those whose index is a multiple of
         ``stride`` (a power of two keeping at most ``HISTORY_POINTS`` rows of the run), and
-        the newest row as ``last``. Everything comes from one snapshot taken under the lock."""
+        the newest row as ``last``. Everything comes from one snapshot taken under the lock,
+        except that while training ``view`` (images and parameters, ~70 kB) may be a whole
+        earlier snapshot's, drawn at most ``VIEW_SECONDS`` before: then many pages polling
+        draw at most one view per ``VIEW_SECONDS`` between them, not one per poll. Its
+        ``params_version`` says which snapshot it is."""
         with self._lock:
             data = self._data
             assert data is not None
@@ -557,12 +564,13 @@ class Session:
                 "history": {k: v[first:n:stride] for k, v in self._history.items()},
                 "last": {k: v[-1] for k, v in self._history.items()} if n else None,
                 "grad_norms": [list(w)[len(w) - new_norms :] for w in self._grad_norms],
-                "params_version": self._params_version,
             }
             snapshot = (self._params_version, self._params, self._arch, self._last_gradients)
-        view = "null"
-        if params_version != snapshot[0]:
-            view = self._view_json(*snapshot, data)
+            training = self._status == "training"
+        drawn_version, view = self._view_json(snapshot, data, training)
+        head["params_version"] = drawn_version
+        if params_version == drawn_version:
+            view = "null"
         points = data.points_json if data_version != data.version else "null"
         text = json.dumps(head, allow_nan=False)
         return (text[:-1] + ', "points": ' + points + ', "view": ' + view + "}").encode()
@@ -584,13 +592,22 @@ class Session:
             "engine": self.engine,
         }
 
-    def _view_json(self, params_version: int, params, arch, gradients, data: _Data) -> str:
-        """The images and the parameters of one snapshot as JSON for :meth:`changes`, cached
-        per snapshot: parameters and gradients as little-endian float32 in base64."""
-        key = (params_version, data.version)
-        cached = self._view
-        if cached is not None and cached[0] == key:
-            return cached[1]
+    def _view_json(self, snapshot: tuple, data: _Data, training: bool) -> tuple[int, str]:
+        """(its params_version, the images and the parameters of a snapshot as JSON) for
+        :meth:`changes`: ``snapshot``'s, or while ``training`` the last one drawn if it is
+        younger than ``VIEW_SECONDS``. Parameters and gradients as little-endian float32 in
+        base64. One thread draws at a time; the others wait and take its view."""
+        with self._view_lock:
+            cached = self._view
+            if cached is not None and cached[1] == data.version:
+                fresh = training and time.monotonic() - cached[2] < VIEW_SECONDS
+                if cached[0] >= snapshot[0] or fresh:  # the same, a newer one, or recent
+                    return cached[0], cached[3]
+            text = self._draw_view(*snapshot, data)
+            self._view = (snapshot[0], data.version, time.monotonic(), text)
+            return snapshot[0], text
+
+    def _draw_view(self, params_version: int, params, arch, gradients, data: _Data) -> str:
         drawn = self._drawn(params_version, params, arch, gradients, data)
         weights, biases = params
         view = {
@@ -607,9 +624,7 @@ class Session:
                 "biases": [_packed(db) for _, db in grads],
                 "source": source,
             }
-        text = json.dumps(view, allow_nan=False)
-        self._view = (key, text)
-        return text
+        return json.dumps(view, allow_nan=False)
 
     def _snapshot(self) -> tuple[dict, _Data]:
         """The state without ``points``, and the data it belongs to."""
