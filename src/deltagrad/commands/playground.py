@@ -14,7 +14,9 @@ Only this computer can reach it by default. Every request must name the server's
 (a defence against DNS rebinding) and every API call must carry the token, so other users of
 the machine and other web pages cannot drive it. Nothing you upload is written to disk. With
 --host set to an address other networks can reach, anyone there who knows the token can use
-it.
+it; with --host 0.0.0.0 it prints this machine's address on the network, which other machines
+can open. Idle and half-sent connections are timed out and their number is capped
+(docs/reference/playground-api.md).
 """
 
 from __future__ import annotations

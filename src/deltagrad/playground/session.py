@@ -603,11 +603,13 @@ class Session:
                 fresh = training and time.monotonic() - cached[2] < VIEW_SECONDS
                 if cached[0] >= snapshot[0] or fresh:  # the same, a newer one, or recent
                     return cached[0], cached[3]
-            text = self._draw_view(*snapshot, data)
-            self._view = (snapshot[0], data.version, time.monotonic(), text)
-            return snapshot[0], text
+            params_version, params, arch, gradients = snapshot
+            text = self._draw_view(params_version, params, arch, gradients, data)
+            self._view = (params_version, data.version, time.monotonic(), text)
+            return params_version, text
 
     def _draw_view(self, params_version: int, params, arch, gradients, data: _Data) -> str:
+        """The view of one snapshot as JSON (its images from :meth:`_drawn`'s cache)."""
         drawn = self._drawn(params_version, params, arch, gradients, data)
         weights, biases = params
         view = {
