@@ -7,9 +7,10 @@
   polls: history, gradient norms, the decision boundary and every neuron's output as images,
   one sample's delta rule with its numbers;
 * :mod:`.server`: the HTTP server (loopback by default; Host-header and token checks, size
-  limits; see its docstring for the API and the security model);
+  limits, timeouts and a connection cap; one thread reads requests, a fixed pool answers
+  them; see its docstring for the API and the security model);
 * ``static/``: the page (``index.html``, ``app.js``, ``style.css``), shipped as package data.
 
 The command is :mod:`deltagrad.commands.playground`. Importing this package does not import
-the web server (``http.server``); :mod:`.server` does.
+the web server (``selectors``, ``socket``); :mod:`.server` does.
 """
