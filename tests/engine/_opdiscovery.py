@@ -30,6 +30,9 @@ NOT_OPS = frozenset(
         "custom_gradient",
         "constant",
         "as_tensor",
+        "check_backprop",  # learning tools, not ops
+        "check_network",
+        "function",  # dg.function: a tracer, not an op
     }
 )
 
