@@ -113,6 +113,7 @@ from deltagrad.ops.core import Primitive
 from deltagrad.tape import GradientTape
 from deltagrad.tensor import Tensor, Variable, as_tensor, constant
 from deltagrad.transforms import custom_gradient, grad, hessian, hvp, jacobian, jvp, value_and_grad
+from deltagrad.function import function  # noqa: E402  (after the engine it traces)
 
 __all__ = [
     "Tensor",
@@ -127,6 +128,7 @@ __all__ = [
     "hvp",
     "jvp",
     "custom_gradient",
+    "function",
     "Primitive",
     "sparse_softmax_cross_entropy",
     "abs",

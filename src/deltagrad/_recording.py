@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 # open.
 ACTIVE: list[GradientTape] = []
 
+# The traces of :func:`deltagrad.function` being taken, innermost last (empty outside a trace).
+# While one is open, every op run on Tensors is reported to it (``forward``) and a tape's
+# backward pass is handed to it (``backward``), so that the trace sees the whole step.
+TRACING: list[Any] = []
+
 
 # Python's cyclic garbage collector is off while any tape records or a backward pass runs: a
 # recording allocates a few tuples and Tensors per op, and without this the collector would walk

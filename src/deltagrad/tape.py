@@ -17,6 +17,7 @@ import numpy as np
 
 from deltagrad import ops as _ops
 from deltagrad._recording import ACTIVE as _ACTIVE
+from deltagrad._recording import TRACING as _TRACING
 from deltagrad._recording import pause_gc as _pause_gc
 from deltagrad._recording import resume_gc as _resume_gc
 from deltagrad.tensor import Tensor, Variable, _checked_array, _wrap
@@ -249,6 +250,11 @@ class GradientTape:
         consume: bool = False,
     ) -> dict[int, Any]:
         """``_backward`` with this tape paused: its own backward pass is not recorded on it."""
+        if _TRACING:  # dg.function is tracing: the trace derives the pass (deltagrad.function)
+            found: dict[int, Any] = _TRACING[-1].backward(
+                self, targets, seeds, sources_flat, consume
+            )
+            return found
         was_active = self in _ACTIVE
         if was_active:
             position = _ACTIVE.index(self)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, overload
 import numpy as np
 
 from deltagrad._recording import ACTIVE as _ACTIVE
+from deltagrad._recording import TRACING as _TRACING
 from deltagrad._recording import record as _record
 from deltagrad.tensor import _SUPPORTED_KINDS, Tensor, _new, _wrap
 
@@ -110,6 +111,8 @@ class Primitive:
             raise self.error(vals, params, err) from None
         out = _new(Tensor)
         out._value = value
+        if _TRACING:  # dg.function is tracing: it records the op (see deltagrad.function)
+            _TRACING[-1].forward(self, args, vals, out, params)
         if _ACTIVE and self.differentiable:
             _record(self, args, vals, out, params)
         return out

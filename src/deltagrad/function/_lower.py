@@ -1,0 +1,457 @@
+"""Lowerings: each primitive, each derivative rule and each optimiser update written as NumPy
+equations of the trace (:mod:`deltagrad.function._ir`).
+
+A lowering writes what the engine computes on arrays (a first derivative), op for op, so that
+the replay gives the tape's numbers bit for bit; :meth:`Trace.checked` verifies it on the
+trace's values and falls back to calling the engine's function when it does not. A primitive or
+rule without a lowering is such a call from the start: coverage can grow one op at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from deltagrad import ops as _ops
+from deltagrad import optim as _optim
+from deltagrad.function import _ir
+from deltagrad.function._ir import Var
+from deltagrad.function._trace import Hyper, Trace, trace_error
+from deltagrad.ops.core import Primitive, unbroadcast
+from deltagrad.function.runtime import index_gradient
+from deltagrad.tensor import Tensor, Variable
+
+Lowering = Callable[[Trace, list[Any], dict[str, Any]], Var | None]
+
+_PRIM_NAMES = {id(v): k for k, v in vars(_ops).items() if isinstance(v, Primitive)}
+
+
+def prim_label(prim: Primitive) -> str:
+    """How generated code names ``prim``: ``ops.<name>`` (deltagrad.ops's attribute)."""
+    name = _PRIM_NAMES.get(id(prim))
+    return f"ops.{name}" if name else f"ops_{prim.name}"
+
+
+# --- forward ------------------------------------------------------------------------------------
+
+
+def _binary(op: _ir.Op) -> Lowering:
+    return lambda t, ins, p: t.emit(op, ins) if not p else None
+
+
+def _unary(op: _ir.Op) -> Lowering:
+    return lambda t, ins, p: t.emit(op, ins) if not p else None
+
+
+def _transpose(t: Trace, ins: list[Any], p: dict[str, Any]) -> Var | None:
+    if p.get("axes") is not None:
+        return None
+    return t.emit(_ir.TRANSPOSE, ins)
+
+
+def _getitem(t: Trace, ins: list[Any], p: dict[str, Any]) -> Var | None:
+    key = p["key"]
+    keys = key if isinstance(key, tuple) else (key,)
+    if any(isinstance(k, np.ndarray) for k in keys):
+        return None  # an index array: the engine's call, with the array as a constant
+    return t.emit(_ir.GETITEM, ins, {"key": key})
+
+
+FORWARD: dict[str, Lowering] = {
+    "add": _binary(_ir.ADD),
+    "subtract": _binary(_ir.SUBTRACT),
+    "multiply": _binary(_ir.MULTIPLY),
+    "divide": _binary(_ir.DIVIDE),
+    "power": _binary(_ir.POWER),
+    "greater": _binary(_ir.GREATER),
+    "matmul": _binary(_ir.MATMUL),
+    "negative": _unary(_ir.NEGATIVE),
+    "relu": _unary(_ir.RELU),
+    **{name: _unary(op) for name, op in _ir.UNARY.items()},
+    "sum": lambda t, ins, p: t.emit(_ir.SUM, ins, p),
+    "mean": lambda t, ins, p: t.emit(_ir.MEAN, ins, p),
+    "transpose": _transpose,
+    "reshape": lambda t, ins, p: t.emit(_ir.RESHAPE, ins, p),
+    "getitem": _getitem,
+}
+
+
+# --- derivative rules: (primitive, argument) -> equations ----------------------------------------
+
+# A rule lowering gets the trace, the upstream gradient g, the op's result, its arguments (Vars
+# or plain values) and parameters, and the names used in comments; it returns the gradient.
+RuleLowering = Callable[[Trace, Var, Var, list[Any], dict[str, Any]], Var | None]
+
+
+def _d(name: str) -> str:
+    return f"d{name}"
+
+
+def _matmul_rule(i: int) -> RuleLowering:
+    def lower(t: Trace, g: Var, out: Var, args: list[Any], p: dict[str, Any]) -> Var | None:
+        x, y = args
+        if not all(isinstance(v, Var) and len(v.shape) == 2 for v in (g, x, y)):
+            return None
+        if g.scalar:
+            return None
+        if i == 0:
+            return t.emit(_ir.MATMUL, [g, t.emit(_ir.TRANSPOSE, [y])])
+        return t.emit(_ir.MATMUL, [t.emit(_ir.TRANSPOSE, [x]), g])
+
+    return lower
+
+
+def _relu_rule(t: Trace, g: Var, out: Var, args: list[Any], p: dict[str, Any]) -> Var | None:
+    mask = t.emit(_ir.GREATER, [args[0], 0], hint="mask")
+    return t.emit(_ir.MULTIPLY, [g, mask])
+
+
+def _tanh_rule(t: Trace, g: Var, out: Var, args: list[Any], p: dict[str, Any]) -> Var | None:
+    one_minus = t.emit(_ir.SUBTRACT, [1, t.emit(_ir.MULTIPLY, [out, out])])
+    return t.emit(_ir.MULTIPLY, [g, one_minus])
+
+
+def _sigmoid_rule(t: Trace, g: Var, out: Var, args: list[Any], p: dict[str, Any]) -> Var | None:
+    slope = t.emit(_ir.MULTIPLY, [out, t.emit(_ir.SUBTRACT, [1, out])])
+    return t.emit(_ir.MULTIPLY, [g, slope])
+
+
+def _sum_rule(t: Trace, g: Var, out: Var, args: list[Any], p: dict[str, Any]) -> Var | None:
+    x = args[0]
+    if p.get("axis") is not None or not isinstance(x, Var):
+        return None
+    return t.emit(_ir.BROADCAST, [g], {"shape": x.shape})
+
+
+def _mean_rule(t: Trace, g: Var, out: Var, args: list[Any], p: dict[str, Any]) -> Var | None:
+    x = args[0]
+    if p.get("axis") is not None or not isinstance(x, Var):
+        return None
+    share = t.emit(_ir.DIVIDE, [g, int(np.prod(x.shape, dtype=np.int64))], hint="share")
+    return t.emit(_ir.FULL, [share], {"shape": x.shape})
+
+
+def _sparse_sce_rule(
+    t: Trace, g: Var, out: Var, args: list[Any], p: dict[str, Any]
+) -> Var | None:
+    labels, logits = args
+    if g.scalar or not isinstance(logits, Var) or len(logits.shape) != 2:
+        return None
+    if g.dtype != logits.dtype:
+        return None
+    from deltagrad.functional import softmax
+
+    probs = t.call(softmax, "softmax", [logits, -1], {}, hint="p")
+    rows = t.emit(_ir.ARANGE, [logits.shape[0]], hint="rows")
+    onehot = t.emit(_ir.SUB_ONE_AT, [probs, labels, rows])
+    return t.emit(_ir.MULTIPLY, [onehot, t.emit(_ir.NEW_AXIS, [g])])
+
+
+def _mul_rule(i: int) -> RuleLowering:
+    return lambda t, g, out, a, p: t.emit(_ir.MULTIPLY, [g, a[1 - i]])
+
+
+def _divide_dy(t: Trace, g: Var, out: Var, args: list[Any], p: dict[str, Any]) -> Var | None:
+    return t.emit(_ir.DIVIDE, [t.emit(_ir.MULTIPLY, [t.emit(_ir.NEGATIVE, [g]), out]), args[1]])
+
+
+RULES: dict[tuple[str, int], RuleLowering] = {
+    ("add", 0): lambda t, g, out, a, p: t.emit(_ir.ALIAS, [g]),
+    ("add", 1): lambda t, g, out, a, p: t.emit(_ir.ALIAS, [g]),
+    ("subtract", 0): lambda t, g, out, a, p: t.emit(_ir.ALIAS, [g]),
+    ("subtract", 1): lambda t, g, out, a, p: t.emit(_ir.NEGATIVE, [g]),
+    ("multiply", 0): _mul_rule(0),
+    ("multiply", 1): _mul_rule(1),
+    ("divide", 0): lambda t, g, out, a, p: t.emit(_ir.DIVIDE, [g, a[1]]),
+    ("divide", 1): _divide_dy,
+    ("negative", 0): lambda t, g, out, a, p: t.emit(_ir.NEGATIVE, [g]),
+    ("matmul", 0): _matmul_rule(0),
+    ("matmul", 1): _matmul_rule(1),
+    ("relu", 0): _relu_rule,
+    ("exp", 0): lambda t, g, out, a, p: t.emit(_ir.MULTIPLY, [g, out]),
+    ("log", 0): lambda t, g, out, a, p: t.emit(_ir.DIVIDE, [g, a[0]]),
+    ("tanh", 0): _tanh_rule,
+    ("sigmoid", 0): _sigmoid_rule,
+    ("sum", 0): _sum_rule,
+    ("mean", 0): _mean_rule,
+    ("sparse_softmax_cross_entropy", 1): _sparse_sce_rule,
+}
+
+# The comment written above each rule's lines: {g} is the upstream gradient's name, {x} the
+# argument's, {y} the other argument's, {out} the result's, {L} the target's.
+RULE_COMMENTS: dict[tuple[str, int], str] = {
+    ("add", 0): "∂{L}/∂{x} = ∂{L}/∂{gout}",
+    ("add", 1): "∂{L}/∂{x} = ∂{L}/∂{gout}",
+    ("subtract", 0): "∂{L}/∂{x} = ∂{L}/∂{gout}",
+    ("subtract", 1): "∂{L}/∂{x} = −∂{L}/∂{gout}",
+    ("multiply", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} ⊙ {y}",
+    ("multiply", 1): "∂{L}/∂{x} = ∂{L}/∂{gout} ⊙ {y}",
+    ("divide", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} / {y}",
+    ("divide", 1): "∂{L}/∂{x} = −∂{L}/∂{gout} ⊙ {out} / {x}",
+    ("negative", 0): "∂{L}/∂{x} = −∂{L}/∂{gout}",
+    ("matmul", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} · {y}ᵀ",
+    ("matmul", 1): "∂{L}/∂{x} = {y}ᵀ · ∂{L}/∂{gout}",
+    ("relu", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} ⊙ [{x} > 0]",
+    ("exp", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} ⊙ {out}",
+    ("log", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} / {x}",
+    ("tanh", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} ⊙ (1 − {out}²)",
+    ("sigmoid", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} ⊙ {out}(1 − {out})",
+    ("sum", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} spread over the summed axes",
+    ("mean", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} / n on every entry",
+    ("sparse_softmax_cross_entropy", 1): (
+        "∂{L}/∂{x} = (softmax({x}) − onehot({y})) ⊙ ∂{L}/∂{gout}"
+    ),
+}
+
+
+def lowerings() -> dict[str, list[str]]:
+    """Which primitives have a lowering: ``{"forward": [...], "rules": ["matmul/0", ...]}``.
+    Anything else runs as a call of the engine's own function on replay."""
+    return {
+        "forward": sorted(FORWARD),
+        "rules": sorted(f"{name}/{i}" for name, i in RULES),
+        "updates": ["SGD (momentum, dampening, nesterov, weight_decay, maximize)", "Adam"],
+    }
+
+
+# --- the backward pass: a tape's entries walked as GradientTape._backward walks them -----------
+
+
+def walk(
+    t: Trace, tape: Any, targets: Sequence[Tensor], seeds: Sequence[Any], source_ids: set[int]
+) -> dict[int, Var]:
+    """Derive the backward pass of ``tape`` as equations; the gradient Var of each source."""
+    pending: dict[int, Var] = {}
+    for target, seed in zip(targets, seeds):
+        if isinstance(seed, Tensor):
+            g = t.operand(seed)
+        else:
+            g = t.const(seed)
+        g.hint = g.hint or f"d{_name(t, t.operand(target))}"
+        _accumulate(t, pending, id(target), g, _name(t, t.operand(target)))
+    found: dict[int, Var] = {}
+    target_name = _name(t, t.operand(targets[0])) if len(targets) == 1 else "L"
+    for oid, prim, args, vals, out, params, idxs in reversed(list(tape._entries)):
+        g = pending.pop(oid, None)
+        if g is None:
+            continue
+        if oid in source_ids:
+            found[oid] = g
+        out_var = t.operand(out)
+        arg_vars = [t.operand(a) for a in args]
+        if prim.vjp_into is not None:
+            for i in idxs:
+                _index_rule(t, pending, g, args[i], arg_vars[i], params)
+            continue
+        for i in idxs:
+            gi = _rule(t, prim, i, g, out_var, arg_vars, params, target_name)
+            shape = np.shape(vals[i])
+            if np.shape(t.values[gi.n]) != shape:
+                gi = _unbroadcast(t, gi, shape, _name(t, arg_vars[i]), target_name)
+            _accumulate(t, pending, id(args[i]), gi, _name(t, arg_vars[i]))
+    for k in source_ids:
+        if k not in found and k in pending:
+            found[k] = pending[k]
+    return found
+
+
+def _name(t: Trace, x: Any) -> str:
+    if isinstance(x, Var):
+        tensor = t.tensor_of.get(x.n)
+        name = tensor.name if tensor is not None else None
+        return name or x.hint or f"v{x.n}"
+    return repr(x)
+
+
+def _rule(
+    t: Trace,
+    prim: Primitive,
+    i: int,
+    g: Var,
+    out: Var,
+    args: list[Any],
+    params: dict[str, Any],
+    target: str,
+) -> Var:
+    rules = prim.vjps
+    rule = rules[i] if i < len(rules) and rules[i] is not None else prim.vjp(i)
+    vals = [t.value(a) for a in args]
+    gval, outval = t.values[g.n], t.values[out.n]
+    reference = rule(gval, outval, *vals, **params) if params else rule(gval, outval, *vals)
+    names = {
+        "L": target,
+        "x": _name(t, args[i]),
+        "y": _name(t, args[1 - i]) if len(args) == 2 else "",
+        "out": _name(t, out),
+        "gout": g.hint[1:] if g.hint.startswith("d") else _name(t, out),
+    }
+    template = RULE_COMMENTS.get((prim.name, i), f"{prim.name}'s rule for argument {i}")
+    comment = template.format(**names)
+    lowering = RULES.get((prim.name, i))
+    start = len(t.eqns)
+    var = None
+    if lowering is not None:
+        var = t.checked(lambda: lowering(t, g, out, args, params), reference)
+    if var is None:
+        label = f"{prim_label(prim)}.vjp({i})"
+        var = t.call(rule, label, [g, out, *args], params)
+    t.values[var.n] = reference
+    var.hint = f"d{names['x']}"
+    if t.eqns[-1].out is var and t.eqns[-1].op is _ir.ALIAS:
+        var.hint = g.hint  # the gradient passes through unchanged: it keeps its name (and the
+        return var  # reader needs no comment for a line that is not there)
+    t.eqns[start].comment = comment
+    return var
+
+
+def _unbroadcast(t: Trace, g: Var, shape: tuple[int, ...], name: str, target: str) -> Var:
+    """The one place broadcasting is undone (ops.core.unbroadcast), as sums."""
+    value = t.values[g.n]
+    reference = unbroadcast(value, shape)
+
+    def lower() -> Var | None:
+        var = g
+        lead = len(var.shape) - len(shape)
+        if lead > 0:
+            axis: Any = 0 if lead == 1 else tuple(range(lead))
+            var = t.emit(_ir.SUM, [var], {"axis": axis, "keepdims": False})
+        axes = tuple(i for i, (n, m) in enumerate(zip(shape, var.shape)) if n == 1 and m != 1)
+        if axes:
+            var = t.emit(_ir.SUM, [var], {"axis": axes, "keepdims": True})
+        if var.shape != shape:
+            return None
+        return var
+
+    start = len(t.eqns)
+    var = t.checked(lower, reference)
+    if var is None:
+        var = t.call(unbroadcast, "unbroadcast", [g, shape], {})
+    t.values[var.n] = reference
+    var.hint = f"d{name}"
+    source = g.hint[1:] if g.hint.startswith("d") else g.hint
+    comment = f"∂{target}/∂{name} = ∂{target}/∂{source} summed over the broadcast axes"
+    t.eqns[start].comment = comment
+    return var
+
+
+def _accumulate(t: Trace, pending: dict[int, Var], key: int, g: Var, name: str) -> None:
+    prev = pending.get(key)
+    if prev is None:
+        pending[key] = g
+        return
+    var = t.emit(_ir.ADD, [prev, g], hint=f"d{name}", comment=f"∂/∂{name}: the paths add up")
+    pending[key] = var
+
+
+def _index_rule(
+    t: Trace, pending: dict[int, Var], g: Var, arg: Any, x: Any, params: dict[str, Any]
+) -> None:
+    prev = pending.get(id(arg))
+    value = t.value(x)
+    var = t.call(
+        index_gradient,
+        "index_gradient",
+        [prev, g],
+        {"key": params["key"], "shape": np.shape(value), "dtype": np.dtype(value.dtype)},
+        hint=f"d{_name(t, x)}",
+        comment=f"∂/∂{_name(t, x)}: the gradient of the entries taken, scattered back",
+    )
+    pending[id(arg)] = var
+
+
+# --- updates ---------------------------------------------------------------------------------
+
+
+def optimizer_update(t: Trace, opt: Any, grads_and_vars: Any) -> None:
+    """``opt.apply_gradients(grads_and_vars)`` inside a trace: lowered updates of state."""
+    if type(opt) not in (_optim.SGD, _optim.Adam, _optim.AdamW):
+        raise trace_error(
+            f"{type(opt).__name__}.apply_gradients has no lowering",
+            "dg.function lowers SGD and Adam/AdamW updates; for another optimiser return the "
+            "gradients from the function and call apply_gradients outside it.",
+        )
+    section, t.section = t.section, "update"
+    start = len(t.eqns)
+    try:
+        pairs = []
+        for pair in grads_and_vars:
+            g, v = pair
+            if g is None:
+                continue
+            if not isinstance(v, Variable) or v._value.dtype.kind != "f":
+                raise TypeError(f"{type(opt).__name__}: can only update float Variables")
+            pairs.append((t.operand(g), v))
+        for g, v in pairs:
+            _update_one(t, opt, g, v)
+        if len(t.eqns) > start:
+            t.eqns[start].comment = UPDATE_COMMENTS[type(opt).__name__]
+    finally:
+        t.section = section
+
+
+UPDATE_COMMENTS = {
+    "SGD": "SGD: θ ← θ − lr · ∂L/∂θ for every parameter θ",
+    "Adam": "Adam: m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², θ ← θ − lr·m̂/(√v̂ + ε)",
+    "AdamW": "AdamW: θ ← θ − lr·λθ, then Adam's step",
+}
+
+
+def _update_one(t: Trace, opt: Any, g: Any, v: Variable) -> None:
+    theta = t.state(v)
+    name = _name(t, theta)
+    if not isinstance(g, Var):
+        g = t.const(np.asarray(g))
+    if g.shape != theta.shape:
+        raise ValueError(
+            f"{type(opt).__name__}: gradient of shape {g.shape} for a variable of shape {v.shape}"
+        )
+    if g.dtype != theta.dtype:
+        g = t.emit(_ir.ASTYPE, [g], {"dtype": theta.dtype}, hint=f"d{name}")
+    t.optimizer_steps.append((opt, v))
+    who = f"{type(opt).__name__}_{id(opt) % 10007}"
+    lr = t.hyper(Hyper(f"lr_{who}", lambda: opt.lr), opt.lr, "lr")
+    if opt.maximize:
+        g = t.emit(_ir.NEGATIVE, [g], hint=f"d{name}", comment="maximize: climb instead")
+    if isinstance(opt, _optim.SGD):
+        _sgd(t, opt, g, theta, lr, name)
+    else:
+        _adam(t, opt, g, theta, lr, name, v)
+
+
+def _sgd(t: Trace, opt: Any, g: Var, theta: Var, lr: Var, name: str) -> None:
+    if opt.weight_decay:
+        g = t.emit(_ir.ADD, [g, t.emit(_ir.MULTIPLY, [opt.weight_decay, theta])])
+    if opt.momentum:
+        raise trace_error(
+            "SGD with momentum has no lowering yet",
+            "Use dg.optim.SGD without momentum or Adam inside dg.function, or return the "
+            "gradients and apply them outside the function.",
+        )
+    step = t.emit(_ir.MULTIPLY, [lr, g], hint=f"step_{name}")
+    t.effect(_ir.SUB_INTO, [theta, step])
+
+
+def _adam(t: Trace, opt: Any, g: Var, theta: Var, lr: Var, name: str, v: Variable) -> None:
+    raise trace_error(
+        "Adam has no lowering yet",
+        "Use dg.optim.SGD inside dg.function, or return the gradients and apply them outside.",
+    )
+
+
+def assign(t: Trace, v: Variable, value: Any, how: str) -> None:
+    """``v.assign(value)`` (or ``assign_add``/``assign_sub``) inside a trace."""
+    theta = t.state(v)
+    x = t.operand(value)
+    if not isinstance(x, Var):
+        x = t.const(np.asarray(value, dtype=theta.dtype))
+    if x.shape != theta.shape and not (how != "assign" and x.shape == ()):
+        raise ValueError(
+            f"Variable.{how}: value of shape {x.shape} does not match the variable's shape "
+            f"{theta.shape}"
+        )
+    section, t.section = t.section, "update"
+    op = {"assign": _ir.COPY_INTO, "assign_add": _ir.ADD_INTO, "assign_sub": _ir.SUB_INTO}[how]
+    t.effect(op, [theta, x], comment=f"{_name(t, theta)}.{how}")
+    t.section = section
