@@ -112,7 +112,7 @@ class Function:
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        key = _signature((args, kwargs))
+        key = _signature(args) if not kwargs else (_signature(args), _signature(kwargs))
         concrete = self._cache.get(key)
         if concrete is None:
             concrete = self._trace(args, kwargs)
@@ -192,7 +192,13 @@ class _Concrete:
 
     def run(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         values: list[Any] = []
-        _leaves((args, kwargs), values)
+        for a in args:
+            if a.__class__ is np.ndarray:
+                values.append(a)
+            else:
+                _leaves(a, values)
+        if kwargs:
+            _leaves(kwargs, values)
         for kind, source in self.readers:
             if kind == "own":
                 values.append(_own(source))
@@ -224,6 +230,11 @@ def _own(v: Variable) -> Any:
 
 def _signature(x: Any) -> Any:
     """What decides whether a call can replay a trace (see the module doc)."""
+    if x.__class__ is tuple:  # the positional arguments: arrays first, the usual case
+        return tuple(
+            (a.shape, a.dtype, a.flags.c_contiguous) if a.__class__ is np.ndarray else _signature(a)
+            for a in x
+        )
     if isinstance(x, Variable):
         return ("variable", id(x))
     if isinstance(x, (Tensor, np.ndarray, np.generic)):

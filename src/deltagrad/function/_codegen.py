@@ -115,6 +115,13 @@ def generate(
     for var, _hyper in trace.hypers:
         names.of[var.n] = names.fresh(var.hint)
         params.append(var)
+    if fast:  # results computed from constants alone: computed once, here
+        static = _static(trace, eqns, outputs)
+        for eqn in eqns:
+            if eqn.out is not None and eqn.out.n in static:
+                names.of[eqn.out.n] = "_" + names.fresh(_hint(trace, eqn.out))
+                namespace[names.of[eqn.out.n]] = trace.values[eqn.out.n]
+        eqns = [e for e in eqns if e.out is None or e.out.n not in static]
     buffers = _plan(eqns, outputs) if fast else {}
     lines: list[str] = []
     section = ""
@@ -131,17 +138,34 @@ def generate(
         lines.extend(_statement(trace, eqn, names, buffers, namespace, imports, inline))
     result = ", ".join(names.of[v.n] for v in outputs)
     lines.append(f"return ({result}{',' if len(outputs) == 1 else ''})")
-    signature = ", ".join(names.of[v.n] for v in params)
-    if buffers:
-        seen = sorted(set(buffers.values()))
-        signature += ", *, " + ", ".join(f"{b}={b}" for b in seen)
-        for b in seen:
-            var = next(v for v, name_ in buffers.items() if name_ == b)
-            namespace[b] = np.empty(var.shape, var.dtype)
+    for b in sorted(set(buffers.values())):
+        var = next(v for v, name_ in buffers.items() if name_ == b)
+        namespace[b] = np.empty(var.shape, var.dtype)
+    # Buffers and results computed once: bound as defaults (local names, fast to read).
+    bound = sorted(k for k in namespace if k.startswith("_"))
+    signature = ", ".join([*(names.of[v.n] for v in params), *(["*"] if bound else [])])
+    signature += "".join(f", {k}={k}" for k in bound)
     body = "\n".join(f"    {line}" if line else "" for line in lines)
     header = "import numpy as np\n" + "".join(f"{line}\n" for line in sorted(imports))
     source = f"{header}\n\ndef {name}({signature}):\n{body}\n"
     return Program(name, source, params, namespace)
+
+
+def _static(trace: Trace, eqns: Sequence[Eqn], outputs: Sequence[Var]) -> set[int]:
+    """The results computed from constants alone, that nothing writes into afterwards."""
+    static: set[int] = set()
+    written = {e.ins[0].n for e in eqns if (e.op.inplace or e.out is None) and isinstance(
+        e.ins[0], Var)}
+    returned = {v.n for v in outputs}
+    for eqn in eqns:
+        out = eqn.out
+        if out is None or eqn.op.inplace or out.n in written or out.n in returned:
+            continue
+        if all(
+            not isinstance(x, Var) or x.kind == "const" or x.n in static for x in eqn.ins
+        ):
+            static.add(out.n)
+    return static
 
 
 def _inline(value: Any) -> str | None:
