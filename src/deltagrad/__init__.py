@@ -109,11 +109,11 @@ from deltagrad.api import (
     where,
 )
 from deltagrad.checking import check_backprop, check_network
+from deltagrad.function import function
 from deltagrad.ops.core import Primitive
 from deltagrad.tape import GradientTape
 from deltagrad.tensor import Tensor, Variable, as_tensor, constant
 from deltagrad.transforms import custom_gradient, grad, hessian, hvp, jacobian, jvp, value_and_grad
-from deltagrad.function import function  # noqa: E402  (after the engine it traces)
 
 __all__ = [
     "Tensor",

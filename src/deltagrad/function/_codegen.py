@@ -106,9 +106,9 @@ def generate(
     for var, value in trace.consts:
         if var.n not in used:
             continue
-        inline = _inline(value)
-        if inline is not None:
-            names.of[var.n] = inline
+        written = _inline(value)
+        if written is not None:
+            names.of[var.n] = written
         else:
             names.of[var.n] = names.fresh(_hint(trace, var) if var.hint else "const")
             params.append(var)
@@ -154,16 +154,15 @@ def generate(
 def _static(trace: Trace, eqns: Sequence[Eqn], outputs: Sequence[Var]) -> set[int]:
     """The results computed from constants alone, that nothing writes into afterwards."""
     static: set[int] = set()
-    written = {e.ins[0].n for e in eqns if (e.op.inplace or e.out is None) and isinstance(
-        e.ins[0], Var)}
+    written = {
+        e.ins[0].n for e in eqns if (e.op.inplace or e.out is None) and isinstance(e.ins[0], Var)
+    }
     returned = {v.n for v in outputs}
     for eqn in eqns:
         out = eqn.out
         if out is None or eqn.op.inplace or out.n in written or out.n in returned:
             continue
-        if all(
-            not isinstance(x, Var) or x.kind == "const" or x.n in static for x in eqn.ins
-        ):
+        if all(not isinstance(x, Var) or x.kind == "const" or x.n in static for x in eqn.ins):
             static.add(out.n)
     return static
 

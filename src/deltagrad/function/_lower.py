@@ -19,8 +19,8 @@ from deltagrad import optim as _optim
 from deltagrad.function import _ir
 from deltagrad.function._ir import Var
 from deltagrad.function._trace import Hyper, Trace, trace_error
-from deltagrad.ops.core import Primitive, unbroadcast
 from deltagrad.function.runtime import index_gradient
+from deltagrad.ops.core import Primitive, unbroadcast
 from deltagrad.tensor import Tensor, Variable
 
 Lowering = Callable[[Trace, list[Any], dict[str, Any]], Var | None]
@@ -133,9 +133,7 @@ def _mean_rule(t: Trace, g: Var, out: Var, args: list[Any], p: dict[str, Any]) -
     return t.emit(_ir.FULL, [share], {"shape": x.shape})
 
 
-def _sparse_sce_rule(
-    t: Trace, g: Var, out: Var, args: list[Any], p: dict[str, Any]
-) -> Var | None:
+def _sparse_sce_rule(t: Trace, g: Var, out: Var, args: list[Any], p: dict[str, Any]) -> Var | None:
     labels, logits = args
     if g.scalar or not isinstance(logits, Var) or len(logits.shape) != 2:
         return None
@@ -212,7 +210,7 @@ def lowerings() -> dict[str, list[str]]:
     return {
         "forward": sorted(FORWARD),
         "rules": sorted(f"{name}/{i}" for name, i in RULES),
-        "updates": ["SGD (momentum, dampening, nesterov, weight_decay, maximize)", "Adam"],
+        "updates": ["SGD (lr, weight_decay, maximize; no momentum yet)"],
     }
 
 
@@ -276,7 +274,9 @@ def _rule(
     target: str,
 ) -> Var:
     rules = prim.vjps
-    rule = rules[i] if i < len(rules) and rules[i] is not None else prim.vjp(i)
+    rule = rules[i] if i < len(rules) else None
+    if rule is None:
+        rule = prim.vjp(i)  # as the tape does: raises, naming the op and argument, if none
     vals = [t.value(a) for a in args]
     gval, outval = t.values[g.n], t.values[out.n]
     reference = rule(gval, outval, *vals, **params) if params else rule(gval, outval, *vals)
@@ -366,11 +366,10 @@ def _index_rule(
 
 def optimizer_update(t: Trace, opt: Any, grads_and_vars: Any) -> None:
     """``opt.apply_gradients(grads_and_vars)`` inside a trace: lowered updates of state."""
-    if type(opt) not in (_optim.SGD, _optim.Adam, _optim.AdamW):
+    if type(opt) is not _optim.SGD:
         raise trace_error(
-            f"{type(opt).__name__}.apply_gradients has no lowering",
-            "dg.function lowers SGD and Adam/AdamW updates; for another optimiser return the "
-            "gradients from the function and call apply_gradients outside it.",
+            f"{type(opt).__name__}.apply_gradients has no lowering yet",
+            _UPDATE_FIX,
         )
     section, t.section = t.section, "update"
     start = len(t.eqns)
@@ -391,11 +390,7 @@ def optimizer_update(t: Trace, opt: Any, grads_and_vars: Any) -> None:
         t.section = section
 
 
-UPDATE_COMMENTS = {
-    "SGD": "SGD: θ ← θ − lr · ∂L/∂θ for every parameter θ",
-    "Adam": "Adam: m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², θ ← θ − lr·m̂/(√v̂ + ε)",
-    "AdamW": "AdamW: θ ← θ − lr·λθ, then Adam's step",
-}
+UPDATE_COMMENTS = {"SGD": "SGD: θ ← θ − lr · ∂L/∂θ for every parameter θ"}
 
 
 def _update_one(t: Trace, opt: Any, g: Any, v: Variable) -> None:
@@ -414,30 +409,22 @@ def _update_one(t: Trace, opt: Any, g: Any, v: Variable) -> None:
     lr = t.hyper(Hyper(f"lr_{who}", lambda: opt.lr), opt.lr, "lr")
     if opt.maximize:
         g = t.emit(_ir.NEGATIVE, [g], hint=f"d{name}", comment="maximize: climb instead")
-    if isinstance(opt, _optim.SGD):
-        _sgd(t, opt, g, theta, lr, name)
-    else:
-        _adam(t, opt, g, theta, lr, name, v)
+    _sgd(t, opt, g, theta, lr, name)
 
 
 def _sgd(t: Trace, opt: Any, g: Var, theta: Var, lr: Var, name: str) -> None:
     if opt.weight_decay:
         g = t.emit(_ir.ADD, [g, t.emit(_ir.MULTIPLY, [opt.weight_decay, theta])])
     if opt.momentum:
-        raise trace_error(
-            "SGD with momentum has no lowering yet",
-            "Use dg.optim.SGD without momentum or Adam inside dg.function, or return the "
-            "gradients and apply them outside the function.",
-        )
+        raise trace_error("SGD with momentum has no lowering yet", _UPDATE_FIX)
     step = t.emit(_ir.MULTIPLY, [lr, g], hint=f"step_{name}")
     t.effect(_ir.SUB_INTO, [theta, step])
 
 
-def _adam(t: Trace, opt: Any, g: Var, theta: Var, lr: Var, name: str, v: Variable) -> None:
-    raise trace_error(
-        "Adam has no lowering yet",
-        "Use dg.optim.SGD inside dg.function, or return the gradients and apply them outside.",
-    )
+_UPDATE_FIX = (
+    "dg.function lowers plain SGD (lr, weight_decay, maximize) so far: return the gradients "
+    "from the function and apply them outside it (opt.apply_gradients(zip(grads, params)))."
+)
 
 
 def assign(t: Trace, v: Variable, value: Any, how: str) -> None:

@@ -25,7 +25,7 @@ from deltagrad._recording import ACTIVE as _ACTIVE
 from deltagrad._recording import TRACING as _TRACING
 from deltagrad.function import _ir
 from deltagrad.function._ir import Eqn, Op, Var
-from deltagrad.ops.core import Primitive, unbroadcast
+from deltagrad.ops.core import Primitive
 from deltagrad.tensor import Tensor, Variable, _wrap
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -174,7 +174,15 @@ class Trace:
         return var
 
     def const(self, value: Any) -> Var:
-        """A constant of the trace: its value as it is now, frozen into the replay."""
+        """A constant of the trace: its value as it is now, frozen into the replay (a copy, so
+        that writing into the array later changes nothing)."""
+        if isinstance(value, np.ndarray) and value.strides and any(value.strides):
+            self.keep.append(value)
+            frozen = np.array(value)
+            var = self.new_var(frozen, "const")
+            self.by_value[id(value)] = var
+            self.consts.append((var, frozen))
+            return var
         var = self.new_var(value, "const")
         self.consts.append((var, value))
         return var
@@ -244,8 +252,15 @@ class Trace:
         del self.eqns[start:]
         return None
 
-    def call(self, fn: Callable[..., Any], label: str, ins: Sequence[Any], params: dict[str, Any],
-             hint: str = "", comment: str = "") -> Var:
+    def call(
+        self,
+        fn: Callable[..., Any],
+        label: str,
+        ins: Sequence[Any],
+        params: dict[str, Any],
+        hint: str = "",
+        comment: str = "",
+    ) -> Var:
         """Append a call of ``fn`` as it is (no lowering)."""
         return self.emit(_ir.call_op(fn, label), ins, params, hint, comment)
 
@@ -261,6 +276,15 @@ class Trace:
         """An op ran on Tensors: write it down (called by :meth:`Primitive.apply`)."""
         from deltagrad.function import _lower
 
+        for value in _arrays(params):
+            var = self.by_value.get(id(value))
+            if var is not None and var.kind != "const":
+                raise trace_error(
+                    f"{prim.name} takes a traced value as a parameter (e.g. an index array "
+                    "computed in the function or passed to it), fixed while tracing",
+                    "Index with a constant array (made outside the function), or compute "
+                    "the selection with ops such as dg.where or a one-hot product.",
+                )
         ins = [self.operand(a) for a in args]
         if not any(isinstance(x, Var) and x.kind != "const" for x in ins):
             self.bind_tensor(out, self.const(out._value))  # computed from constants only
@@ -315,6 +339,17 @@ class Trace:
         return result
 
 
+def _arrays(x: Any) -> Iterator[Any]:
+    if isinstance(x, np.ndarray):
+        yield x
+    elif isinstance(x, (tuple, list)):
+        for v in x:
+            yield from _arrays(v)
+    elif isinstance(x, dict):
+        for v in x.values():
+            yield from _arrays(v)
+
+
 def _same(a: Any, b: Any) -> bool:
     """Bit for bit the same value, of the same type, shape and dtype."""
     if isinstance(a, np.ndarray) != isinstance(b, np.ndarray):
@@ -323,7 +358,9 @@ def _same(a: Any, b: Any) -> bool:
     if a_arr.shape != b_arr.shape or a_arr.dtype != b_arr.dtype:
         return False
     if a_arr.dtype.kind == "f":
-        return bool(np.array_equal(a_arr.view(f"u{a_arr.itemsize}"), b_arr.view(f"u{b_arr.itemsize}")))
+        return bool(
+            np.array_equal(a_arr.view(f"u{a_arr.itemsize}"), b_arr.view(f"u{b_arr.itemsize}"))
+        )
     return bool(np.array_equal(a_arr, b_arr))
 
 
@@ -362,7 +399,7 @@ def tracing(trace: Trace) -> Iterator[None]:
 
         return update
 
-    _optim.Optimizer.apply_gradients = apply_gradients  # type: ignore[method-assign]
+    _optim.Optimizer.apply_gradients = apply_gradients  # type: ignore[method-assign,assignment]
     Variable.__init__ = new_variable  # type: ignore[method-assign,assignment]
     Variable.assign = assign("assign")  # type: ignore[method-assign,assignment]
     Variable.assign_add = assign("assign_add")  # type: ignore[method-assign,assignment]

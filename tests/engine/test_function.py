@@ -1,0 +1,346 @@
+"""dg.function: a traced step replays the tape's numbers bit for bit, retraces on a new
+signature, refuses what it cannot replay, and its source() is Python that runs."""
+
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import deltagrad as dg
+
+fn_module = sys.modules["deltagrad.function"]
+TraceError = fn_module.TraceError
+RetraceWarning = fn_module.RetraceWarning
+
+
+def mlp(sizes, dtype, seed):
+    rng = np.random.default_rng(seed)
+    params = []
+    for k, (m, n) in enumerate(zip(sizes[:-1], sizes[1:]), 1):
+        params.append(dg.Variable(rng.standard_normal((m, n)).astype(dtype) * 0.5, name=f"W{k}"))
+        params.append(dg.Variable(rng.standard_normal(n).astype(dtype) * 0.1, name=f"b{k}"))
+    return params
+
+
+def mlp_step(params, opt):
+    def step(x, y):
+        with dg.GradientTape() as tape:
+            h = x
+            for k in range(0, len(params), 2):
+                z = h @ params[k] + params[k + 1]
+                h = dg.relu(z) if k + 2 < len(params) else z
+            loss = dg.mean(dg.sparse_softmax_cross_entropy(labels=y, logits=h))
+        grads = tape.gradient(loss, params)
+        opt.apply_gradients(zip(grads, params))
+        return loss
+
+    return step
+
+
+def batches(n_in, n_classes, batch, dtype, count=5, seed=1):
+    rng = np.random.default_rng(seed)
+    return [
+        (rng.standard_normal((batch, n_in)).astype(dtype), rng.integers(0, n_classes, batch))
+        for _ in range(count)
+    ]
+
+
+def assert_same(a_params, b_params):
+    for a, b in zip(a_params, b_params):
+        assert a.dtype == b.dtype
+        assert np.array_equal(a.numpy(), b.numpy()), a.name
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("sizes", [(4, 8, 3), (6, 16, 12, 5)])
+def test_mlp_sgd_is_bit_identical_to_the_tape_after_5_steps(dtype, sizes):
+    tape_params, fn_params = mlp(sizes, dtype, 0), mlp(sizes, dtype, 0)
+    eager = mlp_step(tape_params, dg.optim.SGD(lr=0.1))
+    traced = dg.function(mlp_step(fn_params, dg.optim.SGD(lr=0.1)))
+    for x, y in batches(sizes[0], sizes[-1], 16, dtype):
+        assert np.array_equal(eager(x, y).numpy(), traced(x, y).numpy())
+    assert_same(tape_params, fn_params)
+    assert traced.traces == 1
+
+
+def test_sgd_with_weight_decay_and_maximize_is_bit_identical():
+    for make in (
+        lambda: dg.optim.SGD(lr=0.05, weight_decay=0.01),
+        lambda: dg.optim.SGD(lr=0.05, maximize=True),
+    ):
+        a, b = mlp((4, 8, 3), np.float64, 2), mlp((4, 8, 3), np.float64, 2)
+        eager, traced = mlp_step(a, make()), dg.function(mlp_step(b, make()))
+        for x, y in batches(4, 3, 8, np.float64, count=3):
+            eager(x, y)
+            traced(x, y)
+        assert_same(a, b)
+
+
+def model_step(W, b, scale, opt):
+    """Broadcasting (bias, a (1, n) scale), basic and fancy indexing with constant keys,
+    reductions over axes and over everything, tanh, sigmoid, exp, log and a power."""
+    picks = np.array([0, 2, 2, 1])
+
+    def step(x, t):
+        with dg.GradientTape() as tape:
+            h = dg.tanh(x @ W + b) * scale
+            first = h[:, :2]
+            chosen = h[:, picks]
+            r = dg.sum(first, axis=1) + dg.max(h, axis=1) + dg.mean(chosen, axis=1)
+            r = r + dg.log(1.0 + dg.exp(dg.sigmoid(h).sum(axis=1) / 3.0))
+            loss = dg.mean((r - t) ** 2)
+        grads = tape.gradient(loss, [W, b, scale])
+        opt.apply_gradients(zip(grads, [W, b, scale]))
+        return loss, grads[2]
+
+    return step
+
+
+def model_params(seed):
+    rng = np.random.default_rng(seed)
+    return (
+        dg.Variable(rng.standard_normal((5, 4)), name="W"),
+        dg.Variable(rng.standard_normal(4), name="b"),
+        dg.Variable(rng.standard_normal((1, 4)), name="scale"),
+    )
+
+
+def test_a_model_with_broadcasting_indexing_and_reductions_is_bit_identical():
+    a, b = model_params(3), model_params(3)
+    eager = model_step(*a, dg.optim.SGD(lr=0.01))
+    traced = dg.function(model_step(*b, dg.optim.SGD(lr=0.01)))
+    rng = np.random.default_rng(4)
+    for _ in range(5):
+        x, t = rng.standard_normal((7, 5)), rng.standard_normal(7)
+        (l1, g1), (l2, g2) = eager(x, t), traced(x, t)
+        assert np.array_equal(l1.numpy(), l2.numpy())
+        assert np.array_equal(g1.numpy(), g2.numpy())
+    assert_same(a, b)
+
+
+def test_a_new_batch_size_retraces_and_a_new_learning_rate_does_not():
+    a, b = mlp((4, 8, 3), np.float32, 5), mlp((4, 8, 3), np.float32, 5)
+    opt_a, opt_b = dg.optim.SGD(lr=0.1), dg.optim.SGD(lr=0.1)
+    eager, traced = mlp_step(a, opt_a), dg.function(mlp_step(b, opt_b))
+    for batch in (16, 8, 16, 8):
+        for x, y in batches(4, 3, batch, np.float32, count=2, seed=batch):
+            eager(x, y)
+            traced(x, y)
+        opt_a.lr = opt_b.lr = opt_a.lr / 2
+    assert traced.traces == 2
+    assert_same(a, b)
+
+
+def test_retracing_more_than_8_times_warns():
+    w = dg.Variable(np.ones(3))
+
+    @dg.function
+    def f(x):
+        return dg.sum(x * w)
+
+    for n in range(1, 9):
+        f(np.ones((n, 3)))
+    with pytest.warns(RetraceWarning, match="traced 9 times"):
+        f(np.ones((9, 3)))
+    assert issubclass(RetraceWarning, UserWarning)
+
+
+@pytest.mark.parametrize(
+    "read, what",
+    [
+        (lambda loss: float(loss), "float"),
+        (lambda loss: bool(loss > 0), "bool"),
+        (lambda loss: loss.numpy(), "numpy"),
+        (lambda loss: f"{loss:.3f}", "format"),
+        (lambda loss: f"{loss}", "format"),
+        (lambda loss: np.asarray(loss), "asarray"),
+        (lambda loss: loss.item(), "item"),
+    ],
+)
+def test_python_reads_of_traced_values_are_refused_with_the_fix(read, what):
+    w = dg.Variable(np.ones(3))
+
+    @dg.function
+    def f(x):
+        loss = dg.sum(x * w)
+        read(loss)
+        return loss
+
+    with pytest.raises(TraceError) as err:
+        f(np.ones(3))
+    message = str(err.value)
+    assert what in message
+    assert "test_function.py" in message  # where: the user's line
+    assert "return it from the function" in message and "dg.where" in message
+
+
+def test_printing_a_traced_value_shows_it_symbolically():
+    seen = []
+
+    @dg.function
+    def f(x):
+        y = x * 2.0
+        seen.append(repr(y))
+        return y
+
+    f(np.ones(2))
+    assert seen == ["Traced(shape=(2,), dtype=float64)"]
+
+
+def test_a_variable_created_inside_the_step_is_refused():
+    @dg.function
+    def f(x):
+        v = dg.Variable(np.zeros(3))
+        return x + v
+
+    with pytest.raises(TraceError, match="Variable was created inside"):
+        f(np.ones(3))
+    dg.Variable(np.zeros(2))  # Variables work again after the failed trace
+
+
+def test_indexing_with_a_traced_array_is_refused():
+    @dg.function
+    def f(x, i):
+        return dg.sum(x[i])
+
+    with pytest.raises(TraceError, match="traced value as a parameter"):
+        f(np.ones(4), np.array([0, 1]))
+
+
+def test_second_order_is_refused_clearly():
+    @dg.function
+    def f(x):
+        return dg.grad(dg.grad(lambda t: t * t * t))(x)
+
+    with pytest.raises(TraceError, match="second derivative"):
+        f(np.array(2.0))
+
+
+def test_first_order_dg_grad_inside_works():
+    w = dg.Variable(np.array([1.0, -2.0, 0.5]))
+
+    def g(x):
+        return dg.grad(lambda v: dg.sum(dg.tanh(v * x) ** 2))(w)
+
+    traced = dg.function(g)
+    x = np.array([0.3, 0.7, -1.1])
+    assert np.array_equal(g(x).numpy(), traced(x).numpy())
+    assert np.array_equal(g(2 * x).numpy(), traced(2 * x).numpy())
+
+
+def test_unlowered_primitives_run_as_calls_and_stay_exact():
+    w = dg.Variable(np.linspace(-1, 1, 12).reshape(3, 4))
+
+    def f(x):
+        with dg.GradientTape() as tape:
+            loss = dg.sum(dg.logsumexp(x @ w, axis=1) * dg.softmax(x @ w)[:, 0])
+        return loss, tape.gradient(loss, w)
+
+    traced = dg.function(f)
+    x = np.random.default_rng(0).standard_normal((5, 3))
+    (l1, g1), (l2, g2) = f(x), traced(x)
+    assert np.array_equal(l1.numpy(), l2.numpy()) and np.array_equal(g1.numpy(), g2.numpy())
+    assert "ops.logsumexp.fwd" in traced.source()
+    assert "logsumexp" not in dg.function.lowerings()["forward"]
+    assert "matmul" in dg.function.lowerings()["forward"]
+    assert "matmul/0" in dg.function.lowerings()["rules"]
+
+
+def test_unsupported_optimisers_are_refused():
+    params = mlp((4, 8, 3), np.float32, 0)
+    for opt in (dg.optim.Adam(), dg.optim.SGD(lr=0.1, momentum=0.9)):
+        traced = dg.function(mlp_step(params, opt))
+        with pytest.raises(TraceError, match="no lowering yet.*apply them outside"):
+            traced(*batches(4, 3, 8, np.float32, count=1)[0])
+
+
+def test_source_is_python_that_runs_and_gives_the_same_numbers():
+    params = mlp((4, 8, 3), np.float32, 7)
+    start = [p.numpy().copy() for p in params]
+    traced = dg.function(mlp_step(params, dg.optim.SGD(lr=0.1)))
+    x, y = batches(4, 3, 16, np.float32, count=1)[0]
+    loss = traced(x, y)
+    source = traced.source()
+    for line in (
+        "def step(x, y, W1, b1, W2, b2, lr):",
+        "# ∂L/∂z = ∂L/∂out · Wᵀ",
+    )[:1]:
+        assert line in source
+    assert "dW2 = h" not in source or "@" in source
+    assert "W1 -= lr * dW1" in source and "# ∂" in source and "ᵀ" in source
+    scope = {}
+    exec(compile(source, "<source>", "exec"), scope)
+    arrays = [a.copy() for a in start]
+    (loss_again,) = scope["step"](x, y, *arrays, 0.1)
+    assert np.array_equal(loss_again, loss.numpy())
+    for a, p in zip(arrays, params):
+        assert np.array_equal(a, p.numpy())
+
+
+def test_python_side_effects_run_only_while_tracing_and_globals_are_frozen():
+    calls = []
+    offset = np.array([1.0, 2.0])
+    w = dg.Variable(np.array([1.0, 1.0]))
+
+    @dg.function
+    def f(x):
+        calls.append(1)
+        return x * w + offset
+
+    f(np.zeros(2))
+    offset[:] = 100.0  # frozen: the trace keeps the array it saw
+    w.assign([3.0, 3.0])  # a Variable is read afresh on every call
+    out = f(np.ones(2))
+    assert calls == [1]
+    assert out.numpy().tolist() == [4.0, 5.0]
+
+
+def test_an_array_the_user_holds_keeps_its_values_as_with_the_tape():
+    params = mlp((4, 8, 3), np.float64, 0)
+    traced = dg.function(mlp_step(params, dg.optim.SGD(lr=0.1)))
+    batch = batches(4, 3, 8, np.float64, count=2)
+    traced(*batch[0])
+    held = params[0].numpy()
+    before = held.copy()
+    traced(*batch[1])
+    assert np.array_equal(held, before)
+    assert not np.array_equal(params[0].numpy(), before)
+
+
+def test_assign_sub_inside_is_an_update():
+    w = dg.Variable(np.array([1.0, 2.0]))
+
+    @dg.function
+    def f(x):
+        with dg.GradientTape() as tape:
+            loss = dg.sum((w * x) ** 2)
+        w.assign_sub(0.1 * tape.gradient(loss, w))
+        return loss
+
+    w_eager = dg.Variable(np.array([1.0, 2.0]))
+    for x in (np.array([1.0, 0.5]), np.array([0.2, 0.3])):
+        with dg.GradientTape() as tape:
+            dg.sum((w_eager * x) ** 2)
+            loss = dg.sum((w_eager * x) ** 2)
+        w_eager.assign_sub(0.1 * tape.gradient(loss, w_eager))
+        f(x)
+    assert np.array_equal(w.numpy(), w_eager.numpy())
+
+
+def test_the_numba_backend_is_not_there_yet():
+    with pytest.raises(NotImplementedError, match="numba.*numpy"):
+        dg.function(lambda x: x, backend="numba")
+    with pytest.raises(ValueError):
+        dg.function(lambda x: x, backend="jax")
+
+
+def test_source_before_a_call_and_the_repr():
+    f = dg.function(lambda x: x * 2.0)
+    with pytest.raises(RuntimeError, match="call the function first"):
+        f.source()
+    f(np.ones(2))
+    assert "1 trace" in repr(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f(np.ones(2))
