@@ -24,7 +24,7 @@ _HEADERS = {
     "backward": "# backward pass: the tape's derivative rules, last op first",
     "update": "# update",
 }
-_RESERVED = {"np", "ops", "softmax", "index_gradient", "unbroadcast", "self"}
+_RESERVED = {"np", "ops", "softmax", "sigmoid", "index_gradient", "unbroadcast", "self"}
 
 
 @dataclass
@@ -200,8 +200,8 @@ def _statement(
         root = label.split(".")[0]
         if root == "ops":
             imports.add("from deltagrad import ops")
-        elif root == "softmax":
-            imports.add("from deltagrad.functional import softmax")
+        elif root in ("softmax", "sigmoid"):
+            imports.add(f"from deltagrad.functional import {root}")
         elif root in ("index_gradient", "unbroadcast"):
             imports.add(f"from deltagrad.function.runtime import {root}")
         elif root not in namespace:
@@ -247,8 +247,10 @@ def _inlinable(eqns: Sequence[Eqn], outputs: Sequence[Var], buffers: dict[Var, s
         ):
             continue
         j = uses[out.n][0]
-        if all(not eqns[k].comment for k in range(i + 1, j + 1)) and not (
-            eqns[j].op.inplace and eqns[j].ins[0] is out
+        if (
+            all(not eqns[k].comment for k in range(i + 1, j + 1))
+            and eqns[j].op.name != "alias"
+            and not (eqns[j].op.inplace and eqns[j].ins[0] is out)
         ):
             inline.add(out.n)
     return inline

@@ -59,6 +59,12 @@ def _getitem(t: Trace, ins: list[Any], p: dict[str, Any]) -> Var | None:
     return t.emit(_ir.GETITEM, ins, {"key": key})
 
 
+def _sigmoid(t: Trace, ins: list[Any], p: dict[str, Any]) -> Var | None:
+    from deltagrad.functional import sigmoid
+
+    return t.call(sigmoid, "sigmoid", ins, p)
+
+
 FORWARD: dict[str, Lowering] = {
     "add": _binary(_ir.ADD),
     "subtract": _binary(_ir.SUBTRACT),
@@ -75,6 +81,7 @@ FORWARD: dict[str, Lowering] = {
     "transpose": _transpose,
     "reshape": lambda t, ins, p: t.emit(_ir.RESHAPE, ins, p),
     "getitem": _getitem,
+    "sigmoid": _sigmoid,
 }
 
 
@@ -147,6 +154,15 @@ def _sparse_sce_rule(t: Trace, g: Var, out: Var, args: list[Any], p: dict[str, A
     return t.emit(_ir.MULTIPLY, [onehot, t.emit(_ir.NEW_AXIS, [g])])
 
 
+def _power_dx(t: Trace, g: Var, out: Var, args: list[Any], p: dict[str, Any]) -> Var | None:
+    x, y = args
+    if isinstance(y, Var) or isinstance(y, bool) or not isinstance(y, (int, float)) or y == 0:
+        return None
+    if y == 2:  # the engine's 2·x, then ·g
+        return t.emit(_ir.MULTIPLY, [t.emit(_ir.MULTIPLY, [2, x]), g])
+    return t.emit(_ir.MULTIPLY, [g, t.emit(_ir.MULTIPLY, [y, t.emit(_ir.POWER, [x, y - 1])])])
+
+
 def _mul_rule(i: int) -> RuleLowering:
     return lambda t, g, out, a, p: t.emit(_ir.MULTIPLY, [g, a[1 - i]])
 
@@ -165,6 +181,7 @@ RULES: dict[tuple[str, int], RuleLowering] = {
     ("divide", 0): lambda t, g, out, a, p: t.emit(_ir.DIVIDE, [g, a[1]]),
     ("divide", 1): _divide_dy,
     ("negative", 0): lambda t, g, out, a, p: t.emit(_ir.NEGATIVE, [g]),
+    ("power", 0): _power_dx,
     ("matmul", 0): _matmul_rule(0),
     ("matmul", 1): _matmul_rule(1),
     ("relu", 0): _relu_rule,
@@ -189,6 +206,7 @@ RULE_COMMENTS: dict[tuple[str, int], str] = {
     ("divide", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} / {y}",
     ("divide", 1): "∂{L}/∂{x} = −∂{L}/∂{gout} ⊙ {out} / {x}",
     ("negative", 0): "∂{L}/∂{x} = −∂{L}/∂{gout}",
+    ("power", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} ⊙ {y}·{x}^({y} − 1)",
     ("matmul", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} · {y}ᵀ",
     ("matmul", 1): "∂{L}/∂{x} = {y}ᵀ · ∂{L}/∂{gout}",
     ("relu", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} ⊙ [{x} > 0]",
