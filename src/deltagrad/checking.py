@@ -568,11 +568,13 @@ class _Diagnosis:
         if self.mistakes and self.close(param, g, base[param]):
             self.inherited(k, param)
             return
-        if g is None or not np.all(np.isfinite(g)) or not np.any(g):
-            self.generic(param, base[param], layer=k)
-            return
-        if g.shape != self.truth[param].shape:
-            self.generic(param, base[param], layer=k)
+        if (
+            g is None
+            or g.shape != self.truth[param].shape
+            or not np.all(np.isfinite(g))
+            or not np.any(g)
+        ):
+            self.generic(param, base[param], layer=k)  # missing, shape, NaN or zero
             return
         other = layer.b if param == layer.W else layer.W
         for m in self.candidates(k, g, base[param]):
@@ -587,9 +589,9 @@ class _Diagnosis:
             self.add(param, m.kind, f"{m.what}. {_examples(self.truth[param], g)}.",
                      layer=layer.number, **m.detail)  # fmt: skip
             return
-        if param == layer.W and self.wrong_input(k, g, base):
+        if param == layer.W and self.wrong_input(k, g):
             return
-        if param == layer.b and self.bias_rows(k, g, base):
+        if param == layer.b and self.bias_rows(k, g):
             return
         self.generic(param, base[param], layer=k)
 
@@ -616,7 +618,7 @@ class _Diagnosis:
         self.add(param, m.kind, f"{text}. {_examples(self.truth[param], self.got[param])}.",
                  layer=self.layers[k].number, follows_from=first)  # fmt: skip
 
-    def wrong_input(self, k: int, g, base) -> bool:
+    def wrong_input(self, k: int, g) -> bool:
         """∂L/∂W built from the wrong array as the layer's input (z instead of o, the wrong
         layer's output)."""
         layer = self.layers[k]
@@ -652,7 +654,7 @@ class _Diagnosis:
             yield f"z{n} (before the activation)", layer.z
             yield f"o{n}", layer.o
 
-    def bias_rows(self, k: int, g, base) -> bool:
+    def bias_rows(self, k: int, g) -> bool:
         layer = self.layers[k]
         d_z = self._delta_z(k)
         if d_z.shape[0] < 2:
