@@ -14,6 +14,7 @@ MODULES = [
     "deltagrad.gradcheck",
     "deltagrad.checking",
     "deltagrad.exercises",
+    "deltagrad.function",
     "deltagrad.functional",
     "deltagrad.data",
     "deltagrad.optim",
