@@ -14,6 +14,11 @@ to one thread, the compiled engine when Numba works) and talks to it over HTTP f
 what it holds; ``--protocol state`` polls the whole state, ``GET /api/state?data_version=N``,
 as the page did before (it also runs against the old server, for the before/after table in
 benchmarks/README.md). Run: ``python benchmarks/playground.py [--protocol state]``.
+
+``--suggested`` instead measures what ``deltagrad.playground.suggested.SUGGESTED`` records:
+each data set's suggested settings trained for their epochs in a playground session (the
+default data, seed 0), the test accuracy reached, next to the chapter's settings for as many
+epochs.
 """
 
 from __future__ import annotations
@@ -173,11 +178,37 @@ def chapter_run(port, token, protocol, data_version) -> None:
     )
 
 
+def suggested_accuracies() -> None:
+    """Each data set: test accuracy with the chapter's settings and with its suggested ones."""
+    from deltagrad.playground.session import Session
+    from deltagrad.playground.suggested import SUGGESTED, measure
+
+    print("data set   chapter's settings   suggested (recorded)   seconds")
+    for name, suggestion in SUGGESTED.items():
+        epochs = suggestion["settings"]["epochs"]
+        session = Session("auto", {"data": name, "epochs": epochs})
+        session.play()
+        session.wait()
+        chapter = session.state(with_points=False)["history"]["test_accuracy"][-1]
+        session.close()
+        start = time.perf_counter()
+        accuracy = measure(name)
+        seconds = time.perf_counter() - start
+        print(
+            f"{name:9}  {100 * chapter:17.2f} %  {100 * accuracy:7.2f} % "
+            f"({100 * suggestion['test_accuracy']:.2f} %)  {seconds:8.1f}   after {epochs} epochs"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--protocol", choices=("changes", "state"), default="changes")
     parser.add_argument("--pollers", type=int, default=50)
+    parser.add_argument("--suggested", action="store_true", help="measure SUGGESTED instead")
     args = parser.parse_args()
+    if args.suggested:
+        suggested_accuracies()
+        return
     proc, port, token = start_playground()
     try:
         control = Client(port, token)

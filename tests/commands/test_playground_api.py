@@ -19,9 +19,10 @@ import playground_server
 from deltagrad import model_files
 from deltagrad.backprop import NeuralNetwork
 from deltagrad.data import chapter_data
-from deltagrad.experiments.explain import chapter_sample, explain
+from deltagrad.experiments.explain import chapter_sample, explain, weighted_sum, worked_example
 from deltagrad.playground import session as ps
 from deltagrad.playground.server import host_allowed
+from deltagrad.playground.suggested import SETTINGS_FIELDS, SUGGESTED, measure, suggested_config
 
 TOKEN = "test-token-0123456789"
 
@@ -796,3 +797,222 @@ def test_changes_thin_a_long_history_for_drawing(server):
     assert held["last"] == {k: v[-1] for k, v in full.items()}
     assert held["norms"] == state["grad_norms"]
     assert len(json.dumps(answer)) < len(json.dumps(state)) / 3
+
+
+# --- issue 23: the update in the step view, suggested settings, speed, zoom, norms, hint ----
+
+
+def test_step_sample_writes_out_a_hidden_sum_and_the_update_as_explain_does(server):
+    before = api(server, "POST", "/api/control", {"action": "step_epoch"})
+    net = _network(before)
+    state = api(server, "POST", "/api/control", {"action": "step_sample"})
+    sample = state["sample"]
+    x, label, _ = chapter_sample(sample["index"])
+    expected = explain(net, x, label, learning_rate=state["config"]["learning_rate"])
+    n = len(expected["layers"])
+    for i, (got, want) in enumerate(zip(sample["layers"], expected["layers"]), start=1):
+        j = int(np.argmax(np.abs(want["delta"])))  # the neuron `deltagrad explain` works out
+        assert got["worked"]["neuron"] == j
+        assert got["worked"]["delta"] == worked_example(expected, i, j)
+        if i < n:  # a hidden layer: its Σk δk·wjk over the layer above, term by term
+            assert got["worked"]["sum"] == weighted_sum(expected, i, j, max_terms=4)
+            assert f"Σk δk·w{j},k = δ0·w{j},0 + " in got["worked"]["sum"]
+        else:
+            assert got["worked"]["sum"] is None
+    update, want = sample["update"], expected["update"]
+    assert update["learning_rate"] == want["learning_rate"]
+    assert update["loss_before"] == pytest.approx(want["loss_before"], rel=1e-12)
+    assert update["loss_after"] == pytest.approx(want["loss_after"], rel=1e-12)
+    assert update["loss_after"] < update["loss_before"]  # one small step down this sample's loss
+    lr = update["learning_rate"]
+    for i, (got, row, after) in enumerate(
+        zip(update["layers"], expected["layers"], want["layers"])
+    ):
+        w, b = got["weight"], got["bias"]
+        dW, db = np.asarray(row["dW"]), np.asarray(row["db"])
+        assert abs(dW[w["j"], w["k"]]) == np.max(np.abs(dW))  # the largest derivative
+        assert abs(db[b["k"]]) == np.max(np.abs(db))
+        assert w["before"] == before["weights"][i][w["j"]][w["k"]]
+        assert w["gradient"] == pytest.approx(dW[w["j"], w["k"]], rel=1e-12)
+        assert w["after"] == state["weights"][i][w["j"]][w["k"]]
+        assert w["after"] == pytest.approx(after["weights_after"][w["j"], w["k"]], rel=1e-12)
+        assert w["after"] == pytest.approx(w["before"] - lr * w["gradient"], rel=1e-12)
+        assert b["before"] == before["biases"][i][b["k"]]
+        assert b["after"] == state["biases"][i][b["k"]]
+        assert b["after"] == pytest.approx(b["before"] - lr * b["gradient"], rel=1e-12)
+
+
+def test_every_data_set_has_suggested_settings_the_server_accepts(server):
+    options = api(server, "GET", "/api/options")
+    generated = [name for name in options["datasets"] if name != "csv"]
+    assert sorted(options["suggested"]) == sorted(generated)
+    for name in generated:
+        suggestion = options["suggested"][name]
+        settings = suggestion["settings"]
+        assert set(settings) <= set(SETTINGS_FIELDS) and "epochs" in settings
+        assert 0.5 < suggestion["test_accuracy"] <= 1 and suggestion["why"]
+        config = {**options["defaults"], **settings, "data": name}
+        state = api(server, "POST", "/api/config", config)
+        assert state["config"] == config and state["status"] == "ready"
+    # The chapter's settings are the moons' suggestion (for 500 epochs); circles, XOR and the
+    # spiral, where they stall, get others.
+    chapter = {k: options["defaults"][k] for k in options["suggested"]["moons"]["settings"]}
+    assert options["suggested"]["moons"]["settings"] == {**chapter, "epochs": 500}
+    for name in ("circles", "xor", "spiral"):
+        assert options["suggested"][name]["settings"] != {**chapter, "epochs": 500}
+
+
+def test_suggested_config_keeps_the_rest_of_the_configuration():
+    config = {**ps.DEFAULTS, "seed": 7, "data_seed": 3}
+    out = suggested_config(config, "circles")
+    assert out["seed"] == 7 and out["data_seed"] == 3 and out["data"] == "circles"
+    assert out["activation"] == SUGGESTED["circles"]["settings"]["activation"]
+    assert ps.validate(out) == out
+    with pytest.raises(ValueError, match="no suggested settings for 'csv'"):
+        suggested_config(config, "csv")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(SUGGESTED))
+def test_the_suggested_settings_learn_their_data_set(name):
+    # Measured with `python benchmarks/playground.py --suggested` (SUGGESTED's numbers); the
+    # compiled and the NumPy engine agree to rounding, so 2 points of margin cover both.
+    measured = SUGGESTED[name]["test_accuracy"]
+    assert measure(name) >= measured - 0.02
+
+
+def test_pace_delay_spreads_epochs_at_the_speed():
+    assert ps.pace_delay(None, 10, 0.0) == 0.0  # flat out
+    assert ps.pace_delay(4.0, 1, 0.0) == 0.25
+    assert ps.pace_delay(4.0, 3, 0.5) == 0.25  # 3 epochs are due at 0.75 s
+    assert ps.pace_delay(4.0, 3, 2.0) == 0.0  # behind: no wait
+
+
+def _paced_run(speeds: dict, epochs: int = 8) -> list:
+    """The waits the training thread asks for at ``speeds[0]`` epochs/s, switching to
+    ``speeds[n]`` after the n-th wait; a fake clock that moves only when it waits."""
+    now, waits = [0.0], []
+    session = None
+
+    def wait(seconds):
+        waits.append(seconds)
+        now[0] += seconds
+        if len(waits) in speeds:
+            session.set_speed(speeds[len(waits)])
+
+    config = {"hidden": [3], "n_samples": 40, "epochs": epochs}
+    session = ps.Session("numpy", config, clock=lambda: now[0], wait=wait)
+    try:
+        session.set_speed(speeds[0])
+        session.play()
+        session.wait()
+        assert session.state(with_points=False)["epoch"] == epochs
+    finally:
+        session.close()
+    return waits
+
+
+def test_the_training_thread_waits_as_the_speed_says():
+    assert _paced_run({0: 4.0}) == [0.25] * 7  # after every epoch but the last
+    assert _paced_run({0: None}) == []  # as fast as it trains: never waits
+    assert _paced_run({0: 4.0, 3: 2.0}) == [0.25] * 3 + [0.5] * 4  # a change while it plays
+    assert _paced_run({0: 0.5, 1: None}) == [2.0]  # back to flat out: no more waits
+
+
+def test_speed_is_set_over_the_api_and_a_slow_pace_trains_slowly(server):
+    for bad in (0, -1, 0.05, 10_000, "fast", True, [1]):
+        answer = api(server, "POST", "/api/speed", {"speed": bad}, status=400)
+        assert answer["field"] == "speed"
+    assert api(server, "POST", "/api/speed", {"pace": 1}, status=400)["field"] == "pace"
+    assert api(server, "GET", "/api/options")["speed"] == {"min": 0.1, "max": 1000.0}
+    assert api(server, "POST", "/api/speed", {"speed": 5})["speed"] == 5.0
+    assert api(server, "POST", "/api/speed", {"speed": None})["speed"] is None
+    # At 0.1 epochs/s the thread waits 10 s after its first epoch; a pause ends the wait.
+    api(server, "POST", "/api/speed", {"speed": 0.1})
+    api(server, "POST", "/api/control", {"action": "play"})
+    wait_for(server, lambda s: s["epoch"] >= 1)
+    state = api(server, "POST", "/api/control", {"action": "pause"})
+    assert state["status"] == "paused" and state["epoch"] == 1 and state["speed"] == 0.1
+
+
+def test_a_neurons_picture_large(server):
+    state = api(server, "POST", "/api/control", {"action": "step_epoch"})
+    answer = api(server, "GET", "/api/neuron?layer=2&neuron=7")
+    assert (answer["layer"], answer["neuron"], answer["size"]) == (2, 7, 64)
+    assert answer["params_version"] == api(server, "GET", "/api/changes")["params_version"]
+    # The same picture computed here: the network's layer-2 outputs over a 64 × 64 grid of the
+    # plotted plane, from the top row down, scaled between the layer's lowest and highest.
+    xmin, xmax, ymin, ymax = state["extent"]
+    gx, gy = np.meshgrid(np.linspace(xmin, xmax, 64), np.linspace(ymax, ymin, 64))
+    net = _network(state)
+    net.feed_forward(np.column_stack([gx.ravel(), gy.ravel()]))
+    o = net.layers[1].last_activation
+    assert answer["lo"] == pytest.approx(o.min()) and answer["hi"] == pytest.approx(o.max())
+    assert answer["min"] == pytest.approx(o[:, 7].min())
+    expected = np.round((o[:, 7] - o.min()) / (o.max() - o.min()) * 255)
+    pixels = np.frombuffer(base64.b64decode(answer["image"]), dtype=np.uint8)
+    assert pixels.shape == (64 * 64,)
+    assert np.max(np.abs(pixels - expected)) <= 1
+    output = api(server, "GET", "/api/neuron?layer=4&neuron=1")
+    assert output["layer"] == 4  # the output layer, counted from 1 as the chapter does
+    for query, field in [
+        ("layer=0&neuron=0", "layer"),
+        ("layer=5&neuron=0", "layer"),
+        ("layer=1&neuron=25", "neuron"),  # layer 1 has neurons 0..24
+        ("layer=1&neuron=-1", "neuron"),
+        ("neuron=0", "layer"),
+        ("layer=x&neuron=0", "layer"),
+    ]:
+        assert api(server, "GET", "/api/neuron?" + query, status=400)["field"] == field
+
+
+def test_gradient_norms_are_kept_for_the_whole_run(server):
+    api(server, "POST", "/api/config", {"hidden": [3, 2], "n_samples": 40, "epochs": 260})
+    api(server, "POST", "/api/control", {"action": "play"})
+    state = wait_for(server, lambda s: s["status"] == "done")
+    norms = state["history"]["grad_norm"]
+    assert len(norms) == 260 and all(len(row) == 3 for row in norms)
+    by_layer = [list(column) for column in zip(*norms)]
+    assert [window[-200:] for window in by_layer] == state["grad_norms"]  # the old window's
+    assert all(v > 0 for row in norms for v in row)
+    changes = api(server, "GET", "/api/changes")
+    assert changes["history"]["grad_norm"] == norms[:: changes["stride"]]
+    assert changes["last"]["grad_norm"] == norms[-1]
+
+
+def test_a_stalled_run_gets_a_hint_and_a_learning_one_does_not():
+    # The chapter's settings on XOR stall from the start (measured: the loss moves less than
+    # 1 % in any 50 epochs of 500 and the accuracy stays near 50 %); a tiny learning rate on a
+    # small network stalls the same way, in far less time.
+    config = {"data": "xor", "hidden": [4], "n_samples": 200, "learning_rate": 1e-5}
+    session = ps.Session("numpy", {**config, "epochs": ps.STALL_EPOCHS - 1})
+    try:
+        session.play()
+        session.wait()
+        assert session.state(with_points=False)["hint"] is None  # too early to say
+        session.configure({**config, "epochs": ps.STALL_EPOCHS + 5})
+        session.play()
+        session.wait()
+        hint = session.state(with_points=False)["hint"]
+        assert hint.startswith("Stalled: the loss moved less than 1 % in 50 epochs")
+        assert "suggested settings for xor" in hint and "tanh instead of sigmoid" in hint
+        assert "a larger learning rate (×3: 3e-05)" in hint
+        session.reset()
+        assert session.state(with_points=False)["hint"] is None
+        # The moons learn with the same small network at a working rate: no hint.
+        session.configure({"hidden": [4], "n_samples": 200, "learning_rate": 0.5, "epochs": 80})
+        session.play()
+        session.wait()
+        state = session.state(with_points=False)
+        assert state["history"]["train_accuracy"][-1] > 0.75 and state["hint"] is None
+    finally:
+        session.close()
+
+
+def test_stall_message_suggests_what_is_not_in_use():
+    config = {**ps.DEFAULTS, **SUGGESTED["circles"]["settings"], "data": "circles"}
+    message = ps.stall_message(config, 50, 0.52, 0.5)
+    assert "suggested settings" not in message  # already in use
+    assert "(52 %) is near chance (50 %)" in message and "another activation" in message
+    csv = ps.stall_message({**ps.DEFAULTS, "data": "csv", "learning_rate": 0.5}, 50, 0.3, 0.3)
+    assert csv.endswith("Try tanh instead of sigmoid.")

@@ -27,10 +27,11 @@ Routes (every ``/api`` call needs the token, as the header ``X-Deltagrad-Token``
   list, read with ``importlib.resources``; nothing from the client is joined onto a path).
 * ``GET /api/options``, ``GET /api/state`` (``?data_version=N``, optional: ``points`` is null
   when N is the current data's), ``GET /api/changes`` (what the page polls: only what changed
-  since what it holds, see :meth:`Session.changes`), ``GET /api/export/model.npz``,
-  ``GET /api/export/metrics.json``; ``POST /api/config``, ``POST /api/upload`` (raw CSV text),
-  ``POST /api/control``, ``POST /api/learning_rate``. Any other method (PUT, DELETE, HEAD,
-  OPTIONS, TRACE, PATCH, …) answers 405 with ``Allow``.
+  since what it holds, see :meth:`Session.changes`), ``GET /api/neuron?layer=L&neuron=J`` (one
+  neuron's picture, large), ``GET /api/export/model.npz``, ``GET /api/export/metrics.json``;
+  ``POST /api/config``, ``POST /api/upload`` (raw CSV text), ``POST /api/control``,
+  ``POST /api/learning_rate``, ``POST /api/speed`` (epochs per second while playing). Any
+  other method (PUT, DELETE, HEAD, OPTIONS, TRACE, PATCH, …) answers 405 with ``Allow``.
 
 Security model: the server is for the person who started it. It listens on 127.0.0.1 unless
 ``--host`` says otherwise. Every request's ``Host`` header must be ``NAME:PORT`` where NAME is
@@ -700,6 +701,9 @@ class _Exchange:
             "/api/options": lambda: self._json(options(session.engine)),
             "/api/state": self._state,
             "/api/changes": self._changes,
+            "/api/neuron": lambda: self._json(
+                session.neuron(self._integer("layer"), self._integer("neuron"))
+            ),
             "/api/export/model.npz": self._export_model,
             "/api/export/metrics.json": self._export_metrics,
         }
@@ -710,6 +714,7 @@ class _Exchange:
             "/api/learning_rate": lambda: self._json(
                 session.set_learning_rate(self._field("learning_rate"))
             ),
+            "/api/speed": lambda: self._json(session.set_speed(self._field("speed"))),
         }
         routes = get if method == "GET" else post if method == "POST" else {}
         if path not in routes:

@@ -42,6 +42,7 @@ import threading
 import time
 import urllib.parse
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -49,8 +50,9 @@ import numpy as np
 from deltagrad import fast
 from deltagrad.backprop import Layer, NeuralNetwork, _train_epoch_numpy, resolve_engine
 from deltagrad.data import one_hot
-from deltagrad.experiments.explain import delta_rule_rows
+from deltagrad.experiments.explain import delta_rule_rows, weighted_sum, worked_example
 from deltagrad.playground import datasets
+from deltagrad.playground.suggested import SUGGESTED, suggested_config
 
 __all__ = [
     "Session",
@@ -107,7 +109,20 @@ NEURON_SIZE = 16
 GRAD_NORM_WINDOW = 200
 VIEW_SECONDS = 0.08  # while training, the page's images are redrawn at most this often
 HISTORY_POINTS = 512  # at most this many history rows (plus the last) for drawing a curve
-HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+HISTORY_KEYS = (
+    "epoch",
+    "train_loss",
+    "test_loss",
+    "train_accuracy",
+    "test_accuracy",
+    "grad_norm",  # per epoch: [|∂L/∂W1|, |∂L/∂W2|, …], the whole run (thinned like the rest)
+)
+NEURON_ZOOM_SIZE = 64  # GET /api/neuron: one neuron's output over the plane, this many pixels
+MIN_SPEED = 0.1  # epochs per second: the slowest pace Play can be given
+MAX_SPEED = 1000.0
+STALL_EPOCHS = 50  # the hint looks at this many epochs of the loss
+STALL_CHANGE = 0.01  # "flat": the loss moved by less than this fraction over them
+STALL_MARGIN = 0.1  # "near chance": accuracy at most this far above the largest class's share
 
 
 class ConfigError(ValueError):
@@ -219,6 +234,11 @@ def options(engine: str | None = None) -> dict:
             "epochs": [1, MAX_EPOCHS],
         },
         "defaults": {**DEFAULTS, "hidden": list(DEFAULTS["hidden"])},
+        "suggested": {
+            name: {**s, "settings": {**s["settings"], "hidden": list(s["settings"]["hidden"])}}
+            for name, s in SUGGESTED.items()
+        },
+        "speed": {"min": MIN_SPEED, "max": MAX_SPEED},
     }
     if engine is not None:
         out["engine"] = engine
@@ -295,6 +315,62 @@ def _network_view(loss: str, activations, weights, biases) -> NeuralNetwork:
     return net
 
 
+# --- pacing and the stall hint -----------------------------------------------------------
+
+
+def pace_delay(speed: float | None, done: int, elapsed: float) -> float:
+    """Seconds to wait after ``done`` epochs that took ``elapsed`` seconds in all, so that
+    they take ``done / speed`` seconds: the training thread's pace at ``speed`` epochs per
+    second (0 for ``None``, as fast as it trains, or when behind)."""
+    if speed is None:
+        return 0.0
+    return max(0.0, done / speed - elapsed)
+
+
+class _Pace:
+    """The training thread's schedule: epochs counted from when the speed was last set."""
+
+    def __init__(self, clock: Callable[[], float]):
+        self._clock = clock
+        self._speed: float | None = None
+        self._start = self._last = clock()  # _last: when the epoch in progress began
+        self._done = 0
+
+    def after_epoch(self, speed: float | None) -> float:
+        """One more epoch done at ``speed``: the seconds to wait before the next."""
+        now = self._clock()
+        if speed != self._speed:  # a new pace counts from the previous epoch's end
+            self._speed, self._start, self._done = speed, self._last, 0
+        self._done += 1
+        self._last = now
+        elapsed = now - self._start
+        if speed is not None and elapsed > self._done / speed + 1.0:
+            # far behind (slow epochs, a busy machine): do not catch up in a burst
+            self._start, self._done = now, 0
+            return 0.0
+        delay = pace_delay(speed, self._done, elapsed)
+        self._last = now + delay
+        return delay
+
+
+def stall_message(config: dict, epochs: int, accuracy: float, chance: float) -> str:
+    """The page's one-line hint when training has stalled (:meth:`Session._stall_hint`)."""
+    tries = []
+    name = config["data"]
+    if name in SUGGESTED and suggested_config(config, name) != config:
+        tries.append(f"the suggested settings for {name}")
+    if config["learning_rate"] < 0.1:
+        tries.append(f"a larger learning rate (×3: {3 * config['learning_rate']:.3g})")
+    tries.append("tanh instead of sigmoid" if config["activation"] == "sigmoid" else
+                 "another activation")  # fmt: skip
+    return (
+        f"Stalled: the loss moved less than {100 * STALL_CHANGE:g} % in {epochs} epochs and "
+        f"the training accuracy ({100 * accuracy:.0f} %) is near chance "
+        f"({100 * chance:.0f} %). Try {', '.join(tries[:-1])}{' or ' if len(tries) > 1 else ''}"
+        f"{tries[-1]}."
+    )
+
+
 # --- the session -------------------------------------------------------------------------
 
 
@@ -331,13 +407,25 @@ class Session:
     epoch 0, status ``"ready"``. Call :meth:`close` to stop the training thread.
     """
 
-    def __init__(self, engine: str = "auto", config: dict | None = None):
+    def __init__(
+        self,
+        engine: str = "auto",
+        config: dict | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wait: Callable[[float], object] | None = None,
+    ):
         self.engine = resolve_engine(engine)
+        # Pacing (set_speed) reads ``clock`` and waits with ``wait(seconds)``; ``wait``
+        # defaults to the stop event's, so Pause ends a wait at once. Tests pass their own.
+        self._clock = clock
         self._lock = threading.Lock()  # the published state
         self._control = threading.RLock()  # one control action at a time
         self._cache_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._wait = wait or self._stop.wait
+        self._speed: float | None = None  # epochs per second while playing; None: flat out
         self._upload: tuple[np.ndarray, np.ndarray, int] | None = None
         self._uploads = 0
         self._data: _Data | None = None
@@ -459,10 +547,12 @@ class Session:
             assert data is not None
             index = self._samples_seen % data.n_train
             x, label = data.X_train[index], int(data.y_train[index])
+            t = data.Y_train[index]
             with np.errstate(all="ignore"):
-                sample, grads = _explain_sample(net, x, label, data.Y_train[index])
+                sample, grads = _explain_sample(net, x, label, t)
                 sample["index"] = index
                 net._apply(grads, self._lr)  # NeuralNetwork._step's update
+                sample["update"] = _update(sample.pop("_rows"), net, x, t, self._lr, sample["loss"])
             diverged = sample["loss"] is None or not self._finite_parameters()
             changes = {
                 "sample": sample,
@@ -495,6 +585,22 @@ class Session:
                 self._config = config
                 self._version += 1
             return self.state()
+
+    def set_speed(self, value) -> dict:
+        """Play at most ``value`` epochs per second (a number in [MIN_SPEED, MAX_SPEED]), or
+        as fast as the machine trains (``None``); also while training. The training thread
+        waits between epochs (:func:`pace_delay`), so the pace is the server's."""
+        if value is not None:
+            value = _number({"speed": value}, "speed", MIN_SPEED, MAX_SPEED)
+        with self._control:
+            self._publish(speed=value)
+            return self.state()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the training thread, if any, has stopped (done, diverged, paused)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
 
     def close(self) -> None:
         """Stop the training thread (it finishes the epoch in progress)."""
@@ -590,6 +696,8 @@ class Session:
             "classes": data.classes,
             "sample": self._sample,
             "engine": self.engine,
+            "speed": self._speed,
+            "hint": self._hint,
         }
 
     def _view_json(self, snapshot: tuple, data: _Data, training: bool) -> tuple[int, str]:
@@ -642,6 +750,39 @@ class Session:
             }
         state.update(self._drawn(params_version, params, arch, gradients, data))
         return state, data
+
+    def neuron(self, layer, neuron) -> dict:
+        """One neuron's output over the plane at NEURON_ZOOM_SIZE² pixels (``GET
+        /api/neuron``): ``layer`` counts from 1 (the first hidden layer; the last is the
+        output layer), ``neuron`` from 0. Scaled between the layer's lowest and highest
+        output over the same grid, as the small pictures are; ``lo``/``hi`` are the layer's,
+        ``min``/``max`` this neuron's own."""
+        with self._lock:
+            data, params_version, params, arch = (
+                self._data, self._params_version, self._params, self._arch
+            )  # fmt: skip
+        assert data is not None
+        weights = params[0]
+        layer = _integer(layer, "layer", 1, len(weights))
+        neuron = _integer(neuron, "neuron", 0, weights[layer - 1].shape[1] - 1)
+        net = _network_view(*arch, *params)
+        with np.errstate(all="ignore"):
+            net.feed_forward(_grid(data.extent, NEURON_ZOOM_SIZE))
+            o = net.layers[layer - 1].last_activation
+        finite = o[np.isfinite(o)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+        mine = o[:, neuron][np.isfinite(o[:, neuron])]
+        return {
+            "layer": layer,
+            "neuron": neuron,
+            "params_version": params_version,
+            "size": NEURON_ZOOM_SIZE,
+            "lo": lo,
+            "hi": hi,
+            "min": float(mine.min()) if mine.size else None,
+            "max": float(mine.max()) if mine.size else None,
+            "image": _image(o[:, neuron], lo, hi),
+        }
 
     def model_bytes(self) -> bytes:
         """The network as ``NeuralNetwork.save`` writes it (``.npz``); ValueError when its
@@ -725,6 +866,7 @@ class Session:
             ]
             self._last_gradients: tuple | None = None  # (source, [(dW, db), ...])
             self._sample: dict | None = None
+            self._hint: str | None = None
             self._params = self._copy_parameters()
             self._arch = (self._net.loss, self._net.activations)
             self._params_version += 1
@@ -795,9 +937,15 @@ class Session:
     def _run(self) -> None:
         """The training thread: epochs until stopped, done or diverged."""
         try:
+            pace = _Pace(self._clock)
             while not self._stop.is_set():
                 if not self._train_epoch():
                     return
+                with self._lock:
+                    speed = self._speed
+                delay = pace.after_epoch(speed)
+                if delay > 0 and not self._stop.is_set():
+                    self._wait(delay)
         except Exception as err:  # never a silent dead thread: the page shows why
             self._publish(status="paused", message=f"training stopped: {type(err).__name__}: {err}")
 
@@ -821,10 +969,13 @@ class Session:
             and math.isfinite(metrics["test_loss"])
             and self._finite_parameters()
         )
-        row = {"epoch": epoch, **{key: _float(value) for key, value in metrics.items()}}
+        norms = [_float(np.linalg.norm(dW)) for dW, _ in grads]
+        row: dict[str, Any] = {"epoch": epoch, **{k: _float(v) for k, v in metrics.items()}}
+        row["grad_norm"] = norms
         changes: dict = {
             "row": row,
-            "norms": [_float(np.linalg.norm(dW)) for dW, _ in grads],
+            "norms": norms,
+            "hint": self._stall_hint(row),
             "epoch": epoch,
             "samples_seen": self._samples_seen + data.n_train,
             "params": self._copy_parameters(),
@@ -838,6 +989,23 @@ class Session:
             changes.update(status="paused", message=None)
         self._publish(**changes)
         return not diverged and epoch < self._config["epochs"]
+
+    def _stall_hint(self, row: dict) -> str | None:
+        """One line for the page when training has stalled: the training loss moved by less
+        than STALL_CHANGE (relative) over the last STALL_EPOCHS epochs and the training
+        accuracy is within STALL_MARGIN of chance (the largest class's share). Only the
+        training thread calls it (the history's only writer)."""
+        data, losses = self._data, self._history["train_loss"]
+        assert data is not None
+        if len(losses) < STALL_EPOCHS:
+            return None
+        old, now, accuracy = losses[-STALL_EPOCHS], row["train_loss"], row["train_accuracy"]
+        chance = float(np.max(np.bincount(data.y_train))) / data.n_train
+        if old is None or now is None or accuracy is None or old == 0:
+            return None
+        if abs(now - old) / abs(old) >= STALL_CHANGE or accuracy > chance + STALL_MARGIN:
+            return None
+        return stall_message(self._config, STALL_EPOCHS, accuracy, chance)
 
     def _measure(self):
         """(train/test loss and accuracy, the training set's [(dW, db)] per layer)."""
@@ -909,13 +1077,23 @@ def _explain_sample(net: NeuralNetwork, x: np.ndarray, label: int, t: np.ndarray
     ``deltagrad.experiments.explain.explain`` builds (its own
     :func:`~deltagrad.experiments.explain.delta_rule_rows`), as lists."""
     explained, grads = delta_rule_rows(net, x, t)
-    rows = [
-        {
-            **{q: _array(row[q]) for q in ("z", "o", "delta", "dW", "db")},
-            "formula": row["formula"],
-        }
-        for row in explained
-    ]
+    output = np.array(net.feed_forward(x[None, :])[0])
+    if net.loss != "mse":  # what explain's "output" holds: the probabilities
+        output = np.array(net.predict_proba(x[None, :])[0])
+    result = {"layers": explained, "target": t, "loss_name": net.loss, "output": output}
+    rows = []
+    for i, row in enumerate(explained):
+        j = int(np.argmax(np.abs(row["delta"])))  # the neuron explain works out
+        worked = {"neuron": j, "delta": worked_example(result, i + 1, j), "sum": None}
+        if i + 1 < len(explained):
+            worked["sum"] = weighted_sum(result, i + 1, j, max_terms=4)
+        rows.append(
+            {
+                **{q: _array(row[q]) for q in ("z", "o", "delta", "dW", "db")},
+                "formula": row["formula"],
+                "worked": worked,
+            }
+        )
     loss = net.loss_value(x[None, :], t[None, :])
     sample = {
         "x": [float(v) for v in x],
@@ -923,8 +1101,43 @@ def _explain_sample(net: NeuralNetwork, x: np.ndarray, label: int, t: np.ndarray
         "target": t.tolist(),
         "layers": rows,
         "loss": _float(loss),
+        "_rows": explained,  # for _update, taken out before the sample is published
     }
     return sample, grads
+
+
+def _update(rows: list, net: NeuralNetwork, x, t, lr: float, loss_before) -> dict:
+    """The step that followed ``rows`` (``delta_rule_rows``' before it) on ``net`` (after
+    it), as ``deltagrad explain`` prints it: per layer the weight and the bias with the
+    largest derivative before and after, and the loss on the sample before and after."""
+    layers = []
+    for row, W, b in zip(rows, net.weights, net.biases):
+        dW, db = row["dW"], row["db"]
+        j, k = (int(v) for v in np.unravel_index(int(np.argmax(np.abs(dW))), dW.shape))
+        kb = int(np.argmax(np.abs(db)))
+        layers.append(
+            {
+                "weight": {
+                    "j": j,
+                    "k": k,
+                    "before": _float(row["weights"][j, k]),
+                    "gradient": _float(dW[j, k]),
+                    "after": _float(W[j, k]),
+                },
+                "bias": {
+                    "k": kb,
+                    "before": _float(row["bias"][kb]),
+                    "gradient": _float(db[kb]),
+                    "after": _float(b[kb]),
+                },
+            }
+        )
+    return {
+        "learning_rate": lr,
+        "layers": layers,
+        "loss_before": loss_before,
+        "loss_after": _float(net.loss_value(x[None, :], t[None, :])),
+    }
 
 
 def _gradients(grads, source: str) -> dict:

@@ -1,6 +1,7 @@
 // deltagrad playground: the page. It asks the local server (deltagrad playground) to train and
-// draws what it answers: the decision boundary, each neuron's output over the plane, the
-// weights and the last gradients, the curves, and one sample's delta rule with its numbers.
+// draws what it answers: the decision boundary, each neuron's output over the plane (one of
+// them large on hover or tap), the weights and the last gradients, the curves and the gradient
+// norms, and one sample's delta rule with its numbers and the update that follows.
 "use strict";
 
 const TOKEN = new URLSearchParams(location.search).get("token") || "";
@@ -10,7 +11,8 @@ const INTEGER = new Set(["n_samples", "data_seed", "batch_size", "seed", "epochs
 const NEG = [59, 110, 165];   // class 0 / negative: blue
 const POS = [224, 138, 44];   // class 1 / positive: orange
 const POLL_MS = 70;
-const HISTORY_KEYS = ["epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy"];
+const HISTORY_KEYS = ["epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy",
+  "grad_norm"];
 const GRAD_NORM_WINDOW = 200;
 
 let options = null;
@@ -18,6 +20,9 @@ let config = null;
 let state = null;     // what the page holds and draws, kept up to date by /api/changes
 let polling = false;
 let refreshing = null;
+let neuronBoxes = [];  // where drawNetwork put each neuron: {l, j, x, y, size} in canvas pixels
+let zoom = null;       // the neuron shown large: {l, j, pinned, version (of its picture)}
+let zoomLoading = false;
 
 // --- talking to the server ------------------------------------------------------------------
 
@@ -151,7 +156,7 @@ function apply(c) {  // the held state, with the changes `c` from /api/changes a
   }
   for (const key of ["version", "status", "message", "epoch", "samples_seen", "config",
     "url_query", "data_version", "extent", "classes", "sample", "engine", "run", "rows",
-    "stride", "last", "params_version"]) {
+    "stride", "last", "params_version", "speed", "hint"]) {
     s[key] = c[key];
   }
   return s;
@@ -183,6 +188,7 @@ function fillControls(c) {
   document.getElementById("n-layers").textContent = c.hidden.length;
   document.getElementById("add-layer").disabled = c.hidden.length >= options.limits.max_layers;
   document.getElementById("remove-layer").disabled = c.hidden.length <= 1;
+  showSuggested(c);
 }
 
 function readControls() {
@@ -203,6 +209,53 @@ function readControls() {
 }
 
 function configChanged() { applyConfig(readControls()); }
+
+function suggestedFor(name) { return options.suggested[name] || null; }
+
+function useSuggested() {
+  const next = readControls();
+  const s = suggestedFor(next.data);
+  if (!s) { return; }
+  applyConfig(Object.assign(next, s.settings, { hidden: s.settings.hidden.slice() }));
+}
+
+function describeSettings(c) {
+  return c.hidden.join("-") + " " + c.activation + ", " +
+    (c.loss === "mse" ? "MSE" : "softmax cross-entropy") + ", learning rate " + c.learning_rate +
+    (c.batch_size > 1 ? ", batch " + c.batch_size : "") + ", " + c.init + " init., " +
+    c.epochs + " epochs";
+}
+
+function sameSettings(c, settings) {
+  return Object.keys(settings).every(function (k) {
+    return k === "hidden" ? c.hidden.join(",") === settings.hidden.join(",") : c[k] === settings[k];
+  });
+}
+
+function showSuggested(c) {
+  const s = suggestedFor(c.data);
+  const box = document.getElementById("suggested-box");
+  box.hidden = !s;
+  if (!s) { return; }
+  const inUse = sameSettings(c, s.settings);
+  const button = document.getElementById("suggested");
+  button.disabled = inUse;
+  button.textContent = inUse ? "The suggested settings are in use" : "Use the suggested settings";
+  document.getElementById("suggested-note").textContent = "For " + c.data + ": " +
+    describeSettings(s.settings) + " — " + Math.round(100 * s.test_accuracy) +
+    " % test accuracy (measured with the default data and seed 0). " + s.why + ".";
+}
+
+async function speedChanged() {
+  const el = document.getElementById("speed");
+  const value = el.value === "" ? null : parseFloat(el.value);
+  const answer = await api("/api/speed", { speed: value });
+  if (!answer.ok) {
+    document.getElementById("config-message").textContent = answer.data.error;
+    return;
+  }
+  await refresh();
+}
 
 async function learningRateChanged() {
   const el = document.getElementById("learning_rate");
@@ -265,6 +318,14 @@ function bindControls() {
     applyConfig(next);
   });
   document.getElementById("upload").addEventListener("change", uploadChanged);
+  document.getElementById("suggested").addEventListener("click", useSuggested);
+  document.getElementById("hint-suggested").addEventListener("click", useSuggested);
+  document.getElementById("speed").addEventListener("change", speedChanged);
+  const net = document.getElementById("network");
+  net.addEventListener("mousemove", function (e) { pointAt(e, false); });
+  net.addEventListener("click", function (e) { pointAt(e, true); });
+  net.addEventListener("mouseleave", function () { if (zoom && !zoom.pinned) { closeZoom(); } });
+  document.getElementById("zoom-close").addEventListener("click", closeZoom);
   document.getElementById("play").addEventListener("click", function () {
     control(state && state.status === "training" ? "pause" : "play");
   });
@@ -275,6 +336,7 @@ function bindControls() {
     if (state) { drawNetwork(state); }
   });
   document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { closeZoom(); }
     if (e.key === " " && e.target === document.body) {
       e.preventDefault();
       document.getElementById("play").click();
@@ -424,42 +486,87 @@ function drawCurves(canvas, epochs, series, range, label) {
   }
 }
 
+// Each layer's |∂L/∂W| per epoch over the whole run (the thinned history), on one log scale
+// shared by the layers, so a gradient that shrinks towards the input shows as a lower line.
 function drawSparklines(s) {
   const box = document.getElementById("sparklines");
-  const norms = s.grad_norms || [];
-  if (box.children.length !== norms.length) {
+  const epochs = curve(s, "epoch");
+  const rows = curve(s, "grad_norm");
+  const n = s.weights.length;
+  if (box.children.length !== n) {
     box.replaceChildren();
-    norms.forEach(function (_, i) {
+    for (let i = 0; i < n; i++) {
       const row = document.createElement("div");
       row.className = "spark";
+      row.dataset.layer = String(i + 1);
       const name = document.createElement("span");
+      name.className = "spark-name";
       name.textContent = "W" + (i + 1);
+      name.title = i === n - 1 ? "the output layer's weights" : "layer " + (i + 1) + "'s weights";
       const canvas = document.createElement("canvas");
-      canvas.width = 260;
-      canvas.height = 22;
+      canvas.width = 240;
+      canvas.height = 34;
       const value = document.createElement("span");
       value.className = "spark-value";
       row.append(name, canvas, value);
       box.appendChild(row);
-    });
+    }
   }
-  norms.forEach(function (values, i) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of rows) {
+    for (const v of r || []) {
+      if (Number.isFinite(v) && v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    }
+  }
+  const top = Number.isFinite(hi) ? Math.ceil(Math.log10(hi)) : 0;
+  let bottom = Number.isFinite(lo) ? Math.floor(Math.log10(lo)) : -1;
+  if (bottom >= top) { bottom = top - 1; }
+  const axis = document.getElementById("spark-axis");
+  axis.textContent = rows.length ?
+    "epochs 1 to " + epochs[epochs.length - 1] + "; scale 1e" + bottom + " (bottom) to 1e" + top +
+    " (top), a grey line per power of ten" : "no epoch trained yet";
+  axis.dataset.bottom = String(bottom);
+  axis.dataset.top = String(top);
+  const last = epochs.length ? epochs[epochs.length - 1] : 1;
+  for (let i = 0; i < n; i++) {
     const row = box.children[i];
     const canvas = row.querySelector("canvas");
     const ctx = canvas.getContext("2d");
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    const hi = Math.max.apply(null, values.concat([1e-30]));
+    const W = canvas.width;
+    const H = canvas.height;
+    const y = function (v) { return H - 2 - (Math.log10(v) - bottom) / (top - bottom) * (H - 4); };
+    ctx.clearRect(0, 0, W, H);
+    ctx.strokeStyle = "#e4e4e4";
+    ctx.lineWidth = 1;
+    for (let d = bottom; d <= top; d++) {
+      ctx.beginPath();
+      ctx.moveTo(0, Math.round(y(Math.pow(10, d))) + 0.5);
+      ctx.lineTo(W, Math.round(y(Math.pow(10, d))) + 0.5);
+      ctx.stroke();
+    }
     ctx.strokeStyle = "#3b6ea5";
+    ctx.lineWidth = 1.5;
     ctx.beginPath();
-    values.forEach(function (v, k) {
-      const x = values.length === 1 ? 0 : k / (values.length - 1) * canvas.width;
-      const y = canvas.height - 2 - v / hi * (canvas.height - 4);
-      if (k === 0) { ctx.moveTo(x, y); } else { ctx.lineTo(x, y); }
+    let started = false;
+    rows.forEach(function (r, k) {
+      const v = r ? r[i] : null;
+      if (!(Number.isFinite(v) && v > 0)) { started = false; return; }
+      const x = last <= 1 ? 0 : (epochs[k] - 1) / (last - 1) * W;
+      if (started) { ctx.lineTo(x, y(v)); } else { ctx.moveTo(x, y(v)); started = true; }
     });
     ctx.stroke();
-    const last = values.length ? values[values.length - 1] : NaN;
-    row.querySelector(".spark-value").textContent = Number.isFinite(last) ? last.toExponential(1) : "–";
-  });
+    ctx.font = "9px system-ui, sans-serif";  // the scale's ends, on every line
+    [[top, 9], [bottom, H - 2]].forEach(function (end) {
+      const text = "1e" + end[0];
+      ctx.fillStyle = "rgba(255,255,255,0.85)";
+      ctx.fillRect(0, end[1] - 8, ctx.measureText(text).width + 3, 9);
+      ctx.fillStyle = "#888";
+      ctx.fillText(text, 1, end[1]);
+    });
+    const newest = rows.length ? rows[rows.length - 1][i] : NaN;
+    row.querySelector(".spark-value").textContent = Number.isFinite(newest) ? newest.toExponential(1) : "–";
+  }
 }
 
 const inputImageCache = new Map();  // size -> [x1, x2]: they depend on nothing else
@@ -527,6 +634,7 @@ function drawNetwork(s) {
   ctx.imageSmoothingEnabled = false;
   ctx.font = "11px system-ui, sans-serif";
   ctx.fillStyle = "#666";
+  neuronBoxes = [];
   for (let l = 0; l < columns; l++) {
     const name = l === 0 ? "input" : (l === columns - 1 ? "output" : "hidden " + l);
     ctx.fillText(name, xs[l] - 4, 11);
@@ -534,6 +642,7 @@ function drawNetwork(s) {
     if (deltas && l > 0) { for (const d of deltas[l - 1]) { top = Math.max(top, Math.abs(d)); } }
     for (let j = 0; j < counts[l]; j++) {
       ctx.drawImage(imageCanvas(images[l][j], size), xs[l], ys[l][j], box, box);
+      neuronBoxes.push({ l: l, j: j, x: xs[l], y: ys[l][j], size: box });
       if (deltas && l > 0) {
         const t = Math.abs(deltas[l - 1][j]) / top;
         ctx.strokeStyle = "rgba(179,38,30," + (0.1 + 0.9 * t).toFixed(3) + ")";
@@ -545,6 +654,113 @@ function drawNetwork(s) {
       ctx.strokeRect(xs[l], ys[l][j], box, box);
     }
   }
+}
+
+// --- one neuron, large ----------------------------------------------------------------------
+
+function layerName(l, columns) {  // l: 0 the input, 1.. the layers as the chapter counts them
+  if (l === 0) { return "input"; }
+  return l === columns - 1 ? "output layer " + l : "hidden layer " + l;
+}
+
+function pointAt(event, pin) {
+  const canvas = document.getElementById("network");
+  const rect = canvas.getBoundingClientRect();
+  const x = (event.clientX - rect.left) * canvas.width / rect.width;
+  const y = (event.clientY - rect.top) * canvas.height / rect.height;
+  // The nearest neuron within 6 screen pixels of its box: on a phone a box is ~4 px wide.
+  const slack = 6 * canvas.width / rect.width;
+  let hit = null;
+  let best = Infinity;
+  for (const b of neuronBoxes) {
+    const dx = Math.max(b.x - x, 0, x - b.x - b.size);
+    const dy = Math.max(b.y - y, 0, y - b.y - b.size);
+    const d = Math.hypot(dx, dy);
+    if (d <= slack && d < best) { hit = b; best = d; }
+  }
+  if (!hit) {
+    if (pin && zoom) { closeZoom(); }
+    return;
+  }
+  if (zoom && zoom.l === hit.l && zoom.j === hit.j) {
+    if (pin) { zoom.pinned = true; }
+    return;
+  }
+  if (zoom && zoom.pinned && !pin) { return; }  // a pinned picture stays until another tap
+  zoom = { l: hit.l, j: hit.j, pinned: pin, version: null };
+  placeZoom(hit, rect, canvas);
+  drawZoom();
+}
+
+function placeZoom(hit, rect, canvas) {
+  const panel = document.getElementById("neuron-zoom");
+  panel.hidden = false;
+  const scale = rect.width / canvas.width;
+  const boxWidth = panel.parentElement.clientWidth;
+  const width = panel.offsetWidth;
+  const right = (hit.x + hit.size) * scale + 12;
+  const left = hit.x * scale - width - 12;
+  if (right + width <= boxWidth || left >= 0) {  // beside the neuron, never over it
+    panel.style.left = (right + width <= boxWidth ? right : left) + "px";
+    panel.style.top = Math.max(0, hit.y * scale - 40) + "px";
+  } else {  // a narrow screen: below the neuron, over what follows the network
+    panel.style.left = Math.max(0, (boxWidth - width) / 2) + "px";
+    panel.style.top = ((hit.y + hit.size) * scale + 10) + "px";
+  }
+}
+
+function closeZoom() {
+  zoom = null;
+  document.getElementById("neuron-zoom").hidden = true;
+}
+
+async function drawZoom() {  // the picture of `zoom` at the server's larger size
+  if (!zoom || !state) { return; }
+  const columns = state.weights.length + 1;
+  const z = zoom;
+  document.getElementById("zoom-title").textContent = z.l === 0 ?
+    "input x" + (z.j + 1) : layerName(z.l, columns) + ", neuron " + z.j;
+  const canvas = document.getElementById("zoom-canvas");
+  const caption = document.getElementById("zoom-caption");
+  if (z.l === 0) {
+    const img = inputImages(64)[z.j];
+    paintZoom(canvas, img, 64);
+    caption.textContent = "x" + (z.j + 1) + " itself over the plane: blue is its smallest value, " +
+      "orange its largest.";
+    return;
+  }
+  if (zoomLoading || z.version === state.params_version) { return; }
+  zoomLoading = true;
+  try {
+    const answer = await api("/api/neuron?layer=" + z.l + "&neuron=" + z.j);
+    if (!answer.ok || zoom !== z) { return; }
+    const n = answer.data;
+    z.version = n.params_version;
+    paintZoom(canvas, bytes(n.image), n.size);
+    caption.textContent = "its output o over the input plane, from " + fmt(n.min) + " to " +
+      fmt(n.max) + " (colours: the layer's range, " + fmt(n.lo) + " blue to " + fmt(n.hi) +
+      " orange); dots: the training points.";
+  } finally {
+    zoomLoading = false;
+  }
+}
+
+function paintZoom(canvas, data, size) {
+  const ctx = canvas.getContext("2d");
+  const W = canvas.width;
+  const H = canvas.height;
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(imageCanvas(data, size), 0, 0, W, H);
+  const e = state.extent;
+  for (const p of state.points.train) {
+    const c = classColor(p[2], state.classes);
+    ctx.fillStyle = "rgba(" + c.join(",") + ",0.55)";
+    ctx.beginPath();
+    ctx.arc((p[0] - e[0]) / (e[1] - e[0]) * W, (e[3] - p[1]) / (e[3] - e[2]) * H, 1.3, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+  ctx.strokeStyle = "#888";
+  ctx.strokeRect(0.5, 0.5, W - 1, H - 1);
 }
 
 function cell(row, text, tag) {
@@ -567,6 +783,8 @@ function showSample(s) {
   document.getElementById("sample-head").textContent = "Training sample " + x.index +
     ": x = (" + x.x.map(fmt).join(", ") + "), label " + x.label + ", loss " + fmt(x.loss) +
     ". The update below used this sample alone (δ from the output layer down, ∂L/∂b = δ).";
+  document.getElementById("sample-numbering").textContent = "Layers count from 1 (as in " +
+    "Figure 7-13), neurons j, k from 0 (array indices; the chapter's formulas count them from 1).";
   const box = document.getElementById("sample-layers");
   box.replaceChildren();
   // From the output layer down, the order the delta rule runs in.
@@ -605,8 +823,70 @@ function showSample(s) {
         fmt(Math.hypot.apply(null, layer.delta));
       div.appendChild(more);
     }
+    if (layer.worked) {  // the neuron with the largest |δ|, worked out as deltagrad explain does
+      const worked = document.createElement("p");
+      worked.className = "worked";
+      worked.textContent = "e.g. " + layer.worked.delta;
+      div.appendChild(worked);
+      if (layer.worked.sum) {
+        const sum = document.createElement("p");
+        sum.className = "worked sum";
+        sum.textContent = "where " + layer.worked.sum;
+        div.appendChild(sum);
+      }
+    }
     box.appendChild(div);
   });
+  showUpdate(x.update);
+}
+
+// The step that followed, as deltagrad explain prints it: per layer the weight and the bias with
+// the largest derivative, before and after, and the loss on this sample before and after.
+function showUpdate(u) {
+  const box = document.getElementById("sample-update");
+  box.replaceChildren();
+  if (!u) { return; }
+  const h = document.createElement("h3");
+  h.textContent = "The update that follows";
+  const lr = u.learning_rate;
+  const p = document.createElement("p");
+  const change = Number.isFinite(u.loss_before) && u.loss_before !== 0 ?
+    " (" + (u.loss_after >= u.loss_before ? "+" : "") +
+    (100 * (u.loss_after - u.loss_before) / u.loss_before).toPrecision(3) + " %)" : "";
+  p.textContent = "Gradient descent with learning rate η = " + lr + ": every weight and bias " +
+    "moves by −η times its derivative, θ ← θ − η·∂L/∂θ, so after = before − η·∂L/∂θ. Below, " +
+    "for each layer, the weight and the bias with the largest derivative.";
+  const loss = document.createElement("p");
+  loss.className = "loss-change";
+  loss.textContent = "Loss on this sample: " + fmt6(u.loss_before) + " before, " +
+    fmt6(u.loss_after) + " after" + change + ".";
+  const table = document.createElement("table");
+  table.className = "update-table";
+  const head = document.createElement("tr");
+  ["parameter", "before", "∂L/∂θ", "after"].forEach(function (t) {
+    cell(head, t, "th");
+  });
+  table.appendChild(head);
+  const n = u.layers.length;
+  u.layers.slice().reverse().forEach(function (layer, r) {
+    const i = n - r;
+    const w = layer.weight;
+    const b = layer.bias;
+    [["w" + w.j + "," + w.k + " of W" + i, w], ["b" + b.k + " of b" + i, b]].forEach(function (pair) {
+      const row = document.createElement("tr");
+      cell(row, pair[0]);
+      cell(row, fmt6(pair[1].before));
+      cell(row, fmt(pair[1].gradient));
+      cell(row, fmt6(pair[1].after));
+      table.appendChild(row);
+    });
+  });
+  box.append(h, p, loss, table);
+}
+
+function fmt6(v) {  // before and after differ in the 4th or 5th digit: show six
+  if (!Number.isFinite(v)) { return "–"; }
+  return Math.abs(v) >= 1e-3 || v === 0 ? v.toPrecision(6) : v.toExponential(5);
 }
 
 function percent(v) { return Number.isFinite(v) ? (100 * v).toFixed(2) + " %" : "–"; }
@@ -645,6 +925,14 @@ function show(s) {
   ], [0, 1], "accuracy");
   drawSparklines(s);
   showSample(s);
+  document.getElementById("speed").value = s.speed === null ? "" : String(s.speed);
+  const hint = document.getElementById("hint");
+  hint.hidden = !s.hint;
+  document.getElementById("hint-text").textContent = s.hint || "";
+  const suggested = suggestedFor(s.config.data);
+  document.getElementById("hint-suggested").hidden = !suggested ||
+    sameSettings(s.config, suggested.settings);
+  if (zoom) { drawZoom(); }
   const query = s.url_query + "&token=" + encodeURIComponent(TOKEN);
   history.replaceState(null, "", "?" + query);
   document.getElementById("share").href = "?" + query;
