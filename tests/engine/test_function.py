@@ -247,12 +247,107 @@ def test_unlowered_primitives_run_as_calls_and_stay_exact():
     assert "matmul/0" in dg.function.lowerings()["rules"]
 
 
+STATEFUL = {
+    "adam": lambda lr: dg.optim.Adam(lr=lr),
+    "adam-amsgrad-l2-maximize": lambda lr: dg.optim.Adam(
+        lr=lr, amsgrad=True, weight_decay=0.1, maximize=True
+    ),
+    "adamw": lambda lr: dg.optim.AdamW(lr=lr, weight_decay=0.05),
+    "momentum": lambda lr: dg.optim.SGD(lr=lr, momentum=0.9),
+    "nesterov-decay": lambda lr: dg.optim.SGD(
+        lr=lr, momentum=0.9, nesterov=True, weight_decay=0.01
+    ),
+    "momentum-dampening": lambda lr: dg.optim.SGD(lr=lr, momentum=0.5, dampening=0.3),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", sorted(STATEFUL))
+def test_adam_and_momentum_are_bit_identical_to_the_tape_after_5_steps(kind, dtype):
+    a, b = mlp((4, 8, 3), dtype, 2), mlp((4, 8, 3), dtype, 2)
+    opt_a, opt_b = STATEFUL[kind](0.01), STATEFUL[kind](0.01)
+    eager, traced = mlp_step(a, opt_a), dg.function(mlp_step(b, opt_b))
+    for x, y in batches(4, 3, 8, dtype, count=5):
+        assert np.array_equal(eager(x, y).numpy(), traced(x, y).numpy())
+    assert_same(a, b)
+    assert traced.traces == 1
+    for v_a, v_b in zip(a, b):  # the optimiser's state is the eager one's too
+        state_a, state_b = opt_a._state[id(v_a)][1], opt_b._state[id(v_b)][1]
+        assert state_a.keys() == state_b.keys() and state_b["step"] == 5
+        for key in state_a:
+            assert np.array_equal(state_a[key], state_b[key]), key
+
+
+@pytest.mark.parametrize("kind", ["adam", "momentum", "nesterov-decay", "adamw"])
+def test_a_new_learning_rate_does_not_retrace_stateful_optimisers(kind):
+    a, b = mlp((4, 8, 3), np.float64, 3), mlp((4, 8, 3), np.float64, 3)
+    opt_a, opt_b = STATEFUL[kind](0.05), STATEFUL[kind](0.05)
+    eager, traced = mlp_step(a, opt_a), dg.function(mlp_step(b, opt_b))
+    for x, y in batches(4, 3, 8, np.float64, count=5):
+        eager(x, y)
+        traced(x, y)
+        opt_a.lr = opt_b.lr = opt_a.lr * 0.7  # a schedule
+    assert traced.traces == 1
+    assert_same(a, b)
+
+
+def test_traced_and_eager_steps_of_one_optimiser_can_alternate():
+    a, b = mlp((4, 8, 3), np.float32, 4), mlp((4, 8, 3), np.float32, 4)
+    opt_a, opt_b = dg.optim.Adam(lr=0.02), dg.optim.Adam(lr=0.02)
+    eager_a, eager_b = mlp_step(a, opt_a), mlp_step(b, opt_b)
+    traced_b = dg.function(eager_b)
+    for k, (x, y) in enumerate(batches(4, 3, 8, np.float32, count=6)):
+        eager_a(x, y)
+        (traced_b if k % 3 else eager_b)(x, y)  # eager on steps 1 and 4
+    assert_same(a, b)
+    momentum_a, momentum_b = mlp((4, 8, 3), np.float64, 4), mlp((4, 8, 3), np.float64, 4)
+    opt_a, opt_b = dg.optim.SGD(lr=0.1, momentum=0.9), dg.optim.SGD(lr=0.1, momentum=0.9)
+    eager_a, eager_b = mlp_step(momentum_a, opt_a), mlp_step(momentum_b, opt_b)
+    traced_b = dg.function(eager_b)
+    for k, (x, y) in enumerate(batches(4, 3, 8, np.float64, count=4)):
+        eager_a(x, y)
+        (eager_b if k == 0 else traced_b)(x, y)  # the buffer made eagerly, used traced
+    assert_same(momentum_a, momentum_b)
+
+
+def test_the_update_reads_as_the_optimisers_rule():
+    params = mlp((4, 8, 3), np.float32, 0)
+    traced = dg.function(mlp_step(params, dg.optim.Adam(lr=0.01)))
+    traced(*batches(4, 3, 8, np.float32, count=1)[0])
+    update = traced.source().split("# update")[1]
+    assert "m_W1 *= 0.9" in update and "m_W1 += (1 - 0.9) * dW1" in update
+    assert "W1 -= lr / (1 - 0.9 ** t_W1) * m_W1 / (np.sqrt(v_W1)" in update
+    params = mlp((4, 8, 3), np.float32, 0)
+    traced = dg.function(mlp_step(params, dg.optim.SGD(lr=0.1, momentum=0.9)))
+    traced(*batches(4, 3, 8, np.float32, count=1)[0])
+    update = traced.source().split("# update")[1]
+    assert "if first_W1:\n        b_W1[...] = dW1\n    else:\n        b_W1 *= 0.9" in update
+    assert "W1 -= lr * b_W1" in update
+
+
 def test_unsupported_optimisers_are_refused():
     params = mlp((4, 8, 3), np.float32, 0)
-    for opt in (dg.optim.Adam(), dg.optim.SGD(lr=0.1, momentum=0.9)):
+    for opt in (dg.optim.RMSprop(), dg.optim.Adagrad()):
         traced = dg.function(mlp_step(params, opt))
         with pytest.raises(TraceError, match="no lowering yet.*apply them outside"):
             traced(*batches(4, 3, 8, np.float32, count=1)[0])
+
+
+def test_two_adam_steps_on_one_variable_in_one_call_are_refused():
+    w = dg.Variable(np.ones(3), name="w")
+    opt = dg.optim.Adam()
+
+    @dg.function
+    def f(x):
+        for _ in range(2):
+            with dg.GradientTape() as tape:
+                loss = dg.sum(w * x)
+            opt.apply_gradients([(tape.gradient(loss, w), w)])
+        return loss
+
+    with pytest.raises(TraceError, match="updates the Variable 'w'.*twice"):
+        f(np.ones(3))
+    assert opt._state == {}  # nothing stepped
 
 
 def test_source_is_python_that_runs_and_gives_the_same_numbers():

@@ -180,7 +180,8 @@ class _Concrete:
         n_inputs = len(trace.inputs)
         # What each parameter of the generated function is read from, in order.
         self.readers: list[tuple[str, Any]] = []
-        for var in fast.params[n_inputs:]:
+        n_slots = sum(len(u.vars) for u in trace.updates)
+        for var in fast.params[n_inputs : len(fast.params) - n_slots]:
             if id(var) in state_of:
                 kind = "own" if id(var) in updated else "state"
                 self.readers.append((kind, state_of[id(var)]))
@@ -188,7 +189,7 @@ class _Concrete:
                 self.readers.append(("const", consts[id(var)]))
             else:
                 self.readers.append(("hyper", hypers[id(var)].read))
-        self.steps = list(dict.fromkeys(trace.optimizer_steps))
+        self.updates = [(u.opt, u.v, u.prepare) for u in trace.updates]
 
     def run(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         values: list[Any] = []
@@ -199,6 +200,14 @@ class _Concrete:
                 _leaves(a, values)
         if kwargs:
             _leaves(kwargs, values)
+        slots: list[Any] = []
+        for opt, v, prepare in self.updates:  # one optimiser step, as apply_gradients counts
+            entry = opt._state.get(id(v))
+            if entry is None:
+                entry = opt._state[id(v)] = (v, {"step": 0, **opt._init_state(v._value)})
+            entry[1]["step"] += 1
+            if prepare is not None:
+                slots += prepare(opt, entry[1], v)
         for kind, source in self.readers:
             if kind == "own":
                 values.append(_own(source))
@@ -208,12 +217,7 @@ class _Concrete:
                 values.append(source)
             else:
                 values.append(source())
-        outs = self.compiled(*values)
-        for opt, v in self.steps:
-            entry = opt._state.get(id(v))
-            if entry is None:
-                entry = opt._state[id(v)] = (v, {"step": 0, **opt._init_state(v._value)})
-            entry[1]["step"] += 1
+        outs = self.compiled(*values, *slots)
         return self.rebuild(list(outs))
 
 

@@ -9,6 +9,7 @@ Both compute the tape's numbers bit for bit: ``out=`` changes where a ufunc writ
 from __future__ import annotations
 
 import keyword
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ _HEADERS = {
     "backward": "# backward pass: the tape's derivative rules, last op first",
     "update": "# update",
 }
-_RESERVED = {"np", "ops", "softmax", "sigmoid", "index_gradient", "unbroadcast", "self"}
+_RESERVED = {"np", "math", "ops", "softmax", "sigmoid", "index_gradient", "unbroadcast", "self"}
 
 
 @dataclass
@@ -98,7 +99,7 @@ def generate(
     eqns = live(trace, outputs)
     used = {x.n for e in eqns for x in e.ins if isinstance(x, Var)} | {v.n for v in outputs}
     names = _Names()
-    namespace: dict[str, Any] = {"np": np}
+    namespace: dict[str, Any] = {"np": np, "math": math}
     params: list[Var] = []
     for var in [*trace.inputs, *(v for _, v in trace.states)]:
         names.of[var.n] = names.fresh(_hint(trace, var))
@@ -115,6 +116,10 @@ def generate(
     for var, _hyper in trace.hypers:
         names.of[var.n] = names.fresh(var.hint)
         params.append(var)
+    for update in trace.updates:  # optimiser state: buffers and step counts, read per call
+        for var in update.vars:
+            names.of[var.n] = names.fresh(var.hint)
+            params.append(var)
     if fast:  # results computed from constants alone: computed once, here
         static = _static(trace, eqns, outputs)
         for eqn in eqns:
@@ -206,9 +211,11 @@ def _statement(
             imports.add(f"from deltagrad.function.runtime import {root}")
         elif root not in namespace:
             namespace[root] = op.run
+    if op.name == "math_sqrt":
+        imports.add("import math")
     out = eqn.out
-    if out is None:  # an update of state in place
-        return [op.expr(args, params)]
+    if out is None:  # an update of state in place (one or more lines)
+        return op.expr(args, params).split("\n")
     if op.name == "alias" or op.inplace:
         names.of[out.n] = args[0]
         return [op.expr(args, params)] if op.inplace else []
@@ -268,7 +275,17 @@ _LEVEL = {
     "subtract": 60,
     "greater": 40,
 }
-_ARGUMENT = {"call", "full", "broadcast_to", "sub_into", "add_into", "copy_into", "arange"}
+_ARGUMENT = {
+    "call",
+    "full",
+    "broadcast_to",
+    "sub_into",
+    "add_into",
+    "mul_into",
+    "copy_into",
+    "arange",
+    "math_sqrt",
+}
 
 
 def _operand(names: _Names, x: Var, op: Any, position: int) -> str:

@@ -8,6 +8,7 @@ list out as a Python function, which is both what ``step.source()`` shows and wh
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -79,7 +80,7 @@ def literal(value: Any) -> str:
     if value is None or isinstance(value, (bool, int, str)):
         return repr(value)
     if isinstance(value, float):
-        return repr(value) if np.isfinite(value) else f"float({str(value)!r})"
+        return _float_literal(value)
     if isinstance(value, np.generic) and value.dtype.kind in "biuf":
         return f"np.{value.dtype.name}({literal(value.item())})"
     if isinstance(value, np.dtype):
@@ -95,6 +96,19 @@ def literal(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(literal(v) for v in value) + "]"
     raise ValueError(f"no literal for {type(value).__name__}")
+
+
+def _float_literal(value: float) -> str:
+    """A float as Python source: its repr, or ``(1 - 0.9)`` for 0.09999999999999998 when that
+    is shorter and gives the same float (optimisers' ``1 - β`` reads as the reader wrote it)."""
+    if not np.isfinite(value):
+        return f"float({str(value)!r})"
+    text = repr(value)
+    if len(text) > 12:
+        other = 1 - value
+        if len(repr(other)) <= 8 and 1 - float(repr(other)) == value:
+            return f"(1 - {other!r})"
+    return text
 
 
 def _kw(params: Mapping[str, Any], skip: Sequence[str] = ()) -> str:
@@ -247,6 +261,36 @@ ADD_INTO = Op(
     lambda theta, step: np.add(theta, step, out=theta),
     lambda a, p: f"{a[0]} += {a[1]}",
 )
+MUL_INTO = Op(
+    "mul_into",
+    lambda theta, factor: np.multiply(theta, factor, out=theta),
+    lambda a, p: f"{a[0]} *= {a[1]}",
+)
+MAX_INTO = Op(
+    "max_into",
+    lambda theta, other: np.maximum(theta, other, out=theta),
+    lambda a, p: f"np.maximum({a[0]}, {a[1]}, out={a[0]})",
+)
+
+
+def _momentum(b: Any, g: Any, first: Any, momentum: float, keep: float) -> None:
+    if first:
+        np.copyto(b, g)
+    else:
+        b *= momentum
+        b += keep * g
+
+
+def _momentum_source(a: Sequence[str], p: Mapping[str, Any]) -> str:
+    b, g, first = a
+    keep = p["keep"]
+    add = f"{b} += {g}" if keep == 1 else f"{b} += {literal(keep)} * {g}"
+    return f"if {first}:\n    {b}[...] = {g}\nelse:\n    {b} *= {literal(p['momentum'])}\n    {add}"
+
+
+# SGD's momentum buffer: a copy of the gradient on its first step, μ·b + (1 − τ)·g after.
+MOMENTUM_INTO = Op("momentum_into", _momentum, _momentum_source)
+MATH_SQRT = Op("math_sqrt", math.sqrt, lambda a, p: f"math.sqrt({a[0]})")
 COPY_INTO = Op(
     "copy_into",
     lambda theta, new: np.copyto(theta, new),

@@ -228,7 +228,11 @@ def lowerings() -> dict[str, list[str]]:
     return {
         "forward": sorted(FORWARD),
         "rules": sorted(f"{name}/{i}" for name, i in RULES),
-        "updates": ["SGD (lr, weight_decay, maximize; no momentum yet)"],
+        "updates": [
+            "SGD (lr, momentum, dampening, nesterov, weight_decay, maximize)",
+            "Adam (lr, betas, eps, weight_decay, amsgrad, maximize)",
+            "AdamW (as Adam, with decoupled weight decay)",
+        ],
     }
 
 
@@ -384,11 +388,8 @@ def _index_rule(
 
 def optimizer_update(t: Trace, opt: Any, grads_and_vars: Any) -> None:
     """``opt.apply_gradients(grads_and_vars)`` inside a trace: lowered updates of state."""
-    if type(opt) is not _optim.SGD:
-        raise trace_error(
-            f"{type(opt).__name__}.apply_gradients has no lowering yet",
-            _UPDATE_FIX,
-        )
+    if type(opt) not in UPDATE_COMMENTS:
+        raise trace_error(f"{type(opt).__name__}.apply_gradients has no lowering yet", _UPDATE_FIX)
     section, t.section = t.section, "update"
     start = len(t.eqns)
     try:
@@ -403,12 +404,32 @@ def optimizer_update(t: Trace, opt: Any, grads_and_vars: Any) -> None:
         for g, v in pairs:
             _update_one(t, opt, g, v)
         if len(t.eqns) > start:
-            t.eqns[start].comment = UPDATE_COMMENTS[type(opt).__name__]
+            t.eqns[start].comment = _update_comment(opt)
     finally:
         t.section = section
 
 
-UPDATE_COMMENTS = {"SGD": "SGD: θ ← θ − lr · ∂L/∂θ for every parameter θ"}
+UPDATE_COMMENTS: dict[type, str] = {
+    _optim.SGD: "SGD: θ ← θ − lr · ∂L/∂θ for every parameter θ",
+    _optim.Adam: (
+        "Adam: m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², "
+        "θ ← θ − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)"
+    ),
+    _optim.AdamW: (
+        "AdamW: θ ← θ(1 − lr·λ), m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², "
+        "θ ← θ − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)"
+    ),
+}
+
+
+def _update_comment(opt: Any) -> str:
+    if isinstance(opt, _optim.SGD) and opt.momentum:
+        direction = "g + μb" if opt.nesterov else "b"
+        return (
+            "SGD with momentum: b ← g (first step), then b ← μb + (1 − τ)g; "
+            f"θ ← θ − lr · {direction}"
+        )
+    return UPDATE_COMMENTS[type(opt)]
 
 
 def _update_one(t: Trace, opt: Any, g: Any, v: Variable) -> None:
@@ -422,26 +443,83 @@ def _update_one(t: Trace, opt: Any, g: Any, v: Variable) -> None:
         )
     if g.dtype != theta.dtype:
         g = t.emit(_ir.ASTYPE, [g], {"dtype": theta.dtype}, hint=f"d{name}")
-    t.optimizer_steps.append((opt, v))
     who = f"{type(opt).__name__}_{id(opt) % 10007}"
     lr = t.hyper(Hyper(f"lr_{who}", lambda: opt.lr), opt.lr, "lr")
+    if isinstance(opt, _optim.Adam):
+        hints = [f"m_{name}", f"v_{name}", *([f"vmax_{name}"] if opt.amsgrad else []), f"t_{name}"]
+        slots = t.update(opt, v, _adam_state, hints)
+    elif opt.momentum:
+        slots = t.update(opt, v, _momentum_state, [f"b_{name}", f"first_{name}"])
+    else:
+        slots = t.update(opt, v, None)
     if opt.maximize:
         g = t.emit(_ir.NEGATIVE, [g], hint=f"d{name}", comment="maximize: climb instead")
-    _sgd(t, opt, g, theta, lr, name)
+    if isinstance(opt, _optim.Adam):
+        _adam(t, opt, g, theta, lr, slots, name)
+    else:
+        _sgd(t, opt, g, theta, lr, slots, name)
 
 
-def _sgd(t: Trace, opt: Any, g: Var, theta: Var, lr: Var, name: str) -> None:
+def _momentum_state(opt: Any, state: dict[str, Any], v: Variable) -> list[Any]:
+    """SGD's buffer (made on the first step, as the eager update does) and whether it is new."""
+    b = state.get("momentum_buffer")
+    if b is None:
+        b = state["momentum_buffer"] = np.empty_like(v._value)
+        return [b, True]
+    return [b, False]
+
+
+def _sgd(t: Trace, opt: Any, g: Var, theta: Var, lr: Var, slots: list[Var], name: str) -> None:
+    # optim.SGD._direction, operation for operation
     if opt.weight_decay:
         g = t.emit(_ir.ADD, [g, t.emit(_ir.MULTIPLY, [opt.weight_decay, theta])])
     if opt.momentum:
-        raise trace_error("SGD with momentum has no lowering yet", _UPDATE_FIX)
+        b, first = slots
+        keep = 1 - opt.dampening
+        t.effect(_ir.MOMENTUM_INTO, [b, g, first], params={"momentum": opt.momentum, "keep": keep})
+        if opt.nesterov:
+            g = t.emit(_ir.ADD, [g, t.emit(_ir.MULTIPLY, [opt.momentum, b])])
+        else:
+            g = b
     step = t.emit(_ir.MULTIPLY, [lr, g], hint=f"step_{name}")
     t.effect(_ir.SUB_INTO, [theta, step])
 
 
+def _adam_state(opt: Any, state: dict[str, Any], v: Variable) -> list[Any]:
+    """Adam's moments (and AMSGrad's maximum), then t, the step count of this call."""
+    found = [state["exp_avg"], state["exp_avg_sq"]]
+    if opt.amsgrad:
+        found.append(state["max_exp_avg_sq"])
+    return [*found, state["step"]]
+
+
+def _adam(t: Trace, opt: Any, g: Var, theta: Var, lr: Var, slots: list[Var], name: str) -> None:
+    # optim.Adam._update, operation for operation, with the moments updated in place
+    b1, b2 = opt.betas
+    m, v, *vmax, step = slots
+    if opt.weight_decay and opt._decoupled:
+        decay = t.emit(_ir.SUBTRACT, [1, t.emit(_ir.MULTIPLY, [lr, opt.weight_decay])])
+        t.effect(_ir.MUL_INTO, [theta, decay])
+    elif opt.weight_decay:
+        g = t.emit(_ir.ADD, [g, t.emit(_ir.MULTIPLY, [opt.weight_decay, theta])])
+    t.effect(_ir.MUL_INTO, [m, b1])
+    t.effect(_ir.ADD_INTO, [m, t.emit(_ir.MULTIPLY, [1 - b1, g])])
+    t.effect(_ir.MUL_INTO, [v, b2])
+    t.effect(_ir.ADD_INTO, [v, t.emit(_ir.MULTIPLY, [1 - b2, t.emit(_ir.MULTIPLY, [g, g])])])
+    if vmax:
+        t.effect(_ir.MAX_INTO, [vmax[0], v])
+        v = vmax[0]
+    root = t.emit(_ir.MATH_SQRT, [t.emit(_ir.SUBTRACT, [1, t.emit(_ir.POWER, [b2, step])])])
+    denom = t.emit(_ir.ADD, [t.emit(_ir.DIVIDE, [t.emit(_ir.UNARY["sqrt"], [v]), root]), opt.eps])
+    rate = t.emit(_ir.DIVIDE, [lr, t.emit(_ir.SUBTRACT, [1, t.emit(_ir.POWER, [b1, step])])])
+    change = t.emit(_ir.DIVIDE, [t.emit(_ir.MULTIPLY, [rate, m]), denom], hint=f"step_{name}")
+    t.effect(_ir.SUB_INTO, [theta, change])
+
+
 _UPDATE_FIX = (
-    "dg.function lowers plain SGD (lr, weight_decay, maximize) so far: return the gradients "
-    "from the function and apply them outside it (opt.apply_gradients(zip(grads, params)))."
+    "dg.function lowers SGD (with momentum, Nesterov, dampening, weight decay, maximize), "
+    "Adam and AdamW so far: return the gradients from the function and apply them outside it "
+    "(opt.apply_gradients(zip(grads, params)))."
 )
 
 

@@ -16,6 +16,7 @@ import contextlib
 import os
 import traceback
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -117,6 +118,27 @@ class Hyper:
         self.read = read
 
 
+# What an optimiser's update reads from its state for one Variable on every call, in the
+# order of the Vars it was given: prepare(optimizer, state, variable) -> values.
+Prepare = Callable[[Any, dict[str, Any], Variable], list[Any]]
+
+
+@dataclass(eq=False)
+class Update:
+    """An optimiser's update of a Variable: ``state["step"]`` grows by one per call, and
+    ``prepare`` (if any) gives the values of ``vars`` (buffers, t) for the call."""
+
+    opt: Any
+    v: Variable
+    prepare: Prepare | None
+    vars: list[Var]
+
+
+def _describe_variable(v: Variable) -> str:
+    name = f" {v.name!r}" if v.name else ""
+    return f"the Variable{name} of shape {v.shape}"
+
+
 class Trace:
     """The equations of one traced call, with the values they had while tracing."""
 
@@ -132,7 +154,7 @@ class Trace:
         self.states: list[tuple[Variable, Var]] = []
         self.consts: list[tuple[Var, Any]] = []
         self.hypers: list[tuple[Var, Hyper]] = []
-        self.optimizer_steps: list[tuple[Any, Variable]] = []
+        self.updates: list[Update] = []  # each optimiser's update of a Variable, in order
         self.section = "forward"
         self.backward_passes = 0
 
@@ -196,6 +218,31 @@ class Trace:
         self.hypers.append((var, hyper))
         return var
 
+    def update(
+        self, opt: Any, v: Variable, prepare: Prepare | None, hints: Sequence[str] = ()
+    ) -> list[Var]:
+        """``opt`` updates ``v``: one more step in its state, and the Vars of what ``prepare``
+        reads from that state on every call (its buffers, the step count ``t``), valued now as
+        they would be (on copies: the trace changes no optimiser's state)."""
+        if prepare is not None and any(u.opt is opt and u.v is v for u in self.updates):
+            raise trace_error(
+                f"{type(opt).__name__} updates {_describe_variable(v)} twice in one call",
+                "Its state (moments, step count) would be read once per call: take one "
+                "optimiser step per traced call, or apply the second one outside.",
+            )
+        found: list[Var] = []
+        if prepare is not None:
+            entry = opt._state.get(id(v))
+            fresh = {"step": 0, **opt._init_state(v._value)}
+            state = dict(entry[1]) if entry is not None else fresh
+            state = {k: np.array(x) if isinstance(x, np.ndarray) else x for k, x in state.items()}
+            state["step"] += 1
+            for value, hint in zip(prepare(opt, state, v), hints):
+                var = self.new_var(value, "slot", hint)
+                found.append(var)
+        self.updates.append(Update(opt, v, prepare, found))
+        return found
+
     def operand(self, a: Any) -> Any:
         """The trace's view of an op's argument: a Var, or a plain Python value."""
         if isinstance(a, Tensor):
@@ -235,10 +282,13 @@ class Trace:
         self.eqns.append(Eqn(op, tuple(ins), params, out, comment, self.section))
         return out
 
-    def effect(self, op: Op, ins: Sequence[Any], comment: str = "") -> None:
+    def effect(
+        self, op: Op, ins: Sequence[Any], comment: str = "", params: dict[str, Any] | None = None
+    ) -> None:
         """Append an update of ``ins[0]`` (state) in place, done now on the trace's copy."""
-        op.run(*[self.value(x) for x in ins])
-        self.eqns.append(Eqn(op, tuple(ins), {}, None, comment, self.section))
+        params = params or {}
+        op.run(*[self.value(x) for x in ins], **params)
+        self.eqns.append(Eqn(op, tuple(ins), params, None, comment, self.section))
 
     def checked(self, lower: Callable[[], Var | None], reference: Any) -> Var | None:
         """Run a lowering; keep its equations only if its result is ``reference`` bit for bit."""
