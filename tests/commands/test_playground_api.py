@@ -1013,6 +1013,10 @@ def test_stall_message_suggests_what_is_not_in_use():
     config = {**ps.DEFAULTS, **SUGGESTED["circles"]["settings"], "data": "circles"}
     message = ps.stall_message(config, 50, 0.52, 0.5)
     assert "suggested settings" not in message  # already in use
+    longer = ps.stall_message({**config, "epochs": 2000}, 50, 0.52, 0.5)
+    assert "suggested settings" not in longer  # the number of epochs aside
+    chapter = ps.stall_message({**ps.DEFAULTS, "data": "circles"}, 50, 0.52, 0.5)
+    assert "Try the suggested settings for circles, a larger learning rate" in chapter
     assert "(52 %) is near chance (50 %)" in message and "another activation" in message
     csv = ps.stall_message({**ps.DEFAULTS, "data": "csv", "learning_rate": 0.5}, 50, 0.3, 0.3)
     assert csv.endswith("Try tanh instead of sigmoid.")

@@ -357,7 +357,10 @@ def stall_message(config: dict, epochs: int, accuracy: float, chance: float) -> 
     """The page's one-line hint when training has stalled (:meth:`Session._stall_hint`)."""
     tries = []
     name = config["data"]
-    if name in SUGGESTED and suggested_config(config, name) != config:
+    if (
+        name in SUGGESTED
+        and {**suggested_config(config, name), "epochs": config["epochs"]} != config
+    ):
         tries.append(f"the suggested settings for {name}")
     if config["learning_rate"] < 0.1:
         tries.append(f"a larger learning rate (×3: {3 * config['learning_rate']:.3g})")

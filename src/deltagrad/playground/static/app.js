@@ -226,8 +226,9 @@ function describeSettings(c) {
     c.epochs + " epochs";
 }
 
-function sameSettings(c, settings) {
+function sameSettings(c, settings) {  // the number of epochs aside: it does not change a run
   return Object.keys(settings).every(function (k) {
+    if (k === "epochs") { return true; }
     return k === "hidden" ? c.hidden.join(",") === settings.hidden.join(",") : c[k] === settings[k];
   });
 }
@@ -242,7 +243,7 @@ function showSuggested(c) {
   button.disabled = inUse;
   button.textContent = inUse ? "The suggested settings are in use" : "Use the suggested settings";
   document.getElementById("suggested-note").textContent = "For " + c.data + ": " +
-    describeSettings(s.settings) + " — " + Math.round(100 * s.test_accuracy) +
+    describeSettings(s.settings) + " — " + +(100 * s.test_accuracy).toFixed(1) +
     " % test accuracy (measured with the default data and seed 0). " + s.why + ".";
 }
 
