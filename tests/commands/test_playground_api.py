@@ -564,6 +564,36 @@ def _still_open(sock: socket.socket) -> bool:
         return False
 
 
+def test_a_connection_evicted_in_the_same_batch_of_events_is_skipped():
+    """The serving thread died with KeyError when one select() batch held both a new
+    connection (which evicted the oldest waiting one) and that evicted connection's data:
+    reading the evicted one dropped it a second time. A stale event is now skipped."""
+    import selectors
+
+    from deltagrad.playground.server import _Connection, make_server
+
+    srv = make_server("127.0.0.1", 0, token=TOKEN)
+    selector = selectors.DefaultSelector()
+    client = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+    try:
+        srv.socket.settimeout(30)
+        sock, _ = srv.socket.accept()
+        sock.setblocking(False)
+        with srv._count_lock:
+            srv._open += 1
+        conn = _Connection(sock, time.monotonic())
+        srv._wait(selector, conn)
+        client.sendall(_request("127.0.0.1", srv.port))
+        srv._drop(selector, conn)  # evicted earlier in the batch
+        srv._dispatch(selector, conn)  # its ready event comes after: no KeyError
+        assert conn.sock not in srv._waiting and srv._open == 0
+    finally:
+        client.close()
+        selector.close()
+        srv.server_close()
+        srv.session.close()
+
+
 def test_idle_connections_hold_no_threads_and_lock_nobody_out():
     limits = {"max_connections": 32, "workers": 4, "idle_timeout": 600, "request_timeout": 600}
     with playground_server.running(TOKEN, **limits) as srv:

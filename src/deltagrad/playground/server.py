@@ -363,12 +363,7 @@ class PlaygroundServer:
         try:
             while not self._stopping.is_set():
                 for key, _ in selector.select(self._select_timeout(poll_interval)):
-                    if key.data == "accept":
-                        self._accept(selector)
-                    elif key.data == "wake":
-                        self._drain_wake()
-                    else:
-                        self._read(selector, key.data)
+                    self._dispatch(selector, key.data)
                 self._take_back(selector)
                 self._expire(selector)
         finally:
@@ -376,6 +371,16 @@ class PlaygroundServer:
                 self._drop(selector, conn)
             selector.close()
             self._stopped.set()
+
+    def _dispatch(self, selector, what) -> None:
+        """Act on one ready event. A connection may have been dropped earlier in the same
+        batch of events (evicted to make room for a new one): it is skipped."""
+        if what == "accept":
+            self._accept(selector)
+        elif what == "wake":
+            self._drain_wake()
+        elif self._waiting.get(what.sock) is what:
+            self._read(selector, what)
 
     def shutdown(self) -> None:
         """Stop :meth:`serve_forever` and wait until it has returned."""
