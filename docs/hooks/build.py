@@ -144,15 +144,17 @@ def section_7_1(out: Path) -> dict[str, str]:
 
 def section_7_2(out: Path) -> dict[str, str]:
     import deltagrad as dg
-    from deltagrad.experiments.derivatives import worked_examples
+    from deltagrad.experiments.derivatives import DEFAULT_POINTS, worked_examples
 
     rows = worked_examples()
     worst = max(r["rel_error"] for r in rows)
     shown = list({r["formula"]: r for r in reversed(rows)}.values())[::-1]  # first of each
 
-    x = dg.constant(2.0, name="x")
-    w = dg.constant(3.0, name="w")
-    b = dg.constant(0.5, name="b")
+    # The graph at the check's first point, the one the page's code uses: one point per page.
+    point = DEFAULT_POINTS[0]
+    x = dg.constant(point["x"], name="x")
+    w = dg.constant(point["w"], name="w")
+    b = dg.constant(point["b"], name="b")
     with dg.GradientTape() as tape:
         tape.watch([w, b])
         w2 = w**2
