@@ -439,3 +439,24 @@ def test_source_before_a_call_and_the_repr():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         f(np.ones(2))
+
+
+def test_calls_that_differ_from_the_last_trace_take_the_right_trace():
+    w = dg.Variable(np.arange(6.0).reshape(3, 2), name="w")
+
+    def f(x):
+        return dg.sum(dg.tanh(x @ w), axis=0)
+
+    traced = dg.function(f)
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    calls = [
+        x,
+        np.asfortranarray(x),  # another memory layout
+        x.astype(np.float32),  # another dtype
+        x[:3],  # another shape
+        dg.constant(x),  # a Tensor
+        x,  # back to the first signature
+    ]
+    for arg in calls:
+        assert np.array_equal(traced(arg).numpy(), f(arg).numpy())
+    assert traced.traces == 5

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -37,7 +38,7 @@ import numpy as np
 from deltagrad.function import _codegen, _lower
 from deltagrad.function._ir import Var
 from deltagrad.function._trace import Trace, TraceError, trace_error, tracing
-from deltagrad.tensor import Tensor, Variable, _wrap
+from deltagrad.tensor import _SOLE_REFS, Tensor, Variable, _wrap
 
 __all__ = ["function", "Function", "TraceError", "RetraceWarning", "lowerings", "MAX_TRACES"]
 
@@ -112,6 +113,11 @@ class Function:
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        last = self._last
+        if last is not None and last.direct and not kwargs and len(args) == last.n_args:
+            outs = last.entry(*args)  # checks the arrays against the last trace's signature
+            if outs is not _MISS:
+                return last.rebuild(outs)
         key = _signature(args) if not kwargs else (_signature(args), _signature(kwargs))
         concrete = self._cache.get(key)
         if concrete is None:
@@ -154,42 +160,91 @@ class Function:
             t_args, t_kwargs = _inputs(trace, (args, kwargs), names)
             result = self._fn(*t_args, **t_kwargs)
             outputs, rebuild = _outputs(trace, result)
-        name = _identifier_of(self._fn)
-        readable = _codegen.generate(trace, outputs, name, fast=False)
-        fast = _codegen.generate(trace, outputs, name, fast=True)
-        return _Concrete(trace, readable, fast, rebuild)
+        direct = not kwargs and all(a.__class__ is np.ndarray for a in args)
+        return _Concrete(trace, _identifier_of(self._fn), outputs, rebuild, direct)
 
 
 class _Concrete:
-    """One trace of a Function: the compiled replay and what it reads on every call."""
+    """One trace of a Function: its generated code, and an entry that runs it for a call.
+
+    The entry is generated too: a function of the inputs' arrays that reads what else the code
+    needs (each Variable's array, made its own first if anything else holds it; learning rates;
+    the optimisers' state, one step more) and calls nothing but NumPy. When every argument was
+    an array, it starts by checking the arrays against the trace's signature (``_MISS`` when
+    they differ), so that a call repeating the last signature needs no other check."""
 
     def __init__(
         self,
         trace: Trace,
-        readable: _codegen.Program,
-        fast: _codegen.Program,
+        name: str,
+        outputs: list[Var],
         rebuild: Callable[[list[Any]], Any],
+        direct: bool,
     ) -> None:
-        self.readable = readable
-        self.compiled = fast.compile()
+        self.readable = _codegen.generate(trace, outputs, name, fast=False)
         self.rebuild = rebuild
+        self.direct = direct  # every argument an array: calls may go straight to the entry
+        self.n_args = len(trace.inputs)
+        self._trace = trace
+        fast = _codegen.generate(trace, outputs, name, fast=True, entry=self._entry)
+        self.entry = fast.compile()
+        del self._trace
+
+    def _entry(
+        self, params: list[Var], names: dict[int, str]
+    ) -> tuple[list[str], list[str], dict[str, Any]]:
+        trace = self._trace
+        ns: dict[str, Any] = {"__MISS": _MISS, "__ndarray": np.ndarray, "__np": np}
+        inputs = [names[v.n] for v in trace.inputs]
+        lines: list[str] = []
+        if self.direct:
+            checks = []
+            for i, var in enumerate(trace.inputs):
+                x = names[var.n]
+                value = trace.values[var.n]
+                ns[f"__shape{i}"], ns[f"__dtype{i}"] = var.shape, var.dtype
+                checks.append(
+                    f"{x}.__class__ is __ndarray and {x}.shape == __shape{i} and "
+                    f"{x}.dtype == __dtype{i} and "
+                    f"{x}.flags.c_contiguous is {bool(value.flags.c_contiguous)}"
+                )
+            lines += [f"if not ({' and '.join(checks) or 'True'}):", "    return __MISS"]
+        for u, update in enumerate(trace.updates):  # one optimiser step, as apply_gradients counts
+            ns[f"__opt{u}"], ns[f"__var{u}"], ns[f"__id{u}"] = update.opt, update.v, id(update.v)
+            lines += [
+                f"__e = __opt{u}._state.get(__id{u})",
+                "if __e is None:",
+                f"    __e = __new_state(__opt{u}, __var{u})",
+                '__e[1]["step"] += 1',
+            ]
+            if update.prepare is not None:
+                ns[f"__prepare{u}"] = update.prepare
+                got = ", ".join(names[v.n] for v in update.vars)
+                lines.append(f"{got}, = __prepare{u}(__opt{u}, __e[1], __var{u})")
+        ns["__new_state"] = _new_state
+        ns["__getrefcount"], ns["__SOLE"] = sys.getrefcount, _SOLE_REFS
         updated = {id(e.ins[0]) for e in trace.eqns if e.out is None}
-        state_of = {id(var): v for v, var in trace.states}
+        variables = {id(var): v for v, var in trace.states}
         consts = {id(var): value for var, value in trace.consts}
         hypers = {id(var): h for var, h in trace.hypers}
-        n_inputs = len(trace.inputs)
-        # What each parameter of the generated function is read from, in order.
-        self.readers: list[tuple[str, Any]] = []
-        n_slots = sum(len(u.vars) for u in trace.updates)
-        for var in fast.params[n_inputs : len(fast.params) - n_slots]:
-            if id(var) in state_of:
-                kind = "own" if id(var) in updated else "state"
-                self.readers.append((kind, state_of[id(var)]))
+        for k, var in enumerate(params[len(inputs) :]):
+            x = names[var.n]
+            if id(var) in variables:
+                ns[f"__v{k}"] = variables[id(var)]
+                lines.append(f"{x} = __v{k}._value")
+                if id(var) in updated:  # written in place: first made the Variable's own
+                    lines += [
+                        f"if not ({x}.__class__ is __ndarray and {x}.base is None and "
+                        f"{x}.flags.writeable and __getrefcount({x}) <= __SOLE):",
+                        f"    {x} = __v{k}._value = __np.array({x})",
+                    ]
             elif id(var) in consts:
-                self.readers.append(("const", consts[id(var)]))
-            else:
-                self.readers.append(("hyper", hypers[id(var)].read))
-        self.updates = [(u.opt, u.v, u.prepare) for u in trace.updates]
+                ns[f"__c{k}"] = consts[id(var)]
+                lines.append(f"{x} = __c{k}")
+            elif id(var) in hypers:
+                ns[f"__h{k}"] = hypers[id(var)].read
+                lines.append(f"{x} = __h{k}()")
+        return inputs, lines, ns
 
     def run(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         values: list[Any] = []
@@ -200,33 +255,19 @@ class _Concrete:
                 _leaves(a, values)
         if kwargs:
             _leaves(kwargs, values)
-        slots: list[Any] = []
-        for opt, v, prepare in self.updates:  # one optimiser step, as apply_gradients counts
-            entry = opt._state.get(id(v))
-            if entry is None:
-                entry = opt._state[id(v)] = (v, {"step": 0, **opt._init_state(v._value)})
-            entry[1]["step"] += 1
-            if prepare is not None:
-                slots += prepare(opt, entry[1], v)
-        for kind, source in self.readers:
-            if kind == "own":
-                values.append(_own(source))
-            elif kind == "state":
-                values.append(source._value)
-            elif kind == "const":
-                values.append(source)
-            else:
-                values.append(source())
-        outs = self.compiled(*values, *slots)
-        return self.rebuild(list(outs))
+        outs = self.entry(*values)
+        if outs is _MISS:  # the signature matched: the arrays cannot differ from the trace's
+            raise RuntimeError("dg.function: internal error, a call's arrays fit no trace")
+        return self.rebuild(outs)
 
 
-def _own(v: Variable) -> Any:
-    """``v``'s array, made its own first if anything else holds it (then it is copied: whoever
-    holds the old array keeps the old values, as with the tape's updates)."""
-    if not v._sole_owner():
-        v._value = np.array(v._value)
-    return v._value
+_MISS = object()  # what an entry returns for arrays that do not fit its trace
+
+
+def _new_state(opt: Any, v: Variable) -> Any:
+    """The state ``opt.apply_gradients`` gives a Variable it updates for the first time."""
+    entry = opt._state[id(v)] = (v, {"step": 0, **opt._init_state(v._value)})
+    return entry
 
 
 # --- signatures, inputs and outputs -----------------------------------------------------------

@@ -11,13 +11,13 @@ from __future__ import annotations
 import keyword
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from deltagrad.function._ir import Eqn, Src, Var, literal
+from deltagrad.function._ir import UNARY, Eqn, Src, Var, literal
 from deltagrad.function._trace import Trace
 
 _HEADERS = {
@@ -89,13 +89,22 @@ def _hint(trace: Trace, var: Var) -> str:
     return var.hint or f"v{var.n}"
 
 
+# Given the parameters and their names, an entry returns the parameters the function takes
+# instead, the lines that define the others first, and what those lines read (see generate).
+Entry = Callable[[list[Var], dict[int, str]], tuple[list[str], list[str], dict[str, Any]]]
+
+
 def generate(
     trace: Trace,
     outputs: Sequence[Var],
     name: str,
     fast: bool,
+    entry: Entry | None = None,
 ) -> Program:
-    """The trace as the function ``name``; with ``fast``, writing into preallocated arrays."""
+    """The trace as the function ``name``; with ``fast``, writing into preallocated arrays.
+
+    With ``entry``, the function takes fewer parameters (the inputs) and reads the others itself
+    (Variables' arrays, learning rates, optimiser state) in lines that ``entry`` writes."""
     eqns = live(trace, outputs)
     used = {x.n for e in eqns for x in e.ins if isinstance(x, Var)} | {v.n for v in outputs}
     names = _Names()
@@ -147,13 +156,33 @@ def generate(
         var = next(v for v, name_ in buffers.items() if name_ == b)
         namespace[b] = np.empty(var.shape, var.dtype)
     # Buffers and results computed once: bound as defaults (local names, fast to read).
+    taken = [names.of[v.n] for v in params]
+    if entry is not None:
+        taken, prologue, extra = entry(params, names.of)
+        namespace.update(extra)
+        lines = [*prologue, *lines]
+    if fast:  # NumPy's functions as local names (bound below): no global lookups per call
+        lines = [_NP_CALL.sub(lambda m: _bind_np(m.group(1), namespace), x) for x in lines]
     bound = sorted(k for k in namespace if k.startswith("_"))
-    signature = ", ".join([*(names.of[v.n] for v in params), *(["*"] if bound else [])])
+    signature = ", ".join([*taken, *(["*"] if bound else [])])
     signature += "".join(f", {k}={k}" for k in bound)
     body = "\n".join(f"    {line}" if line else "" for line in lines)
     header = "import numpy as np\n" + "".join(f"{line}\n" for line in sorted(imports))
     source = f"{header}\n\ndef {name}({signature}):\n{body}\n"
     return Program(name, source, params, namespace)
+
+
+_NP_CALL = re.compile(r"(?<![\w.])np\.([A-Za-z_][\w.]*)\(")
+
+
+def _bind_np(path: str, namespace: dict[str, Any]) -> str:
+    name = "__np_" + path.replace(".", "_")
+    if name not in namespace:
+        value: Any = np
+        for part in path.split("."):
+            value = getattr(value, part)
+        namespace[name] = value
+    return name + "("
 
 
 def _static(trace: Trace, eqns: Sequence[Eqn], outputs: Sequence[Var]) -> set[int]:
@@ -221,6 +250,7 @@ def _statement(
         return [op.expr(args, params)] if op.inplace else []
     buffer = buffers.get(out)
     if buffer is not None and op.into is not None:
+        namespace.update(op.scope)
         names.of[out.n] = buffer
         return [op.into(args, params, buffer)]
     if out.n in inline:  # used once, right below: written into that line
@@ -285,6 +315,8 @@ _ARGUMENT = {
     "copy_into",
     "arange",
     "math_sqrt",
+    "relu",
+    *UNARY,  # np.exp(...) and the like: an argument of a call
 }
 
 

@@ -16,6 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from deltagrad.function.runtime import row_max
+from deltagrad.functional import _max_keepdims
+
 
 @dataclass(eq=False)
 class Var:
@@ -49,6 +52,7 @@ class Op:
     view: bool = False
     elementwise: bool = False
     inplace: bool = False  # a statement changing ``ins[0]``, whose result is ``ins[0]`` itself
+    scope: Mapping[str, Any] = field(default_factory=dict)  # names ``into`` uses besides np
 
 
 @dataclass(eq=False)
@@ -123,7 +127,7 @@ def _binary(name: str, symbol: str, ufunc: Any, fn: Callable[[Any, Any], Any]) -
         name,
         fn,
         lambda a, p: f"{a[0]} {symbol} {a[1]}",
-        lambda a, p, o: f"np.{ufunc.__name__}({a[0]}, {a[1]}, out={o})",
+        lambda a, p, o: f"np.{ufunc.__name__}({a[0]}, {a[1]}, {o})",
         elementwise=True,
     )
 
@@ -148,25 +152,36 @@ NEGATIVE = Op(
     "negative",
     operator.neg,
     lambda a, p: f"-{a[0]}",
-    lambda a, p, o: f"np.negative({a[0]}, out={o})",
+    lambda a, p, o: f"np.negative({a[0]}, {o})",
     elementwise=True,
 )
 MATMUL = Op(
     "matmul",
     np.matmul,
     lambda a, p: f"{a[0]} @ {a[1]}",
-    lambda a, p, o: f"np.matmul({a[0]}, {a[1]}, out={o})",
+    lambda a, p, o: f"np.matmul({a[0]}, {a[1]}, {o})",
 )
 RELU = _ufunc("relu", np.maximum, extra=", 0")
 UNARY = {
     name: _ufunc(name, getattr(np, name))
     for name in ("exp", "log", "sqrt", "square", "tanh", "sin", "cos", "abs")
 }
+# (np.add.reduce is what ndarray.sum and np.sum call: the same numbers, less Python.)
 SUM = Op(
     "sum",
     lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
     lambda a, p: f"{a[0]}.sum({_reduce_args(p)})",
-    lambda a, p, o: f"np.sum({a[0]}{_kw(p)}, out={o})",
+    lambda a, p, o: (
+        f"np.add.reduce({a[0]}, {literal(p['axis'])}, None, {o}, {literal(p['keepdims'])})"
+    ),
+)
+# The maximum of each row, as deltagrad.functional.softmax takes it (exact in any order).
+ROW_MAX = Op(
+    "row_max",
+    lambda z: _max_keepdims(z, -1),
+    lambda a, p: f"{a[0]}.max(axis=-1, keepdims=True)",
+    lambda a, p, o: f"__row_max({a[0]}, {o})",
+    scope={"__row_max": row_max},
 )
 MEAN = Op("mean", lambda x, **p: x.mean(**p), lambda a, p: f"{a[0]}.mean({_reduce_args(p)})")
 FULL = Op(

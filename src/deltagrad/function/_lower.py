@@ -146,9 +146,10 @@ def _sparse_sce_rule(t: Trace, g: Var, out: Var, args: list[Any], p: dict[str, A
         return None
     if g.dtype != logits.dtype:
         return None
-    from deltagrad.functional import softmax
-
-    probs = t.call(softmax, "softmax", [logits, -1], {}, hint="p")
+    # deltagrad.functional.softmax, operation for operation
+    shifted = t.emit(_ir.SUBTRACT, [logits, t.emit(_ir.ROW_MAX, [logits])])
+    e = t.emit(_ir.UNARY["exp"], [shifted], hint="e")
+    probs = t.emit(_ir.DIVIDE, [e, t.emit(_ir.SUM, [e], {"axis": -1, "keepdims": True})], hint="p")
     rows = t.emit(_ir.ARANGE, [logits.shape[0]], hint="rows")
     onehot = t.emit(_ir.SUB_ONE_AT, [probs, labels, rows])
     return t.emit(_ir.MULTIPLY, [onehot, t.emit(_ir.NEW_AXIS, [g])])

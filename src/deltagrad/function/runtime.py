@@ -1,9 +1,9 @@
-"""The two helpers generated code may call besides NumPy and deltagrad's ops.
+"""The helpers generated code may call besides NumPy and deltagrad's ops.
 
 ``index_gradient`` scatters the gradient of ``x[key]`` back into an array of ``x``'s shape, as
 the tape's index buffers do; ``unbroadcast`` sums a gradient back to an argument's shape (the
 engine's one place where broadcasting is undone), used where the trace could not write the sums
-out.
+out. ``row_max`` is the maximum of each row, written into an array, as the softmax takes it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 from deltagrad.ops.core import unbroadcast
 from deltagrad.ops.shape import _getitem_into
 
-__all__ = ["index_gradient", "unbroadcast"]
+__all__ = ["index_gradient", "unbroadcast", "row_max"]
 
 
 def index_gradient(prev: Any, g: Any, key: Any, shape: tuple[int, ...], dtype: Any) -> Any:
@@ -40,3 +40,24 @@ def index_gradient(prev: Any, g: Any, key: Any, shape: tuple[int, ...], dtype: A
         buf = np.array(prev, dtype=np.result_type(prev, g))
         _getitem_into(buf, g, None, key, False)
     return buf
+
+
+def row_max(z: Any, out: Any) -> Any:
+    """The maximum of each row of the 2-D array ``z``, written into ``out`` (shape (n, 1)): the
+    numbers of ``z.max(axis=-1, keepdims=True)`` (a maximum is exact in any order), taken over
+    a transposed copy when the rows are short, where NumPy's reduction along them is slow (as
+    deltagrad.functional.softmax does).
+
+    Args:
+        z: The array, shape (n, k).
+        out: Where to write, shape (n, 1).
+
+    Returns:
+        numpy.ndarray: ``out``.
+    """
+    k = z.shape[-1]
+    if 0 < k <= 16 and z.size >= 16 * k:
+        np.maximum.reduce(np.ascontiguousarray(z.T), 0, None, out.reshape(-1))
+    else:
+        np.maximum.reduce(z, axis=-1, out=out, keepdims=True)
+    return out
