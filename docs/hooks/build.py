@@ -449,6 +449,85 @@ def section_7_7(out: Path) -> dict[str, str]:
     }
 
 
+def section_7_7_function(out: Path) -> dict[str, str]:
+    """The chapter's network traced by dg.function: the backward pass autodiff derives, beside
+    the hand-written delta rule, and one step of each from the same weights."""
+    import inspect
+
+    import deltagrad as dg
+    from deltagrad.backprop import NeuralNetwork
+    from deltagrad.data import chapter_data, one_hot
+
+    net = NeuralNetwork.build([2, 25, 50, 25, 2], "sigmoid", "mse", rng=0)
+    X_train, _, y_train, _ = chapter_data()
+    x, y = X_train[:32], one_hot(y_train[:32], 2)
+    params = []
+    for k, (W, b) in enumerate(zip(net.weights, net.biases), 1):
+        params += [dg.Variable(W.copy(), name=f"W{k}"), dg.Variable(b.copy(), name=f"b{k}")]
+    opt = dg.optim.SGD(lr=0.5)
+
+    @dg.function
+    def step(x, y):
+        with dg.GradientTape() as tape:
+            o = x
+            for k in range(4):
+                z = o @ params[2 * k] + params[2 * k + 1]
+                z.name = f"z{k + 1}"
+                o = dg.sigmoid(z)
+                o.name = f"o{k + 1}"
+            diff = o - y
+            diff.name = "diff"
+            L = dg.sum(diff**2) / (2 * len(x))  # the chapter's ½‖o − y‖², averaged
+            L.name = "L"
+        opt.apply_gradients(zip(tape.gradient(L, params), params))
+        return L
+
+    step(x, y)
+    source = step.source()
+    backward = source[source.index("    # backward pass") :]
+    net.backpropagation(x, y, 0.5)
+    after = [a for W, b in zip(net.weights, net.biases) for a in (W, b)]
+    diff = max(float(np.max(np.abs(p.numpy() - a))) for p, a in zip(params, after))
+    scale = max(float(np.max(np.abs(a))) for a in after)
+    lines = {line.strip() for line in source.splitlines()}
+    pairs = [
+        ("δ = error ⊙ o(1 − o)", "dz3 = do3 * (o3 * (1 - o3))",
+         "delta = error * layer.apply_activation_derivative(layer.last_activation)"),
+        ("∂L/∂W = o_inᵀ δ", "dW3 = o2.T @ dz3", "dW = o_in.T @ delta"),
+        ("∂L/∂b = Σ over the batch of δ", "db3 = dz3.sum(axis=0)", "db = delta.sum(axis=0)"),
+        ("error of the layer below: Σ_k δ_k w_jk", "do2 = dz3 @ W3.T",
+         "error = delta @ layer.weights.T"),
+        ("the update", "W3 -= lr * dW3", "layer.weights -= learning_rate * dW"),
+    ]
+    missing = [generated for _, generated, _ in pairs if generated not in lines]
+    if missing:
+        raise AssertionError(f"7.7: dg.function's source no longer has {missing}")
+    rows = [[what, f"`{generated}`", f"`{chapter}`"] for what, generated, chapter in pairs]
+    hand = "\n".join(inspect.getsource(f) for f in (NeuralNetwork._gradients, NeuralNetwork._apply))
+    if diff == 0:
+        agree = (
+            "the parameters are the same, bit for bit (n = 32 is a power of two, so dividing"
+            " by it first, as the traced loss does, or last, as the chapter does, is exact)"
+        )
+    else:
+        agree = (
+            f"the parameters differ by at most {_e(diff)} (their largest entry is {scale:.2f}):"
+            " the same algorithm, rounded in another order"
+        )
+    header = ["step", "derived by dg.function (layer 3)", "the chapter's delta rule (layer i)"]
+    return {
+        "7.7.function": table(header, rows)
+        + "\n\n**The backward pass and update `step.source()` shows** (generated now, for a batch of"
+        " 32 training points; everything above it is the forward pass):\n\n```python\n"
+        + "\n".join(line[4:] for line in backward.rstrip().splitlines())
+        + "\n```\n\n**The chapter's delta rule, written by hand** (`deltagrad.backprop`, as it is"
+        " in the package now):\n\n```python\n"
+        + "\n".join(line[4:] for line in hand.rstrip().splitlines())
+        + "\n```\n\nOne step of each (`step(x, y)` and `net.backpropagation(x, y, 0.5)`) from"
+        f" the same weights on the same 32 points: {agree}.",
+    }
+
+
 def section_7_8(out: Path) -> dict[str, str]:
     import deltagrad as dg
     from deltagrad.experiments import himmelblau as hb
@@ -552,6 +631,7 @@ SECTIONS: list[Callable[[Path], dict[str, str]]] = [
     section_7_5,
     section_7_6,
     section_7_7,
+    section_7_7_function,
     section_7_8,
     section_7_9,
 ]
