@@ -460,3 +460,47 @@ def test_calls_that_differ_from_the_last_trace_take_the_right_trace():
     for arg in calls:
         assert np.array_equal(traced(arg).numpy(), f(arg).numpy())
     assert traced.traces == 5
+
+
+@pytest.mark.parametrize(
+    "read, what",
+    [
+        (lambda w: w.numpy() * 2, "numpy"),
+        (lambda w: float(w), "float(v)"),
+        (lambda w: int(w), "int(v)"),
+        (lambda w: bool(w), "bool(v)"),
+        (lambda w: w.item(), "item"),
+        (lambda w: np.asarray(w), "asarray"),
+        (lambda w: f"{w:.2f}", "format"),
+        (lambda w: [0.0, 1.0][w], "index"),
+    ],
+)
+def test_python_reads_of_a_variable_inside_are_refused_with_the_fix(read, what):
+    w = dg.Variable(np.array(1.0), name="W")
+
+    @dg.function
+    def f(x):
+        scale = read(w)
+        return x * scale
+
+    with pytest.raises(TraceError) as err:
+        f(np.ones(3))
+    message = str(err.value)
+    assert what in message and "the Variable 'W'" in message
+    assert "test_function.py" in message
+    assert "compute with the Variable itself" in message and "outside the function" in message
+    # Outside a trace, reading a Variable works again (the refusals were put back).
+    assert float(w) == 1.0 and w.numpy() == 1.0 and bool(w) and f"{w:.1f}" == "1.0"
+    assert "__float__" not in vars(dg.Variable)
+
+
+def test_variables_used_as_tensors_inside_are_fine_and_read_afresh():
+    w = dg.Variable(np.array([1.0, 2.0]), name="w")
+
+    @dg.function
+    def f(x):
+        return dg.sum(x * w) + w[0] * len(w)  # ops on it, its shape: not value reads
+
+    assert f(np.ones(2)).numpy() == 5.0
+    w.assign([3.0, 1.0])
+    assert f(np.ones(2)).numpy() == 10.0

@@ -449,6 +449,10 @@ def tracing(trace: Trace) -> Iterator[None]:
 
         return update
 
+    refusals = _variable_read_refusals()
+    saved += [(Variable, name, Variable.__dict__.get(name, _ABSENT)) for name in refusals]
+    for name, refuse in refusals.items():
+        setattr(Variable, name, refuse)
     _optim.Optimizer.apply_gradients = apply_gradients  # type: ignore[method-assign,assignment]
     Variable.__init__ = new_variable  # type: ignore[method-assign,assignment]
     Variable.assign = assign("assign")  # type: ignore[method-assign,assignment]
@@ -460,4 +464,37 @@ def tracing(trace: Trace) -> Iterator[None]:
     finally:
         _TRACING.remove(trace)
         for owner, name, attr in saved:
-            setattr(owner, name, attr)
+            if attr is _ABSENT:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, attr)
+
+
+_ABSENT = object()  # an attribute the class did not define itself (it inherits it)
+
+_VARIABLE_FIX = (
+    "A Variable's value can change between calls, and the replay would keep the value it had "
+    "while tracing: compute with the Variable itself (its ops are traced and read afresh on "
+    "every call), or read it outside the function, before or after the call."
+)
+
+
+def _variable_read_refusals() -> dict[str, Callable[..., Any]]:
+    """Variable methods that would read its value into Python, each refusing with the fix."""
+
+    def refusal(how: str) -> Callable[..., Any]:
+        def refuse(v: Variable, *args: Any, **kwargs: Any) -> Any:
+            raise trace_error(f"`{how}` reads the value of {_describe_variable(v)}", _VARIABLE_FIX)
+
+        return refuse
+
+    return {
+        "__float__": refusal("float(v)"),
+        "__int__": refusal("int(v)"),
+        "__index__": refusal("v as an index"),
+        "__bool__": refusal("bool(v)` (an `if` or `while` on a Variable"),
+        "item": refusal("v.item()"),
+        "numpy": refusal("v.numpy()"),
+        "__array__": refusal("np.asarray(v)"),
+        "__format__": refusal("format(v)` (an f-string"),
+    }
