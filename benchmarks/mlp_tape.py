@@ -254,6 +254,76 @@ def time_row(kind, sizes, batch, dtype, repeats, rng):
     return best, diffs, {name: f / (repeats * number) for name, f in faults.items()}
 
 
+# --- the chapter's network: NeuralNetwork's NumPy engine against its step through dg.function --
+
+
+CHAPTER_BATCHES = (1, 28, 200, 1400)  # 1400 training points: every batch the same size
+CHAPTER_LR = 0.5
+
+
+def chapter_function_epoch(net):
+    """One epoch of the chapter's network (sigmoid, MSE, SGD) as a dg.function step per batch,
+    from ``net``'s current weights (copied into Variables); returns (epoch(X, Y, batch), params)."""
+    params = []
+    for k, (W, b) in enumerate(zip(net.weights, net.biases), 1):
+        params += [dg.Variable(W.copy(), name=f"W{k}"), dg.Variable(b.copy(), name=f"b{k}")]
+    opt = dg.optim.SGD(lr=CHAPTER_LR)
+
+    @dg.function
+    def step(x, y):
+        with dg.GradientTape() as tape:
+            o = x
+            for k in range(0, len(params), 2):
+                o = dg.sigmoid(o @ params[k] + params[k + 1])
+            loss = dg.sum((o - y) ** 2) / (2 * len(x))  # the chapter's ½‖o − y‖², averaged
+        opt.apply_gradients(zip(tape.gradient(loss, params), params))
+
+    def epoch(X, Y, batch):
+        for start in range(0, len(X), batch):
+            step(X[start : start + batch], Y[start : start + batch])
+
+    return epoch, params
+
+
+def chapter_rows(repeats):
+    """Time an epoch of the chapter's 2-25-50-25-2 network on its 1,400 training points: the
+    NumPy engine (what ``NeuralNetwork.train(engine="numpy", batch_size=B)`` runs each epoch)
+    against the same SGD written with the tape and traced by dg.function."""
+    from deltagrad.backprop import NeuralNetwork, _train_epoch_numpy
+    from deltagrad.data import chapter_data, one_hot
+
+    X_train, _, y_train, _ = chapter_data()
+    Y_train = one_hot(y_train, 2)
+    print(
+        "The chapter's 2-25-50-25-2 sigmoid network, MSE, SGD lr 0.5, one epoch of 1,400 points "
+        f"in order; best of {repeats} round-robin epochs"
+    )
+    print(f"{'batch':>6}{'NumPy engine':>15}{'dg.function':>15}{'fn / np':>9}   after 1 epoch")
+    for batch in CHAPTER_BATCHES:
+        net = NeuralNetwork.build([2, 25, 50, 25, 2], "sigmoid", "mse", rng=0)
+        traced, params = chapter_function_epoch(net)
+        _train_epoch_numpy(net, X_train, Y_train, CHAPTER_LR, batch)  # one epoch of each from
+        traced(X_train, Y_train, batch)  # the same weights (this also traces): compare
+        after = [a for W, b in zip(net.weights, net.biases) for a in (W, b)]
+        diff = max(float(np.max(np.abs(p.numpy() - a))) for p, a in zip(params, after))
+        same = "bit-identical" if diff == 0 else f"max |Δθ| {diff:.1e}"
+        best = {"numpy": float("inf"), "function": float("inf")}
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            _train_epoch_numpy(net, X_train, Y_train, CHAPTER_LR, batch)
+            t1 = time.perf_counter()
+            traced(X_train, Y_train, batch)
+            t2 = time.perf_counter()
+            best["numpy"] = min(best["numpy"], t1 - t0)
+            best["function"] = min(best["function"], t2 - t1)
+        ratio = best["function"] / best["numpy"]
+        print(
+            f"{batch:>6}{best['numpy'] * 1e3:>12.2f} ms{best['function'] * 1e3:>12.2f} ms"
+            f"{ratio:>8.2f}x   {same}",
+            flush=True,
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=7)
@@ -266,7 +336,15 @@ def main():
     parser.add_argument(
         "--rows", default=None, help="only the rows whose label contains this text (e.g. b32)"
     )
+    parser.add_argument(
+        "--chapter",
+        action="store_true",
+        help="instead: the chapter's NeuralNetwork, its NumPy engine against dg.function",
+    )
     args = parser.parse_args()
+    if args.chapter:
+        chapter_rows(args.repeats)
+        return
     if args.only is not None:
         wanted = {"numpy", *args.only.split(",")}
         IMPLEMENTATIONS[:] = [(n, make) for n, make in IMPLEMENTATIONS if n in wanted]

@@ -146,7 +146,24 @@ ADD = _binary("add", "+", np.add, operator.add)
 SUBTRACT = _binary("subtract", "-", np.subtract, operator.sub)
 MULTIPLY = _binary("multiply", "*", np.multiply, operator.mul)
 DIVIDE = _binary("divide", "/", np.divide, operator.truediv)
-POWER = _binary("power", "**", np.power, operator.pow)
+POWER = Op(
+    "power",
+    operator.pow,
+    lambda a, p: f"{a[0]} ** {a[1]}",
+    lambda a, p, o: _power_into(a[0], a[1], o),
+    elementwise=True,
+)
+
+
+def _power_into(x: str, y: str, o: str) -> str:
+    # ``x ** 2`` on an array is NumPy's np.square (and ** 0.5 np.sqrt, ** -1 np.reciprocal):
+    # the same function into ``o``, not the slower general np.power.
+    fast = {"2": "square", "2.0": "square", "0.5": "sqrt", "-1": "reciprocal", "-1.0": "reciprocal"}
+    if y in fast:
+        return f"np.{fast[y]}({x}, {o})"
+    return f"np.power({x}, {y}, {o})"
+
+
 GREATER = _binary("greater", ">", np.greater, operator.gt)
 NEGATIVE = Op(
     "negative",
