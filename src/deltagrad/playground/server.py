@@ -379,8 +379,10 @@ class PlaygroundServer:
             self._accept(selector)
         elif what == "wake":
             self._drain_wake()
-        elif self._waiting.get(what.sock) is what:
-            self._read(selector, what)
+        else:
+            conn = self._waiting.get(what.sock)
+            if conn is not None and conn is what:
+                self._read(selector, conn)
 
     def shutdown(self) -> None:
         """Stop :meth:`serve_forever` and wait until it has returned."""
