@@ -504,3 +504,15 @@ def test_variables_used_as_tensors_inside_are_fine_and_read_afresh():
     assert f(np.ones(2)).numpy() == 5.0
     w.assign([3.0, 1.0])
     assert f(np.ones(2)).numpy() == 10.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_lowered_sigmoid_gives_the_engines_numbers_at_the_extremes(dtype):
+    def f(x):
+        return dg.sigmoid(x)
+
+    traced = dg.function(f)
+    traced(np.linspace(-3, 3, 8).astype(dtype))  # traced on ordinary values
+    x = np.array([-1e4, -120.0, -0.0, 0.0, 1e-30, 90.0, 1e4, np.nan], dtype=dtype)
+    assert np.array_equal(traced(x).numpy(), f(x).numpy(), equal_nan=True)
+    assert "np.maximum(e, x >= 0) / (1.0 + e)" in traced.source()

@@ -17,8 +17,12 @@ Semantics (as TensorFlow's ``tf.function``):
   happen on the first call of each signature, not on the calls that replay.
 * Array and Tensor arguments arrive inside the function as Tensors whose values cannot be read
   in Python (``float(t)``, ``bool(t)``, ``t.numpy()``, f-strings raise :class:`TraceError`):
-  return such values instead. Everything else the function reads — globals, closures, arrays
-  and constant Tensors — is frozen at trace time; Variables are read afresh on every call.
+  return such values instead. Nor can a Variable's (``float(W)``, ``W.numpy()``, ...): compute
+  with it instead. Everything else the function reads — globals, closures, arrays and constant
+  Tensors — is frozen at trace time; Variables are read afresh on every call.
+* ``dg.optim.SGD`` (with momentum), ``Adam`` and ``AdamW`` updates are traced; their state
+  (moments, momentum buffers, step counts) is the optimiser's own, updated in place; the
+  learning rate is read on every call, the other settings while tracing.
 * Variables are updated in place when nothing else holds their array; an array you took with
   ``v.numpy()`` before a step keeps its old values (the Variable gets a new array), as with the
   tape.

@@ -304,6 +304,7 @@ _LEVEL = {
     "add": 60,
     "subtract": 60,
     "greater": 40,
+    "greater_equal": 40,
 }
 _ARGUMENT = {
     "call",
@@ -316,6 +317,7 @@ _ARGUMENT = {
     "arange",
     "math_sqrt",
     "relu",
+    "maximum",
     *UNARY,  # np.exp(...) and the like: an argument of a call
 }
 

@@ -165,6 +165,14 @@ def _power_into(x: str, y: str, o: str) -> str:
 
 
 GREATER = _binary("greater", ">", np.greater, operator.gt)
+GREATER_EQUAL = _binary("greater_equal", ">=", np.greater_equal, operator.ge)
+MAXIMUM = Op(
+    "maximum",
+    np.maximum,
+    lambda a, p: f"np.maximum({a[0]}, {a[1]})",
+    lambda a, p, o: f"np.maximum({a[0]}, {a[1]}, out={o})",
+    elementwise=True,
+)
 NEGATIVE = Op(
     "negative",
     operator.neg,

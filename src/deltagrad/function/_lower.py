@@ -60,9 +60,15 @@ def _getitem(t: Trace, ins: list[Any], p: dict[str, Any]) -> Var | None:
 
 
 def _sigmoid(t: Trace, ins: list[Any], p: dict[str, Any]) -> Var | None:
-    from deltagrad.functional import sigmoid
-
-    return t.call(sigmoid, "sigmoid", ins, p)
+    # deltagrad.functional.sigmoid, 1 / (1 + e^-x) by sign: where(x ≥ 0, 1, e) / (1 + e) with
+    # e = exp(−|x|) ∈ [0, 1], the where written as max(e, x ≥ 0) (the same numbers, NaN too),
+    # so that every step can write into an array of its own.
+    (x,) = ins
+    if p or not isinstance(x, Var) or x.dtype.kind != "f":
+        return None
+    e = t.emit(_ir.UNARY["exp"], [t.emit(_ir.NEGATIVE, [t.emit(_ir.UNARY["abs"], [x])])], hint="e")
+    top = t.emit(_ir.MAXIMUM, [e, t.emit(_ir.GREATER_EQUAL, [x, 0])])
+    return t.emit(_ir.DIVIDE, [top, t.emit(_ir.ADD, [1.0, e])])
 
 
 FORWARD: dict[str, Lowering] = {
