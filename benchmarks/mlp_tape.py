@@ -124,6 +124,12 @@ def function_step(weights, dtype):
     return dg.function(step), current
 
 
+def numba_step(weights, dtype):
+    """function_step with the numba backend (element-wise runs as compiled kernels)."""
+    step, current = deltagrad_step(weights, dtype)
+    return dg.function(step, backend="numba"), current
+
+
 def torch_step(weights, dtype):
     import torch
 
@@ -193,6 +199,7 @@ IMPLEMENTATIONS = [
     ("numpy", numpy_step),
     ("deltagrad", deltagrad_step),
     ("function", function_step),
+    ("numba", numba_step),
     ("torch", torch_step),
     ("jax", jax_step),
 ]
@@ -363,10 +370,11 @@ def main():
     header = f"{'row':<34}" + "".join(f"{n:>11}" for n in names)
     header += f"{'dg / np':>9}" if "deltagrad" in names else ""
     header += f"{'fn / np':>9}" if "function" in names else ""
+    header += f"{'nb / np':>9}{'nb / fn':>9}" if "numba" in names and "function" in names else ""
     header += f"{'torch / dg':>12}" if "torch" in names else ""
     header += "  jax / dg" if "jax" in names else ""
     print(header + "   faults/step np dg   max |w - w_np| after 1 step")
-    worst_np, worst_fn, worst_torch = 0.0, 0.0, float("inf")
+    worst_np, worst_fn, worst_nb, worst_torch = 0.0, 0.0, 0.0, float("inf")
     for kind, sizes, batch in ROWS:
         for dtype in (np.dtype(np.float32), np.dtype(np.float64)):
             label = f"{kind} {'-'.join(map(str, sizes))} b{batch} {dtype.name}"
@@ -382,6 +390,10 @@ def main():
                 r_fn = best["function"] / best["numpy"]
                 worst_fn = max(worst_fn, r_fn)
                 line += f"{r_fn:>8.2f}x"
+            if "numba" in best and "function" in best:
+                r_nb = best["numba"] / best["numpy"]
+                worst_nb = max(worst_nb, r_nb)
+                line += f"{r_nb:>8.2f}x{best['numba'] / best['function']:>8.2f}x"
             if "torch" in best:
                 r_t = best["torch"] / best["deltagrad"]
                 worst_torch = min(worst_torch, r_t)

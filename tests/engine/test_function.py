@@ -1,6 +1,7 @@
 """dg.function: a traced step replays the tape's numbers bit for bit, retraces on a new
 signature, refuses what it cannot replay, and its source() is Python that runs."""
 
+import os
 import sys
 import warnings
 
@@ -423,11 +424,70 @@ def test_assign_sub_inside_is_an_update():
     assert np.array_equal(w.numpy(), w_eager.numpy())
 
 
-def test_the_numba_backend_is_not_there_yet():
-    with pytest.raises(NotImplementedError, match="numba.*numpy"):
-        dg.function(lambda x: x, backend="numba")
-    with pytest.raises(ValueError):
+def test_an_unknown_backend_is_refused():
+    with pytest.raises(ValueError, match="unknown backend 'jax'"):
         dg.function(lambda x: x, backend="jax")
+
+
+NUMBA_TOLERANCE = {np.float32: 1e-5, np.float64: 1e-13}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_numba_backend_stays_close_to_the_numpy_backend(dtype):
+    pytest.importorskip("numba")
+    a, b = mlp((6, 16, 12, 5), dtype, 0), mlp((6, 16, 12, 5), dtype, 0)
+    numpy_step = dg.function(mlp_step(a, dg.optim.Adam(lr=0.01)))
+    numba_step = dg.function(mlp_step(b, dg.optim.Adam(lr=0.01)), backend="numba")
+    for x, y in batches(6, 5, 16, dtype):
+        loss_a, loss_b = numpy_step(x, y), numba_step(x, y)
+        assert loss_a.dtype == loss_b.dtype == dtype
+    for p, q in zip(a, b):
+        assert q.dtype == dtype
+        scale = np.max(np.abs(p.numpy()))
+        assert np.max(np.abs(p.numpy() - q.numpy())) <= NUMBA_TOLERANCE[dtype] * scale, p.name
+    fast = numba_step._last.fast_source
+    assert fast.count("__kernel") >= 5  # bias + ReLU, the ReLU rule, the updates: fused
+    assert "__np_matmul(" in fast  # the matrix products stay NumPy's
+
+
+def test_the_numba_backend_on_broadcasting_indexing_and_reductions():
+    pytest.importorskip("numba")
+    a, b = model_params(3), model_params(3)
+    eager = model_step(*a, dg.optim.SGD(lr=0.01, momentum=0.9))
+    traced = dg.function(model_step(*b, dg.optim.SGD(lr=0.01, momentum=0.9)), backend="numba")
+    rng = np.random.default_rng(4)
+    for _ in range(5):
+        x, t = rng.standard_normal((7, 5)), rng.standard_normal(7)
+        (l1, _), (l2, _) = eager(x, t), traced(x, t)
+        assert abs(float(l1) - float(l2)) <= 1e-12 * abs(float(l1))
+    for p, q in zip(a, b):
+        assert np.allclose(p.numpy(), q.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_numba_kernels_are_files_in_a_private_cache_folder():
+    pytest.importorskip("numba")
+    numba_backend = sys.modules["deltagrad.function._numba"]
+    w = dg.Variable(np.ones((3, 4)), name="w")
+
+    @dg.function(backend="numba")
+    def f(x):
+        return dg.relu(x * w + 1.0) * 2.0
+
+    x = np.linspace(-2, 2, 12).reshape(3, 4)
+    assert np.array_equal(f(x).numpy(), dg.relu(x * w + 1.0).numpy() * 2.0)
+    folder = numba_backend._folder()
+    if folder is None:
+        pytest.skip("no private folder for Numba's cache on this machine")
+    assert (os.stat(folder).st_mode & 0o077) == 0  # nobody else may write the pickles
+    kernels = [n for n in os.listdir(folder) if n.startswith("dgfn_") and n.endswith(".py")]
+    assert kernels
+
+
+def test_without_numba_the_numba_backend_says_so(monkeypatch):
+    numba_backend = sys.modules["deltagrad.function._numba"]
+    monkeypatch.setattr(numba_backend, "available", lambda: "ImportError: no numba here")
+    with pytest.raises(ImportError, match="backend='numba' needs Numba.*no numba here"):
+        dg.function(lambda x: x, backend="numba")
 
 
 def test_source_before_a_call_and_the_repr():

@@ -47,7 +47,7 @@ from deltagrad.tensor import _SOLE_REFS, Tensor, Variable, _wrap
 __all__ = ["function", "Function", "TraceError", "RetraceWarning", "lowerings", "MAX_TRACES"]
 
 MAX_TRACES = 8  # traces of one function before RetraceWarning (tf.function warns similarly)
-BACKENDS = ("numpy",)
+BACKENDS = ("numpy", "numba")
 
 
 class RetraceWarning(UserWarning):
@@ -85,12 +85,6 @@ def function(fn: Callable[..., Any] | None = None, *, backend: str = "numpy") ->
         NotImplementedError: For ``backend="numba"``.
         ValueError: For an unknown backend.
     """
-    if backend == "numba":
-        raise NotImplementedError(
-            "dg.function: the 'numba' backend is not implemented yet; backend='numpy' is "
-            "(straight-line NumPy with preallocated arrays). For compiled per-sample training "
-            "of the chapter's network see NeuralNetwork.train(engine='compiled')."
-        )
     if backend not in BACKENDS:
         raise ValueError(f"dg.function: unknown backend {backend!r}; choose one of {BACKENDS}")
     if fn is None:
@@ -109,6 +103,12 @@ class Function:
     def __init__(self, fn: Callable[..., Any], backend: str = "numpy") -> None:
         if not callable(fn):
             raise TypeError(f"dg.function: expected a function, got {type(fn).__name__}")
+        if backend == "numba":
+            from deltagrad.function import _numba
+
+            problem = _numba.available()
+            if problem is not None:
+                raise ImportError(f"dg.function: backend='numba' needs Numba ({problem})")
         self._fn = fn
         self.backend = backend
         self._cache: dict[Any, _Concrete] = {}
@@ -165,7 +165,7 @@ class Function:
             result = self._fn(*t_args, **t_kwargs)
             outputs, rebuild = _outputs(trace, result)
         direct = not kwargs and all(a.__class__ is np.ndarray for a in args)
-        return _Concrete(trace, _identifier_of(self._fn), outputs, rebuild, direct)
+        return _Concrete(trace, _identifier_of(self._fn), outputs, rebuild, direct, self.backend)
 
 
 class _Concrete:
@@ -184,13 +184,18 @@ class _Concrete:
         outputs: list[Var],
         rebuild: Callable[[list[Any]], Any],
         direct: bool,
+        backend: str = "numpy",
     ) -> None:
         self.readable = _codegen.generate(trace, outputs, name, fast=False)
+        self.backend = backend
         self.rebuild = rebuild
         self.direct = direct  # every argument an array: calls may go straight to the entry
         self.n_args = len(trace.inputs)
         self._trace = trace
-        fast = _codegen.generate(trace, outputs, name, fast=True, entry=self._entry)
+        fast = _codegen.generate(
+            trace, outputs, name, fast=True, entry=self._entry, backend=backend
+        )
+        self.fast_source = fast.source
         self.entry = fast.compile()
         del self._trace
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from deltagrad.function import _numba
 from deltagrad.function._ir import UNARY, Eqn, Src, Var, literal
 from deltagrad.function._trace import Trace
 
@@ -100,6 +101,7 @@ def generate(
     name: str,
     fast: bool,
     entry: Entry | None = None,
+    backend: str = "numpy",
 ) -> Program:
     """The trace as the function ``name``; with ``fast``, writing into preallocated arrays.
 
@@ -141,7 +143,14 @@ def generate(
     section = ""
     imports: set[str] = set()
     inline = _inlinable(eqns, outputs, buffers)
-    for eqn in eqns:
+    items: list[Any] = list(eqns)
+    if fast and backend == "numba":
+        items = _numba.runs(eqns)
+    for k, item in enumerate(items):
+        if isinstance(item, _numba.Run):
+            lines.extend(_fused(item, items[k + 1 :], outputs, names, buffers, namespace))
+            continue
+        eqn = item
         if eqn.section != section:
             section = eqn.section
             if lines:
@@ -183,6 +192,36 @@ def _bind_np(path: str, namespace: dict[str, Any]) -> str:
             value = getattr(value, part)
         namespace[name] = value
     return name + "("
+
+
+def _fused(
+    run: Any,
+    rest: Sequence[Any],
+    outputs: Sequence[Var],
+    names: _Names,
+    buffers: dict[Var, str],
+    namespace: dict[str, Any],
+) -> list[str]:
+    """A call of the kernel of ``run``, writing the results read after it."""
+    needed = {v.n for v in outputs}
+    for item in rest:
+        for eqn in item.eqns if isinstance(item, _numba.Run) else [item]:
+            needed.update(x.n for x in eqn.ins if isinstance(x, Var))
+    source, args, writes = _numba.kernel_source(run, needed, literal)
+    kernel = f"__kernel{sum(k.startswith('__kernel') for k in namespace)}"
+    namespace[kernel] = _numba.compile_kernel(source)
+    lines = []
+    outs = []
+    for var in writes:
+        if var in buffers:
+            names.of[var.n] = buffers[var]
+        else:  # returned: a new array on every call
+            names.of[var.n] = names.fresh(var.hint or "out")
+            lines.append(f"{names.of[var.n]} = np.empty({var.shape!r}, np.{var.dtype.name})")
+        outs.append(names.of[var.n])
+    operands = [names.of[x.n] if isinstance(x, Var) else literal(x) for x in args]
+    lines.append(f"{kernel}({', '.join([*operands, *outs])})")
+    return lines
 
 
 def _static(trace: Trace, eqns: Sequence[Eqn], outputs: Sequence[Var]) -> set[int]:
