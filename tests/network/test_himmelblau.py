@@ -183,6 +183,27 @@ def test_large_learning_rate_diverges_quietly_and_is_labelled(critical):
     assert set(np.unique(data["labels"])) <= {hb.DIVERGED, hb.UNCONVERGED, 0, 1, 2, 3}
 
 
+def test_stability_says_which_minima_a_learning_rate_loses_and_the_basins_agree(critical):
+    """η·λmax > 2 at a minimum: descent cannot settle there. At the chapter's η = 0.01 all four
+    minima attract; at the second basin map's η = 0.02 two repel (λmax 105.4 and 133.8, the
+    eigenvalues the command prints) and no start of the basin map ends at them."""
+    lrs = (0.01, cmd.DEFAULT_BASIN_LR)
+    rows = hb.stability(critical, lrs)
+    assert len(rows) == 4
+    for r in rows:
+        assert r["limit"] == pytest.approx(2 / max(r["eigenvalues"]))
+    assert all(r["stable"][0.01] for r in rows)
+    lost = sorted(round(max(r["eigenvalues"]), 1) for r in rows if not r["stable"][0.02])
+    assert lost == [105.4, 133.8]
+    data = hb.basins(lr=0.02, steps=200, n=40, minima_points=hb.minima(critical))
+    for i, r in enumerate(rows):
+        reached = data["counts"][f"minimum {i}"]
+        assert (reached > 0) == r["stable"][0.02], (r["point"], reached)
+    text = hb.stability_text(rows, lrs)
+    assert "At η = 0.01 every minimum attracts" in text
+    assert "At η = 0.02, 2 of the 4 minima repel" in text and "133.8" in text and "105.4" in text
+
+
 def test_label_sorts_points_into_minima_unconverged_and_diverged():
     mins = np.array(SPEC_MINIMA, dtype=float)
     pts = np.array([[3.0, -0.27, np.nan, 5e3, -3.7793], [2.0, -0.92, 0.0, 0.0, -3.2832]])

@@ -454,6 +454,17 @@ def describe(result: dict, folder: Path) -> list[rp.Section]:
         "at one where descent starts to diverge",
     ]
     figs = [rp.FigureRef(folder / name, caption) for name, caption in zip(FIGURES, captions)]
+    lrs = (r["settings"]["lr"], r["settings"]["basin_lr"])
+    rows = hb.stability(result["critical"], lrs)
+    stab = rp.Table(
+        "Why a larger learning rate loses minima: η·λmax at each minimum (descent settles "
+        "there only if η·λmax < 2)",
+        ["minimum", "Hessian eigenvalues", "2/λmax", *[f"η·λmax at η = {lr:g}" for lr in lrs]],
+        [
+            [_p6(x["point"]), _p6(x["eigenvalues"]), x["limit"], *[x["products"][lr] for lr in lrs]]
+            for x in rows
+        ],
+    )
     return [
         rp.Section(
             "7.8 Himmelblau's function",
@@ -461,9 +472,11 @@ def describe(result: dict, folder: Path) -> list[rp.Section]:
                 f"Gradient descent through the tape, learning rate {r['settings']['lr']}, "
                 f"{r['settings']['steps']} steps, {r['settings']['dtype']}, "
                 "from the chapter's four "
-                "starts."
+                "starts.",
+                "The basin maps descend from every start of a grid at two learning rates. "
+                + hb.stability_text(rows, lrs),
             ],
-            [t71, crit],
+            [t71, crit, stab],
             figs,
             anchor="himmelblau",
         )

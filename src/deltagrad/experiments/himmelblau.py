@@ -267,6 +267,57 @@ def minima(points: list[CriticalPoint] | None = None) -> np.ndarray:
     return np.array([c.point for c in points if c.kind == "minimum"])
 
 
+def stability(points: list[CriticalPoint], lrs) -> list[dict]:
+    """Whether gradient descent with each learning rate in ``lrs`` can settle at each minimum.
+
+    Near a minimum one step maps the offset e to (I − η·H)e: along the Hessian's eigenvector of
+    eigenvalue λ it is multiplied by 1 − η·λ, so descent converges there when η·λ < 2 for every
+    eigenvalue and is pushed away (oscillating, growing) when η·λmax > 2, i.e. η > 2/λmax. One
+    row per minimum of ``points``: ``point``, ``eigenvalues`` (ascending), ``limit`` (2/λmax),
+    ``products`` ({η: η·λmax}) and ``stable`` ({η: η·λmax < 2}).
+    """
+    rows = []
+    for c in points:
+        if c.kind != "minimum":
+            continue
+        top = float(np.max(c.eigenvalues))
+        products = {lr: lr * top for lr in lrs}
+        rows.append(
+            {
+                "point": [float(v) for v in c.point],
+                "eigenvalues": [float(v) for v in c.eigenvalues],
+                "limit": 2.0 / top,
+                "products": products,
+                "stable": {lr: p < 2.0 for lr, p in products.items()},
+            }
+        )
+    return rows
+
+
+def stability_text(rows: list[dict], lrs) -> str:
+    """One paragraph from :func:`stability`'s rows: the rule and what it says for ``lrs``."""
+    lost = {lr: [r for r in rows if not r["stable"][lr]] for lr in lrs}
+    parts = [
+        "Near a minimum one descent step multiplies the offset along each eigenvector of the "
+        "Hessian by 1 − η·λ, so descent settles there only if η·λ < 2 for both eigenvalues; "
+        "with η·λmax > 2 it overshoots further at every step and is thrown out."
+    ]
+    for lr in lrs:
+        if lost[lr]:
+            named = " and ".join(
+                f"({r['point'][0]:.2f}, {r['point'][1]:.2f}) (λmax {max(r['eigenvalues']):.1f}, "
+                f"η·λmax = {r['products'][lr]:.2f})"
+                for r in lost[lr]
+            )
+            parts.append(
+                f"At η = {lr:g}, {len(lost[lr])} of the {len(rows)} minima repel: {named}."
+            )
+        else:
+            worst = max(r["products"][lr] for r in rows)
+            parts.append(f"At η = {lr:g} every minimum attracts (η·λmax at most {worst:.2f}).")
+    return " ".join(parts)
+
+
 # --- Table 7-1 ----------------------------------------------------------------------------
 
 
