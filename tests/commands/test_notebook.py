@@ -2,7 +2,8 @@
 
 The notebook is executed with nbclient in a Jupyter kernel of the interpreter running the tests
 (not whatever ``python3`` kernel a user has installed), with a temporary folder as its working
-directory, so the page it writes (section 7.5's step-through) lands there.
+directory: the page it writes (section 7.5's step-through) must land in a temporary folder of
+its own, which the notebook prints, and nothing in the working directory.
 """
 
 from __future__ import annotations
@@ -75,8 +76,18 @@ def test_notebook_executes(tmp_path):
     seconds = time.perf_counter() - start
     print(f"notebook executed in {seconds:.1f} s")
 
-    assert (work / "neuron_steps.html").is_file()  # 7.5's step-through page, written there
     outputs = [(i, out) for i, cell in enumerate(nb.cells) for out in cell.get("outputs", [])]
+    assert sorted(work.iterdir()) == []  # nothing written where the notebook was run from
+    stdout = "".join(out.text for _, out in outputs if out.get("name") == "stdout")
+    written = re.findall(r"^wrote (.+neuron_steps\.html)$", stdout, flags=re.MULTILINE)
+    assert len(written) == 1, stdout  # 7.5's step-through page, in a temporary folder
+    page = Path(written[0])
+    try:
+        assert page.is_file() and page.parent.name.startswith("deltagrad-notebook-")
+        assert "Chapter 7.5: one neuron" in page.read_text(encoding="utf-8")
+    finally:
+        page.unlink(missing_ok=True)
+        page.parent.rmdir()
     # A warning raised in the kernel (a deprecation, an overflow) is printed on stderr.
     stderr = [(i, out.text) for i, out in outputs if out.get("name") == "stderr"]
     assert stderr == []
