@@ -268,7 +268,7 @@ CHAPTER_BATCHES = (1, 28, 200, 1400)  # 1400 training points: every batch the sa
 CHAPTER_LR = 0.5
 
 
-def chapter_function_epoch(net):
+def chapter_function_epoch(net, backend="numpy"):
     """One epoch of the chapter's network (sigmoid, MSE, SGD) as a dg.function step per batch,
     from ``net``'s current weights (copied into Variables); returns (epoch(X, Y, batch), params)."""
     params = []
@@ -276,7 +276,7 @@ def chapter_function_epoch(net):
         params += [dg.Variable(W.copy(), name=f"W{k}"), dg.Variable(b.copy(), name=f"b{k}")]
     opt = dg.optim.SGD(lr=CHAPTER_LR)
 
-    @dg.function
+    @dg.function(backend=backend)
     def step(x, y):
         with dg.GradientTape() as tape:
             o = x
@@ -305,30 +305,43 @@ def chapter_rows(repeats):
         "The chapter's 2-25-50-25-2 sigmoid network, MSE, SGD lr 0.5, one epoch of 1,400 points "
         f"in order; best of {repeats} round-robin epochs"
     )
-    print(f"{'batch':>6}{'NumPy engine':>15}{'dg.function':>15}{'fn / np':>9}   after 1 epoch")
+    try:
+        import numba  # noqa: F401
+
+        backends = ["numpy", "numba"]
+    except ImportError:
+        backends = ["numpy"]
+    header = f"{'batch':>6}{'NumPy engine':>15}{'dg.function':>15}"
+    header += f"{'numba':>12}" if "numba" in backends else ""
+    header += f"{'fn / np':>9}" + (f"{'nb / np':>9}" if "numba" in backends else "")
+    print(header + "   after 1 epoch (dg.function against the engine)")
     for batch in CHAPTER_BATCHES:
         net = NeuralNetwork.build([2, 25, 50, 25, 2], "sigmoid", "mse", rng=0)
-        traced, params = chapter_function_epoch(net)
+        runs = {b: chapter_function_epoch(net, b) for b in backends}
         _train_epoch_numpy(net, X_train, Y_train, CHAPTER_LR, batch)  # one epoch of each from
-        traced(X_train, Y_train, batch)  # the same weights (this also traces): compare
+        for epoch, _params in runs.values():  # the same weights (this also traces): compare
+            epoch(X_train, Y_train, batch)
         after = [a for W, b in zip(net.weights, net.biases) for a in (W, b)]
-        diff = max(float(np.max(np.abs(p.numpy() - a))) for p, a in zip(params, after))
-        same = "bit-identical" if diff == 0 else f"max |Δθ| {diff:.1e}"
-        best = {"numpy": float("inf"), "function": float("inf")}
+        diffs = {
+            b: max(float(np.max(np.abs(p.numpy() - a))) for p, a in zip(params, after))
+            for b, (_epoch, params) in runs.items()
+        }
+        same = " ".join(
+            f"{b} " + ("bit-identical" if d == 0 else f"max |Δθ| {d:.1e}") for b, d in diffs.items()
+        )
+        best = dict.fromkeys(["engine", *backends], float("inf"))
         for _ in range(repeats):
             t0 = time.perf_counter()
             _train_epoch_numpy(net, X_train, Y_train, CHAPTER_LR, batch)
-            t1 = time.perf_counter()
-            traced(X_train, Y_train, batch)
-            t2 = time.perf_counter()
-            best["numpy"] = min(best["numpy"], t1 - t0)
-            best["function"] = min(best["function"], t2 - t1)
-        ratio = best["function"] / best["numpy"]
-        print(
-            f"{batch:>6}{best['numpy'] * 1e3:>12.2f} ms{best['function'] * 1e3:>12.2f} ms"
-            f"{ratio:>8.2f}x   {same}",
-            flush=True,
-        )
+            best["engine"] = min(best["engine"], time.perf_counter() - t0)
+            for b, (epoch, _params) in runs.items():
+                t0 = time.perf_counter()
+                epoch(X_train, Y_train, batch)
+                best[b] = min(best[b], time.perf_counter() - t0)
+        line = f"{batch:>6}{best['engine'] * 1e3:>12.2f} ms{best['numpy'] * 1e3:>12.2f} ms"
+        line += f"{best['numba'] * 1e3:>9.2f} ms" if "numba" in best else ""
+        line += "".join(f"{best[b] / best['engine']:>8.2f}x" for b in backends)
+        print(f"{line}   {same}", flush=True)
 
 
 def main():

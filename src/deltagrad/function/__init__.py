@@ -70,20 +70,23 @@ def lowerings() -> dict[str, list[str]]:
 def function(fn: Callable[..., Any] | None = None, *, backend: str = "numpy") -> Any:
     """Trace ``fn`` on its first call per signature and replay the trace afterwards.
 
-    Usable as ``dg.function(step)``, ``@dg.function`` or ``@dg.function(backend="numpy")``.
+    Usable as ``dg.function(step)``, ``@dg.function`` or ``@dg.function(backend="numba")``.
 
     Args:
         fn: The function: a training step (forward pass, ``GradientTape.gradient``, optimiser
             update) or any computation with deltagrad's ops.
         backend: ``"numpy"`` (straight-line NumPy calls into preallocated arrays, bit for bit
-            the tape's numbers). ``"numba"`` is not implemented yet.
+            the tape's numbers) or ``"numba"`` (the same, with each run of element-wise
+            operations over one shape compiled by Numba into one loop; matrix products stay
+            NumPy's; the numbers agree with the tape's to rounding, not bit for bit; the
+            kernels are cached on disk, so only the first process compiles them).
 
     Returns:
         Function: The wrapped function (``.source()`` shows the generated code).
 
     Raises:
-        NotImplementedError: For ``backend="numba"``.
         ValueError: For an unknown backend.
+        ImportError: For ``backend="numba"`` when Numba cannot be imported.
     """
     if backend not in BACKENDS:
         raise ValueError(f"dg.function: unknown backend {backend!r}; choose one of {BACKENDS}")
