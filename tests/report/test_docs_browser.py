@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -186,3 +187,20 @@ def test_the_derivation_of_the_delta_rule_reads_at_both_widths(chromium, site, s
     assert len(formula_px) == 3 and min(formula_px) >= 15, formula_px
     overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0 and errors == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_fixes_page_shows_computed_numbers_and_no_marker_is_left(chromium, site, shots, width):
+    """The fixes page as a student reads it: the biases trained and never updated in numbers,
+    the chapter's printed Himmelblau value explained, each table readable at both widths, and no
+    <!-- build: … --> marker left unfilled on any page truth.py fills."""
+    tab, errors = _open(chromium, site, "chapter/fixes.html", shots, f"fixes_{width}", width)
+    text = tab.locator("article").inner_text()
+    assert "biases never updated" in text and "biases trained" in text
+    assert re.search(r"never updated[^\n]*\t0\.\d{6}\t\d+\.\d\d %\t\d+\.\d\d %", text), text
+    assert "5 of them, ours 1" in text
+    assert tab.evaluate("document.scrollingElement.scrollWidth") <= width
+    for page in ("chapter/fixes.html", "chapter/7-3-activations.html", "index.html"):
+        html_text = (site / page).read_text(encoding="utf-8")
+        assert "<!-- build:" not in html_text, page
+    assert errors == []
