@@ -80,3 +80,33 @@ def test_next_and_the_right_arrow_step_down_the_layers(page, shots):
 def test_the_page_never_scrolls_sideways(page):
     width = page.evaluate("document.scrollingElement.scrollWidth")
     assert width <= page.evaluate("innerWidth")
+
+
+# The ink of each weight matrix's edges as drawn: length × stroke width × stroke opacity of
+# every line, times the opacity the page gives its group at this step.
+EDGE_INK = """() => Object.fromEntries([...document.querySelectorAll('svg .edges')].map(g => {
+    const group = Number(getComputedStyle(g).opacity);
+    let ink = 0;
+    for (const line of g.querySelectorAll('line')) {
+        const a = n => Number(line.getAttribute(n));
+        ink += Math.hypot(a('x2') - a('x1'), a('y2') - a('y1')) * a('stroke-width')
+            * a('stroke-opacity') * group;
+    }
+    return [g.getAttribute('data-layer'), ink];
+}))"""
+
+
+def test_the_current_layers_edges_are_drawn_strongest_at_every_step(page, shots):
+    """The caption says the highlighted column's incoming edges are its ∂L/∂W, drawn at full
+    strength, and the layer above's fainter: at every step, from the output layer down to layer
+    1 (where W2's 80 thick edges once outshone W1's 50), the current layer's edges carry more
+    ink than any other weight matrix's, by a clear margin."""
+    legend = page.locator(".legend").text_content()
+    assert "incoming edges, drawn at full strength, are its ∂L/∂W" in legend
+    for layer in (4, 3, 2, 1):
+        assert highlighted(page) == [f"svg:{layer}", f"panel:{layer}"]
+        ink = page.evaluate(EDGE_INK)
+        others = {k: v for k, v in ink.items() if k != str(layer)}
+        assert ink[str(layer)] > 1.2 * max(others.values()), (layer, ink)
+        page.keyboard.press("ArrowRight")
+    page.screenshot(path=str(shots / "explain_layer1_edges.png"))

@@ -58,9 +58,9 @@ p { max-width: 52rem; margin: 0.4rem 0; }
 .note { color: #555; font-size: 0.85rem; }
 svg .col-band { fill: transparent; }
 svg .layer.current .col-band { fill: #fff4c2; }
-svg .edges { opacity: 0.18; }
+svg .edges { opacity: 0.06; }
 svg .edges.current { opacity: 1; }
-svg .edges.above { opacity: 0.55; }
+svg .edges.above { opacity: 0.1; }
 svg circle { stroke: #555; stroke-width: 0.8; }
 svg .layer.current circle { stroke: #111; stroke-width: 1.6; }
 svg text { font-family: system-ui, sans-serif; fill: #222; }
@@ -407,7 +407,9 @@ def render(result: dict, context: list[str]) -> str:
         '<span class="swatch" style="background:#f7f7f7"></span>zero. Neurons are coloured by '
         "δ, scaled per layer by its largest |δ|; edges by ∂L/∂w, scaled per weight matrix "
         "(thicker: larger |∂L/∂w|). The highlighted column is the current step; its incoming "
-        "edges are its ∂L/∂W. Hover a neuron or edge for its numbers.</p>",
+        "edges, drawn at full strength, are its ∂L/∂W; the faint edges of the layer above are "
+        "the ones its δ comes back through (δj = oj(1 − oj)·Σk δk·wjk), the others fainter "
+        "still. Hover a neuron or edge for its numbers.</p>",
         "".join(f'<p class="note">{html.escape(n)}.</p>' for n in notes),
         *(_panel(result, i) for i in steps),
         _update(result),
