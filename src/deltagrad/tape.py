@@ -251,10 +251,11 @@ class GradientTape:
     ) -> dict[int, Any]:
         """``_backward`` with this tape paused: its own backward pass is not recorded on it."""
         if _TRACING:  # dg.function is tracing: the trace derives the pass (deltagrad.function)
-            found: dict[int, Any] = _TRACING[-1].backward(
+            found: dict[int, Any] | None = _TRACING[-1].backward(
                 self, targets, seeds, sources_flat, consume
             )
-            return found
+            if found is not None:  # (None: an outer tape records it, its rules run as ops)
+                return found
         was_active = self in _ACTIVE
         if was_active:
             position = _ACTIVE.index(self)

@@ -361,17 +361,16 @@ class Trace:
         seeds: Sequence[Any],
         sources: Any,
         consume: bool,
-    ) -> dict[int, Any]:
-        """A tape's backward pass, derived as equations (called by the tape)."""
+    ) -> dict[int, Any] | None:
+        """A tape's backward pass, derived as equations (called by the tape); None when
+        another tape records it (the tape then runs it as ops, traced one by one)."""
         from deltagrad.function import _lower
 
         if any(t is not tape for t in _ACTIVE):
-            raise trace_error(
-                "a gradient was taken while another GradientTape records (a second "
-                "derivative, e.g. dg.grad of dg.grad)",
-                "dg.function does not trace second derivatives yet: call this function without "
-                "dg.function (or trace only the first-derivative part).",
-            )
+            # A gradient another tape records (a second derivative): the tape runs its rules
+            # as ops on Tensors, which the outer tape records and this trace writes down as
+            # forward equations; the outer tape's own gradient is then derived here.
+            return None
         self.backward_passes += 1
         section, self.section = self.section, "backward"
         try:
