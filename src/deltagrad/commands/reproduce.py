@@ -6,8 +6,9 @@ of training sample 0, explain.html), gradcheck/ (the three-way gradient table), 
 (7.8), moons/ (7.9, plus the decision boundary as a GIF and per-layer gradient norms),
 init_compare/ (the five initialisations on 7.9's task, several seeds each), landscape/ (the
 trained network's loss landscape and training trajectory), metrics.json (a summary) and
-report.html. --quick shrinks the work (fewer epochs, coarser grids) to a few seconds, for
-tests and a first look.
+report.html. --quick shrinks the work (fewer epochs, coarser grids) to about a fifth of the
+full run, for tests and a first look (the README's "How long reproduce takes" gives measured
+times).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="fewer epochs and coarser grids: the whole run in a few seconds",
+        help="fewer epochs and coarser grids: about a fifth of the full run's time",
     )
 
 
