@@ -1,13 +1,17 @@
 """A minibatch MLP training step — ReLU hidden layers, softmax cross-entropy, plain SGD — in
-deltagrad's tape against hand-written NumPy, PyTorch eager and JAX jit, in one run.
+deltagrad's tape, traced by dg.function (numpy and numba backends), against hand-written NumPy,
+PyTorch eager and JAX jit, in one run.
 
     python benchmarks/mlp_tape.py                 # about a minute
     python benchmarks/mlp_tape.py --repeats 9
     python benchmarks/mlp_tape.py --only deltagrad   # NumPy and deltagrad alone in the process
+    python benchmarks/mlp_tape.py --only function,numba --rows b32   # dg.function, batch 32
+    python benchmarks/mlp_tape.py --chapter       # the chapter's NeuralNetwork instead (below)
 
 One step is: forward through ReLU layers, the mean softmax cross-entropy of the batch, the
 gradient of every weight and bias, and an SGD update (lr 0.05). deltagrad records it on a
-GradientTape (dg.Variable parameters, dg.sparse_softmax_cross_entropy, optim.SGD); the NumPy
+GradientTape (dg.Variable parameters, dg.sparse_softmax_cross_entropy, optim.SGD); "function"
+and "numba" are that step wrapped in dg.function (backend "numpy" and "numba"); the NumPy
 baseline writes the forward, the backward and the update out by hand; PyTorch runs eager
 autograd with torch.optim.SGD on one thread; JAX jits the whole step (``jax.grad`` and the
 update). All start from the same weights and see the same batches; each row is timed
@@ -20,7 +24,12 @@ batch 32 and 256; random data on 784-256-256-10 at batch 64 and 512; each in flo
 float64. BLAS runs on one thread for every implementation.
 
 Targets: deltagrad at most 1.25× the hand-written NumPy step (``dg / np`` ≤ 1.25) and faster
-than PyTorch eager (``torch / dg`` > 1) in every row.
+than PyTorch eager (``torch / dg`` > 1) in every row; dg.function at most 1.0× the NumPy step.
+
+``--chapter`` times an epoch of the chapter's 2-25-50-25-2 sigmoid network (MSE, SGD lr 0.5, its
+1,400 training points in order) by ``NeuralNetwork``'s NumPy engine and by the same network
+written with the tape and traced by dg.function (both backends), at batch 1, 28, 200 and 1400,
+and compares the parameters after one epoch from the same weights.
 """
 
 from __future__ import annotations
