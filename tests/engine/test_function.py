@@ -599,3 +599,46 @@ def test_the_lowered_sigmoid_gives_the_engines_numbers_at_the_extremes(dtype):
     x = np.array([-1e4, -120.0, -0.0, 0.0, 1e-30, 90.0, 1e4, np.nan], dtype=dtype)
     assert np.array_equal(traced(x).numpy(), f(x).numpy(), equal_nan=True)
     assert "np.maximum(e, x >= 0) / (1.0 + e)" in traced.source()
+
+
+def test_a_traced_function_called_inside_another_is_part_of_its_trace():
+    params = mlp((4, 8, 3), np.float64, 1)
+    eager_params = mlp((4, 8, 3), np.float64, 1)
+    inner = dg.function(mlp_step(params, dg.optim.SGD(lr=0.1)))
+    data = batches(4, 3, 8, np.float64, count=4)
+    inner(*data[0])  # traced and replayed on its own first
+
+    @dg.function
+    def two_steps(x, y, x2, y2):
+        inner(x, y)
+        return inner(x2, y2)
+
+    eager = mlp_step(eager_params, dg.optim.SGD(lr=0.1))
+    eager(*data[0])
+    for x, y in [data[1:3], data[2:4]]:
+        loss = two_steps(*x, *y)
+        eager(*x)
+        assert np.array_equal(loss.numpy(), eager(*y).numpy())
+    assert_same(eager_params, params)
+    assert two_steps.traces == 1
+
+
+def test_a_run_numba_cannot_compile_stays_numpys(monkeypatch):
+    pytest.importorskip("numba")
+    numba_backend = sys.modules["deltagrad.function._numba"]
+
+    def broken(source):
+        def kernel(*args):
+            raise TypeError("numba could not type this")
+
+        return kernel
+
+    monkeypatch.setattr(numba_backend, "compile_kernel", broken)
+    a, b = mlp((4, 8, 3), np.float64, 0), mlp((4, 8, 3), np.float64, 0)
+    eager = mlp_step(a, dg.optim.SGD(lr=0.1))
+    traced = dg.function(mlp_step(b, dg.optim.SGD(lr=0.1)), backend="numba")
+    for x, y in batches(4, 3, 8, np.float64, count=3):
+        eager(x, y)
+        traced(x, y)
+    assert_same(a, b)  # every run fell back to NumPy's calls: the tape's numbers
+    assert "__kernel" not in traced._last.fast_source

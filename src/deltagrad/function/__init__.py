@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from deltagrad._recording import TRACING as _TRACING
 from deltagrad.function import _codegen, _lower
 from deltagrad.function._ir import Var
 from deltagrad.function._trace import Trace, TraceError, trace_error, tracing
@@ -122,9 +123,12 @@ class Function:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         last = self._last
         if last is not None and last.direct and not kwargs and len(args) == last.n_args:
-            outs = last.entry(*args)  # checks the arrays against the last trace's signature
-            if outs is not _MISS:
-                return last.rebuild(outs)
+            if not _TRACING:  # (inside another function's trace, see below)
+                outs = last.entry(*args)  # checks the arrays against the last trace's signature
+                if outs is not _MISS:
+                    return last.rebuild(outs)
+        if _TRACING:  # called while another dg.function traces: part of that trace
+            return self._fn(*args, **kwargs)
         key = _signature(args) if not kwargs else (_signature(args), _signature(kwargs))
         concrete = self._cache.get(key)
         if concrete is None:

@@ -146,9 +146,15 @@ def generate(
     items: list[Any] = list(eqns)
     if fast and backend == "numba":
         items = _numba.runs(eqns)
-    for k, item in enumerate(items):
+    queue = list(items)
+    while queue:
+        item = queue.pop(0)
         if isinstance(item, _numba.Run):
-            lines.extend(_fused(item, items[k + 1 :], outputs, names, buffers, namespace))
+            fused = _fused(trace, item, queue, outputs, names, buffers, namespace)
+            if fused is None:  # Numba could not compile it: NumPy's calls instead
+                queue[:0] = item.eqns
+            else:
+                lines.extend(fused)
             continue
         eqn = item
         if eqn.section != section:
@@ -195,21 +201,30 @@ def _bind_np(path: str, namespace: dict[str, Any]) -> str:
 
 
 def _fused(
+    trace: Trace,
     run: Any,
     rest: Sequence[Any],
     outputs: Sequence[Var],
     names: _Names,
     buffers: dict[Var, str],
     namespace: dict[str, Any],
-) -> list[str]:
-    """A call of the kernel of ``run``, writing the results read after it."""
+) -> list[str] | None:
+    """A call of the kernel of ``run``, writing the results read after it; None when Numba
+    cannot compile it (tried now, on copies of the trace's values)."""
     needed = {v.n for v in outputs}
     for item in rest:
         for eqn in item.eqns if isinstance(item, _numba.Run) else [item]:
             needed.update(x.n for x in eqn.ins if isinstance(x, Var))
     source, args, writes = _numba.kernel_source(run, needed, literal)
+    try:
+        compiled = _numba.compile_kernel(source)
+        trial = [np.array(trace.values[x.n]) if isinstance(x, Var) else x for x in args]
+        trial = [t[()] if isinstance(x, Var) and x.scalar else t for x, t in zip(args, trial)]
+        compiled(*trial, *(np.empty(v.shape, v.dtype) for v in writes))
+    except Exception:  # a typing or lowering error of Numba's: this run stays NumPy's
+        return None
     kernel = f"__kernel{sum(k.startswith('__kernel') for k in namespace)}"
-    namespace[kernel] = _numba.compile_kernel(source)
+    namespace[kernel] = compiled
     lines = []
     outs = []
     for var in writes:
