@@ -642,3 +642,32 @@ def test_a_run_numba_cannot_compile_stays_numpys(monkeypatch):
         traced(x, y)
     assert_same(a, b)  # every run fell back to NumPy's calls: the tape's numbers
     assert "__kernel" not in traced._last.fast_source
+
+
+def test_other_threads_use_variables_and_ops_as_usual_while_a_function_traces():
+    import threading
+
+    w = dg.Variable(np.array([1.0, 2.0]), name="w")
+    other = dg.Variable(np.array(3.0), name="other")
+    seen = {}
+
+    def elsewhere():
+        seen["float"] = float(other)
+        seen["new"] = dg.Variable(np.zeros(2)).numpy().tolist()
+        other.assign(4.0)
+        with dg.GradientTape() as tape:
+            y = dg.sum(other * other)
+        seen["grad"] = float(tape.gradient(y, other))
+        seen["value"] = float(y)
+
+    @dg.function
+    def f(x):
+        thread = threading.Thread(target=elsewhere)
+        thread.start()
+        thread.join()
+        return dg.sum(x * w)
+
+    assert f(np.ones(2)).numpy() == 3.0
+    assert seen == {"float": 3.0, "new": [0.0, 0.0], "grad": 8.0, "value": 16.0}
+    assert float(other) == 4.0
+    assert f(np.ones(2)).numpy() == 3.0 and len(seen) == 4  # the replay runs no Python

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -157,6 +158,7 @@ class Trace:
         self.updates: list[Update] = []  # each optimiser's update of a Variable, in order
         self.section = "forward"
         self.backward_passes = 0
+        self.thread = threading.get_ident()  # the thread that traces (others are not traced)
 
     # --- variables ------------------------------------------------------------------------
     def new_var(self, value: Any, kind: str, hint: str = "") -> Var:
@@ -326,6 +328,8 @@ class Trace:
         """An op ran on Tensors: write it down (called by :meth:`Primitive.apply`)."""
         from deltagrad.function import _lower
 
+        if threading.get_ident() != self.thread:
+            return  # another thread's op, not part of this function
         for value in _arrays(params):
             var = self.by_value.get(id(value))
             if var is not None and var.kind != "const":
@@ -366,10 +370,11 @@ class Trace:
         another tape records it (the tape then runs it as ops, traced one by one)."""
         from deltagrad.function import _lower
 
-        if any(t is not tape for t in _ACTIVE):
+        if threading.get_ident() != self.thread or any(t is not tape for t in _ACTIVE):
             # A gradient another tape records (a second derivative): the tape runs its rules
             # as ops on Tensors, which the outer tape records and this trace writes down as
-            # forward equations; the outer tape's own gradient is then derived here.
+            # forward equations; the outer tape's own gradient is then derived here. (Or
+            # another thread's gradient, which the tape computes as usual.)
             return None
         self.backward_passes += 1
         section, self.section = self.section, "backward"
@@ -419,16 +424,11 @@ def _same(a: Any, b: Any) -> bool:
 @contextlib.contextmanager
 def tracing(trace: Trace) -> Iterator[None]:
     """Open ``trace``: the engine reports to it, and while it is open, optimisers lower their
-    updates into it, Variable assignments become updates of state and creating a Variable is
-    refused. (These three are class attributes swapped for the trace and restored after it:
-    the optimisers and Variables know nothing of tracing.)"""
-    saved = [
-        (_optim.Optimizer, "apply_gradients", _optim.Optimizer.apply_gradients),
-        (Variable, "__init__", Variable.__init__),
-        (Variable, "assign", Variable.assign),
-        (Variable, "assign_add", Variable.assign_add),
-        (Variable, "assign_sub", Variable.assign_sub),
-    ]
+    updates into it, Variable assignments become updates of state, and creating a Variable or
+    reading one's value in Python is refused. (These are class attributes swapped for the trace
+    and restored after it: the optimisers and Variables know nothing of tracing. Other threads
+    keep the originals: each swapped attribute checks which thread calls it, and the trace
+    ignores the ops of other threads.)"""
     from deltagrad.function import _lower
 
     def apply_gradients(opt: Any, grads_and_vars: Any) -> None:
@@ -448,15 +448,15 @@ def tracing(trace: Trace) -> Iterator[None]:
 
         return update
 
-    refusals = _variable_read_refusals()
-    saved += [(Variable, name, Variable.__dict__.get(name, _ABSENT)) for name in refusals]
-    for name, refuse in refusals.items():
-        setattr(Variable, name, refuse)
-    _optim.Optimizer.apply_gradients = apply_gradients  # type: ignore[method-assign,assignment]
-    Variable.__init__ = new_variable  # type: ignore[method-assign,assignment]
-    Variable.assign = assign("assign")  # type: ignore[method-assign,assignment]
-    Variable.assign_add = assign("assign_add")  # type: ignore[method-assign,assignment]
-    Variable.assign_sub = assign("assign_sub")  # type: ignore[method-assign,assignment]
+    swaps: list[tuple[type, str, Callable[..., Any]]] = [
+        (_optim.Optimizer, "apply_gradients", apply_gradients),
+        (Variable, "__init__", new_variable),
+        *((Variable, how, assign(how)) for how in ("assign", "assign_add", "assign_sub")),
+        *((Variable, name, refuse) for name, refuse in _variable_read_refusals().items()),
+    ]
+    saved = [(owner, name, owner.__dict__.get(name, _ABSENT)) for owner, name, _ in swaps]
+    for owner, name, traced in swaps:
+        setattr(owner, name, _this_thread(trace.thread, traced, getattr(owner, name)))
     _TRACING.append(trace)
     try:
         yield
@@ -467,6 +467,19 @@ def tracing(trace: Trace) -> Iterator[None]:
                 delattr(owner, name)
             else:
                 setattr(owner, name, attr)
+
+
+def _this_thread(
+    thread: int, traced: Callable[..., Any], original: Callable[..., Any]
+) -> Callable[..., Any]:
+    """``traced`` when called by the tracing thread, ``original`` by any other."""
+
+    def method(*args: Any, **kwargs: Any) -> Any:
+        if threading.get_ident() == thread:
+            return traced(*args, **kwargs)
+        return original(*args, **kwargs)
+
+    return method
 
 
 _ABSENT = object()  # an attribute the class did not define itself (it inherits it)
