@@ -97,13 +97,14 @@ def _index(shape: tuple[int, ...], loop: tuple[int, ...]) -> str | None:
 def runs(eqns: Sequence[Eqn]) -> list[Eqn | Run]:
     """``eqns`` with each run of two or more fusible equations of one shape grouped.
 
-    A run that updates state in place reads no views (a transposed view of the state, read
-    entry by entry while the state changes, would see some entries updated already)."""
+    An equation reading a view (a transpose, a slice, a reshape: the result of a view op in
+    ``eqns``) stays out of runs: a loop reading ``B.T[i, j]`` while it writes ``B[i, j]``, or a
+    state array while it updates it, would see entries it changed already (NumPy's ufuncs copy
+    such an input first). Views computed once from constants are not in ``eqns``."""
     views = {e.out.n for e in eqns if e.out is not None and e.op.view}
     items: list[Eqn | Run] = []
     current: list[Eqn] = []
     key: Any = None
-    state = {"effect": False, "view": False}
 
     def close() -> None:
         if len(current) >= 2:
@@ -111,21 +112,18 @@ def runs(eqns: Sequence[Eqn]) -> list[Eqn | Run]:
         else:
             items.extend(current)
         current.clear()
-        state.update(effect=False, view=False)
 
     for eqn in eqns:
         found = _fusible(eqn)
-        effect = eqn.op.name in _EFFECTS
-        view = any(isinstance(x, Var) and x.n in views for x in eqn.ins)
-        if found != key or (effect and state["view"]) or (view and state["effect"]):
+        if found is not None and any(isinstance(x, Var) and x.n in views for x in eqn.ins):
+            found = None
+        if found != key:
             close()
             key = found
         if found is None:
             items.append(eqn)
         else:
             current.append(eqn)
-            state["effect"] = state["effect"] or effect
-            state["view"] = state["view"] or view
     close()
     return items
 
