@@ -394,9 +394,11 @@ def main():
     header += f"{'fn / np':>9}" if "function" in names else ""
     header += f"{'nb / np':>9}{'nb / fn':>9}" if "numba" in names and "function" in names else ""
     header += f"{'torch / dg':>12}" if "torch" in names else ""
-    header += "  jax / dg" if "jax" in names else ""
+    header += "  jax / dg" if "jax" in names and "deltagrad" in names else ""
+    header += "  nb / jax" if "jax" in names and "numba" in names else ""
     print(header + "   faults/step np dg   max |w - w_np| after 1 step")
     worst_np, worst_fn, worst_nb, worst_torch = 0.0, 0.0, 0.0, float("inf")
+    worst_jax: dict[int, float] = {}  # batch size -> the largest numba / jax.jit
     for kind, sizes, batch in ROWS:
         for dtype in (np.dtype(np.float32), np.dtype(np.float64)):
             label = f"{kind} {'-'.join(map(str, sizes))} b{batch} {dtype.name}"
@@ -420,8 +422,12 @@ def main():
                 r_t = best["torch"] / best["deltagrad"]
                 worst_torch = min(worst_torch, r_t)
                 line += f"{r_t:>11.2f}x"
-            if "jax" in best:
+            if "jax" in best and "deltagrad" in best:
                 line += f"{best['jax'] / best['deltagrad']:>9.2f}x"
+            if "jax" in best and "numba" in best:
+                r_j = best["numba"] / best["jax"]
+                worst_jax[batch] = max(worst_jax.get(batch, 0.0), r_j)
+                line += f"{r_j:>9.2f}x"
             line += f"{faults['numpy']:>10.0f} {faults.get('deltagrad', 0):>3.0f}"
             line += "   " + " ".join(f"{n} {d:.0e}" for n, d in diffs.items() if n != "numpy")
             print(line, flush=True)
@@ -431,6 +437,10 @@ def main():
     if worst_fn:
         met_fn = "met" if worst_fn <= 1.0 else "NOT met"
         print(f"target dg.function / np <= 1.0 in every row: {met_fn} (worst {worst_fn:.2f}x)")
+    for batch, worst in sorted(worst_jax.items()):
+        goal = 1.0 if batch <= 32 else 1.05
+        met_j = "met" if worst <= goal else "NOT met"
+        print(f"target numba / jax.jit <= {goal:g} at batch {batch}: {met_j} (worst {worst:.2f}x)")
     if worst_torch < float("inf"):
         met_t = "met" if worst_torch > 1 else "NOT met"
         print(f"target torch / dg > 1 in every row: {met_t} (worst {worst_torch:.2f}x)")
