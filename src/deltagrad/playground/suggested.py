@@ -32,59 +32,38 @@ SETTINGS_FIELDS = (
 )
 """The configuration fields a suggestion may set."""
 
+_CHAPTER: dict[str, Any] = {
+    "hidden": [25, 50, 25],
+    "activation": "sigmoid",
+    "loss": "mse",
+    "learning_rate": 0.01,
+    "batch_size": 1,
+    "init": "chapter",
+    "epochs": 500,
+}
+"""The chapter's network and training (chapter 7.9), for 500 epochs."""
+
 SUGGESTED: dict[str, dict[str, Any]] = {
     "moons": {
-        "settings": {
-            "hidden": [25, 50, 25],
-            "activation": "sigmoid",
-            "loss": "mse",
-            "learning_rate": 0.01,
-            "batch_size": 1,
-            "init": "chapter",
-            "epochs": 500,
-        },
+        "settings": _CHAPTER,
         "test_accuracy": 0.975,
         "why": "The chapter's own settings learn the moons",
     },
     "circles": {
-        "settings": {
-            "hidden": [25, 50, 25],
-            "activation": "tanh",
-            "loss": "mse",
-            "learning_rate": 0.01,
-            "batch_size": 1,
-            "init": "chapter",
-            "epochs": 500,
-        },
+        "settings": {**_CHAPTER, "activation": "tanh"},
         "test_accuracy": 0.91,
         "why": "The chapter's network with tanh instead of the sigmoid: tanh is centred at 0 and "
         "four times steeper there, so the error reaches the first layers",
     },
     "xor": {
-        "settings": {
-            "hidden": [25, 50, 25],
-            "activation": "tanh",
-            "loss": "mse",
-            "learning_rate": 0.01,
-            "batch_size": 1,
-            "init": "chapter",
-            "epochs": 500,
-        },
+        "settings": {**_CHAPTER, "activation": "tanh"},
         "test_accuracy": 0.8467,
         "why": "The chapter's network with tanh instead of the sigmoid; with noise 0.2 many "
         "points near the axes have crossed into the other class's quarter, so no boundary gets "
         "them all",
     },
     "blobs": {
-        "settings": {
-            "hidden": [25, 50, 25],
-            "activation": "sigmoid",
-            "loss": "mse",
-            "learning_rate": 0.01,
-            "batch_size": 1,
-            "init": "chapter",
-            "epochs": 500,
-        },
+        "settings": _CHAPTER,
         "test_accuracy": 0.99,
         "why": "The chapter's own settings learn the three blobs",
     },
