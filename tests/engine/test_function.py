@@ -282,12 +282,23 @@ STATEFUL = {
         lr=lr, momentum=0.9, nesterov=True, weight_decay=0.01
     ),
     "momentum-dampening": lambda lr: dg.optim.SGD(lr=lr, momentum=0.5, dampening=0.3),
+    "rmsprop": lambda lr: dg.optim.RMSprop(lr=lr),
+    "rmsprop-momentum": lambda lr: dg.optim.RMSprop(lr=lr, momentum=0.9),
+    "rmsprop-centered": lambda lr: dg.optim.RMSprop(lr=lr, alpha=0.9, centered=True),
+    "rmsprop-centered-momentum-l2-maximize": lambda lr: dg.optim.RMSprop(
+        lr=lr, momentum=0.5, centered=True, weight_decay=0.1, maximize=True
+    ),
+    "adagrad": lambda lr: dg.optim.Adagrad(lr=lr),
+    "adagrad-lr-decay-l2-accumulator": lambda lr: dg.optim.Adagrad(
+        lr=lr, lr_decay=0.3, weight_decay=0.01, initial_accumulator_value=0.1
+    ),
+    "adagrad-maximize": lambda lr: dg.optim.Adagrad(lr=lr, eps=1e-6, maximize=True),
 }
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("kind", sorted(STATEFUL))
-def test_adam_and_momentum_are_bit_identical_to_the_tape_after_5_steps(kind, dtype):
+def test_stateful_optimisers_are_bit_identical_to_the_tape_after_5_steps(kind, dtype):
     a, b = mlp((4, 8, 3), dtype, 2), mlp((4, 8, 3), dtype, 2)
     opt_a, opt_b = STATEFUL[kind](0.01), STATEFUL[kind](0.01)
     eager, traced = mlp_step(a, opt_a), dg.function(mlp_step(b, opt_b))
@@ -302,7 +313,19 @@ def test_adam_and_momentum_are_bit_identical_to_the_tape_after_5_steps(kind, dty
             assert np.array_equal(state_a[key], state_b[key]), key
 
 
-@pytest.mark.parametrize("kind", ["adam", "momentum", "nesterov-decay", "adamw"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "adam",
+        "momentum",
+        "nesterov-decay",
+        "adamw",
+        "rmsprop",
+        "rmsprop-centered-momentum-l2-maximize",
+        "adagrad",
+        "adagrad-lr-decay-l2-accumulator",
+    ],
+)
 def test_a_new_learning_rate_does_not_retrace_stateful_optimisers(kind):
     a, b = mlp((4, 8, 3), np.float64, 3), mlp((4, 8, 3), np.float64, 3)
     opt_a, opt_b = STATEFUL[kind](0.05), STATEFUL[kind](0.05)
@@ -334,6 +357,28 @@ def test_traced_and_eager_steps_of_one_optimiser_can_alternate():
     assert_same(momentum_a, momentum_b)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "kind", ["rmsprop-centered-momentum-l2-maximize", "adagrad-lr-decay-l2-accumulator"]
+)
+def test_traced_and_eager_rmsprop_and_adagrad_steps_can_alternate(kind, dtype):
+    a, b = mlp((4, 8, 3), dtype, 5), mlp((4, 8, 3), dtype, 5)
+    opt_a, opt_b = STATEFUL[kind](0.02), STATEFUL[kind](0.02)
+    eager_a, eager_b = mlp_step(a, opt_a), mlp_step(b, opt_b)
+    traced_b = dg.function(eager_b)
+    for k, (x, y) in enumerate(batches(4, 3, 8, dtype, count=7)):
+        loss_a = eager_a(x, y)
+        loss_b = (eager_b if k in (0, 3, 4) else traced_b)(x, y)  # the state made eagerly
+        assert np.array_equal(loss_a.numpy(), loss_b.numpy())
+    assert_same(a, b)
+    assert traced_b.traces == 1
+    for v_a, v_b in zip(a, b):
+        state_a, state_b = opt_a._state[id(v_a)][1], opt_b._state[id(v_b)][1]
+        assert state_b["step"] == 7
+        for key in state_a:
+            assert np.array_equal(state_a[key], state_b[key]), key
+
+
 def test_the_update_reads_as_the_optimisers_rule():
     params = mlp((4, 8, 3), np.float32, 0)
     traced = dg.function(mlp_step(params, dg.optim.Adam(lr=0.01)))
@@ -347,14 +392,38 @@ def test_the_update_reads_as_the_optimisers_rule():
     update = traced.source().split("# update")[1]
     assert "if first_W1:\n        b_W1[...] = dW1\n    else:\n        b_W1 *= 0.9" in update
     assert "W1 -= lr * b_W1" in update
+    params = mlp((4, 8, 3), np.float32, 0)
+    opt = dg.optim.RMSprop(lr=0.01, momentum=0.9, centered=True)
+    traced = dg.function(mlp_step(params, opt))
+    traced(*batches(4, 3, 8, np.float32, count=1)[0])
+    update = traced.source().split("# update")[1]
+    assert "v_W1 *= 0.99" in update and "v_W1 += (1 - 0.99) * (dW1 * dW1)" in update
+    assert "gavg_W1 += (1 - 0.99) * dW1" in update
+    assert "np.maximum(v_W1 - gavg_W1 * gavg_W1, 0)" in update
+    assert "b_W1 *= 0.9" in update and "W1 -= lr * b_W1" in update
+    params = mlp((4, 8, 3), np.float32, 0)
+    traced = dg.function(mlp_step(params, dg.optim.Adagrad(lr=0.1, lr_decay=0.5)))
+    traced(*batches(4, 3, 8, np.float32, count=1)[0])
+    update = traced.source().split("# update")[1]
+    assert "s_W1 += dW1 * dW1" in update
+    assert "W1 -= lr / (1 + (t_W1 - 1) * 0.5) * dW1 / (np.sqrt(s_W1) + 1e-10)" in update
 
 
 def test_unsupported_optimisers_are_refused():
+    class Halving(dg.optim.Optimizer):  # an optimiser of the user's own
+        def _update(self, theta, g, state):
+            return theta - 0.5 * self.lr * g
+
+    class MyAdam(dg.optim.Adam):  # a subclass may change the rule: not lowered either
+        pass
+
     params = mlp((4, 8, 3), np.float32, 0)
-    for opt in (dg.optim.RMSprop(), dg.optim.Adagrad()):
+    for opt in (Halving(lr=0.1), MyAdam()):
         traced = dg.function(mlp_step(params, opt))
-        with pytest.raises(TraceError, match="no lowering yet.*apply them outside"):
+        with pytest.raises(TraceError, match="no lowering yet.*RMSprop.*apply them outside"):
             traced(*batches(4, 3, 8, np.float32, count=1)[0])
+    assert "RMSprop" in " ".join(dg.function.lowerings()["updates"])
+    assert "Adagrad" in " ".join(dg.function.lowerings()["updates"])
 
 
 def test_two_adam_steps_on_one_variable_in_one_call_are_refused():

@@ -20,9 +20,11 @@ Semantics (as TensorFlow's ``tf.function``):
   return such values instead. Nor can a Variable's (``float(W)``, ``W.numpy()``, ...): compute
   with it instead. Everything else the function reads — globals, closures, arrays and constant
   Tensors — is frozen at trace time; Variables are read afresh on every call.
-* ``dg.optim.SGD`` (with momentum), ``Adam`` and ``AdamW`` updates are traced; their state
-  (moments, momentum buffers, step counts) is the optimiser's own, updated in place; the
-  learning rate is read on every call, the other settings while tracing.
+* ``dg.optim.SGD`` (with momentum), ``Adam``, ``AdamW``, ``RMSprop`` (centered, with
+  momentum) and ``Adagrad`` (with lr decay) updates are traced; their state (moments, mean
+  squares, sums of squares, momentum buffers, step counts) is the optimiser's own, updated in
+  place; the learning rate is read on every call, the other settings while tracing. Other
+  optimisers (subclasses included) raise :class:`TraceError`.
 * Variables are updated in place when nothing else holds their array; an array you took with
   ``v.numpy()`` before a step keeps its old values (the Variable gets a new array), as with the
   tape.

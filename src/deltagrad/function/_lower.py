@@ -239,6 +239,8 @@ def lowerings() -> dict[str, list[str]]:
             "SGD (lr, momentum, dampening, nesterov, weight_decay, maximize)",
             "Adam (lr, betas, eps, weight_decay, amsgrad, maximize)",
             "AdamW (as Adam, with decoupled weight decay)",
+            "RMSprop (lr, alpha, eps, weight_decay, momentum, centered, maximize)",
+            "Adagrad (lr, lr_decay, weight_decay, initial_accumulator_value, eps, maximize)",
         ],
     }
 
@@ -426,6 +428,8 @@ UPDATE_COMMENTS: dict[type, str] = {
         "AdamW: θ ← θ(1 − lr·λ), m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², "
         "θ ← θ − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)"
     ),
+    _optim.RMSprop: "RMSprop: v ← αv + (1 − α)g², θ ← θ − lr · g / (√v + ε)",
+    _optim.Adagrad: "Adagrad: s ← s + g², θ ← θ − lr/(1 + (t − 1)η) · g / (√s + ε)",
 }
 
 
@@ -436,6 +440,19 @@ def _update_comment(opt: Any) -> str:
             "SGD with momentum: b ← g (first step), then b ← μb + (1 − τ)g; "
             f"θ ← θ − lr · {direction}"
         )
+    if isinstance(opt, _optim.RMSprop) and (opt.centered or opt.momentum):
+        parts = ["RMSprop: v ← αv + (1 − α)g²"]
+        var = "v"
+        if opt.centered:
+            parts.append("ḡ ← αḡ + (1 − α)g")
+            var = "max(v − ḡ², 0)"
+        if opt.momentum:
+            parts.append(f"b ← μb + g / (√{var} + ε), θ ← θ − lr · b")
+        else:
+            parts.append(f"θ ← θ − lr · g / (√{var} + ε)")
+        return ", ".join(parts)
+    if isinstance(opt, _optim.Adagrad) and not opt.lr_decay:
+        return "Adagrad: s ← s + g², θ ← θ − lr · g / (√s + ε)"
     return UPDATE_COMMENTS[type(opt)]
 
 
@@ -455,6 +472,14 @@ def _update_one(t: Trace, opt: Any, g: Any, v: Variable) -> None:
     if isinstance(opt, _optim.Adam):
         hints = [f"m_{name}", f"v_{name}", *([f"vmax_{name}"] if opt.amsgrad else []), f"t_{name}"]
         slots = t.update(opt, v, _adam_state, hints)
+    elif isinstance(opt, _optim.RMSprop):
+        hints = [f"v_{name}"]
+        hints += [f"gavg_{name}"] if opt.centered else []
+        hints += [f"b_{name}"] if opt.momentum else []
+        slots = t.update(opt, v, _rmsprop_state, hints)
+    elif isinstance(opt, _optim.Adagrad):
+        hints = [f"s_{name}", *([f"t_{name}"] if opt.lr_decay else [])]
+        slots = t.update(opt, v, _adagrad_state, hints)
     elif opt.momentum:
         slots = t.update(opt, v, _momentum_state, [f"b_{name}", f"first_{name}"])
     else:
@@ -463,6 +488,10 @@ def _update_one(t: Trace, opt: Any, g: Any, v: Variable) -> None:
         g = t.emit(_ir.NEGATIVE, [g], hint=f"d{name}", comment="maximize: climb instead")
     if isinstance(opt, _optim.Adam):
         _adam(t, opt, g, theta, lr, slots, name)
+    elif isinstance(opt, _optim.RMSprop):
+        _rmsprop(t, opt, g, theta, lr, slots, name)
+    elif isinstance(opt, _optim.Adagrad):
+        _adagrad(t, opt, g, theta, lr, slots, name)
     else:
         _sgd(t, opt, g, theta, lr, slots, name)
 
@@ -523,10 +552,68 @@ def _adam(t: Trace, opt: Any, g: Var, theta: Var, lr: Var, slots: list[Var], nam
     t.effect(_ir.SUB_INTO, [theta, change])
 
 
+def _rmsprop_state(opt: Any, state: dict[str, Any], v: Variable) -> list[Any]:
+    """RMSprop's buffers: the mean square, then the mean gradient (centered) and the momentum
+    buffer (momentum > 0), as its _init_state makes them."""
+    found = [state["square_avg"]]
+    if opt.centered:
+        found.append(state["grad_avg"])
+    if opt.momentum:
+        found.append(state["momentum_buffer"])
+    return found
+
+
+def _rmsprop(t: Trace, opt: Any, g: Var, theta: Var, lr: Var, slots: list[Var], name: str) -> None:
+    # optim.RMSprop._update, operation for operation, with the buffers updated in place
+    a = opt.alpha
+    square, *rest = slots
+    if opt.weight_decay:
+        g = t.emit(_ir.ADD, [g, t.emit(_ir.MULTIPLY, [opt.weight_decay, theta])])
+    t.effect(_ir.MUL_INTO, [square, a])
+    t.effect(_ir.ADD_INTO, [square, t.emit(_ir.MULTIPLY, [1 - a, t.emit(_ir.MULTIPLY, [g, g])])])
+    var = square
+    if opt.centered:
+        gave = rest.pop(0)
+        t.effect(_ir.MUL_INTO, [gave, a])
+        t.effect(_ir.ADD_INTO, [gave, t.emit(_ir.MULTIPLY, [1 - a, g])])
+        centred = t.emit(_ir.SUBTRACT, [square, t.emit(_ir.MULTIPLY, [gave, gave])])
+        var = t.emit(_ir.MAXIMUM, [centred, 0], hint=f"var_{name}")
+    denom = t.emit(_ir.ADD, [t.emit(_ir.UNARY["sqrt"], [var]), opt.eps])
+    step = t.emit(_ir.DIVIDE, [g, denom], hint=f"step_{name}")
+    if opt.momentum:
+        (b,) = rest
+        t.effect(_ir.MUL_INTO, [b, opt.momentum])
+        t.effect(_ir.ADD_INTO, [b, step])
+        step = b
+    t.effect(_ir.SUB_INTO, [theta, t.emit(_ir.MULTIPLY, [lr, step])])
+
+
+def _adagrad_state(opt: Any, state: dict[str, Any], v: Variable) -> list[Any]:
+    """Adagrad's sum of squares, then t (only read with an lr decay)."""
+    return [state["sum"], state["step"]] if opt.lr_decay else [state["sum"]]
+
+
+def _adagrad(t: Trace, opt: Any, g: Var, theta: Var, lr: Var, slots: list[Var], name: str) -> None:
+    # optim.Adagrad._update, operation for operation, with the sum updated in place. Without
+    # a decay lr / (1 + (t − 1)·0) is lr / 1.0, which is lr exactly: no line for it.
+    s, *step = slots
+    rate: Any = lr
+    if opt.lr_decay:
+        decayed = t.emit(_ir.MULTIPLY, [t.emit(_ir.SUBTRACT, [step[0], 1]), opt.lr_decay])
+        rate = t.emit(_ir.DIVIDE, [lr, t.emit(_ir.ADD, [1, decayed])], hint=f"lr_{name}")
+    if opt.weight_decay:
+        g = t.emit(_ir.ADD, [g, t.emit(_ir.MULTIPLY, [opt.weight_decay, theta])])
+    t.effect(_ir.ADD_INTO, [s, t.emit(_ir.MULTIPLY, [g, g])])
+    denom = t.emit(_ir.ADD, [t.emit(_ir.UNARY["sqrt"], [s]), opt.eps])
+    change = t.emit(_ir.DIVIDE, [t.emit(_ir.MULTIPLY, [rate, g]), denom], hint=f"step_{name}")
+    t.effect(_ir.SUB_INTO, [theta, change])
+
+
 _UPDATE_FIX = (
     "dg.function lowers SGD (with momentum, Nesterov, dampening, weight decay, maximize), "
-    "Adam and AdamW so far: return the gradients from the function and apply them outside it "
-    "(opt.apply_gradients(zip(grads, params)))."
+    "Adam, AdamW, RMSprop (centered, with momentum) and Adagrad (with lr decay), not other "
+    "optimisers or subclasses of these: return the gradients from the function and apply them "
+    "outside it (opt.apply_gradients(zip(grads, params)))."
 )
 
 
