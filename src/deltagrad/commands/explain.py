@@ -457,14 +457,12 @@ def _update_lines(e: dict) -> list[str]:
     u = e["update"]
     lr = u["learning_rate"]
     lines = ["", f"the update, gradient descent with η = {lr:g}: θ ← θ − η·∂L/∂θ"]
-    for row, after in zip(reversed(e["layers"]), reversed(u["layers"])):
-        i, dW, db = row["index"], np.asarray(row["dW"]), np.asarray(row["db"])
-        j, k = np.unravel_index(int(np.argmax(np.abs(dW))), dW.shape)
-        kb = int(np.argmax(np.abs(db)))
+    for row, step in zip(reversed(e["layers"]), reversed(u["steps"])):
+        w, b = step["weight"], step["bias"]
         lines.append(
-            f"  layer {i}: w{j},{k} = {row['weights'][j, k]:.6g} − {lr:g}·{_p(dW[j, k])} = "
-            f"{after['weights_after'][j, k]:.6g};  b{kb} = {row['bias'][kb]:.6g} − "
-            f"{lr:g}·{_p(db[kb])} = {after['bias_after'][kb]:.6g}"
+            f"  layer {row['index']}: w{w['j']},{w['k']} = {w['before']:.6g} − "
+            f"{lr:g}·{_p(w['gradient'])} = {w['after']:.6g};  b{b['k']} = {b['before']:.6g} − "
+            f"{lr:g}·{_p(b['gradient'])} = {b['after']:.6g}"
         )
     before, now = u["loss_before"], u["loss_after"]
     change = f"{100 * (now - before) / before:+.3g}%" if before else "from 0"

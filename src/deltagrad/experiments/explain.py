@@ -50,6 +50,7 @@ __all__ = [
     "explain",
     "worked_example",
     "weighted_sum",
+    "largest_steps",
     "LEARNING_RATE",
 ]
 
@@ -228,8 +229,8 @@ def explain(
       quantity, check, index), ``kinks`` (finite differences skipped) and ``eps``;
     * ``update``: the gradient-descent step θ ← θ − η·∂L/∂θ that follows, with η =
       ``learning_rate``: ``learning_rate``, ``loss_before`` and ``loss_after`` (the loss on
-      this sample), and per layer ``weights_after`` and ``bias_after``. ``net`` itself is not
-      changed.
+      this sample), per layer ``weights_after`` and ``bias_after``, and ``steps``
+      (:func:`largest_steps`). ``net`` itself is not changed.
     """
     x = np.array(x, dtype=np.float64)
     if x.shape != (2,) or not np.all(np.isfinite(x)):
@@ -280,6 +281,7 @@ def explain(
         "loss_after": float(stepped.loss_value(X, T)),
         "layers": [{"weights_after": W, "bias_after": b}
                    for W, b in zip(stepped.weights, stepped.biases)],
+        "steps": largest_steps(rows, stepped.weights, stepped.biases),
     }  # fmt: skip
     return {
         "x": x,
@@ -343,6 +345,37 @@ def worked_example(result: dict, layer: int, neuron: int) -> str:
             symbolic = f"{derivative_formula(act, str(j))}·{symbolic}"
             numbers = f"{f_prime}·{_v(error)}"
     return f"δ{j} = {symbolic} = {numbers} = {float(row['delta'][j]):.5g}"
+
+
+def largest_steps(rows, weights_after, biases_after) -> list[dict]:
+    """Per layer, the weight and the bias with the largest |derivative| and their step:
+    ``{"weight": {"j", "k", "before", "gradient", "after"}, "bias": {"k", "before",
+    "gradient", "after"}}`` (Python numbers), from :func:`delta_rule_rows`' rows (the values
+    before the step) and the weights and biases after it. What ``deltagrad explain``,
+    ``explain.html`` and the playground show of the update."""
+    steps = []
+    for row, W, b in zip(rows, weights_after, biases_after):
+        dW, db = np.asarray(row["dW"]), np.asarray(row["db"])
+        j, k = (int(v) for v in np.unravel_index(int(np.argmax(np.abs(dW))), dW.shape))
+        kb = int(np.argmax(np.abs(db)))
+        steps.append(
+            {
+                "weight": {
+                    "j": j,
+                    "k": k,
+                    "before": float(row["weights"][j, k]),
+                    "gradient": float(dW[j, k]),
+                    "after": float(np.asarray(W)[j, k]),
+                },
+                "bias": {
+                    "k": kb,
+                    "before": float(row["bias"][kb]),
+                    "gradient": float(db[kb]),
+                    "after": float(np.asarray(b)[kb]),
+                },
+            }
+        )
+    return steps
 
 
 def weighted_sum(result: dict, layer: int, neuron: int, max_terms: int = 6) -> str:

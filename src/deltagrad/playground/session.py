@@ -50,7 +50,12 @@ import numpy as np
 from deltagrad import fast
 from deltagrad.backprop import Layer, NeuralNetwork, _train_epoch_numpy, resolve_engine
 from deltagrad.data import one_hot
-from deltagrad.experiments.explain import delta_rule_rows, weighted_sum, worked_example
+from deltagrad.experiments.explain import (
+    delta_rule_rows,
+    largest_steps,
+    weighted_sum,
+    worked_example,
+)
 from deltagrad.playground import datasets
 from deltagrad.playground.suggested import SUGGESTED, suggested_config
 
@@ -1112,32 +1117,17 @@ def _explain_sample(net: NeuralNetwork, x: np.ndarray, label: int, t: np.ndarray
 def _update(rows: list, net: NeuralNetwork, x, t, lr: float, loss_before) -> dict:
     """The step that followed ``rows`` (``delta_rule_rows``' before it) on ``net`` (after
     it), as ``deltagrad explain`` prints it: per layer the weight and the bias with the
-    largest derivative before and after, and the loss on the sample before and after."""
-    layers = []
-    for row, W, b in zip(rows, net.weights, net.biases):
-        dW, db = row["dW"], row["db"]
-        j, k = (int(v) for v in np.unravel_index(int(np.argmax(np.abs(dW))), dW.shape))
-        kb = int(np.argmax(np.abs(db)))
-        layers.append(
-            {
-                "weight": {
-                    "j": j,
-                    "k": k,
-                    "before": _float(row["weights"][j, k]),
-                    "gradient": _float(dW[j, k]),
-                    "after": _float(W[j, k]),
-                },
-                "bias": {
-                    "k": kb,
-                    "before": _float(row["bias"][kb]),
-                    "gradient": _float(db[kb]),
-                    "after": _float(b[kb]),
-                },
-            }
-        )
+    largest derivative before and after (:func:`~deltagrad.experiments.explain.largest_steps`),
+    and the loss on the sample before and after."""
     return {
         "learning_rate": lr,
-        "layers": layers,
+        "layers": [  # NaN and ±inf (a diverged step) as None, as everywhere in the state
+            {
+                part: {key: _float(v) if isinstance(v, float) else v for key, v in numbers.items()}
+                for part, numbers in step.items()
+            }
+            for step in largest_steps(rows, net.weights, net.biases)
+        ],  # fmt: skip
         "loss_before": loss_before,
         "loss_after": _float(net.loss_value(x[None, :], t[None, :])),
     }

@@ -428,16 +428,10 @@ def _update(result: dict) -> str:
         return ""
     lr = u["learning_rate"]
     rows = []
-    for row, after in zip(reversed(result["layers"]), reversed(u["layers"])):
-        i = row["index"]
-        dW, db = np.asarray(row["dW"], dtype=float), np.asarray(row["db"], dtype=float)
-        j, k = np.unravel_index(int(np.argmax(np.abs(dW))), dW.shape)
-        kb = int(np.argmax(np.abs(db)))
-        W, b = np.asarray(row["weights"], dtype=float), np.asarray(row["bias"], dtype=float)
-        W1 = np.asarray(after["weights_after"], dtype=float)
-        b1 = np.asarray(after["bias_after"], dtype=float)
-        rows.append([f"w{j},{k} of W{i}", W[j, k], dW[j, k], W1[j, k]])
-        rows.append([f"b{kb} of b{i}", b[kb], db[kb], b1[kb]])
+    for row, step in zip(reversed(result["layers"]), reversed(u["steps"])):
+        i, w, b = row["index"], step["weight"], step["bias"]
+        rows.append([f"w{w['j']},{w['k']} of W{i}", w["before"], w["gradient"], w["after"]])
+        rows.append([f"b{b['k']} of b{i}", b["before"], b["gradient"], b["after"]])
     before, now = u["loss_before"], u["loss_after"]
     return (
         '<section class="update"><h2>The update that follows</h2>'
