@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from deltagrad.experiments.moons import MoonsConfig
+
 __all__ = ["SUGGESTED", "SETTINGS_FIELDS", "suggested_config", "measure"]
 
 SETTINGS_FIELDS = (
@@ -32,16 +34,17 @@ SETTINGS_FIELDS = (
 )
 """The configuration fields a suggestion may set."""
 
+_C = MoonsConfig()  # the chapter's settings (chapter 7.9), defined once there
 _CHAPTER: dict[str, Any] = {
-    "hidden": [25, 50, 25],
-    "activation": "sigmoid",
-    "loss": "mse",
-    "learning_rate": 0.01,
-    "batch_size": 1,
-    "init": "chapter",
+    "hidden": list(_C.hidden),
+    "activation": _C.activation,
+    "loss": _C.loss,
+    "learning_rate": _C.learning_rate,
+    "batch_size": _C.batch_size,
+    "init": _C.init,
     "epochs": 500,
 }
-"""The chapter's network and training (chapter 7.9), for 500 epochs."""
+"""The chapter's network and training, for 500 epochs."""
 
 SUGGESTED: dict[str, dict[str, Any]] = {
     "moons": {
