@@ -9,18 +9,15 @@ temporary folder. Answer and check cells are found by their metadata (``exercise
 from __future__ import annotations
 
 import inspect
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from ipykernel.kernelspec import write_kernel_spec
-from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 
 import deltagrad as dg
 from deltagrad.exercises import _broken, _notebook
+from notebook_kernel import kernel_manager
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "exercises.ipynb"
@@ -156,22 +153,13 @@ def test_every_code_exercise_has_a_wrong_answer_here():
     assert sorted(WRONG) == sorted(e.id for e in EX.EXERCISES if e.kind != "number")
 
 
-def _kernel_manager(tmp_path: Path) -> AsyncKernelManager:
-    kernels = tmp_path / "kernels"
-    write_kernel_spec(path=str(kernels / "python3"))
-    specs = KernelSpecManager(kernel_dirs=[str(kernels)])
-    km = AsyncKernelManager(kernel_name="python3", kernel_spec_manager=specs)
-    assert km.kernel_spec.argv[0] == sys.executable
-    return km
-
-
 def _execute(nb, tmp_path: Path) -> dict[str, str]:
     """Run ``nb``; return each exercise's check output, failing on any error or stderr."""
     work = tmp_path / "work"
     work.mkdir()
     client = NotebookClient(
         nb,
-        km=_kernel_manager(tmp_path),
+        km=kernel_manager(tmp_path),
         timeout=120,
         allow_errors=False,
         resources={"metadata": {"path": str(work)}},

@@ -9,15 +9,13 @@ its own, which the notebook prints, and nothing in the working directory.
 from __future__ import annotations
 
 import re
-import sys
 import time
 from pathlib import Path
 
 import nbformat
-from ipykernel.kernelspec import write_kernel_spec
-from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
+
+from notebook_kernel import kernel_manager
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "backpropagation.ipynb"
@@ -49,24 +47,13 @@ def test_notebook_walks_the_chapter_in_order():
     assert headings == SECTIONS
 
 
-def _kernel_manager(tmp_path: Path) -> AsyncKernelManager:
-    """A kernel of this interpreter: a private kernel spec, so that a user's own "python3"
-    kernel (another interpreter, perhaps without deltagrad) cannot be picked instead."""
-    kernels = tmp_path / "kernels"
-    write_kernel_spec(path=str(kernels / "python3"))
-    specs = KernelSpecManager(kernel_dirs=[str(kernels)])
-    km = AsyncKernelManager(kernel_name="python3", kernel_spec_manager=specs)
-    assert km.kernel_spec.argv[0] == sys.executable
-    return km
-
-
 def test_notebook_executes(tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     nb = _read()
     client = NotebookClient(
         nb,
-        km=_kernel_manager(tmp_path),
+        km=kernel_manager(tmp_path),
         timeout=300,
         allow_errors=False,  # a cell error raises CellExecutionError, naming the cell
         resources={"metadata": {"path": str(work)}},  # the kernel's working directory
