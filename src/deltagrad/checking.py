@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from deltagrad.gradcheck import EPS, central_difference, relative_error
+from deltagrad.gradcheck import EPS, central_difference, plain_index, relative_error
 from deltagrad.tape import GradientTape
 from deltagrad.tensor import Tensor, constant
 
@@ -330,7 +330,7 @@ def _examples(want, got, n: int = 2) -> str:
     parts = []
     for i in np.argsort(-diff, kind="stable")[:n]:
         idx = np.unravel_index(int(i), np.shape(want))
-        where = f"[{', '.join(str(int(v)) for v in idx)}]" if idx else ""
+        where = plain_index(idx)
         parts.append(f"{where}: expected {want[idx]:.4g}, got {np.asarray(got)[idx]:.4g}")
     return "At " + "; at ".join(parts) if np.ndim(want) else parts[0][2:].capitalize()
 
@@ -682,7 +682,7 @@ class _Diagnosis:
         bad = ~np.isfinite(g)
         if np.any(bad):
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
-            where_text = f" at [{', '.join(map(str, idx))}]" if idx else ""
+            where_text = f" at {plain_index(idx)}" if idx else ""
             self.add(param, "other", f"the gradient of {param} contains NaN or infinity "
                      f"({int(bad.sum())} of {g.size} entries, first{where_text}).",
                      **where)  # fmt: skip

@@ -175,7 +175,8 @@ def argument_names(f, n: int) -> list[str]:
     return ["x"] if n == 1 else [f"x{k}" for k in range(n)]
 
 
-def _plain_index(idx) -> str:
+def plain_index(idx) -> str:
+    """An index as a reader writes it: ``[0, 3]`` (plain integers), ``""`` for a scalar."""
     return f"[{', '.join(str(int(i)) for i in idx)}]" if len(idx) else ""
 
 
@@ -238,7 +239,7 @@ def _entry_report(f, arrays, names, label, eps, rtol, limit) -> tuple[int, list[
         for idx in zip(*np.nonzero(disagrees(err, rtol))):
             count += 1
             if len(lines) < limit:
-                of, at = _plain_index(idx[:out_ndim]), _plain_index(idx[out_ndim:])
+                of, at = plain_index(idx[:out_ndim]), plain_index(idx[out_ndim:])
                 lines.append(
                     f"  ∂{label}{of}/∂{name}{at}: analytic {_show(tape_j[idx])}, "
                     f"numeric {_show(numeric_j[idx])} (rel. error {err[idx]:.2g})"
@@ -385,7 +386,7 @@ class GradientTable(list):
             ]
             err = max(row.rel_error, row.reference_error or 0.0)
             lines.append(
-                f"{' ' if row.ok else '✗'}  {row.parameter + _plain_index(row.index):<14}"
+                f"{' ' if row.ok else '✗'}  {row.parameter + plain_index(row.index):<14}"
                 + "".join(f"{_show(v):>13}" for v in values)
                 + f"{err:>13.2g}"
             )

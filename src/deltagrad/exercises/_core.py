@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from deltagrad.gradcheck import plain_index
+
 STAGES = 3
 """Hints have three stages: 1 names the mistake, 2 adds the evidence, 3 says how to fix it."""
 
@@ -363,7 +365,7 @@ def compare_arrays(name: str, got: np.ndarray, want: np.ndarray, inputs: str) ->
     if got.ndim == 2 and got.shape[0] == got.shape[1] and close_arrays(got.T, want):
         return Diagnosis(f"{name} is transposed.", evidence, "", "transpose", name)
     worst = np.unravel_index(np.argmax(np.abs(got - want)), want.shape)
-    at = f"[{', '.join(str(int(i)) for i in worst)}]" if want.ndim else ""
+    at = plain_index(worst)
     detail = f"{evidence} The largest difference is at {name}{at}: {want[worst]:.6g} expected."
     return Diagnosis(f"{name} is not right.", detail, "", "other", name)
 
