@@ -1,6 +1,9 @@
 """Griffe extension: docstrings written for ``help()`` and editors, rendered well as Markdown.
 
 - Sphinx roles (:func:`x`, :class:`~a.B`, …) become the code they name.
+- Public ops (functions decorated with ``@public`` in ``deltagrad.ops``) get the parameter
+  descriptions and Returns section that ``@public`` adds at run time for ``help()``, from the
+  same function (``deltagrad.ops.public.complete_docstring``).
 - Doctest examples (``>>>`` lines, their ``...`` continuations and their output) become fenced
   ``pycon`` blocks; in plain Markdown ``>>>`` would start a nested quotation.
 """
@@ -11,6 +14,8 @@ import re
 from typing import Any
 
 import griffe
+
+from deltagrad.ops.public import complete_docstring
 
 ROLE = re.compile(r":(?:func|class|mod|meth|attr|data|exc|obj):`(~?)([^`]+)`")
 
@@ -45,5 +50,15 @@ class SphinxRoles(griffe.Extension):
     """Rewrite the roles and doctests of every docstring griffe loads."""
 
     def on_instance(self, *, obj: griffe.Object, **kwargs: Any) -> None:
+        if (
+            isinstance(obj, griffe.Function)
+            and obj.docstring is not None
+            and any(str(d.value) == "public" for d in obj.decorators)
+        ):
+            names = [
+                ("*" if p.kind is griffe.ParameterKind.var_positional else "") + p.name
+                for p in obj.parameters
+            ]
+            obj.docstring.value = complete_docstring(obj.docstring.value, names)
         if obj.docstring is not None:
             obj.docstring.value = fence_doctests(ROLE.sub(_code, obj.docstring.value))

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from deltagrad import api
+from deltagrad.ops.public import numpy_functions
 from deltagrad.tensor import Tensor
 
 # Functions that only read values and return things with no gradient (shapes, booleans,
@@ -74,7 +74,7 @@ def _value_only(func: Callable[..., Any]) -> bool:
 
 @functools.cache
 def _table() -> dict[Callable[..., Any], Callable[..., Any]]:
-    return api.numpy_functions()
+    return numpy_functions()
 
 
 @functools.cache

@@ -68,10 +68,10 @@ class _TensorMethods(_Methods):
         return _binary(_ops.power, other, self)
 
     def __matmul__(self, other: Operand) -> Tensor:
-        return _binary(_ops.matmul, self, other)
+        return _binary(_ops.matmul_p, self, other)
 
     def __rmatmul__(self, other: Operand) -> Tensor:
-        return _binary(_ops.matmul, other, self)
+        return _binary(_ops.matmul_p, other, self)
 
     def __neg__(self) -> Tensor:
         return _ops.negative.apply((self,), (self._value,), _NO_PARAMS)
@@ -80,7 +80,7 @@ class _TensorMethods(_Methods):
         return self
 
     def __abs__(self) -> Tensor:
-        return _ops.abs_.bind(self)
+        return _ops.abs_p.bind(self)
 
     # Comparisons give boolean tensors and carry no gradient.
     def __lt__(self, other: Operand) -> Tensor:
@@ -136,12 +136,12 @@ class _TensorMethods(_Methods):
     @property
     def T(self) -> Tensor:
         """The transpose (axes reversed), on the tape: ``dg.transpose(t)``."""
-        return _ops.transpose.bind(self, axes=None)
+        return _ops.transpose_p.bind(self, axes=None)
 
     def reshape(self, *shape: Any) -> Tensor:
         """``dg.reshape(t, shape)``; the shape as one tuple or as separate integers."""
         dims = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return _ops.reshape.bind(self, shape=tuple(dims))
+        return _ops.reshape_p.bind(self, shape=tuple(dims))
 
     # ``dtype=None, out=None`` let np.sum(t), np.mean(t), np.max(t) call these methods.
     def sum(
@@ -149,19 +149,19 @@ class _TensorMethods(_Methods):
     ) -> Tensor:
         """``dg.sum(t, axis, keepdims)``; NumPy's ``dtype`` and ``out`` must stay None."""
         _no_numpy_extras("sum", dtype, out)
-        return _ops.sum_.bind(self, axis=axis, keepdims=keepdims)
+        return _ops.sum_p.bind(self, axis=axis, keepdims=keepdims)
 
     def mean(
         self, axis: Any = None, keepdims: bool = False, dtype: None = None, out: None = None
     ) -> Tensor:
         """``dg.mean(t, axis, keepdims)``; NumPy's ``dtype`` and ``out`` must stay None."""
         _no_numpy_extras("mean", dtype, out)
-        return _ops.mean.bind(self, axis=axis, keepdims=keepdims)
+        return _ops.mean_p.bind(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis: Any = None, keepdims: bool = False, out: None = None) -> Tensor:
         """``dg.max(t, axis, keepdims)``; NumPy's ``out`` must stay None."""
         _no_numpy_extras("max", None, out)
-        return _ops.max_.bind(self, axis=axis, keepdims=keepdims)
+        return _ops.max_p.bind(self, axis=axis, keepdims=keepdims)
 
     def __round__(self, ndigits: int | None = None) -> Any:
         if self.ndim == 0:

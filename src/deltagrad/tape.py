@@ -381,15 +381,15 @@ class GradientTape:
                 results.append(None)
                 continue
             if batch:  # rows[k][j]: (batch,) + source.shape[1:] for target element j
-                stacked = _ops.stack.bind(*rows[k], axis=1) if rows[k] else None
+                stacked = _ops.stack_p.bind(*rows[k], axis=1) if rows[k] else None
                 shape = target.shape[:1] + inner + s.shape[1:]
             else:
-                stacked = _ops.stack.bind(*rows[k], axis=0) if rows[k] else None
+                stacked = _ops.stack_p.bind(*rows[k], axis=0) if rows[k] else None
                 shape = inner + s.shape
             if stacked is None:
                 results.append(_wrap(np.zeros(shape, s._value.dtype)))
             else:
-                out = _ops.reshape.bind(stacked, shape=shape)
+                out = _ops.reshape_p.bind(stacked, shape=shape)
                 results.append(out if isinstance(out, Tensor) else _wrap(out))
         self._release()
         return results[0] if isinstance(sources, Tensor) else rebuild(results)

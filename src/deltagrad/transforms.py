@@ -194,7 +194,7 @@ def _inner(gs: Sequence[Any], vs: Sequence[Any]) -> Tensor | None:
     """Σ_i ⟨gs[i], vs[i]⟩ as a recorded scalar (None when there are no pairs)."""
     dot: Tensor | None = None
     for g, v in zip(gs, vs):
-        term = _ops.sum_.bind(g * v, axis=None, keepdims=False)
+        term = _ops.sum_p.bind(g * v, axis=None, keepdims=False)
         dot = term if dot is None else dot + term
     return dot
 

@@ -588,11 +588,11 @@ def test_linear_algebra_chain_second_order(rng):
 
 
 def test_internal_expand_dims_helper_still_works():
-    from deltagrad.ops.shape import expand_dims
+    from deltagrad.ops.shape import expand_dims_p
 
-    assert expand_dims(np.ones((3, 4)), -1).shape == (3, 4, 1)
-    assert expand_dims(np.ones((3, 4)), 0).shape == (1, 3, 4)
-    assert expand_dims(np.ones(3), (0, 2)).shape == (1, 3, 1)
+    assert expand_dims_p(np.ones((3, 4)), -1).shape == (3, 4, 1)
+    assert expand_dims_p(np.ones((3, 4)), 0).shape == (1, 3, 4)
+    assert expand_dims_p(np.ones(3), (0, 2)).shape == (1, 3, 1)
 
 
 # --- bad input ------------------------------------------------------------------------------------

@@ -411,7 +411,7 @@ def test_a_planted_wrong_first_derivative_is_caught(monkeypatch):
 
     check(PLANTED, [X0, X1], order=1)  # the real rule passes
     # cos(x)·(1 + 1e-5): a 1e-5 relative error, ten times the tolerance.
-    monkeypatch.setattr(ops.sin, "vjps", (lambda g, out, x: g * ops.cos.bind(x) * (1 + 1e-5),))
+    monkeypatch.setattr(ops.sin_p, "vjps", (lambda g, out, x: g * ops.cos_p.bind(x) * (1 + 1e-5),))
     with pytest.raises(FiniteDifferenceMismatch, match="gradient w.r.t. input 0"):
         check(PLANTED, [X0, X1], order=1)
 
@@ -423,7 +423,7 @@ def test_a_planted_wrong_second_derivative_is_caught(monkeypatch):
 
     check(PLANTED, [X0, X1], order=2)
     monkeypatch.setattr(
-        ops.sin, "vjps", (lambda g, out, x: g * ops.cos.bind(ops.stop_gradient.bind(x)),)
+        ops.sin_p, "vjps", (lambda g, out, x: g * ops.cos_p.bind(ops.stop_gradient_p.bind(x)),)
     )
     check(PLANTED, [X0, X1], order=1)
     with pytest.raises(FiniteDifferenceMismatch, match="Hessian-vector product"):

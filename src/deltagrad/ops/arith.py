@@ -13,7 +13,16 @@ import numpy as np
 
 from deltagrad.ops import shape as _shape
 from deltagrad.ops.core import Primitive, shape_of
-from deltagrad.ops.unary import log
+from deltagrad.ops.public import TensorLike, public
+from deltagrad.ops.unary import log_p
+from deltagrad.tensor import Tensor
+
+__all__ = [
+    "maximum",
+    "minimum",
+    "where",
+    "matmul",
+]
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -47,12 +56,12 @@ def _power_dx(g: Any, out: Any, x: Any, y: Any) -> Any:
         # NumPy's stubs give the abstract np.generic no arithmetic (only its subclasses).
         return g * (y * x ** (y - 1))  # type: ignore[operator]
     y_is_0 = equal.bind(y, 0)
-    return g * (y * x ** where.bind(y_is_0, 1, y - 1))
+    return g * (y * x ** where_p.bind(y_is_0, 1, y - 1))
 
 
 def _power_dy(g: Any, out: Any, x: Any, y: Any) -> Any:
-    safe_x = where.bind(greater.bind(x, 0), x, 1)  # d/dy x**y = x**y log x, defined for x > 0
-    return g * out * log.bind(safe_x)
+    safe_x = where_p.bind(greater.bind(x, 0), x, 1)  # d/dy x**y = x**y log x, defined for x > 0
+    return g * out * log_p.bind(safe_x)
 
 
 power = Primitive("power", operator.pow)
@@ -66,7 +75,7 @@ def _mT(a: Any) -> Any:
     if a.__class__ is np.ndarray:  # a first derivative: the same view, without the op's layers
         return a.swapaxes(-1, -2)
     axes = tuple(range(len(shape_of(a)) - 2)) + (-1, -2)
-    return _shape.transpose.bind(a, axes=axes)
+    return _shape.transpose_p.bind(a, axes=axes)
 
 
 def _matrices(g: Any, x: Any, y: Any) -> bool:
@@ -86,10 +95,10 @@ def _matmul_dx(g: Any, out: Any, x: Any, y: Any) -> Any:
         return np.matmul(g, y.swapaxes(-1, -2))
     xs, ys = shape_of(x), shape_of(y)
     if len(ys) == 1:  # (…, n) @ (n,) -> (…): outer product with y
-        return _shape.expand_dims(g, -1) * y
+        return _shape.expand_dims_p(g, -1) * y
     if len(xs) == 1:  # (n,) @ (…, n, m) -> (…, m)
-        return _shape.squeeze_last(matmul.bind(y, _shape.expand_dims(g, -1)))
-    return matmul.bind(g, _mT(y))
+        return _shape.squeeze_last(matmul_p.bind(y, _shape.expand_dims_p(g, -1)))
+    return matmul_p.bind(g, _mT(y))
 
 
 def _matmul_dy(g: Any, out: Any, x: Any, y: Any) -> Any:
@@ -99,10 +108,10 @@ def _matmul_dy(g: Any, out: Any, x: Any, y: Any) -> Any:
     if len(xs) == 1 and len(ys) == 1:
         return g * x
     if len(xs) == 1:  # (n,) @ (…, n, m): outer(x, g)
-        return _shape.expand_dims(x, -1) * _shape.expand_dims(g, -2)
+        return _shape.expand_dims_p(x, -1) * _shape.expand_dims_p(g, -2)
     if len(ys) == 1:  # (…, k, n) @ (n,) -> (…, k)
-        return _shape.squeeze_last(matmul.bind(_mT(x), _shape.expand_dims(g, -1)))
-    return matmul.bind(_mT(x), g)
+        return _shape.squeeze_last(matmul_p.bind(_mT(x), _shape.expand_dims_p(g, -1)))
+    return matmul_p.bind(_mT(x), g)
 
 
 def _matmul_fwd(x: ArrayLike, y: ArrayLike) -> Any:
@@ -123,8 +132,14 @@ def _matmul_fwd(x: ArrayLike, y: ArrayLike) -> Any:
         ) from None
 
 
-matmul = Primitive("matmul", _matmul_fwd)
-matmul.defvjp(_matmul_dx, _matmul_dy)
+matmul_p = Primitive("matmul", _matmul_fwd)
+matmul_p.defvjp(_matmul_dx, _matmul_dy)
+
+
+@public
+def matmul(x: TensorLike, y: TensorLike) -> Tensor:
+    """Matrix product, as ``x @ y`` (NumPy's rules for 1-D and batched operands)."""
+    return matmul_p(x, y)
 
 
 # --- comparisons: boolean results, no gradient ----------------------------------------------
@@ -137,19 +152,64 @@ not_equal = Primitive("not_equal", operator.ne, differentiable=False)
 
 
 # --- selection ------------------------------------------------------------------------------
-where: Primitive = Primitive("where", np.where)
-where.defvjp(
-    None, lambda g, out, c, x, y: where.bind(c, g, 0), lambda g, out, c, x, y: where.bind(c, 0, g)
+where_p: Primitive = Primitive("where", np.where)
+where_p.defvjp(
+    None,
+    lambda g, out, c, x, y: where_p.bind(c, g, 0),
+    lambda g, out, c, x, y: where_p.bind(c, 0, g),
 )
 
+
+@public
+def where(
+    condition: TensorLike, x: TensorLike | None = None, y: TensorLike | None = None
+) -> Tensor:
+    """``x`` where ``condition`` holds, else ``y`` (gradient flows to the chosen one).
+
+    The unselected entries get a gradient of exactly 0, but a branch computed from values at
+    which it is undefined still poisons the gradient: in ``where(x > 0, sqrt(x), 0)`` the rule of
+    ``sqrt`` at x = −1 multiplies that 0 by 1/√−1 = NaN. Make the unselected branch's *input*
+    harmless too (the "double where" pattern)::
+
+        positive = x > 0
+        dg.where(positive, dg.sqrt(dg.where(positive, x, 1.0)), 0.0)
+
+    Conditions carry no gradient. Both ``x`` and ``y`` are required (NumPy's one-argument form
+    ``where(condition)`` gives indices: use ``np.nonzero``).
+
+    Args:
+        condition: Boolean array (or Tensor) choosing ``x`` where True and ``y`` where False.
+    """
+    if x is None or y is None:
+        raise TypeError(
+            "where: both x and y are required (for the indices of the true entries "
+            "use np.nonzero(condition))"
+        )
+    return where_p(condition, x, y)
+
+
 # Ties go to the first argument (as TensorFlow does).
-maximum = Primitive("maximum", np.maximum)
-maximum.defvjp(
-    lambda g, out, x, y: where.bind(greater_equal.bind(x, y), g, 0),
-    lambda g, out, x, y: where.bind(greater_equal.bind(x, y), 0, g),
+maximum_p = Primitive("maximum", np.maximum)
+maximum_p.defvjp(
+    lambda g, out, x, y: where_p.bind(greater_equal.bind(x, y), g, 0),
+    lambda g, out, x, y: where_p.bind(greater_equal.bind(x, y), 0, g),
 )
-minimum = Primitive("minimum", np.minimum)
-minimum.defvjp(
-    lambda g, out, x, y: where.bind(less_equal.bind(x, y), g, 0),
-    lambda g, out, x, y: where.bind(less_equal.bind(x, y), 0, g),
+
+
+@public
+def maximum(x: TensorLike, y: TensorLike) -> Tensor:
+    """Element-wise maximum; at ties the gradient goes to ``x``."""
+    return maximum_p(x, y)
+
+
+minimum_p = Primitive("minimum", np.minimum)
+minimum_p.defvjp(
+    lambda g, out, x, y: where_p.bind(less_equal.bind(x, y), g, 0),
+    lambda g, out, x, y: where_p.bind(less_equal.bind(x, y), 0, g),
 )
+
+
+@public
+def minimum(x: TensorLike, y: TensorLike) -> Tensor:
+    """Element-wise minimum; at ties the gradient goes to ``x``."""
+    return minimum_p(x, y)

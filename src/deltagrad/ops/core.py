@@ -23,7 +23,7 @@ import numpy as np
 from deltagrad._recording import ACTIVE as _ACTIVE
 from deltagrad._recording import TRACING as _TRACING
 from deltagrad._recording import record as _record
-from deltagrad.tensor import _SUPPORTED_KINDS, Tensor, _new, _wrap
+from deltagrad.tensor import _SUPPORTED_KINDS, Tensor, _new, _wrap, as_tensor
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -159,6 +159,20 @@ def as_operand(name: str, x: Any) -> Tensor | NDArray[Any]:
             "bool, integer and real floating-point numbers"
         )
     return arr
+
+
+def as_result(out: Any) -> Tensor:
+    """An op's result as a Tensor: a Tensor as it is, anything else wrapped as a constant."""
+    return out if isinstance(out, Tensor) else as_tensor(np.asarray(out))
+
+
+def int_tuple(v: Any) -> Any:
+    """Lists and integer arrays (axes, shifts, repeats) as tuples or ints, hashable and as NumPy
+    takes them; anything else as given."""
+    if isinstance(v, (list, np.ndarray)):
+        arr = np.asarray(v)
+        return int(arr) if arr.ndim == 0 and arr.dtype.kind in "iu" else tuple(arr.tolist())
+    return v
 
 
 def _describe(v: object) -> str:

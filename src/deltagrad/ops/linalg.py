@@ -5,6 +5,11 @@ permuted (the operand's own subscripts become the output), tensordot's (and dot'
 tensordot and a transpose. Diagonals and their adjoint ``embed_diagonal`` (the diagonal written
 into zeros) are each other's rules. All rules use ``bind``-based ops only, so they are recorded
 by an outer tape (higher derivatives).
+
+The public functions have NumPy's semantics and parameter names, so ``np.<name>(tensor, …)``
+runs them (recorded). Bad shapes, subscripts and out-of-range axes raise ValueError,
+non-integer axes TypeError, out-of-range indices IndexError, each naming the function, the
+shapes and the dtypes.
 """
 
 from __future__ import annotations
@@ -15,10 +20,32 @@ from collections import Counter
 
 import numpy as np
 
-from deltagrad.ops.arith import matmul
-from deltagrad.ops.core import Primitive, broadcast_to, shape_of, sum_to_shape
-from deltagrad.ops.reduce import sum_
-from deltagrad.ops.shape import normal_axis, reshape, transpose
+from deltagrad.ops.arith import matmul_p
+from deltagrad.ops.core import (
+    Primitive,
+    as_operand,
+    broadcast_to,
+    int_tuple,
+    shape_of,
+    sum_to_shape,
+)
+from deltagrad.ops.public import TensorLike, public
+from deltagrad.ops.reduce import sum_p
+from deltagrad.ops.shape import normal_axis, reshape_p, transpose_p
+from deltagrad.tensor import Tensor
+
+__all__ = [
+    "einsum",
+    "dot",
+    "tensordot",
+    "inner",
+    "outer",
+    "trace",
+    "diagonal",
+    "diag",
+    "tril",
+    "triu",
+]
 
 # NumPy's labels, in NumPy's order: implicit-mode output subscripts are sorted by code point.
 _LABELS = string.ascii_uppercase + string.ascii_lowercase
@@ -186,10 +213,10 @@ def _einsum_vjp(i, g, out, *operands, subscripts, optimize):
         others = [operands[k] for k in range(len(operands)) if k != i]
         if not isinstance(optimize, (bool, str)):  # an explicit path fits the forward pass only
             optimize = "greedy"
-        gi = einsum.bind(g, *others, subscripts=subs, optimize=optimize)
+        gi = einsum_p.bind(g, *others, subscripts=subs, optimize=optimize)
     gi = fit(gi, kept_shape)
     if layout != kept_shape:
-        gi = reshape.bind(gi, shape=layout)
+        gi = reshape_p.bind(gi, shape=layout)
     if mask is not None:
         gi = gi * mask
     if shape_of(gi) != shapes[i]:
@@ -197,8 +224,39 @@ def _einsum_vjp(i, g, out, *operands, subscripts, optimize):
     return gi
 
 
-einsum = Primitive("einsum", _einsum_fwd)
-einsum.defvjp_argnum(_einsum_vjp)
+einsum_p = Primitive("einsum", _einsum_fwd)
+einsum_p.defvjp_argnum(_einsum_vjp)
+
+
+@public
+def einsum(subscripts, *operands, optimize=False) -> Tensor:
+    """Einstein summation over the operands' subscripts, as ``np.einsum``.
+
+    Explicit (``'ij,jk->ik'``) and implicit (``'ij,jk'``: the letters used once, sorted)
+    subscripts, repeated letters in one operand (``'ii->i'`` a diagonal, ``'ii'`` the trace),
+    ``'...'`` for broadcast dimensions, and NumPy's interleaved form
+    ``einsum(x, [0, 1], y, [1, 2], [0, 2])`` are supported. Size-1 dimensions broadcast as in NumPy.
+
+    Derivative: the gradient of an operand is the einsum of the upstream gradient with the other
+    operands onto that operand's subscripts; letters only that operand has (summed in the forward
+    pass) get the gradient broadcast, and a repeated letter gets it on the diagonal only (zero
+    elsewhere). Size-1 dimensions that broadcast get their gradient summed.
+
+    Parameters: ``subscripts`` a str; ``operands`` tensors or arrays; ``optimize`` as NumPy's
+    (False, True, 'greedy', 'optimal'), used for the forward and gradient contractions.
+    Returns: a Tensor. Raises: ValueError for invalid subscripts (bad characters, more than one
+    '->', an output letter repeated or not among the inputs, a wrong number of operands or of
+    dimensions, mismatched sizes); TypeError for complex or non-numeric operands.
+
+    Args:
+        subscripts: The einsum subscripts, e.g. ``"ij,jk->ik"``.
+        optimize: Accepted for NumPy compatibility; the contraction order is NumPy's.
+        operands: The operands: Tensors, arrays or numbers.
+    """
+    if not isinstance(subscripts, str):
+        subscripts, operands = interleaved_subscripts((subscripts,) + operands)
+    xs = [as_operand("einsum", x) for x in operands]
+    return einsum_p(*xs, subscripts=subscripts, optimize=optimize)
 
 
 def interleaved_subscripts(args) -> tuple:
@@ -275,28 +333,51 @@ def _tensordot_grad(i, g, a, b, ia, ib):
     fa = [k for k in range(na) if k not in ia]
     fb = [k for k in range(nb) if k not in ib]
     if i == 0:
-        r = tensordot.bind(g, b, axes=(tuple(range(len(fa), len(fa) + len(fb))), tuple(fb)))
+        r = tensordot_p.bind(g, b, axes=(tuple(range(len(fa), len(fa) + len(fb))), tuple(fb)))
         labels = fa + [ia[k] for k in np.argsort(ib, kind="stable")]  # axes of a, in r's order
     else:
-        r = tensordot.bind(a, g, axes=(tuple(fa), tuple(range(len(fa)))))
+        r = tensordot_p.bind(a, g, axes=(tuple(fa), tuple(range(len(fa)))))
         labels = [ib[k] for k in np.argsort(ia, kind="stable")] + fb
     perm = tuple(int(p) for p in np.argsort(labels, kind="stable"))
-    return r if perm == tuple(range(len(perm))) else transpose.bind(r, axes=perm)
+    return r if perm == tuple(range(len(perm))) else transpose_p.bind(r, axes=perm)
 
 
-tensordot = Primitive("tensordot", _tensordot_fwd)
-tensordot.defvjp_argnum(
+tensordot_p = Primitive("tensordot", _tensordot_fwd)
+tensordot_p.defvjp_argnum(
     lambda i, g, out, a, b, axes: _tensordot_grad(
         i, g, a, b, *tensordot_axes(axes, shape_of(a), shape_of(b))
     )
 )
 
 
+@public
+def tensordot(a: TensorLike, b: TensorLike, axes=2) -> Tensor:
+    """Sum of products over ``axes``, as ``np.tensordot``: an int N (the last N axes of ``a``
+    against the first N of ``b``) or a pair ``(axes_a, axes_b)`` of ints or equal-length
+    sequences. The result has ``a``'s remaining axes, then ``b``'s.
+
+    Derivative: tensordot of the upstream gradient with the other operand over its free axes,
+    transposed back to the operand's axis order. Returns a Tensor. Raises ValueError for
+    out-of-range or repeated axes, sequences of different lengths or contracted axes of different
+    sizes (no broadcasting); TypeError for a malformed ``axes`` or complex/non-numeric operands.
+
+    Args:
+        axes: The axes, as in NumPy's function of the same name.
+    """
+    return tensordot_p(
+        as_operand("tensordot", a),
+        as_operand("tensordot", b),
+        axes=int_tuple(axes)
+        if not isinstance(axes, (list, tuple))
+        else tuple(int_tuple(v) for v in axes),
+    )
+
+
 def _scalar_product_grad(i, g, a, b):
     """Gradient of a·b when one of them is 0-d (dot and inner multiply then)."""
     gi = g * (b if i == 0 else a)
     if shape_of((a, b)[i]) == () and shape_of(gi) != ():
-        gi = sum_.bind(gi, axis=None, keepdims=False)
+        gi = sum_p.bind(gi, axis=None, keepdims=False)
     return gi
 
 
@@ -311,8 +392,22 @@ def _dot_vjp(i, g, out, a, b):
     return _tensordot_grad(i, g, a, b, (len(sa) - 1,), (0 if len(sb) == 1 else len(sb) - 2,))
 
 
-dot = Primitive("dot", _dot_fwd)
-dot.defvjp_argnum(_dot_vjp)
+dot_p = Primitive("dot", _dot_fwd)
+dot_p.defvjp_argnum(_dot_vjp)
+
+
+@public
+def dot(a: TensorLike, b: TensorLike) -> Tensor:
+    """Dot product with NumPy's rules: a 0-d operand multiplies; 1-D·1-D is the inner product;
+    2-D·2-D the matrix product; N-D·1-D sums over the last axes; N-D·M-D sums the last axis of
+    ``a`` against the second-to-last of ``b`` (result
+    ``a.shape[:-1] + b.shape[:-2] + b.shape[-1:]``).
+
+    Derivative: a tensordot of the upstream gradient with the other operand (transposed back).
+    Returns a Tensor. Raises ValueError when the contracted axes differ in size; TypeError for
+    complex or non-numeric operands.
+    """
+    return dot_p(as_operand("dot", a), as_operand("dot", b))
 
 
 def _inner_fwd(a, b):
@@ -326,8 +421,19 @@ def _inner_vjp(i, g, out, a, b):
     return _tensordot_grad(i, g, a, b, (len(sa) - 1,), (len(sb) - 1,))
 
 
-inner = Primitive("inner", _inner_fwd)
-inner.defvjp_argnum(_inner_vjp)
+inner_p = Primitive("inner", _inner_fwd)
+inner_p.defvjp_argnum(_inner_vjp)
+
+
+@public
+def inner(a: TensorLike, b: TensorLike) -> Tensor:
+    """Inner product over the last axes, as ``np.inner`` (a 0-d operand multiplies); the result
+    has shape ``a.shape[:-1] + b.shape[:-1]``.
+
+    Derivative: a tensordot of the upstream gradient with the other operand. Returns a Tensor.
+    Raises ValueError when the last axes differ in size; TypeError for complex/non-numeric input.
+    """
+    return inner_p(as_operand("inner", a), as_operand("inner", b))
 
 
 def _outer_fwd(a, b):
@@ -337,12 +443,22 @@ def _outer_fwd(a, b):
 def _outer_vjp(i, g, out, a, b):
     # outer(a, b)[j, k] = a.flat[j] · b.flat[k]
     if i == 0:
-        return reshape.bind(matmul.bind(g, reshape.bind(b, shape=(-1,))), shape=shape_of(a))
-    return reshape.bind(matmul.bind(reshape.bind(a, shape=(-1,)), g), shape=shape_of(b))
+        return reshape_p.bind(matmul_p.bind(g, reshape_p.bind(b, shape=(-1,))), shape=shape_of(a))
+    return reshape_p.bind(matmul_p.bind(reshape_p.bind(a, shape=(-1,)), g), shape=shape_of(b))
 
 
-outer = Primitive("outer", _outer_fwd)
-outer.defvjp_argnum(_outer_vjp)
+outer_p = Primitive("outer", _outer_fwd)
+outer_p.defvjp_argnum(_outer_vjp)
+
+
+@public
+def outer(a: TensorLike, b: TensorLike) -> Tensor:
+    """Outer product ``out[i, j] = a.flat[i] * b.flat[j]``, as ``np.outer`` (inputs flattened).
+
+    Derivative: ``g @ b.flat`` for ``a`` and ``a.flat @ g`` for ``b``, reshaped to the input's
+    shape. Returns a 2-D Tensor. Raises TypeError for complex or non-numeric input.
+    """
+    return outer_p(as_operand("outer", a), as_operand("outer", b))
 
 
 # --- diagonals ------------------------------------------------------------------------------
@@ -383,15 +499,33 @@ def _diagonal_fwd(x, offset, axis1, axis2):
     return np.diagonal(x, offset, axis1, axis2)
 
 
-diagonal = Primitive("diagonal", _diagonal_fwd)
+diagonal_p = Primitive("diagonal", _diagonal_fwd)
 embed_diagonal = Primitive("embed_diagonal", _embed_diagonal_fwd)
-diagonal.defvjp(
+diagonal_p.defvjp(
     lambda g, out, x, offset, axis1, axis2: embed_diagonal.bind(
         g, shape=shape_of(x), offset=offset, axis1=axis1, axis2=axis2
     )
 )
+
+
+@public
+def diagonal(a: TensorLike, offset=0, axis1=0, axis2=1) -> Tensor:
+    """The diagonal ``offset`` of the 2-D sub-arrays over ``axis1`` and ``axis2``, as
+    ``np.diagonal``: those axes are removed and the diagonal is appended as the last axis.
+
+    Derivative: the upstream gradient written on that diagonal of zeros. Returns a Tensor (empty
+    when the offset is past the matrix). Raises as :func:`trace`.
+
+    Args:
+        offset: The offset of the diagonal from the main one.
+        axis1: The first axis of the pair, as in NumPy.
+        axis2: The second axis of the pair, as in NumPy.
+    """
+    return diagonal_p(as_operand("diagonal", a), offset=offset, axis1=axis1, axis2=axis2)
+
+
 embed_diagonal.defvjp(
-    lambda g, out, d, shape, offset, axis1, axis2: diagonal.bind(
+    lambda g, out, d, shape, offset, axis1, axis2: diagonal_p.bind(
         g, offset=offset, axis1=axis1, axis2=axis2
     )
 )
@@ -408,12 +542,30 @@ def _trace_vjp(g, out, x, offset, axis1, axis2):
     a1, a2 = diagonal_axes(s, axis1, axis2)
     n = _diagonal_length(s[a1], s[a2], offset)
     gs = shape_of(g)
-    spread = broadcast_to.bind(reshape.bind(g, shape=gs + (1,)), shape=gs + (n,))
+    spread = broadcast_to.bind(reshape_p.bind(g, shape=gs + (1,)), shape=gs + (n,))
     return embed_diagonal.bind(spread, shape=s, offset=offset, axis1=a1, axis2=a2)
 
 
-trace = Primitive("trace", _trace_fwd)
-trace.defvjp(_trace_vjp)
+trace_p = Primitive("trace", _trace_fwd)
+trace_p.defvjp(_trace_vjp)
+
+
+@public
+def trace(a: TensorLike, offset=0, axis1=0, axis2=1) -> Tensor:
+    """Sum along a diagonal, as ``np.trace``: the diagonal ``offset`` above (below, if negative)
+    the main one, of the 2-D sub-arrays over ``axis1`` and ``axis2``.
+
+    Derivative: the upstream gradient placed on that diagonal, zeros elsewhere. Returns a Tensor
+    of ``a``'s shape without ``axis1`` and ``axis2``. Raises ValueError for fewer than 2
+    dimensions, out-of-range or equal axes; TypeError for a non-integer offset/axis or
+    complex/non-numeric input.
+
+    Args:
+        offset: The offset of the diagonal from the main one.
+        axis1: The first axis of the pair, as in NumPy.
+        axis2: The second axis of the pair, as in NumPy.
+    """
+    return trace_p(as_operand("trace", a), offset=offset, axis1=axis1, axis2=axis2)
 
 
 def _diag_fwd(v, k):
@@ -428,12 +580,28 @@ def _diag_fwd(v, k):
 
 def _diag_vjp(g, out, v, k):
     if len(shape_of(v)) == 1:
-        return diagonal.bind(g, offset=k, axis1=0, axis2=1)
+        return diagonal_p.bind(g, offset=k, axis1=0, axis2=1)
     return embed_diagonal.bind(g, shape=shape_of(v), offset=k, axis1=0, axis2=1)
 
 
-diag = Primitive("diag", _diag_fwd)
-diag.defvjp(_diag_vjp)
+diag_p = Primitive("diag", _diag_fwd)
+diag_p.defvjp(_diag_vjp)
+
+
+@public
+def diag(v: TensorLike, k=0) -> Tensor:
+    """As ``np.diag``: for 1-D ``v`` the square matrix with ``v`` on diagonal ``k`` (size
+    ``len(v) + |k|``); for 2-D ``v`` its diagonal ``k``.
+
+    Derivative: the diagonal ``k`` of the upstream gradient (1-D ``v``), or the upstream gradient
+    written on diagonal ``k`` of zeros (2-D ``v``). Returns a Tensor. Raises ValueError unless
+    ``v`` is 1-D or 2-D; TypeError for a non-integer ``k`` or complex/non-numeric input.
+
+    Args:
+        v: The second vector: a Tensor, array or number.
+        k: The diagonal: 0 the main one, > 0 above it, < 0 below it.
+    """
+    return diag_p(as_operand("diag", v), k=k)
 
 
 def _triangle(np_fn):
@@ -450,12 +618,40 @@ def _triangle_vjp(prim):
     def rule(g, out, x, k):
         gx = prim.bind(g, k=k)
         # A 1-D x is broadcast to a square matrix first (as NumPy does): sum its rows back.
-        return sum_.bind(gx, axis=0, keepdims=False) if len(shape_of(x)) == 1 else gx
+        return sum_p.bind(gx, axis=0, keepdims=False) if len(shape_of(x)) == 1 else gx
 
     return rule
 
 
-tril = Primitive("tril", _triangle(np.tril))
-triu = Primitive("triu", _triangle(np.triu))
-tril.defvjp(_triangle_vjp(tril))
-triu.defvjp(_triangle_vjp(triu))
+tril_p = Primitive("tril", _triangle(np.tril))
+triu_p = Primitive("triu", _triangle(np.triu))
+tril_p.defvjp(_triangle_vjp(tril_p))
+
+
+@public
+def tril(m: TensorLike, k=0) -> Tensor:
+    """The lower triangle of the last two axes (on and below diagonal ``k``; zeros above), as
+    ``np.tril``. As in NumPy, a 1-D ``m`` is first broadcast to a square matrix (rows of ``m``).
+
+    Derivative: the lower triangle of the upstream gradient (summed over rows for 1-D ``m``).
+    Returns a Tensor. Raises ValueError for a 0-d ``m``; TypeError for a non-integer ``k`` or
+    complex/non-numeric input.
+
+    Args:
+        k: The diagonal: 0 the main one, > 0 above it, < 0 below it.
+    """
+    return tril_p(as_operand("tril", m), k=k)
+
+
+triu_p.defvjp(_triangle_vjp(triu_p))
+
+
+@public
+def triu(m: TensorLike, k=0) -> Tensor:
+    """The upper triangle of the last two axes (on and above diagonal ``k``; zeros below), as
+    ``np.triu``; see :func:`tril` for the rest.
+
+    Args:
+        k: The diagonal: 0 the main one, > 0 above it, < 0 below it.
+    """
+    return triu_p(as_operand("triu", m), k=k)

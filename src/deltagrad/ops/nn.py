@@ -8,9 +8,18 @@ import numpy as np
 
 from deltagrad import functional as F
 from deltagrad.ops.core import Primitive
-from deltagrad.ops.reduce import sum_
-from deltagrad.ops.shape import expand_dims
-from deltagrad.ops.unary import exp
+from deltagrad.ops.public import TensorLike, public
+from deltagrad.ops.reduce import sum_p
+from deltagrad.ops.shape import expand_dims_p
+from deltagrad.ops.unary import exp_p
+from deltagrad.tensor import Tensor
+
+__all__ = [
+    "softmax",
+    "log_softmax",
+    "softmax_cross_entropy",
+    "sparse_softmax_cross_entropy",
+]
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
@@ -18,13 +27,26 @@ if TYPE_CHECKING:
 
 # The forward formulas are functional's (log-sum-exp, stable for any finite logits); the VJP
 # rules below are this engine's own.
-softmax = Primitive("softmax", F.softmax)
-softmax.defvjp(lambda g, out, x, axis: out * (g - sum_.bind(g * out, axis=axis, keepdims=True)))
+softmax_p = Primitive("softmax", F.softmax)
+softmax_p.defvjp(lambda g, out, x, axis: out * (g - sum_p.bind(g * out, axis=axis, keepdims=True)))
 
-log_softmax = Primitive("log_softmax", F.log_softmax)
-log_softmax.defvjp(
-    lambda g, out, x, axis: g - exp.bind(out) * sum_.bind(g, axis=axis, keepdims=True)
+
+@public
+def softmax(x: TensorLike, axis: int = -1) -> Tensor:
+    """e^x / Σ e^x along ``axis``, computed stably."""
+    return softmax_p(x, axis=axis)
+
+
+log_softmax_p = Primitive("log_softmax", F.log_softmax)
+log_softmax_p.defvjp(
+    lambda g, out, x, axis: g - exp_p.bind(out) * sum_p.bind(g, axis=axis, keepdims=True)
 )
+
+
+@public
+def log_softmax(x: TensorLike, axis: int = -1) -> Tensor:
+    """log softmax(x) along ``axis``, by log-sum-exp."""
+    return log_softmax_p(x, axis=axis)
 
 
 def _softmax_cross_entropy(labels: ArrayLike, logits: ArrayLike, axis: int) -> Any:
@@ -39,18 +61,34 @@ def _softmax_cross_entropy(labels: ArrayLike, logits: ArrayLike, axis: int) -> A
 
 def _sce_dlogits(g: Any, out: Any, labels: Any, logits: Any, axis: Any) -> Any:
     # d/dz of −Σ y log softmax(z) = softmax(z)·Σy − y  (= p − y for one-hot labels)
-    g = expand_dims(g, axis)
+    g = expand_dims_p(g, axis)
     return g * (
-        softmax.bind(logits, axis=axis) * sum_.bind(labels, axis=axis, keepdims=True) - labels
+        softmax_p.bind(logits, axis=axis) * sum_p.bind(labels, axis=axis, keepdims=True) - labels
     )
 
 
 def _sce_dlabels(g: Any, out: Any, labels: Any, logits: Any, axis: Any) -> Any:
-    return -expand_dims(g, axis) * log_softmax.bind(logits, axis=axis)
+    return -expand_dims_p(g, axis) * log_softmax_p.bind(logits, axis=axis)
 
 
-softmax_cross_entropy = Primitive("softmax_cross_entropy", _softmax_cross_entropy)
-softmax_cross_entropy.defvjp(_sce_dlabels, _sce_dlogits)
+softmax_cross_entropy_p = Primitive("softmax_cross_entropy", _softmax_cross_entropy)
+softmax_cross_entropy_p.defvjp(_sce_dlabels, _sce_dlogits)
+
+
+@public
+def softmax_cross_entropy(*, labels: TensorLike, logits: TensorLike, axis: int = -1) -> Tensor:
+    """−Σ labels·log softmax(logits) along ``axis``, fused and stable; gradient p − y.
+
+    Keyword-only, as in TensorFlow (``labels=``, ``logits=``), so the two cannot be swapped.
+    ``labels`` (one-hot rows or probabilities) must have the shape of ``logits``; the result
+    has that shape without ``axis``. Raises ValueError naming both shapes otherwise. For
+    integer class indices use :func:`sparse_softmax_cross_entropy`.
+
+    Args:
+        labels: The labels; see above for their shape.
+        logits: The unnormalised scores; the class axis is the last unless ``axis`` says otherwise.
+    """
+    return softmax_cross_entropy_p(labels, logits, axis=axis)
 
 
 # --- integer class indices: labels of shape logits.shape[:-1] ---------------------------------
@@ -97,8 +135,23 @@ def _sparse_sce_dlogits(g: Any, out: Any, labels: Any, logits: Any) -> Any:
         return g[:, None] * p
     one_hot = np.zeros(np.shape(logits), dtype=np.result_type(np.asarray(logits).dtype, np.float32))
     np.put_along_axis(one_hot, np.asarray(labels)[..., None], 1, axis=-1)
-    return expand_dims(g, -1) * (softmax.bind(logits, axis=-1) - one_hot)
+    return expand_dims_p(g, -1) * (softmax_p.bind(logits, axis=-1) - one_hot)
 
 
-sparse_softmax_cross_entropy = Primitive("sparse_softmax_cross_entropy", _sparse_sce)
-sparse_softmax_cross_entropy.defvjp(None, _sparse_sce_dlogits)
+sparse_softmax_cross_entropy_p = Primitive("sparse_softmax_cross_entropy", _sparse_sce)
+sparse_softmax_cross_entropy_p.defvjp(None, _sparse_sce_dlogits)
+
+
+@public
+def sparse_softmax_cross_entropy(*, labels: TensorLike, logits: TensorLike) -> Tensor:
+    """−log softmax(logits)[label] for integer class indices ``labels``.
+
+    ``labels`` has the shape of ``logits`` without its last (class) axis and holds integers in
+    0 … C−1 (checked; a ValueError names the first one out of range). The gradient with respect
+    to ``logits`` is p − onehot(labels); labels carry no gradient.
+
+    Args:
+        labels: The labels; see above for their shape.
+        logits: The unnormalised scores; the class axis is the last unless ``axis`` says otherwise.
+    """
+    return sparse_softmax_cross_entropy_p(labels, logits)

@@ -15,9 +15,20 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from deltagrad.tensor import Tensor
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+TensorLike: TypeAlias = "Tensor | ArrayLike"
+"""What an op takes as an operand: a Tensor, a NumPy array or a number (arrays and numbers are
+constants)."""
 
 INPUT = "The input: a Tensor, a NumPy array or a number (arrays and numbers are constants)."
 
@@ -45,6 +56,7 @@ NUMPY_NAMES: dict[str, str] = {
     "amin": "min",
     "around": "round",
     "concat": "concatenate",
+    "linalg.norm": "norm",
 }
 """NumPy's other spellings of public ops: ``np.amax(t)`` runs ``dg.max``."""
 
@@ -109,3 +121,22 @@ def public(fn: F) -> F:
     fn.__doc__ = complete_docstring(fn.__doc__, names)
     PUBLIC[fn.__name__] = fn
     return fn
+
+
+def numpy_functions() -> dict[Callable[..., Any], Callable[..., Any]]:
+    """``{numpy function: deltagrad function}``: what ``np.f(tensor, …)`` runs (see
+    :mod:`deltagrad._numpy_dispatch`): each public op with a NumPy function of its name (ufuncs
+    are dispatched separately, by :data:`deltagrad.ops.UFUNCS`), and :data:`NUMPY_NAMES`.
+
+    Returns:
+        dict: NumPy's function → the public op.
+    """
+    table: dict[Callable[..., Any], Callable[..., Any]] = {}
+    spellings = {name: name for name in PUBLIC} | NUMPY_NAMES
+    for np_name, name in spellings.items():
+        np_fn: Any = np
+        for part in np_name.split("."):
+            np_fn = getattr(np_fn, part, None)
+        if callable(np_fn) and not isinstance(np_fn, np.ufunc) and name in PUBLIC:
+            table[np_fn] = PUBLIC[name]
+    return table

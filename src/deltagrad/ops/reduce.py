@@ -1,6 +1,9 @@
 """Reductions over an axis (or all), with keepdims: sum, mean, max, min, prod, logsumexp, var,
 std, norm; cumsum; argmax and argmin (integer results, no gradient).
 
+``axis`` is an int, a tuple of ints or None (all axes) and must lie in −ndim … ndim−1, else a
+ValueError names the op and the shape; ``keepdims`` keeps the reduced axes with length 1.
+
 Conventions: tied maxima (minima) share the gradient equally; prod's gradient is exact when
 entries are 0; the gradients of std and of the 2-norm are 0 where the result is 0 (a
 subgradient, not NaN).
@@ -8,15 +11,32 @@ subgradient, not NaN).
 
 from __future__ import annotations
 
+import builtins
 import math
 
 import numpy as np
 
-from deltagrad.ops.arith import equal, where
+from deltagrad.ops.arith import equal, where_p
 from deltagrad.ops.core import Primitive, _op_error, as_operand, broadcast_to, shape_of
-from deltagrad.ops.shape import reshape
-from deltagrad.ops.unary import abs_, exp
-from deltagrad.tensor import Tensor
+from deltagrad.ops.public import TensorLike, public
+from deltagrad.ops.shape import reshape_p
+from deltagrad.ops.unary import abs_p, exp_p
+from deltagrad.tensor import Tensor, as_tensor
+
+__all__ = [
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "argmax",
+    "argmin",
+    "prod",
+    "logsumexp",
+    "cumsum",
+    "var",
+    "std",
+    "norm",
+]
 
 
 def _plain(x):
@@ -29,9 +49,9 @@ def _normal_axes(axis, ndim):
         return tuple(range(ndim))
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
+        if not -ndim <= a < builtins.max(ndim, 1):
             raise ValueError(f"axis {a} is out of bounds for a tensor of rank {ndim}")
-    return tuple(sorted(a % max(ndim, 1) for a in axes))
+    return tuple(sorted(a % builtins.max(ndim, 1) for a in axes))
 
 
 def _keepdims_shape(x, axis):
@@ -45,7 +65,7 @@ def _spread(g, x, axis, keepdims):
     if axis is None and not isinstance(g, Tensor):  # a first derivative of a full reduction
         return np.broadcast_to(g, shape_of(x))  # g has one entry: the same read-only view
     if not keepdims:
-        g = reshape.bind(g, shape=_keepdims_shape(x, axis))
+        g = reshape_p.bind(g, shape=_keepdims_shape(x, axis))
     return broadcast_to.bind(g, shape=shape_of(x))
 
 
@@ -61,8 +81,14 @@ def _check_axis(fn):
     return fwd
 
 
-sum_ = Primitive("sum", _check_axis(np.sum))
-sum_.defvjp(lambda g, out, x, axis, keepdims: _spread(g, x, axis, keepdims))
+sum_p = Primitive("sum", _check_axis(np.sum))
+sum_p.defvjp(lambda g, out, x, axis, keepdims: _spread(g, x, axis, keepdims))
+
+
+@public
+def sum(x: TensorLike, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Sum over ``axis`` (an int, a tuple, or None for all)."""
+    return sum_p(x, axis=axis, keepdims=keepdims)
 
 
 def _count(x, axis):
@@ -83,7 +109,7 @@ def _mean_fwd(x, axis, keepdims):
     return _np_mean(x, axis, keepdims)
 
 
-mean = Primitive("mean", _mean_fwd)
+mean_p = Primitive("mean", _mean_fwd)
 
 
 def _mean_vjp(g, out, x, axis, keepdims):
@@ -94,7 +120,13 @@ def _mean_vjp(g, out, x, axis, keepdims):
     return _spread(g, x, axis, keepdims) / _count(x, axis)
 
 
-mean.defvjp(_mean_vjp)
+mean_p.defvjp(_mean_vjp)
+
+
+@public
+def mean(x: TensorLike, axis=None, keepdims: bool = False) -> Tensor:
+    """Mean over ``axis`` (an int, a tuple, or None for all)."""
+    return mean_p(x, axis=axis, keepdims=keepdims)
 
 
 def _max_vjp(g, out, x, axis, keepdims):
@@ -109,12 +141,29 @@ def _max_vjp(g, out, x, axis, keepdims):
     return _spread(g, x, axis, keepdims) * mask / count
 
 
-max_ = Primitive("max", _check_axis(np.max))
-max_.defvjp(_max_vjp)
+max_p = Primitive("max", _check_axis(np.max))
+max_p.defvjp(_max_vjp)
 
 
-min_ = Primitive("min", _check_axis(np.min))
-min_.defvjp(_max_vjp)  # ties share the gradient equally, as for max
+@public
+def max(x: TensorLike, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Maximum over ``axis``; tied maxima share the gradient equally."""
+    return max_p(x, axis=axis, keepdims=keepdims)
+
+
+min_p = Primitive("min", _check_axis(np.min))
+min_p.defvjp(_max_vjp)  # ties share the gradient equally, as for max
+
+
+@public
+def min(x: TensorLike, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Minimum over ``axis``, as NumPy's ``min``/``amin``.
+
+    Gradient: 1 at the minimum; tied minima share it equally (as for :func:`max`). Returns a
+    Tensor of the reduced shape. Raises ValueError for an out-of-range axis or an empty
+    reduction, TypeError for complex or non-numeric ``x``.
+    """
+    return min_p(x, axis=axis, keepdims=keepdims)
 
 
 # --- argmax / argmin: integer results, no gradient --------------------------------------------
@@ -138,8 +187,34 @@ def _arg_reduce(fn):
     return fwd
 
 
-argmax = Primitive("argmax", _arg_reduce(np.argmax), differentiable=False)
-argmin = Primitive("argmin", _arg_reduce(np.argmin), differentiable=False)
+argmax_p = Primitive("argmax", _arg_reduce(np.argmax), differentiable=False)
+
+
+@public
+def argmax(x: TensorLike, axis=None, keepdims: bool = False) -> Tensor:
+    """Index of the (first) maximum, as NumPy's ``argmax``: over the flattened tensor when
+    ``axis`` is None, else along one int ``axis``.
+
+    An integer Tensor that carries no gradient (like comparisons). Raises ValueError for an
+    out-of-range axis or an empty tensor, TypeError for a non-int axis or a complex or
+    non-numeric ``x``.
+    """
+    return argmax_p(x, axis=axis, keepdims=keepdims)
+
+
+argmin_p = Primitive("argmin", _arg_reduce(np.argmin), differentiable=False)
+
+
+@public
+def argmin(x: TensorLike, axis=None, keepdims: bool = False) -> Tensor:
+    """Index of the (first) minimum, as NumPy's ``argmin``: over the flattened tensor when
+    ``axis`` is None, else along one int ``axis``.
+
+    An integer Tensor that carries no gradient (like comparisons). Raises ValueError for an
+    out-of-range axis or an empty tensor, TypeError for a non-int axis or a complex or
+    non-numeric ``x``.
+    """
+    return argmin_p(x, axis=axis, keepdims=keepdims)
 
 
 # --- logsumexp --------------------------------------------------------------------------------
@@ -167,12 +242,23 @@ def _logsumexp_vjp(g, out, x, axis, keepdims):
     # (which cancels, at every order): exponents ≤ 0 cannot overflow, and x − m is exact where
     # x − logsumexp(x) would lose float32 digits at |x| = 1000.
     m = np.max(_plain(x), axis=_axis_arg(axis), keepdims=True)
-    e = exp.bind(x - np.where(np.isfinite(m), m, 0))
-    return _spread(g, x, axis, keepdims) * (e / sum_.bind(e, axis=axis, keepdims=True))
+    e = exp_p.bind(x - np.where(np.isfinite(m), m, 0))
+    return _spread(g, x, axis, keepdims) * (e / sum_p.bind(e, axis=axis, keepdims=True))
 
 
-logsumexp = Primitive("logsumexp", _logsumexp)
-logsumexp.defvjp(_logsumexp_vjp)
+logsumexp_p = Primitive("logsumexp", _logsumexp)
+logsumexp_p.defvjp(_logsumexp_vjp)
+
+
+@public
+def logsumexp(x: TensorLike, axis=None, keepdims: bool = False) -> Tensor:
+    """log Σ eˣ over ``axis``, computed stably (shifted by the maximum: no overflow at
+    x = 1000, −inf for a row of −inf); gradient softmax(x) along the reduced axes.
+
+    Returns a Tensor of the reduced shape (float). Raises ValueError for an out-of-range axis
+    or an empty reduction, TypeError for complex or non-numeric ``x``.
+    """
+    return logsumexp_p(x, axis=axis, keepdims=keepdims)
 
 
 # --- prod, exact when entries are zero --------------------------------------------------------
@@ -202,28 +288,43 @@ def _prod_others_vjp(h, out, x, axis):
     # Exact at zeros (so prod's second derivative is); the masks are constants, so third
     # derivatives are exact away from zeros only.
     zero = equal.bind(x, 0)
-    n_zeros = sum_.bind(zero, axis=axis, keepdims=True)
-    safe = where.bind(zero, 1, x)
-    p = prod.bind(safe, axis=axis, keepdims=True)
-    h_over_x = where.bind(zero, 0, h / safe)
-    hx = sum_.bind(h_over_x, axis=axis, keepdims=True)
-    hz = sum_.bind(where.bind(zero, h, 0), axis=axis, keepdims=True)
+    n_zeros = sum_p.bind(zero, axis=axis, keepdims=True)
+    safe = where_p.bind(zero, 1, x)
+    p = prod_p.bind(safe, axis=axis, keepdims=True)
+    h_over_x = where_p.bind(zero, 0, h / safe)
+    hx = sum_p.bind(h_over_x, axis=axis, keepdims=True)
+    hz = sum_p.bind(where_p.bind(zero, h, 0), axis=axis, keepdims=True)
     p_over_x = p / safe
-    at_nonzero = where.bind(
+    at_nonzero = where_p.bind(
         equal.bind(n_zeros, 0),
         p_over_x * (hx - h_over_x),
-        where.bind(equal.bind(n_zeros, 1), p_over_x * hz, 0),
+        where_p.bind(equal.bind(n_zeros, 1), p_over_x * hz, 0),
     )
-    at_zero = where.bind(
-        equal.bind(n_zeros, 1), p * hx, where.bind(equal.bind(n_zeros, 2), p * (hz - h), 0)
+    at_zero = where_p.bind(
+        equal.bind(n_zeros, 1), p * hx, where_p.bind(equal.bind(n_zeros, 2), p * (hz - h), 0)
     )
-    return where.bind(zero, at_zero, at_nonzero)
+    return where_p.bind(zero, at_zero, at_nonzero)
 
 
-prod = Primitive("prod", _check_axis(np.prod))
-prod.defvjp(
+prod_p = Primitive("prod", _check_axis(np.prod))
+prod_p.defvjp(
     lambda g, out, x, axis, keepdims: _spread(g, x, axis, keepdims) * prod_others.bind(x, axis=axis)
 )
+
+
+@public
+def prod(x: TensorLike, axis=None, keepdims: bool = False) -> Tensor:
+    """Product over ``axis``, as NumPy's ``prod``.
+
+    Gradient: ∂/∂x_i = the product of the other entries, computed without dividing by x_i, so
+    it is exact when entries are 0: with one zero only the zero entry gets a gradient (the
+    product of the others); with two or more zeros the gradient is 0. Second derivatives are
+    exact at zeros too. Returns a Tensor of the reduced shape. Raises ValueError for an
+    out-of-range axis, TypeError for complex or non-numeric ``x``.
+    """
+    return prod_p(x, axis=axis, keepdims=keepdims)
+
+
 prod_others: Primitive = Primitive("prod_others", _prod_others)
 prod_others.defvjp(_prod_others_vjp)
 
@@ -241,16 +342,30 @@ def _cumsum_reverse(x, axis):
     return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
 
 
-cumsum = Primitive("cumsum", _cumsum)
+cumsum_p = Primitive("cumsum", _cumsum)
 cumsum_reverse = Primitive("cumsum_reverse", _cumsum_reverse)
-cumsum.defvjp(
+cumsum_p.defvjp(
     lambda g, out, x, axis: (
-        reshape.bind(cumsum_reverse.bind(g, axis=0), shape=shape_of(x))
+        reshape_p.bind(cumsum_reverse.bind(g, axis=0), shape=shape_of(x))
         if axis is None
         else cumsum_reverse.bind(g, axis=axis)
     )
 )
-cumsum_reverse.defvjp(lambda g, out, x, axis: cumsum.bind(g, axis=axis))
+
+
+@public
+def cumsum(x: TensorLike, axis=None) -> Tensor:
+    """Cumulative sum along one int ``axis``, as NumPy's ``cumsum``; ``axis=None`` sums the
+    flattened tensor (a 1-D result).
+
+    Gradient: the reversed cumulative sum of the upstream gradient (reshaped back to ``x``'s
+    shape for ``axis=None``). Raises ValueError for an out-of-range axis (also axis=0 of a
+    scalar, which NumPy accepts), TypeError for a non-int axis or complex or non-numeric ``x``.
+    """
+    return cumsum_p(x, axis=axis)
+
+
+cumsum_reverse.defvjp(lambda g, out, x, axis: cumsum_p.bind(g, axis=axis))
 
 
 # --- var and std ------------------------------------------------------------------------------
@@ -274,15 +389,31 @@ def _moment(fn):
 
 
 def _centered(x, axis):
-    return x - mean.bind(x, axis=axis, keepdims=True)
+    return x - mean_p.bind(x, axis=axis, keepdims=True)
 
 
-var = Primitive("var", _moment(np.var))
-var.defvjp(
+var_p = Primitive("var", _moment(np.var))
+var_p.defvjp(
     lambda g, out, x, axis, ddof, keepdims: (
         _spread(g * (2.0 / _dof(x, axis, ddof)), x, axis, keepdims) * _centered(x, axis)
     )
 )
+
+
+@public
+def var(x: TensorLike, axis=None, ddof=0, keepdims: bool = False) -> Tensor:
+    """Variance Σ(x − mean)² / (n − ddof) over ``axis``, as NumPy's ``var``; gradient
+    2(x − mean) / (n − ddof).
+
+    ``ddof``: delta degrees of freedom (0: the population variance, 1: the sample variance).
+    Returns a Tensor of the reduced shape (float). Raises ValueError for an out-of-range axis or
+    ddof ≥ n (where NumPy warns and returns inf or NaN), TypeError for complex or non-numeric
+    ``x``.
+
+    Args:
+        ddof: Delta degrees of freedom: the divisor is N − ddof, as in NumPy.
+    """
+    return var_p(x, axis=axis, ddof=ddof, keepdims=keepdims)
 
 
 def _all_equal(x, axis, keepdims):
@@ -296,12 +427,27 @@ def _all_equal(x, axis, keepdims):
 def _std_vjp(g, out, x, axis, ddof, keepdims):
     # ∂std/∂x = (x − mean) / ((n − ddof)·std); where all entries are equal (std = 0) it is 0.
     zero = _all_equal(x, axis, keepdims)
-    coef = where.bind(zero, 0, g / where.bind(zero, 1, out)) / _dof(x, axis, ddof)
+    coef = where_p.bind(zero, 0, g / where_p.bind(zero, 1, out)) / _dof(x, axis, ddof)
     return _spread(coef, x, axis, keepdims) * _centered(x, axis)
 
 
-std = Primitive("std", _moment(np.std))
-std.defvjp(_std_vjp)
+std_p = Primitive("std", _moment(np.std))
+std_p.defvjp(_std_vjp)
+
+
+@public
+def std(x: TensorLike, axis=None, ddof=0, keepdims: bool = False) -> Tensor:
+    """Standard deviation √var over ``axis``, as NumPy's ``std``; gradient
+    (x − mean) / ((n − ddof)·std).
+
+    Convention: where std = 0 (all entries equal) the gradient is 0 (a subgradient), not NaN.
+    ``ddof`` as in :func:`var`. Returns a Tensor of the reduced shape (float). Raises ValueError
+    for an out-of-range axis or ddof ≥ n, TypeError for complex or non-numeric ``x``.
+
+    Args:
+        ddof: Delta degrees of freedom: the divisor is N − ddof, as in NumPy.
+    """
+    return std_p(x, axis=axis, ddof=ddof, keepdims=keepdims)
 
 
 # --- norm -------------------------------------------------------------------------------------
@@ -317,7 +463,7 @@ def _norm2(x, axis, keepdims):
 def _norm2_vjp(g, out, x, axis, keepdims):
     # ∂‖x‖/∂x = x / ‖x‖; at x = 0 it is 0 (a subgradient), not NaN.
     zero = equal.bind(out, 0)
-    coef = where.bind(zero, 0, g / where.bind(zero, 1, out))
+    coef = where_p.bind(zero, 0, g / where_p.bind(zero, 1, out))
     return _spread(coef, x, axis, keepdims) * x
 
 
@@ -351,10 +497,10 @@ def _norm_axes(x, ord, axis):
 
 def _squeeze_axes(y, x, axes):
     s = shape_of(x)
-    return reshape.bind(y, shape=tuple(n for i, n in enumerate(s) if i not in axes))
+    return reshape_p.bind(y, shape=tuple(n for i, n in enumerate(s) if i not in axes))
 
 
-def norm(x, ord=None, axis=None, keepdims=False):
+def norm_p(x, ord=None, axis=None, keepdims=False):
     """NumPy's ``linalg.norm`` (vector ords None/1/2/±inf, matrix ords None/'fro'/±1/±inf),
     from primitives whose gradients are defined at 0 (see :func:`deltagrad.norm`)."""
     x = as_operand("norm", x)  # a composite: its primitives would see only its parts
@@ -370,10 +516,10 @@ def norm(x, ord=None, axis=None, keepdims=False):
                 raise ValueError(
                     f"ord={ord!r} is not supported for vectors (supported: {_VECTOR_ORDS})"
                 )
-            a = abs_.bind(x)
+            a = abs_p.bind(x)
             if ord == 1:
-                return sum_.bind(a, axis=ax, keepdims=keepdims)
-            return (max_ if ord > 0 else min_).bind(a, axis=ax, keepdims=keepdims)
+                return sum_p.bind(a, axis=ax, keepdims=keepdims)
+            return (max_p if ord > 0 else min_p).bind(a, axis=ax, keepdims=keepdims)
         if ord is None or (isinstance(ord, str) and ord == "fro"):
             return norm2.bind(x, axis=axes, keepdims=keepdims)
         if isinstance(ord, str) or ord not in (1, -1, np.inf, -np.inf):
@@ -383,8 +529,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
             )
         row, col = axes
         summed, over = (row, col) if abs(ord) == 1 else (col, row)  # ±1: columns, ±inf: rows
-        sums = sum_.bind(abs_.bind(x), axis=summed, keepdims=True)
-        out = (max_ if ord > 0 else min_).bind(sums, axis=over, keepdims=True)
+        sums = sum_p.bind(abs_p.bind(x), axis=summed, keepdims=True)
+        out = (max_p if ord > 0 else min_p).bind(sums, axis=over, keepdims=True)
         return out if keepdims else _squeeze_axes(out, x, axes)
     except (ValueError, TypeError, IndexError) as err:
         if str(err).startswith("norm:"):
@@ -393,3 +539,29 @@ def norm(x, ord=None, axis=None, keepdims=False):
         raise _op_error(
             "norm", vals, {"ord": ord, "axis": axis, "keepdims": keepdims}, err
         ) from None
+
+
+@public
+def norm(x: TensorLike, ord=None, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A002
+    """Vector or matrix norm, as NumPy's ``linalg.norm`` (``np.linalg.norm(t)`` runs this).
+
+    With ``ord=None`` and ``axis=None``: the 2-norm of the flattened tensor (the Frobenius norm
+    of a matrix). ``axis`` an int: vector norms along it, ``ord`` one of None or 2
+    (√Σx²), 1 (Σ|x|), inf (max |x|), -inf (min |x|). ``axis`` a pair (or ``x`` 2-D with
+    ``axis=None``): matrix norms, ``ord`` one of None or 'fro' (√Σx²), 1 / -1 (max / min
+    column sum of |x|), inf / -inf (max / min row sum of |x|).
+
+    Gradients: x / ‖x‖ for the 2-norm and Frobenius norm, sign(x) for the 1-norm; the max/min
+    norms share the gradient between tied entries. Convention at 0: the gradient of every norm
+    at x = 0 is 0 (a subgradient), not NaN; |x| contributes 0 where an entry is 0.
+
+    Returns a Tensor of the reduced shape (float). Raises ValueError naming ``norm`` for an
+    unsupported ``ord`` (the spectral 2 / -2 and nuclear 'nuc' matrix norms need the SVD), an
+    out-of-range or repeated axis, or ``ord`` with a tensor of rank > 2 and no ``axis``;
+    TypeError for a non-int axis or complex or non-numeric ``x``.
+
+    Args:
+        ord: The order of the norm, as in ``np.linalg.norm``.
+    """
+    out = norm_p(x, ord=ord, axis=axis, keepdims=keepdims)
+    return out if isinstance(out, Tensor) else as_tensor(np.asarray(out))

@@ -4,6 +4,11 @@ moveaxis, flip, roll, repeat, tile, pad, split, take, sort.
 Ops that only rearrange or select elements are compositions of reshape, transpose and getitem
 where that is exact; the others are primitives whose rules are again such ops (flip and roll are
 their own adjoints, repeat/tile pair with a sum of the copies, sort with the inverse permutation).
+
+The public functions have NumPy's semantics and parameter names, so ``np.<name>(tensor, …)``
+runs them (recorded). Bad shapes, subscripts and out-of-range axes raise ValueError,
+non-integer axes TypeError, out-of-range indices IndexError, each naming the function, the
+shapes and the dtypes.
 """
 
 from __future__ import annotations
@@ -12,11 +17,44 @@ from typing import Any
 
 import numpy as np
 
-from deltagrad.ops.core import Primitive, _op_error, shape_of
+from deltagrad.ops.core import Primitive, _op_error, as_operand, as_result, int_tuple, shape_of
+from deltagrad.ops.public import TensorLike, public
 from deltagrad.tensor import Tensor
 
-reshape = Primitive("reshape", lambda x, shape: np.reshape(x, shape))
-reshape.defvjp(lambda g, out, x, shape: reshape.bind(g, shape=shape_of(x)))
+__all__ = [
+    "reshape",
+    "transpose",
+    "concatenate",
+    "stack",
+    "squeeze",
+    "expand_dims",
+    "swapaxes",
+    "moveaxis",
+    "flip",
+    "roll",
+    "repeat",
+    "tile",
+    "pad",
+    "split",
+    "array_split",
+    "take",
+    "sort",
+]
+
+reshape_p = Primitive("reshape", lambda x, shape: np.reshape(x, shape))
+reshape_p.defvjp(lambda g, out, x, shape: reshape_p.bind(g, shape=shape_of(x)))
+
+
+@public
+def reshape(x: TensorLike, shape) -> Tensor:
+    """``x`` with a new shape of the same size.
+
+    Args:
+        shape: The new shape; one entry may be −1.
+    """
+    return reshape_p(
+        x, shape=tuple(np.atleast_1d(shape).tolist()) if not isinstance(shape, tuple) else shape
+    )
 
 
 def _inverse(axes, ndim):
@@ -25,8 +63,20 @@ def _inverse(axes, ndim):
     return tuple(np.argsort([a % ndim for a in axes]))
 
 
-transpose = Primitive("transpose", lambda x, axes: np.transpose(x, axes))
-transpose.defvjp(lambda g, out, x, axes: transpose.bind(g, axes=_inverse(axes, len(shape_of(x)))))
+transpose_p = Primitive("transpose", lambda x, axes: np.transpose(x, axes))
+transpose_p.defvjp(
+    lambda g, out, x, axes: transpose_p.bind(g, axes=_inverse(axes, len(shape_of(x))))
+)
+
+
+@public
+def transpose(x: TensorLike, axes=None) -> Tensor:
+    """Permute the axes (reverse them when ``axes`` is None).
+
+    Args:
+        axes: The axes, as in NumPy's function of the same name.
+    """
+    return transpose_p(x, axes=None if axes is None else tuple(axes))
 
 
 # --- indexing: the gradient scatters g back into zeros ---------------------------------------
@@ -68,7 +118,7 @@ scatter.defvjp(lambda g, out, x, key, shape: getitem.bind(g, key=key))
 
 # --- joining --------------------------------------------------------------------------------
 
-concatenate = Primitive("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis))
+concatenate_p = Primitive("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis))
 
 
 def _concatenate_vjp(i, g, out, *xs, axis):
@@ -78,9 +128,20 @@ def _concatenate_vjp(i, g, out, *xs, axis):
     return getitem.bind(g, key=key)
 
 
-concatenate.defvjp_argnum(_concatenate_vjp)
+concatenate_p.defvjp_argnum(_concatenate_vjp)
 
-stack = Primitive("stack", lambda *xs, axis: np.stack(xs, axis=axis))
+
+@public
+def concatenate(tensors, axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis.
+
+    Args:
+        tensors: A sequence of Tensors, arrays or numbers.
+    """
+    return concatenate_p(*tensors, axis=axis)
+
+
+stack_p = Primitive("stack", lambda *xs, axis: np.stack(xs, axis=axis))
 
 
 def _stack_vjp(i, g, out, *xs, axis):
@@ -88,7 +149,17 @@ def _stack_vjp(i, g, out, *xs, axis):
     return getitem.bind(g, key=(slice(None),) * ax + (i,))
 
 
-stack.defvjp_argnum(_stack_vjp)
+stack_p.defvjp_argnum(_stack_vjp)
+
+
+@public
+def stack(tensors, axis: int = 0) -> Tensor:
+    """Join tensors along a new axis.
+
+    Args:
+        tensors: A sequence of Tensors, arrays or numbers.
+    """
+    return stack_p(*tensors, axis=axis)
 
 
 # --- shared checks: errors name the op, the shapes and dtypes --------------------------------
@@ -140,13 +211,23 @@ def _squeezed_shape(shape, axis):
     return tuple(n for k, n in enumerate(shape) if k not in axes)
 
 
-def squeeze(x, axis=None):
+def squeeze_p(x, axis=None):
     """``x`` without the given size-1 axes (all of them when ``axis`` is None), by reshape."""
     try:
         new = _squeezed_shape(shape_of(x), axis)
     except (ValueError, TypeError) as err:
         raise fail("squeeze", [x], {"axis": axis}, err) from None
-    return reshape.bind(x, shape=new)
+    return reshape_p.bind(x, shape=new)
+
+
+@public
+def squeeze(a: TensorLike, axis=None) -> Tensor:
+    """``a`` without size-1 axes: all of them, or those in ``axis`` (an int or a tuple).
+
+    Derivative: the upstream gradient reshaped back. Returns a Tensor. Raises ValueError when a
+    selected axis is out of range, repeated or not of size 1; TypeError for a non-integer axis.
+    """
+    return as_result(squeeze_p(as_operand("squeeze", a), axis=int_tuple(axis)))
 
 
 def _expanded_shape(shape, axis):
@@ -156,24 +237,34 @@ def _expanded_shape(shape, axis):
     return tuple(1 if k in axes else next(rest) for k in range(ndim))
 
 
-def expand_dims(x: Any, axis: int | tuple[int, ...]) -> Any:
+def expand_dims_p(x: Any, axis: int | tuple[int, ...]) -> Any:
     """``x`` with new size-1 axes at ``axis`` (an int or a tuple; positions in the result)."""
     if axis.__class__ is int and -len(shape_of(x)) - 1 <= axis <= len(shape_of(x)):  # fast path
         s = list(shape_of(x))
         s.insert(axis if axis >= 0 else len(s) + axis + 1, 1)
-        return reshape.bind(x, shape=tuple(s))
+        return reshape_p.bind(x, shape=tuple(s))
     try:
         new = _expanded_shape(shape_of(x), axis)
     except (ValueError, TypeError) as err:
         raise fail("expand_dims", [x], {"axis": axis}, err) from None
-    return reshape.bind(x, shape=new)
+    return reshape_p.bind(x, shape=new)
+
+
+@public
+def expand_dims(a: TensorLike, axis) -> Tensor:
+    """``a`` with new size-1 axes at ``axis`` (an int or a tuple; positions in the result).
+
+    Derivative: the upstream gradient reshaped back. Returns a Tensor. Raises ValueError for
+    out-of-range or repeated axes; TypeError for a non-integer axis.
+    """
+    return as_result(expand_dims_p(as_operand("expand_dims", a), int_tuple(axis)))
 
 
 def squeeze_last(x: Any) -> Any:
-    return reshape.bind(x, shape=shape_of(x)[:-1])
+    return reshape_p.bind(x, shape=shape_of(x)[:-1])
 
 
-def swapaxes(x, axis1, axis2):
+def swapaxes_p(x, axis1, axis2):
     """``x`` with axes ``axis1`` and ``axis2`` interchanged, by transpose."""
     ndim = len(shape_of(x))
     try:
@@ -182,10 +273,23 @@ def swapaxes(x, axis1, axis2):
         raise fail("swapaxes", [x], {"axis1": axis1, "axis2": axis2}, err) from None
     perm = list(range(ndim))
     perm[a], perm[b] = b, a
-    return transpose.bind(x, axes=tuple(perm))
+    return transpose_p.bind(x, axes=tuple(perm))
 
 
-def moveaxis(x, source, destination):
+@public
+def swapaxes(a: TensorLike, axis1, axis2) -> Tensor:
+    """``a`` with axes ``axis1`` and ``axis2`` interchanged (a transpose; derivative: the same
+    swap of the upstream gradient). Raises ValueError for out-of-range axes, TypeError for
+    non-integer ones.
+
+    Args:
+        axis1: The first axis of the pair, as in NumPy.
+        axis2: The second axis of the pair, as in NumPy.
+    """
+    return as_result(swapaxes_p(as_operand("swapaxes", a), axis1, axis2))
+
+
+def moveaxis_p(x, source, destination):
     """``x`` with axes ``source`` moved to positions ``destination`` (others keep their order)."""
     ndim = len(shape_of(x))
     try:
@@ -200,7 +304,23 @@ def moveaxis(x, source, destination):
     order = [k for k in range(ndim) if k not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
-    return transpose.bind(x, axes=tuple(order))
+    return transpose_p.bind(x, axes=tuple(order))
+
+
+@public
+def moveaxis(a: TensorLike, source, destination) -> Tensor:
+    """``a`` with the axes ``source`` moved to the positions ``destination`` (ints or equal-length
+    sequences); the other axes keep their order. A transpose; derivative: the inverse transpose
+    of the upstream gradient. Raises ValueError for out-of-range or repeated axes or lengths
+    that differ; TypeError for non-integer axes.
+
+    Args:
+        source: The axis (or axes) to move.
+        destination: Where to move them.
+    """
+    return as_result(
+        moveaxis_p(as_operand("moveaxis", a), int_tuple(source), int_tuple(destination))
+    )
 
 
 # --- flip and roll: their own adjoints (up to the sign of the shift) ------------------------
@@ -210,8 +330,18 @@ def _flip_fwd(x, axis):
     return np.flip(x, axis)
 
 
-flip = Primitive("flip", _flip_fwd)
-flip.defvjp(lambda g, out, x, axis: flip.bind(g, axis=axis))
+flip_p = Primitive("flip", _flip_fwd)
+flip_p.defvjp(lambda g, out, x, axis: flip_p.bind(g, axis=axis))
+
+
+@public
+def flip(m: TensorLike, axis=None) -> Tensor:
+    """``m`` reversed along ``axis`` (an int, a tuple, or None for all axes), as ``np.flip``.
+
+    Derivative: the upstream gradient flipped the same way. Returns a Tensor. Raises ValueError
+    for out-of-range or repeated axes; TypeError for complex/non-numeric input.
+    """
+    return flip_p(as_operand("flip", m), axis=int_tuple(axis))
 
 
 def _roll_fwd(x, shift, axis):
@@ -227,8 +357,22 @@ def _negated(shift):
     return tuple(-s for s in shift) if isinstance(shift, tuple) else -shift
 
 
-roll = Primitive("roll", _roll_fwd)
-roll.defvjp(lambda g, out, x, shift, axis: roll.bind(g, shift=_negated(shift), axis=axis))
+roll_p = Primitive("roll", _roll_fwd)
+roll_p.defvjp(lambda g, out, x, shift, axis: roll_p.bind(g, shift=_negated(shift), axis=axis))
+
+
+@public
+def roll(a: TensorLike, shift, axis=None) -> Tensor:
+    """``a`` shifted cyclically by ``shift`` along ``axis`` (ints or equal-length tuples; None:
+    the flattened array, shape restored), as ``np.roll``.
+
+    Derivative: the upstream gradient rolled by ``-shift``. Returns a Tensor. Raises ValueError
+    for out-of-range axes; TypeError for non-integer shifts (NumPy would truncate them).
+
+    Args:
+        shift: By how many places to roll (an int or a tuple of ints).
+    """
+    return roll_p(as_operand("roll", a), shift=int_tuple(shift), axis=int_tuple(axis))
 
 
 # --- repeat and tile: the gradient sums the copies ----------------------------------------------
@@ -265,15 +409,32 @@ def _repeat_sum_fwd(g, repeats, axis, shape):
     return out.reshape(shape) if axis is None else out
 
 
-repeat = Primitive("repeat", _repeat_fwd)
+repeat_p = Primitive("repeat", _repeat_fwd)
 repeat_sum = Primitive("repeat_sum", _repeat_sum_fwd)
-repeat.defvjp(
+repeat_p.defvjp(
     lambda g, out, x, repeats, axis: repeat_sum.bind(
         g, repeats=repeats, axis=axis, shape=shape_of(x)
     )
 )
+
+
+@public
+def repeat(a: TensorLike, repeats, axis=None) -> Tensor:
+    """Each element of ``a`` repeated ``repeats`` times (an int, or one count per element along
+    ``axis``; zeros allowed) along ``axis`` (None: the flattened array), as ``np.repeat``.
+
+    Derivative: the sum of the upstream gradient over each element's copies. Returns a Tensor.
+    Raises ValueError for negative counts, a count per element of the wrong length or an
+    out-of-range axis; TypeError for non-integer counts.
+
+    Args:
+        repeats: How many times to repeat each element (an int or one per element).
+    """
+    return repeat_p(as_operand("repeat", a), repeats=int_tuple(repeats), axis=axis)
+
+
 repeat_sum.defvjp(
-    lambda g, out, y, repeats, axis, shape: repeat.bind(g, repeats=repeats, axis=axis)
+    lambda g, out, y, repeats, axis, shape: repeat_p.bind(g, repeats=repeats, axis=axis)
 )
 
 
@@ -296,14 +457,31 @@ def _tile_sum_fwd(g, reps, shape):
     d = max(len(shape), len(reps))
     xs = (1,) * (d - len(shape)) + tuple(shape)
     rs = (1,) * (d - len(reps)) + reps
-    split = tuple(n for pair in zip(rs, xs) for n in pair)
-    return np.asarray(g).reshape(split).sum(axis=tuple(range(0, 2 * d, 2))).reshape(shape)
+    split_p = tuple(n for pair in zip(rs, xs) for n in pair)
+    return np.asarray(g).reshape(split_p).sum(axis=tuple(range(0, 2 * d, 2))).reshape(shape)
 
 
-tile = Primitive("tile", _tile_fwd)
+tile_p = Primitive("tile", _tile_fwd)
 tile_sum = Primitive("tile_sum", _tile_sum_fwd)
-tile.defvjp(lambda g, out, x, reps: tile_sum.bind(g, reps=reps, shape=shape_of(x)))
-tile_sum.defvjp(lambda g, out, y, reps, shape: tile.bind(g, reps=reps))
+tile_p.defvjp(lambda g, out, x, reps: tile_sum.bind(g, reps=reps, shape=shape_of(x)))
+
+
+@public
+def tile(A: TensorLike, reps) -> Tensor:
+    """``A`` repeated as a block ``reps`` times per axis (an int or a tuple; shorter operands or
+    ``reps`` are padded with leading 1s), as ``np.tile``.
+
+    Derivative: the sum of the upstream gradient over the tiles. Returns a Tensor. Raises
+    ValueError for negative ``reps``; TypeError for non-integer ones.
+
+    Args:
+        A: The input to tile: a Tensor, array or number.
+        reps: The number of repetitions along each axis.
+    """
+    return tile_p(as_operand("tile", A), reps=int_tuple(reps))
+
+
+tile_sum.defvjp(lambda g, out, y, reps, shape: tile_p.bind(g, reps=reps))
 
 
 # --- pad: 'constant' crops the gradient; the copying modes are an index map (a gather) ----------
@@ -341,7 +519,7 @@ pad_constant.defvjp(
 )
 
 
-def pad(x, pad_width, mode="constant", constant_values=None):
+def pad_p(x, pad_width, mode="constant", constant_values=None):
     """``np.pad`` for modes 'constant', 'edge', 'reflect', 'symmetric' and 'wrap'."""
     params = {"pad_width": pad_width, "mode": mode}
     try:
@@ -377,10 +555,35 @@ def pad(x, pad_width, mode="constant", constant_values=None):
     return pad_constant.bind(x, pad_width=pairs, constant_values=cv)
 
 
+@public
+def pad(array: TensorLike, pad_width, mode="constant", constant_values=None) -> Tensor:
+    """``array`` padded as ``np.pad``: ``pad_width`` an int, a ``(before, after)`` pair or one
+    pair per axis. Modes: 'constant' (with ``constant_values``, default 0: a scalar, a pair or a
+    pair per axis), 'edge', 'reflect', 'symmetric' and 'wrap'.
+
+    Derivative: for 'constant', the upstream gradient cropped to the interior (the padding
+    constants are constants, except a 0-d Tensor ``constant_values``, which gets the sum of the
+    gradient over the border); for the other modes each output element copies one input
+    element, whose gradient sums over all its copies. Returns a Tensor. Raises
+    NotImplementedError for NumPy's other modes ('linear_ramp', 'maximum', 'mean', 'median',
+    'minimum', 'empty', callables); ValueError for an unknown mode, negative or malformed
+    ``pad_width``, or ``constant_values`` with another mode; TypeError for non-integer widths.
+
+    Args:
+        array: The input to pad: a Tensor, array or number.
+        pad_width: The padding before and after each axis, as in NumPy.
+        mode: As in NumPy's function of the same name.
+        constant_values: The value to pad with in ``mode="constant"``.
+    """
+    return as_result(
+        pad_p(as_operand("pad", array), pad_width, mode=mode, constant_values=constant_values)
+    )
+
+
 # --- split, take: slices and gathers --------------------------------------------------------
 
 
-def split(x, indices_or_sections, axis=0, equal=True):
+def split_p(x, indices_or_sections, axis=0, equal=True):
     """The pieces of ``x`` along ``axis``, each a differentiable slice (see ``np.split``;
     ``equal=False`` is ``np.array_split``)."""
     name = "split" if equal else "array_split"
@@ -418,7 +621,51 @@ def split(x, indices_or_sections, axis=0, equal=True):
     return [getitem.bind(x, key=pre + (slice(a, b),)) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def take(x, indices, axis=None, mode="raise"):
+@public
+def array_split(ary: TensorLike, indices_or_sections, axis=0) -> list:
+    """As :func:`split`, but N sections need not be equal (the first ``len % N`` get one more
+    element), as ``np.array_split``.
+
+    Args:
+        ary: The input: a Tensor, a NumPy array or a number.
+        indices_or_sections: A number of equal sections, or the sorted indices to split at.
+        axis: The axis to split along.
+
+    Returns:
+        list[Tensor]: The pieces, each recorded on every active tape.
+    """
+    return [
+        as_result(p)
+        for p in split_p(
+            as_operand("array_split", ary), int_tuple(indices_or_sections), axis=axis, equal=False
+        )
+    ]
+
+
+@public
+def split(ary: TensorLike, indices_or_sections, axis=0) -> list:
+    """``ary`` split along ``axis`` into a list of Tensors, as ``np.split``: into N equal
+    sections (an int N that divides the axis) or at the given indices (a sequence).
+
+    Derivative: each piece is a slice; its gradient goes back to its part of ``ary``. Returns a
+    list of Tensors. Raises ValueError when N does not divide the axis or is not positive, for a
+    0-d ``ary`` or an out-of-range axis; TypeError for non-integer indices.
+
+    Args:
+        ary: The input: a Tensor, a NumPy array or a number.
+        indices_or_sections: A number of equal sections, or the sorted indices to split at.
+        axis: The axis to split along.
+
+    Returns:
+        list[Tensor]: The pieces, each recorded on every active tape.
+    """
+    return [
+        as_result(p)
+        for p in split_p(as_operand("split", ary), int_tuple(indices_or_sections), axis=axis)
+    ]
+
+
+def take_p(x, indices, axis=None, mode="raise"):
     """``np.take`` by a gather (repeated indices accumulate their gradients)."""
     shape = shape_of(x)
     params = {"axis": axis, "mode": mode}
@@ -452,8 +699,25 @@ def take(x, indices, axis=None, mode="raise"):
     except (ValueError, TypeError, IndexError) as err:
         raise fail("take", [x, idx], params, err) from None
     if axis is None:
-        x = reshape.bind(x, shape=(-1,))
+        x = reshape_p.bind(x, shape=(-1,))
     return getitem.bind(x, key=pre + (idx,))
+
+
+@public
+def take(a: TensorLike, indices, axis=None, mode="raise") -> Tensor:
+    """Elements of ``a`` at integer ``indices`` along ``axis`` (None: of the flattened array), as
+    ``np.take``: the result has ``a.shape[:axis] + indices.shape + a.shape[axis+1:]``. ``mode``
+    'raise' (negative indices count from the end), 'wrap' or 'clip'.
+
+    Derivative: the upstream gradient scattered back; repeated indices accumulate. Returns a
+    Tensor. Raises IndexError for out-of-range indices (mode 'raise'); ValueError for an
+    out-of-range axis or unknown mode; TypeError for non-integer indices.
+
+    Args:
+        indices: Integer indices to take.
+        mode: As in NumPy's function of the same name.
+    """
+    return as_result(take_p(as_operand("take", a), indices, axis=axis, mode=mode))
 
 
 # --- sort: the gradient goes back to where each element came from -------------------------
@@ -489,8 +753,33 @@ def _sort_vjp(g, out, x, axis, kind, stable):
     )
     np.put_along_axis(inverse, perm, positions, axis=ax)
     gx = permute.bind(g, perm=inverse, inverse=perm, axis=ax)
-    return reshape.bind(gx, shape=shape_of(x)) if axis is None else gx
+    return reshape_p.bind(gx, shape=shape_of(x)) if axis is None else gx
 
 
-sort = Primitive("sort", _sort_fwd)
-sort.defvjp(_sort_vjp)
+sort_p = Primitive("sort", _sort_fwd)
+sort_p.defvjp(_sort_vjp)
+
+
+@public
+def sort(a: TensorLike, axis=-1, kind=None, order=None, *, stable=None) -> Tensor:
+    """``a`` sorted along ``axis`` (None: the flattened array), as ``np.sort``.
+
+    Derivative: each sorted element's gradient goes back to the position it came from (the
+    gradient is permuted back). Ties: equal elements keep their order (NumPy's stable sort), so
+    the first of them in ``a`` receives the gradient of the first sorted slot, and so on; each
+    position gets exactly one slot's gradient (no sharing). ``kind`` and ``stable`` are passed
+    to NumPy (the values do not depend on them; the gradient always follows the stable order).
+    NaNs sort last. Returns a Tensor. Raises ValueError for an out-of-range axis or an unknown
+    kind; TypeError for ``order`` (structured arrays are not supported) or complex/non-numeric
+    input.
+
+    Args:
+        kind: Accepted for NumPy compatibility; the sort is NumPy's stable sort.
+        order: Accepted for NumPy compatibility; must be None.
+        stable: Accepted for NumPy compatibility; the sort is always stable.
+    """
+    if order is not None:
+        raise TypeError(
+            "sort: order= applies to structured arrays, which deltagrad does not support"
+        )
+    return sort_p(as_operand("sort", a), axis=axis, kind=kind, stable=stable)

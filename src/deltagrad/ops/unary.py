@@ -8,34 +8,102 @@ import numpy as np
 
 from deltagrad import functional as F
 from deltagrad.ops.core import Primitive
+from deltagrad.ops.public import TensorLike, public
+from deltagrad.tensor import Tensor, as_tensor
+
+__all__ = [
+    "exp",
+    "log",
+    "sqrt",
+    "abs",
+    "square",
+    "tanh",
+    "sigmoid",
+    "cast",
+    "stop_gradient",
+    "absolute",
+]
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-exp = Primitive("exp", np.exp)
-exp.defvjp(lambda g, out, x: g * out)
+exp_p = Primitive("exp", np.exp)
+exp_p.defvjp(lambda g, out, x: g * out)
 
-log = Primitive("log", np.log)
-log.defvjp(lambda g, out, x: g / x)
 
-sqrt = Primitive("sqrt", np.sqrt)
-sqrt.defvjp(lambda g, out, x: g / (2 * out))
+@public
+def exp(x: TensorLike) -> Tensor:
+    """e**x, element-wise."""
+    return exp_p(x)
 
-square = Primitive("square", np.square)
-square.defvjp(lambda g, out, x: g * (2 * x))
 
-abs_ = Primitive("abs", np.abs)
-abs_.defvjp(lambda g, out, x: g * sign.bind(x))
+log_p = Primitive("log", np.log)
+log_p.defvjp(lambda g, out, x: g / x)
 
-sign: Primitive = Primitive("sign", np.sign, differentiable=False)
 
-tanh = Primitive("tanh", np.tanh)
-tanh.defvjp(lambda g, out, x: g * (1 - out * out))
+@public
+def log(x: TensorLike) -> Tensor:
+    """Natural logarithm, element-wise."""
+    return log_p(x)
+
+
+sqrt_p = Primitive("sqrt", np.sqrt)
+sqrt_p.defvjp(lambda g, out, x: g / (2 * out))
+
+
+@public
+def sqrt(x: TensorLike) -> Tensor:
+    """Square root, element-wise."""
+    return sqrt_p(x)
+
+
+square_p = Primitive("square", np.square)
+square_p.defvjp(lambda g, out, x: g * (2 * x))
+
+
+@public
+def square(x: TensorLike) -> Tensor:
+    """x², element-wise."""
+    return square_p(x)
+
+
+abs_p = Primitive("abs", np.abs)
+abs_p.defvjp(lambda g, out, x: g * sign_p.bind(x))
+
+
+@public
+def abs(x: TensorLike) -> Tensor:  # noqa: A001 - mirrors NumPy's name
+    """|x|, element-wise (derivative sign(x); 0 at x = 0)."""
+    return abs_p(x)
+
+
+@public
+def absolute(x: TensorLike) -> Tensor:
+    """|x|, element-wise: the same as :func:`abs` (NumPy's name); derivative sign(x), 0 at 0."""
+    return abs(x)
+
+
+sign_p: Primitive = Primitive("sign", np.sign, differentiable=False)
+
+tanh_p = Primitive("tanh", np.tanh)
+tanh_p.defvjp(lambda g, out, x: g * (1 - out * out))
+
+
+@public
+def tanh(x: TensorLike) -> Tensor:
+    """Hyperbolic tangent; derivative 1 − tanh²(x)."""
+    return tanh_p(x)
 
 
 # The forward formula is functional's (stable for any x); the VJP below is this engine's own.
-sigmoid = Primitive("sigmoid", F.sigmoid)
-sigmoid.defvjp(lambda g, out, x: g * (out * (1 - out)))
+sigmoid_p = Primitive("sigmoid", F.sigmoid)
+sigmoid_p.defvjp(lambda g, out, x: g * (out * (1 - out)))
+
+
+@public
+def sigmoid(x: TensorLike) -> Tensor:
+    """σ(x) = 1 / (1 + e^−x), stable for any x; derivative σ(x)(1 − σ(x))."""
+    return sigmoid_p(x)
 
 
 def _cast(x: ArrayLike, dtype: DTypeLike) -> NDArray[Any]:
@@ -44,11 +112,37 @@ def _cast(x: ArrayLike, dtype: DTypeLike) -> NDArray[Any]:
 
 # A cast to a floating-point dtype passes the gradient back (cast to the input's dtype); a cast
 # to an integer or boolean dtype gives a result that carries no gradient (as in TensorFlow).
-cast = Primitive("cast", _cast)
-cast.defvjp(lambda g, out, x, dtype: cast.bind(g, dtype=x.dtype))
+cast_p = Primitive("cast", _cast)
+cast_p.defvjp(lambda g, out, x, dtype: cast_p.bind(g, dtype=x.dtype))
+
+
+@public
+def cast(x: TensorLike, dtype: DTypeLike) -> Tensor:
+    """``x`` converted to ``dtype``.
+
+    To a floating-point dtype the gradient flows back (cast to ``x``'s dtype). An integer or
+    boolean result carries no gradient: a gradient through it is None (or zeros with
+    ``unconnected_gradients="zero"``), as in TensorFlow.
+
+    Args:
+        dtype: The NumPy dtype (or its name) to cast to.
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return cast_p(x, dtype=dtype)
+    return cast_to_discrete(x, dtype=dtype)
+
+
 cast_to_discrete = Primitive("cast", _cast, differentiable=False)
 
-stop_gradient = Primitive("stop_gradient", lambda x: x, differentiable=False)
+stop_gradient_p = Primitive("stop_gradient", lambda x: x, differentiable=False)
+
+
+@public
+def stop_gradient(x: TensorLike) -> Tensor:
+    """``x`` as a constant: no gradient flows through it."""
+    return stop_gradient_p(as_tensor(x))
+
 
 # A new tensor with the same value, recorded: gives an argument its own identity on the tape.
 identity = Primitive("identity", lambda x: x)
