@@ -11,6 +11,7 @@ package imports the engine-level ops explicitly. ``UFUNCS`` maps NumPy ufuncs to
 
 import numpy as np
 
+from deltagrad.ops import arith, elementwise, unary
 from deltagrad.ops.arith import (
     add,
     divide,
@@ -107,47 +108,5 @@ from deltagrad.ops.unary import (
     tanh_p,
 )
 
-UFUNCS = {
-    np.add: add,
-    np.subtract: subtract,
-    np.multiply: multiply,
-    np.divide: divide,
-    np.power: power,
-    np.negative: negative,
-    np.matmul: matmul_p,
-    np.maximum: maximum_p,
-    np.minimum: minimum_p,
-    np.exp: exp_p,
-    np.log: log_p,
-    np.sqrt: sqrt_p,
-    np.square: square_p,
-    np.absolute: abs_p,
-    np.tanh: tanh_p,
-    np.sign: sign_p,
-    np.less: less,
-    np.less_equal: less_equal,
-    np.greater: greater,
-    np.greater_equal: greater_equal,
-    np.equal: equal,
-    np.not_equal: not_equal,
-    np.sin: sin_p,
-    np.cos: cos_p,
-    np.tan: tan_p,
-    np.arcsin: arcsin_p,
-    np.arccos: arccos_p,
-    np.arctan: arctan_p,
-    np.arctan2: arctan2_p,
-    np.sinh: sinh_p,
-    np.cosh: cosh_p,
-    np.arcsinh: arcsinh_p,
-    np.arccosh: arccosh_p,
-    np.arctanh: arctanh_p,
-    np.log1p: log1p_p,
-    np.expm1: expm1_p,
-    np.log2: log2_p,
-    np.log10: log10_p,
-    np.exp2: exp2_p,
-    np.reciprocal: reciprocal_p,
-    np.floor: floor_p,
-    np.ceil: ceil_p,
-}
+UFUNCS: dict[np.ufunc, Primitive] = {**arith.UFUNCS, **unary.UFUNCS, **elementwise.UFUNCS}
+"""NumPy ufunc → primitive, gathered from the op modules that define ufuncs."""

@@ -213,3 +213,24 @@ minimum_p.defvjp(
 def minimum(x: TensorLike, y: TensorLike) -> Tensor:
     """Element-wise minimum; at ties the gradient goes to ``x``."""
     return minimum_p(x, y)
+
+
+# NumPy's ufuncs of these ops: np.<ufunc>(tensor) runs the primitive (see deltagrad._operators).
+UFUNCS: dict[np.ufunc, Primitive] = {
+    np.add: add,
+    np.subtract: subtract,
+    np.multiply: multiply,
+    np.divide: divide,
+    np.power: power,
+    np.negative: negative,
+    np.matmul: matmul_p,
+    np.maximum: maximum_p,
+    np.minimum: minimum_p,
+    np.log: log_p,
+    np.less: less,
+    np.less_equal: less_equal,
+    np.greater: greater,
+    np.greater_equal: greater_equal,
+    np.equal: equal,
+    np.not_equal: not_equal,
+}

@@ -580,3 +580,28 @@ def sign(x: TensorLike) -> Tensor:
     Returns a Tensor of ``x``'s shape. Raises TypeError for complex or non-numeric ``x``.
     """
     return sign_p(x)
+
+
+# NumPy's ufuncs of these ops: np.<ufunc>(tensor) runs the primitive (see deltagrad._operators).
+UFUNCS: dict[np.ufunc, Primitive] = {
+    np.sin: sin_p,
+    np.cos: cos_p,
+    np.tan: tan_p,
+    np.arcsin: arcsin_p,
+    np.arccos: arccos_p,
+    np.arctan: arctan_p,
+    np.arctan2: arctan2_p,
+    np.sinh: sinh_p,
+    np.cosh: cosh_p,
+    np.arcsinh: arcsinh_p,
+    np.arccosh: arccosh_p,
+    np.arctanh: arctanh_p,
+    np.log1p: log1p_p,
+    np.expm1: expm1_p,
+    np.log2: log2_p,
+    np.log10: log10_p,
+    np.exp2: exp2_p,
+    np.reciprocal: reciprocal_p,
+    np.floor: floor_p,
+    np.ceil: ceil_p,
+}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, overload
 
 import numpy as np
 
@@ -61,7 +61,8 @@ NUMPY_NAMES: dict[str, str] = {
 """NumPy's other spellings of public ops: ``np.amax(t)`` runs ``dg.max``."""
 
 PUBLIC: dict[str, Callable[..., Any]] = {}
-"""Every public op by name, in the order the op modules define them."""
+"""Every public op by its name under ``dg`` (``"exp"``, ``"linalg.solve"``), in the order the op
+modules define them."""
 
 _SECTIONS = ("Args:", "Returns:", "Raises:", "Example:", "Examples:", "Note:", "Notes:")
 
@@ -111,16 +112,30 @@ def complete_docstring(doc: str | None, parameters: list[str], returns: str = RE
     return text.strip("\n") + "\n"
 
 
-def public(fn: F) -> F:
+@overload
+def public(fn: F, /) -> F: ...
+@overload
+def public(*, namespace: str) -> Callable[[F], F]: ...
+
+
+def public(fn: F | None = None, /, *, namespace: str | None = None) -> F | Callable[[F], F]:
     """Make ``fn`` a public op: complete its docstring (see :func:`complete_docstring`) and
-    register it in :data:`PUBLIC`. List it in its module's ``__all__`` too."""
-    names = [
-        ("*" if p.kind is p.VAR_POSITIONAL else "") + p.name
-        for p in inspect.signature(fn).parameters.values()
-    ]
-    fn.__doc__ = complete_docstring(fn.__doc__, names)
-    PUBLIC[fn.__name__] = fn
-    return fn
+    register it in :data:`PUBLIC`. List it in its module's ``__all__`` too.
+
+    ``@public`` makes ``dg.<name>``; ``@public(namespace="linalg")`` makes ``dg.linalg.<name>``
+    (registered as ``"linalg.<name>"``, so ``np.linalg.<name>(tensor)`` runs it).
+    """
+
+    def register(fn: F) -> F:
+        names = [
+            ("*" if p.kind is p.VAR_POSITIONAL else "") + p.name
+            for p in inspect.signature(fn).parameters.values()
+        ]
+        fn.__doc__ = complete_docstring(fn.__doc__, names)
+        PUBLIC[f"{namespace}.{fn.__name__}" if namespace else fn.__name__] = fn
+        return fn
+
+    return register(fn) if fn is not None else register
 
 
 def numpy_functions() -> dict[Callable[..., Any], Callable[..., Any]]:

@@ -147,3 +147,13 @@ def stop_gradient(x: TensorLike) -> Tensor:
 # A new tensor with the same value, recorded: gives an argument its own identity on the tape.
 identity = Primitive("identity", lambda x: x)
 identity.defvjp(lambda g, out, x: g)
+
+# NumPy's ufuncs of these ops: np.<ufunc>(tensor) runs the primitive (see deltagrad._operators).
+UFUNCS: dict[np.ufunc, Primitive] = {
+    np.exp: exp_p,
+    np.sqrt: sqrt_p,
+    np.square: square_p,
+    np.absolute: abs_p,
+    np.tanh: tanh_p,
+    np.sign: sign_p,
+}
