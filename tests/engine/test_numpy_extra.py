@@ -1,0 +1,615 @@
+"""NumPy's other element-wise functions (deltagrad.ops.elementwise_extra: logaddexp, logaddexp2,
+hypot, fmax, fmin, fabs, sinc, deg2rad, rad2deg, mod/remainder, nan_to_num) and array functions
+(deltagrad.ops.arrays: ravel, the stacks, atleast_nd, flips, rot90, broadcast_to, diff, append,
+kron, cross, cumprod, the *_like constants).
+
+Values against NumPy on the same inputs (shapes, broadcasting, dtypes); gradients against
+central finite differences in float64 (first and second order) and against HIPS autograd
+(gradient and Hessian-vector product) where autograd has the function; the edge cases of each
+convention (−inf, NaN, ties, zeros, negative operands); errors that name the op.
+
+The modules are imported when a test runs, not at collection: importing them registers their
+public ops (deltagrad.ops.public.PUBLIC), and until ``import deltagrad`` gathers them too, a
+registered op that is no ``dg.<name>`` fails the docstring suite's one-home check.
+"""
+
+import importlib
+import inspect
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import deltagrad as dg
+from deltagrad.gradcheck import check_grads
+
+ELEMENTWISE = "deltagrad.ops.elementwise_extra"
+ARRAYS = "deltagrad.ops.arrays"
+
+
+def module(name):
+    return importlib.import_module(name)
+
+
+def op(name):
+    """The public function ``name`` of either module."""
+    for m in (ELEMENTWISE, ARRAYS):
+        if name in module(m).__all__:
+            return getattr(module(m), name)
+    raise LookupError(name)
+
+
+def tape_grads(f, *arrays):
+    """``f`` at the arrays and the gradients of sum(f) with respect to each, via one tape."""
+    ts = [dg.constant(a) for a in arrays]
+    with dg.GradientTape() as tape:
+        tape.watch(ts)
+        y = f(*ts)
+    return y, [np.asarray(g) for g in tape.gradient(y, ts)]  # (seeded with ones: sum(f))
+
+
+# --- element-wise: values -----------------------------------------------------------------------
+
+BINARY = ["logaddexp", "logaddexp2", "hypot", "fmax", "fmin", "mod", "remainder"]
+UNARY = ["fabs", "sinc", "deg2rad", "rad2deg", "nan_to_num"]
+SHAPES = [(), (4,), (3, 4), (1, 4)]
+PAIRS = [((), ()), ((4,), (4,)), ((3, 4), (3, 4)), ((3, 4), (4,)), ((1, 4), (3, 1)), ((), (3, 4))]
+
+
+def _np(name):
+    return {"remainder": np.remainder}.get(name, getattr(np, name))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+@pytest.mark.parametrize("sa,sb", PAIRS)
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_values_equal_numpy(name, sa, sb, dtype, rng):
+    x1 = (rng.uniform(-5, 5, sa) * 1.7).astype(dtype)
+    x2 = (rng.uniform(1, 4, sb) * rng.choice([-1, 1], sb)).astype(dtype)
+    out = op(name)(x1, x2)
+    want = _np(name)(x1, x2)
+    assert isinstance(out, dg.Tensor) and out.dtype == np.asarray(want).dtype
+    np.testing.assert_array_equal(out.numpy(), want)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("name", UNARY)
+def test_unary_values_equal_numpy(name, shape, dtype, rng):
+    x = (rng.uniform(-5, 5, shape) * 1.7).astype(dtype)
+    out = op(name)(x)
+    want = _np(name)(x)
+    assert out.dtype == np.asarray(want).dtype and out.shape == np.shape(want)
+    np.testing.assert_array_equal(out.numpy(), want)
+
+
+@pytest.mark.parametrize("name", BINARY + UNARY)
+def test_float32_gradients_stay_float32(name, rng):
+    xs = [rng.uniform(0.5, 2, 4).astype(np.float32) for _ in range(2 if name in BINARY else 1)]
+    y, grads = tape_grads(op(name), *xs)
+    assert y.dtype == np.float32 and all(g.dtype == np.float32 for g in grads)
+
+
+def test_the_ufunc_table_maps_each_ufunc_to_a_recording_primitive(rng):
+    table = module(ELEMENTWISE).UFUNCS
+    assert {np.radians, np.degrees, np.remainder, np.mod} <= set(table)
+    a, b = rng.uniform(0.5, 2, (2, 3)), rng.uniform(0.5, 2, (2, 3))
+    for ufunc, prim in table.items():
+        args = (a, b)[: ufunc.nin]
+        ts = [dg.constant(v) for v in args]
+        with dg.GradientTape() as tape:
+            tape.watch(ts)
+            out = prim.bind(*ts)  # as Tensor.__array_ufunc__ calls it
+        assert isinstance(out, dg.Tensor), ufunc
+        np.testing.assert_array_equal(out.numpy(), ufunc(*args))
+        assert all(g is not None for g in tape.gradient(out, ts)), ufunc
+
+
+# --- element-wise: gradients --------------------------------------------------------------------
+
+# Inputs away from every kink: |x| ≥ 0.3 (fabs), x1 − x2 ≠ 0 (fmax, fmin), x1 / x2 at least
+# 0.05 from an integer (mod).
+X1 = np.array([[0.7, -1.3, 2.1, -0.45], [1.6, -2.4, 0.35, 3.3], [-0.9, 0.55, -3.1, 1.2]])
+X2 = np.array([[1.1, 0.8, -1.4, 0.95], [-0.75, 2.7, 1.3, -1.7], [0.65, -1.6, 1.9, 2.6]])
+
+
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_gradients_match_finite_differences_to_second_order(name):
+    check_grads(op(name), X1, X2, order=2)
+    check_grads(op(name), X1, X2[1], order=2)  # broadcast: the gradient is summed back
+
+
+@pytest.mark.parametrize("name", UNARY)
+def test_unary_gradients_match_finite_differences_to_second_order(name):
+    check_grads(op(name), X1, order=2)
+
+
+def _ag(fn, *args):
+    """Run an autograd computation, without its warning that a derivative is identically 0
+    (the second derivative of a piecewise-linear op: that is the expected answer)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Output seems independent of input")
+        return fn(*args)
+
+
+def crosscheck(dg_fn, ag_fn, *arrays, seed=0):
+    """deltagrad and autograd agree on f, ∇⟨w, f⟩ and the Hessian-vector product ∇²⟨w, f⟩·v."""
+    ag = pytest.importorskip("autograd")
+    anp = pytest.importorskip("autograd.numpy")
+    rng = np.random.default_rng(seed)
+    arrays = [np.asarray(a, dtype=np.float64) for a in arrays]
+    expected = ag_fn(*arrays)
+    np.testing.assert_allclose(np.asarray(dg_fn(*arrays)), expected, rtol=1e-13, atol=1e-14)
+    w = rng.standard_normal(np.shape(expected))
+    vs = [rng.standard_normal(a.shape) for a in arrays]
+    argnums = tuple(range(len(arrays)))
+
+    def dg_proj(*xs):
+        return dg.sum(dg_fn(*xs) * w)
+
+    def ag_proj(*xs):
+        return anp.sum(ag_fn(*xs) * w)
+
+    def ag_grad_dot_v(*xs):  # ⟨∇⟨w, f⟩, v⟩: its gradient is the Hessian-vector product
+        return sum(anp.sum(ag.grad(ag_proj, i)(*xs) * v) for i, v in enumerate(vs))
+
+    grads = dg.grad(dg_proj, argnums=argnums)(*arrays)
+    hvps = dg.hvp(dg_proj, arrays, vs)
+    hvps = hvps if len(arrays) > 1 else (hvps,)
+    for i in argnums:
+        want = _ag(ag.grad(ag_proj, i), *arrays)
+        np.testing.assert_allclose(np.asarray(grads[i]), want, rtol=1e-10, atol=1e-12)
+        want = _ag(ag.grad(ag_grad_dot_v, i), *arrays)
+        np.testing.assert_allclose(np.asarray(hvps[i]), want, rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_ops_match_autograd(name):
+    anp = pytest.importorskip("autograd.numpy")
+    crosscheck(op(name), getattr(anp, name), X1, X2)
+    crosscheck(op(name), getattr(anp, name), X1, X2[:, :1])
+
+
+@pytest.mark.parametrize("name", UNARY)
+def test_unary_ops_match_autograd(name):
+    anp = pytest.importorskip("autograd.numpy")
+    crosscheck(op(name), getattr(anp, name), X1)
+
+
+@pytest.mark.parametrize("name", ["deg2rad", "rad2deg"])
+def test_degree_conversions_have_the_constant_derivative(name):
+    _, (g,) = tape_grads(op(name), X1)
+    want = math.pi / 180 if name == "deg2rad" else 180 / math.pi
+    np.testing.assert_allclose(g, np.full_like(X1, want), rtol=1e-15)
+
+
+# --- element-wise: edge cases ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,scale", [("logaddexp", 1.0), ("logaddexp2", math.log(2))])
+def test_logaddexp_at_infinities_and_large_values(name, scale):
+    inf = np.inf
+    x1 = np.array([-inf, -inf, inf, -inf, 3.0, 1000.0, -1000.0])
+    x2 = np.array([-inf, 2.0, inf, inf, -inf, 1000.0, -1000.0])
+    y, (g1, g2) = tape_grads(op(name), x1, x2)
+    np.testing.assert_array_equal(y.numpy(), getattr(np, name)(x1, x2))
+    # −inf beside a finite value gets nothing; equal infinities share ½ (the limit along x1 = x2);
+    # huge equal values ½ each (no overflow, no NaN).
+    np.testing.assert_array_equal(g1, [0.5, 0.0, 0.5, 0.0, 1.0, 0.5, 0.5])
+    np.testing.assert_array_equal(g2, [0.5, 1.0, 0.5, 1.0, 0.0, 0.5, 0.5])
+    # Far apart: the small weight is σ(−d) itself, not 1 − σ(d) rounded to 0.
+    small = 1 / (1 + np.exp(40.0 * scale))
+    _, (g1, g2) = tape_grads(op(name), np.array([0.0, 40.0]), np.array([40.0, 0.0]))
+    np.testing.assert_allclose(g1, [small, 1.0], rtol=1e-12)
+    np.testing.assert_allclose(g2, [1.0, small], rtol=1e-12)
+
+
+def test_hypot_at_the_origin_and_without_overflow():
+    x1, x2 = np.array([0.0, 3e200, -3.0]), np.array([0.0, 4e200, 4.0])
+    y, (g1, g2) = tape_grads(op("hypot"), x1, x2)
+    np.testing.assert_array_equal(y.numpy(), np.hypot(x1, x2))
+    np.testing.assert_allclose(g1, [0.0, 0.6, -0.6], rtol=1e-15)
+    np.testing.assert_allclose(g2, [0.0, 0.8, 0.8], rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["fmax", "fmin"])
+def test_fmax_fmin_skip_nans_and_give_ties_to_the_first_argument(name):
+    nan = np.nan
+    x1 = np.array([nan, 2.0, nan, 1.5, 1.0, 3.0])
+    x2 = np.array([1.0, nan, nan, 1.5, 2.0, -1.0])
+    y, (g1, g2) = tape_grads(op(name), x1, x2)
+    np.testing.assert_array_equal(y.numpy(), getattr(np, name)(x1, x2))
+    larger = name == "fmax"
+    first = [0, 1, 1, 1, 0 if larger else 1, 1 if larger else 0]
+    np.testing.assert_array_equal(g1, first)
+    np.testing.assert_array_equal(g2, 1 - np.array(first))
+
+
+def test_fabs_derivative_is_the_sign_and_zero_at_zero():
+    _, (g,) = tape_grads(op("fabs"), np.array([-2.0, 0.0, 3.0, -0.0]))
+    np.testing.assert_array_equal(g, [-1.0, 0.0, 1.0, 0.0])
+    assert op("fabs")(np.array([-3, 2])).dtype == np.float64  # integers give floats
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.int64])
+def test_mod_with_negative_operands(dtype):
+    x1 = np.array([-7, 7, -7, 7, -5.5, 5.5, 0, -9]).astype(dtype)
+    x2 = np.array([3, -3, -3, 3, 2, -2, 4, 3]).astype(dtype)
+    for name in ("mod", "remainder"):
+        y = op(name)(x1, x2)
+        np.testing.assert_array_equal(y.numpy(), np.mod(x1, x2))
+        assert y.dtype == np.mod(x1, x2).dtype  # integers stay integers
+        _, (g1, g2) = tape_grads(op(name), x1.astype(float), x2.astype(float))
+        np.testing.assert_array_equal(g1, np.ones(8))
+        np.testing.assert_array_equal(g2, -np.floor_divide(x1, x2))
+    check_grads(op("mod"), [-7.3, 7.3, -5.5, 2.2], [3.0, -3.0, -2.0, -0.7], order=2)
+
+
+def test_nan_to_num_replaces_and_stops_the_gradient_there():
+    x = np.array([np.nan, np.inf, -np.inf, 1.5, -2.0], dtype=np.float32)
+    y, (g,) = tape_grads(op("nan_to_num"), x)
+    np.testing.assert_array_equal(y.numpy(), np.nan_to_num(x))
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(g, [0, 0, 0, 1, 1])
+    out = op("nan_to_num")(x, nan=-1.0, posinf=9.0, neginf=-9.0)
+    np.testing.assert_array_equal(out.numpy(), [-1, 9, -9, 1.5, -2])
+    np.testing.assert_array_equal(op("nan_to_num")(x, copy=False).numpy(), np.nan_to_num(x))
+
+
+def test_sinc_is_smooth_at_zero_and_across_the_series_threshold():
+    x = np.array([0.0, 1e-9, -0.004, 0.0099999, 0.0100001, -0.5, 2.5])
+    y, (g,) = tape_grads(op("sinc"), x)
+    np.testing.assert_array_equal(y.numpy(), np.sinc(x))
+    # The derivative's closed form, and near 0 (where it cancels) its leading term −π²x/3.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        closed = (np.cos(np.pi * x) - np.sinc(x)) / x
+    want = np.where(np.abs(x) < 1e-6, -(np.pi**2) * x / 3, closed)
+    np.testing.assert_allclose(g, want, rtol=1e-9, atol=1e-300)
+    check_grads(op("sinc"), x, order=2)
+    # sinc''(0) = −π²/3, from the tape of the tape.
+    h = dg.grad(dg.grad(lambda t: dg.sum(op("sinc")(t))))(np.array([0.0]))
+    np.testing.assert_allclose(np.asarray(h), [-(math.pi**2) / 3], rtol=1e-12)
+
+
+# --- array functions: values, gradients, autograd -----------------------------------------------
+
+
+def A(*shape, seed=0):
+    return np.random.default_rng(seed + len(shape)).uniform(-1.5, 1.5, shape)
+
+
+def _joined(name, **kw):
+    return lambda *xs: op(name)(list(xs), **kw)
+
+
+# (id, deltagrad function, NumPy function, autograd function or None, inputs)
+ARRAY_CASES = [
+    ("ravel", lambda a: op("ravel")(a), np.ravel, "ravel", [A(2, 3, 4)]),
+    ("ravel-F", lambda a: op("ravel")(a, "F"), lambda a: np.ravel(a, "F"), None, [A(2, 3)]),
+    ("ravel-0d", lambda a: op("ravel")(a), np.ravel, "ravel", [A()]),
+    *[
+        (
+            f"{name}-{'-'.join(map(str, shapes))}",
+            _joined(name),
+            lambda *xs, name=name: getattr(np, name)(list(xs)),
+            ("joined", name),
+            [A(*s, seed=i) for i, s in enumerate(shapes)],
+        )
+        for name, shapes in [
+            ("hstack", [(3,), (4,)]),
+            ("hstack", [(2, 3), (2, 1)]),
+            ("hstack", [(), (3,)]),
+            ("vstack", [(3,), (2, 3)]),
+            ("vstack", [(2, 3, 2), (1, 3, 2)]),
+            ("dstack", [(3,), (3,)]),
+            ("dstack", [(2, 3), (2, 3, 2)]),
+            ("column_stack", [(3,), (3, 2)]),
+            ("column_stack", [(3,), (3,), (3,)]),
+        ]
+    ],
+    ("append", lambda a, b: op("append")(a, b), np.append, "append", [A(2, 3), A(4)]),
+    (
+        "append-axis",
+        lambda a, b: op("append")(a, b, axis=0),
+        lambda a, b: np.append(a, b, axis=0),
+        None,
+        [A(2, 3), A(1, 3)],
+    ),
+    *[
+        (f"{name}-{s}", op_, getattr(np, name), name, [A(*s)])
+        for name in ("atleast_1d", "atleast_2d", "atleast_3d")
+        for s in [(), (3,), (2, 3), (2, 1, 3)]
+        for op_ in [lambda a, name=name: op(name)(a)]
+    ],
+    ("fliplr", lambda a: op("fliplr")(a), np.fliplr, "fliplr", [A(2, 3, 2)]),
+    ("flipud", lambda a: op("flipud")(a), np.flipud, "flipud", [A(3, 2)]),
+    *[
+        (
+            f"rot90-k{k}-axes{axes}",
+            lambda a, k=k, axes=axes: op("rot90")(a, k, axes),
+            lambda a, k=k, axes=axes: np.rot90(a, k, axes),
+            ("rot90", k) if axes == (0, 1) else None,  # autograd's rule ignores axes
+            [A(2, 3, 4)],
+        )
+        for k, axes in [
+            (1, (0, 1)),
+            (2, (0, 1)),
+            (3, (0, 1)),
+            (0, (0, 1)),
+            (-1, (2, 0)),
+            (5, (1, 2)),
+        ]
+    ],
+    (
+        "broadcast_to-same-ndim",
+        lambda a: op("broadcast_to")(a, (4, 3)),
+        lambda a: np.broadcast_to(a, (4, 3)),
+        ("broadcast_to", (4, 3)),
+        [A(1, 3)],
+    ),
+    (
+        "broadcast_to-new-axes",
+        lambda a: op("broadcast_to")(a, [2, 4, 3]),
+        lambda a: np.broadcast_to(a, (2, 4, 3)),
+        None,
+        [A(4, 1)],
+    ),
+    (
+        "broadcast_to-int",
+        lambda a: op("broadcast_to")(a, 5),
+        lambda a: np.broadcast_to(a, 5),
+        None,
+        [A()],
+    ),
+    *[
+        (
+            f"diff-n{n}-axis{axis}",
+            lambda a, n=n, axis=axis: op("diff")(a, n, axis),
+            lambda a, n=n, axis=axis: np.diff(a, n, axis),
+            ("diff", n, axis),
+            [A(4, 5)],
+        )
+        for n, axis in [(1, -1), (2, 0), (3, 1), (0, 0), (5, 1)]
+    ],
+    (
+        "diff-prepend-append",
+        lambda a, p: op("diff")(a, axis=0, prepend=p, append=0.5),
+        lambda a, p: np.diff(a, axis=0, prepend=p, append=0.5),
+        None,
+        [A(3, 2), A(1, 2)],
+    ),
+    *[
+        (
+            f"kron-{sa}-{sb}",
+            lambda a, b: op("kron")(a, b),
+            np.kron,
+            "kron",
+            [A(*sa), A(*sb, seed=1)],
+        )
+        for sa, sb in [
+            ((2, 3), (3, 2)),
+            ((3,), (2,)),
+            ((2, 2), (3,)),
+            ((), (2, 3)),
+            ((2, 1, 2), (2, 2)),
+        ]
+    ],
+    *[
+        (
+            f"cross-{sa}-{sb}-{kw}",
+            lambda a, b, kw=kw: op("cross")(a, b, **kw),
+            lambda a, b, kw=kw: np.cross(a, b, **kw),
+            ("cross", kw) if sa[:-1] == sb[:-1] or kw else None,  # autograd: no unbroadcast
+            [A(*sa), A(*sb, seed=1)],
+        )
+        for sa, sb, kw in [
+            ((3,), (3,), {}),
+            ((4, 3), (4, 3), {}),
+            ((2, 1, 3), (4, 3), {}),
+            ((3, 4), (4, 3), {"axisa": 0}),
+            ((3, 2), (3, 2), {"axis": 0}),
+            ((2, 3), (3, 2), {"axisa": 1, "axisb": 0, "axisc": 0}),
+        ]
+    ],
+    ("cumprod-flat", lambda a: op("cumprod")(a), np.cumprod, None, [A(2, 3)]),
+    *[
+        (
+            f"cumprod-axis{axis}",
+            lambda a, axis=axis: op("cumprod")(a, axis=axis),
+            lambda a, axis=axis: np.cumprod(a, axis=axis),
+            None,
+            [A(3, 4, 2)],
+        )
+        for axis in (0, 1, -1)
+    ],
+]
+
+
+def _autograd_ref(spec):
+    anp = pytest.importorskip("autograd.numpy")
+    if isinstance(spec, str):
+        return getattr(anp, spec)
+    name, *args = spec
+    if name == "joined":
+        return lambda *xs: getattr(anp, args[0])(list(xs))
+    if name == "cross":
+        return lambda a, b: anp.cross(a, b, **args[0])
+    return lambda a: getattr(anp, name)(a, *args)
+
+
+@pytest.mark.parametrize(
+    "dg_fn,np_fn,inputs", [pytest.param(c[1], c[2], c[4], id=c[0]) for c in ARRAY_CASES]
+)
+def test_array_function_values_equal_numpy(dg_fn, np_fn, inputs):
+    out = dg_fn(*inputs)
+    want = np_fn(*inputs)
+    assert isinstance(out, dg.Tensor) and out.shape == np.shape(want)
+    np.testing.assert_array_equal(out.numpy(), want)
+    # On tensors too, with NumPy's dtype (float32 stays float32).
+    want32 = np_fn(*[x.astype(np.float32) for x in inputs])
+    out32 = dg_fn(*[dg.constant(x.astype(np.float32)) for x in inputs])
+    assert out32.dtype == want32.dtype
+    np.testing.assert_array_equal(out32.numpy(), want32)
+
+
+@pytest.mark.parametrize("dg_fn,inputs", [pytest.param(c[1], c[4], id=c[0]) for c in ARRAY_CASES])
+def test_array_function_gradients_match_finite_differences(dg_fn, inputs):
+    check_grads(dg_fn, *inputs, order=2)
+
+
+AUTOGRAD_CASES = [c for c in ARRAY_CASES if c[3] is not None]
+
+
+@pytest.mark.parametrize(
+    "dg_fn,spec,inputs", [pytest.param(c[1], c[3], c[4], id=c[0]) for c in AUTOGRAD_CASES]
+)
+def test_array_function_matches_autograd(dg_fn, spec, inputs):
+    crosscheck(dg_fn, _autograd_ref(spec), *inputs)
+
+
+def test_atleast_nd_of_several_inputs_gives_a_tuple():
+    out = op("atleast_2d")(1.0, np.ones(3), np.ones((2, 2)))
+    assert isinstance(out, tuple) and [t.shape for t in out] == [(1, 1), (1, 3), (2, 2)]
+    assert op("atleast_1d")() == ()
+    t = dg.constant(np.ones((2, 3)))
+    assert op("atleast_2d")(t) is t  # enough axes already: the Tensor itself, as NumPy
+
+
+# --- cumprod with zeros -------------------------------------------------------------------------
+
+
+def cumprod_jacobian(a):
+    """J[i, k] = ∂(a[0]···a[i]) / ∂a[k] = Π_{j ≤ i, j ≠ k} a[j] for k ≤ i, else 0: from the
+    definition, one product per entry."""
+    n = len(a)
+    jac = np.zeros((n, n))
+    for i in range(n):
+        for k in range(i + 1):
+            jac[i, k] = np.prod([a[j] for j in range(i + 1) if j != k])
+    return jac
+
+
+@pytest.mark.parametrize(
+    "a",
+    [
+        [2.0, 0.0, 3.0, -1.5, 0.5],  # one zero
+        [0.0, 1.5, 2.0, -1.0],  # at the start
+        [1.5, 2.0, -1.0, 0.0],  # at the end
+        [2.0, 0.0, 3.0, 0.0, 0.5, 1.2],  # two zeros
+        [0.0, 0.0, 0.0],  # only zeros
+        [1.3, -0.7, 2.0, 0.9, -1.1, 0.8, 1.6, -0.5, 1.4],  # no zero, n not a power of 2
+    ],
+)
+def test_cumprod_gradient_is_exact_with_zeros(a):
+    a = np.array(a)
+    jac = cumprod_jacobian(a)
+    w = np.random.default_rng(len(a)).standard_normal(len(a))
+    x = dg.constant(a)
+    with dg.GradientTape() as tape:
+        tape.watch(x)
+        y = op("cumprod")(x)
+    np.testing.assert_allclose(tape.gradient(y, x, output_gradients=w).numpy(), w @ jac, rtol=1e-14)
+    # cumprod is linear in each entry, so central differences are exact up to round-off, and so
+    # are those of its gradient: the second derivatives at the zeros are checked too.
+    check_grads(op("cumprod"), a, order=2)
+
+
+def test_cumprod_of_a_stack_with_zeros_along_a_middle_axis():
+    a = A(2, 5, 3)
+    a[0, 1, :] = 0.0
+    a[1, 3, 1] = 0.0
+    a[1, 0, 2] = 0.0
+    check_grads(lambda t: op("cumprod")(t, axis=1), a, order=2)
+
+
+def test_cumprod_of_integers_and_empty_axes():
+    a = np.array([[3, -2, 0], [1, 4, 5]])
+    np.testing.assert_array_equal(op("cumprod")(a, axis=1).numpy(), np.cumprod(a, axis=1))
+    assert op("cumprod")(a).dtype == np.cumprod(a).dtype
+    y, (g,) = tape_grads(lambda t: op("cumprod")(t, axis=0), np.ones((0, 3)))
+    assert y.shape == (0, 3) and g.shape == (0, 3)
+
+
+# --- constants ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["zeros_like", "ones_like", "full_like"])
+def test_like_functions_return_constants(name):
+    t = dg.constant(np.arange(6, dtype=np.float32).reshape(2, 3))
+    args = (t, 2.5) if name == "full_like" else (t,)
+    np_args = (t.numpy(), 2.5) if name == "full_like" else (t.numpy(),)
+    with dg.GradientTape() as tape:
+        tape.watch(t)
+        out = op(name)(*args)
+    np.testing.assert_array_equal(out.numpy(), getattr(np, name)(*np_args))
+    assert out.dtype == np.float32
+    assert tape.gradient(dg.sum(out), t) is None  # not connected: a constant
+    shaped = op(name)(*args, dtype=np.int32, shape=(4,))
+    assert shaped.shape == (4,) and shaped.dtype == np.int32
+
+
+# --- errors name the op -------------------------------------------------------------------------
+
+T3 = np.ones(3)
+ERRORS = [
+    ("logaddexp", lambda: op("logaddexp")(np.ones(3), np.ones(4)), ValueError),
+    ("hypot", lambda: op("hypot")(np.array(["a"]), 1.0), TypeError),
+    ("fabs", lambda: op("fabs")(np.array([1 + 2j])), TypeError),
+    ("fmax", lambda: op("fmax")(dg.constant(T3), np.ones((2, 2))), ValueError),
+    ("mod", lambda: op("mod")(dg.constant(T3), "x"), TypeError),
+    ("nan_to_num", lambda: op("nan_to_num")(T3, nan=dg.constant(1.0)), TypeError),
+    ("ravel", lambda: op("ravel")(T3, "K"), ValueError),
+    ("hstack", lambda: op("hstack")([]), ValueError),
+    ("hstack", lambda: op("hstack")(dg.constant(T3)), TypeError),
+    ("vstack", lambda: op("vstack")([np.ones(3), np.ones(4)]), ValueError),
+    ("dstack", lambda: op("dstack")([np.ones((2, 2)), np.ones((3, 2))]), ValueError),
+    ("column_stack", lambda: op("column_stack")([np.ones(3), np.ones(4)]), ValueError),
+    ("append", lambda: op("append")(np.ones((2, 3)), np.ones((2, 2)), axis=0), ValueError),
+    ("atleast_1d", lambda: op("atleast_1d")(np.array(["a"])), TypeError),
+    ("fliplr", lambda: op("fliplr")(T3), ValueError),
+    ("flipud", lambda: op("flipud")(1.0), ValueError),
+    ("rot90", lambda: op("rot90")(np.ones((2, 3)), axes=(1, 1)), ValueError),
+    ("rot90", lambda: op("rot90")(T3), ValueError),
+    ("rot90", lambda: op("rot90")(np.ones((2, 3)), k=1.5), TypeError),
+    ("broadcast_to", lambda: op("broadcast_to")(np.ones(3), (2, 4)), ValueError),
+    ("broadcast_to", lambda: op("broadcast_to")(np.ones(3), (2.5, 3)), TypeError),
+    ("diff", lambda: op("diff")(T3, n=-1), ValueError),
+    ("diff", lambda: op("diff")(1.0), ValueError),
+    ("diff", lambda: op("diff")(T3, axis=1), ValueError),
+    ("kron", lambda: op("kron")(np.array([1j]), T3), TypeError),
+    ("cross", lambda: op("cross")(np.ones(2), np.ones(2)), ValueError),
+    ("cross", lambda: op("cross")(T3, T3, axisa=1), ValueError),
+    ("cross", lambda: op("cross")(np.ones((2, 3)), np.ones((4, 3))), ValueError),
+    ("cumprod", lambda: op("cumprod")(np.ones((2, 3)), axis=2), ValueError),
+    ("cumprod", lambda: op("cumprod")(1.0, axis=0), ValueError),
+    ("full_like", lambda: op("full_like")(T3, dg.constant(1.0)), TypeError),
+    ("zeros_like", lambda: op("zeros_like")(T3, dtype=complex), TypeError),
+]
+
+
+@pytest.mark.parametrize(
+    "name,call,error", [pytest.param(*e, id=f"{e[0]}-{i}") for i, e in enumerate(ERRORS)]
+)
+def test_bad_input_errors_name_the_op(name, call, error):
+    with pytest.raises(error, match=rf"^{name}:"):
+        call()
+
+
+# --- one home: listed, documented -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [ELEMENTWISE, ARRAYS])
+def test_each_module_lists_exactly_its_public_ops_with_complete_docstrings(name):
+    from deltagrad.ops.public import PUBLIC
+
+    m = module(name)
+    defined = {n for n, fn in PUBLIC.items() if fn.__module__ == name}
+    assert set(m.__all__) == defined
+    for n in m.__all__:
+        fn = getattr(m, n)
+        assert PUBLIC[n] is fn
+        doc = fn.__doc__
+        for p in inspect.signature(fn).parameters:
+            assert f"\n    {p}:" in doc, f"{n}: parameter {p} not documented"
+        assert "\nReturns:\n" in doc, n
