@@ -94,6 +94,14 @@ def test_the_namespace_mirrors_numpy_linalg():
     np.testing.assert_allclose(la.norm(x).numpy(), np.linalg.norm(x))
 
 
+def test_numpy_linalg_on_a_tensor_runs_deltagrad_linalg(rng):
+    # @public(namespace="linalg"): np.linalg.<name>(tensor) is recorded like la.<name>(tensor)
+    a = well_conditioned(rng, (3, 3))
+    g = dg.grad(lambda a: np.linalg.slogdet(a).logabsdet + np.sum(np.linalg.solve(a, a[0])))(a)
+    expected = dg.grad(lambda a: la.slogdet(a).logabsdet + dg.sum(la.solve(a, a[0])))(a)
+    np.testing.assert_allclose(np.asarray(g), np.asarray(expected), rtol=1e-14)
+
+
 # --- derivatives against finite differences (first and second order) ------------------------
 
 FD_CASES = {

@@ -1,7 +1,8 @@
 """Matrix solvers and decompositions: solve, inv, det, slogdet, cholesky, eigh.
 
 Each op works on a matrix or a stack of matrices (the last two axes), as ``numpy.linalg`` does,
-and is public as ``deltagrad.linalg.<name>``. The rules are written with the operators, NumPy
+and is public as ``deltagrad.linalg.<name>`` (``@public(namespace="linalg")``, so
+``np.linalg.<name>(tensor)`` runs it too). The rules are written with the operators, NumPy
 functions (which run deltagrad's ops on Tensors) and these primitives' ``bind``, so a rule runs
 on arrays (a first derivative) or on Tensors (recorded by an outer tape: higher derivatives).
 
@@ -63,7 +64,7 @@ solve_p.defvjp(
 )
 
 
-@public
+@public(namespace="linalg")
 def solve(a, b) -> Tensor:
     """The solution ``x`` of ``a @ x = b``, as ``np.linalg.solve``.
 
@@ -107,7 +108,7 @@ inv_p = Primitive("inv", np.linalg.inv)
 inv_p.defvjp(lambda g, out, a: -(_mT(out) @ g @ _mT(out)))
 
 
-@public
+@public(namespace="linalg")
 def inv(a) -> Tensor:
     """The inverse of a matrix (or of each matrix of a stack), as ``np.linalg.inv``.
 
@@ -129,7 +130,7 @@ det_p = Primitive("det", np.linalg.det)
 det_p.defvjp(lambda g, out, a: (g * out)[..., None, None] * _mT(inv_p.bind(a)))
 
 
-@public
+@public(namespace="linalg")
 def det(a) -> Tensor:
     """The determinant of a matrix (or of each matrix of a stack), as ``np.linalg.det``.
 
@@ -162,7 +163,7 @@ logabsdet_p.defvjp(lambda g, out, a: g[..., None, None] * _mT(inv_p.bind(a)))
 slogdet_sign_p = Primitive("slogdet_sign", lambda a: np.linalg.slogdet(a)[0], differentiable=False)
 
 
-@public
+@public(namespace="linalg")
 def slogdet(a) -> SlogdetResult:
     """The sign and the logarithm of the absolute value of the determinant, as
     ``np.linalg.slogdet``.
@@ -205,7 +206,7 @@ cholesky_p = Primitive("cholesky", np.linalg.cholesky)
 cholesky_p.defvjp(_cholesky_vjp)
 
 
-@public
+@public(namespace="linalg")
 def cholesky(a, upper: bool = False) -> Tensor:
     """The Cholesky factor of a symmetric positive-definite matrix (or of each matrix of a
     stack), as ``np.linalg.cholesky``: the lower-triangular L with a = LLᵀ, or with
@@ -254,7 +255,7 @@ def _eigh_vjp(g: Any, out: Any, a: Any, UPLO: str) -> Any:  # noqa: N803
     w, v = out[..., 0, :], out[..., 1:, :]
     gw, gv = g[..., 0, :], g[..., 1:, :]
     inner = gw[..., None, :] * eye
-    if np.any(np.asarray(gv)):
+    if np.any(gv._value if isinstance(gv, Tensor) else gv):
         f = (1.0 - eye) / (w[..., None, :] - w[..., :, None] + eye)
         inner = inner + f * (_mT(v) @ gv)
     ga = v @ inner @ _mT(v)
@@ -265,7 +266,7 @@ eigh_p = Primitive("eigh", _eigh_fwd)
 eigh_p.defvjp(_eigh_vjp)
 
 
-@public
+@public(namespace="linalg")
 def eigh(a, UPLO: str = "L") -> EighResult:  # noqa: N803 - NumPy's name
     """The eigenvalues and eigenvectors of a symmetric matrix (or of each matrix of a stack),
     as ``np.linalg.eigh``.

@@ -19,6 +19,7 @@ import numpy as np
 import scipy.integrate
 
 from deltagrad.ops.core import Primitive, as_operand, shape_of
+from deltagrad.scipy._common import value
 from deltagrad.tape import GradientTape
 from deltagrad.tensor import Tensor, constant
 
@@ -45,7 +46,7 @@ def _flat_rhs(func: Callable[..., Any], y_shape: tuple[int, ...], args: list[np.
     """f(y, t) on flat float64 arrays, as SciPy calls it."""
 
     def rhs(y: np.ndarray, s: float) -> np.ndarray:
-        out = np.asarray(func(y.reshape(y_shape), s, *args), dtype=np.float64)
+        out = np.asarray(value(func(y.reshape(y_shape), s, *args)), dtype=np.float64)
         return np.broadcast_to(out, y_shape).ravel()
 
     return rhs
@@ -70,8 +71,7 @@ def _vjp_of_func(func, y_shape: tuple[int, ...], y: np.ndarray, s: float, args: 
         return np.zeros(y.size), np.zeros(sum(a.size for a in args))
     grads = tape.gradient(f, [y_t, *args_t], output_gradients=cot.reshape(y_shape))
     flat = [
-        np.zeros(x.size) if gx is None else np.asarray(gx).ravel()
-        for gx, x in zip(grads, [y, *args])
+        np.zeros(x.size) if gx is None else value(gx).ravel() for gx, x in zip(grads, [y, *args])
     ]
     return flat[0], np.concatenate([np.zeros(0), *flat[1:]])
 
