@@ -63,44 +63,46 @@ class _Axes:
         return tuple(out)
 
 
+def _labels(*counts: int) -> list[list[int]]:
+    """Consecutive einsum labels: one list of ``n`` fresh integers per count."""
+    out, start = [], 0
+    for n in counts:
+        out.append(list(range(start, start + n)))
+        start += n
+    return out
+
+
 def _conv_fwd(a: Any, b: Any, axes: Any, dot_axes: Any, mode: str) -> Any:
-    """The convolution, as a correlation of a padded operand S with the other flipped (K)."""
+    """The convolution, as a correlation of one operand S (padded for 'full' and 'same') with
+    the other, K, flipped: an einsum of S's sliding windows with K."""
     a, b = np.asarray(a), np.asarray(b)
     ax = _Axes(a.shape, b.shape, axes, dot_axes)
     na = tuple(a.shape[k] for k in ax.conv_a)
     nb = tuple(b.shape[k] for k in ax.conv_b)
+    k, n_dot = len(na), len(ax.dot_a)
     # Canonical layouts: kept axes, summed axes, convolved axes.
     a_c = np.transpose(a, ax.keep_a + ax.dot_a + ax.conv_a)
     b_c = np.transpose(b, ax.keep_b + ax.dot_b + ax.conv_b)
-    k = len(na)
     if mode == "valid" and not all(p >= q for p, q in zip(na, nb)):
         if not all(p <= q for p, q in zip(na, nb)):
             raise ValueError(
                 f"convolve: mode 'valid' needs one operand at least as large as the other along "
                 f"every convolved axis, got sizes {na} (A) and {nb} (B)"
             )
-        s, kern, s_first = b_c, a_c, False  # slide A over B
+        s, kern, s_is_a = b_c, a_c, False  # A slides over B
     else:
-        s, kern, s_first = a_c, b_c, True  # slide B over A (padded)
-        nk = nb
-        if mode == "full":
-            pads = [(n - 1, n - 1) for n in nk]
-        elif mode == "same":
-            pads = [(n - 1 - (n - 1) // 2, (n - 1) // 2) for n in nk]
-        else:
-            pads = [(0, 0)] * k
+        s, kern, s_is_a = a_c, b_c, True  # B slides over A, padded for 'full' and 'same'
+        pads = {
+            "full": [(n - 1, n - 1) for n in nb],
+            "same": [(n - 1 - (n - 1) // 2, (n - 1) // 2) for n in nb],
+            "valid": [(0, 0)] * k,
+        }[mode]
         s = np.pad(s, [(0, 0)] * (s.ndim - k) + pads)
-    nk = kern.shape[kern.ndim - k :]
-    windows = sliding_window_view(s, nk, axis=tuple(range(s.ndim - k, s.ndim)))
-    flipped = np.flip(kern, axis=tuple(range(kern.ndim - k, kern.ndim)))
-    # Labels: S = (kept_S, dot, out), windows add (win); K = (kept_K, dot, win).
-    n_ks, n_kk, n_dot = s.ndim - len(ax.dot_a) - k, kern.ndim - len(ax.dot_a) - k, len(ax.dot_a)
-    kept_s = list(range(n_ks))
-    kept_k = list(range(n_ks, n_ks + n_kk))
-    dot = list(range(n_ks + n_kk, n_ks + n_kk + n_dot))
-    out = list(range(n_ks + n_kk + n_dot, n_ks + n_kk + n_dot + k))
-    win = list(range(n_ks + n_kk + n_dot + k, n_ks + n_kk + n_dot + 2 * k))
-    kept = kept_s + kept_k if s_first else kept_k + kept_s  # A's kept axes, then B's
+    conv_s, conv_k = tuple(range(s.ndim - k, s.ndim)), tuple(range(kern.ndim - k, kern.ndim))
+    windows = sliding_window_view(s, kern.shape[kern.ndim - k :], axis=conv_s)
+    flipped = np.flip(kern, axis=conv_k)
+    kept_s, kept_k, dot, out, win = _labels(s.ndim - n_dot - k, kern.ndim - n_dot - k, n_dot, k, k)
+    kept = kept_s + kept_k if s_is_a else kept_k + kept_s  # A's kept axes, then B's
     return np.einsum(windows, kept_s + dot + out + win, flipped, kept_k + dot + win, kept + out)
 
 
@@ -108,39 +110,20 @@ convolve_p = Primitive("convolve", _conv_fwd)
 
 
 def _conv_vjp(i: int, g: Any, out: Any, a: Any, b: Any, axes: Any, dot_axes: Any, mode: str):
-    # X the operand of the gradient, Y the other: X̄ is the convolution of ḡ with Y flipped
-    # over Y's convolved axes, summing ḡ's axes of Y's kept axes with them ('valid'); for
-    # 'same', ḡ is first padded back to the size of the full convolution.
+    # X the operand of the gradient, Y the other: X̄ is the convolution of ḡ with Y flipped over
+    # Y's convolved axes, with ḡ's axes of Y's kept axes summed against them; for 'same', ḡ is
+    # first padded back to the size of the full convolution.
     sa, sb = shape_of(a), shape_of(b)
     ax = _Axes(sa, sb, axes, dot_axes)
-    n_keep_a = len(ax.keep_a)
-    g_keep_a = tuple(range(n_keep_a))
-    g_keep_b = tuple(range(n_keep_a, n_keep_a + len(ax.keep_b)))
-    g_conv = tuple(range(n_keep_a + len(ax.keep_b), len(shape_of(g))))
-    if i == 0:
-        y, sx, sy = b, sa, sb
-        conv_x, conv_y, dot_x, dot_y, keep_x, keep_y = (
-            ax.conv_a,
-            ax.conv_b,
-            ax.dot_a,
-            ax.dot_b,
-            ax.keep_a,
-            ax.keep_b,
-        )
-        g_keep_y = g_keep_b
-    else:
-        y, sx, sy = a, sb, sa
-        conv_x, conv_y, dot_x, dot_y, keep_x, keep_y = (
-            ax.conv_b,
-            ax.conv_a,
-            ax.dot_b,
-            ax.dot_a,
-            ax.keep_b,
-            ax.keep_a,
-        )
-        g_keep_y = g_keep_a
-    nx = [sx[k] for k in conv_x]
-    ny = [sy[k] for k in conv_y]
+    g_keep_a, g_keep_b, g_conv = (
+        tuple(r) for r in _labels(len(ax.keep_a), len(ax.keep_b), len(ax.conv_a))
+    )
+    roles_a = (sa, ax.conv_a, ax.dot_a, ax.keep_a, g_keep_a)
+    roles_b = (sb, ax.conv_b, ax.dot_b, ax.keep_b, g_keep_b)
+    (sx, conv_x, dot_x, keep_x, _), (sy, conv_y, dot_y, keep_y, g_keep_y) = (
+        (roles_a, roles_b) if i == 0 else (roles_b, roles_a)
+    )
+    y = b if i == 0 else a
     if mode == "same":
         pads = [(0, 0)] * len(shape_of(g))
         for p, n in zip(g_conv, (sb[k] for k in ax.conv_b)):
@@ -148,15 +131,17 @@ def _conv_vjp(i: int, g: Any, out: Any, a: Any, b: Any, axes: Any, dot_axes: Any
         g = np.pad(g, pads)
     # 'valid' with X the larger operand: ḡ is smaller than Y, and the full convolution has X's
     # size; otherwise ḡ is at least as large as Y and the valid convolution has X's size.
-    larger = mode == "valid" and not all(p <= q for p, q in zip(nx, ny))
-    new_mode = "full" if larger else "valid"
+    larger = mode == "valid" and not all(sx[p] <= sy[q] for p, q in zip(conv_x, conv_y))
     y_flipped = np.flip(y, axis=conv_y) if conv_y else y
     r = convolve_p.bind(
-        g, y_flipped, axes=(g_conv, conv_y), dot_axes=(g_keep_y, keep_y), mode=new_mode
+        g,
+        y_flipped,
+        axes=(g_conv, conv_y),
+        dot_axes=(g_keep_y, keep_y),
+        mode="full" if larger else "valid",
     )
     # r's axes: X's kept axes, Y's summed axes (in Y's order, standing for X's), X's convolved.
-    dot_pairs = sorted(zip(dot_y, dot_x))
-    labels = list(keep_x) + [x for _, x in dot_pairs] + list(conv_x)
+    labels = list(keep_x) + [x for _, x in sorted(zip(dot_y, dot_x))] + list(conv_x)
     perm = tuple(int(p) for p in np.argsort(labels))
     return r if perm == tuple(range(len(perm))) else np.transpose(r, perm)
 
