@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 from deltagrad import (
     _operators,  # attaches Tensor's operators and NumPy protocols
     exercises,
+    linalg,
     optim,
 )
 from deltagrad.api import *  # noqa: F403 - every public op (see deltagrad.api)
@@ -47,6 +48,7 @@ __all__ = [
     "function",
     "Primitive",
     "optim",
+    "linalg",
     "check_backprop",
     "check_network",
 ]

@@ -135,7 +135,7 @@ def call(func: Callable[..., Any], args: Sequence[Any], kwargs: Mapping[str, Any
         raise TypeError(
             f"{name} on a deltagrad Tensor has no derivative rule in deltagrad (and "
             f"would drop off the tape); use deltagrad's ops (dg.*), or "
-            f"np.asarray(t) to compute on the values without a gradient"
+            f"t.numpy() to compute on the values without a gradient"
         )
     try:
         call_args, call_kw = _split(func, args, kwargs)

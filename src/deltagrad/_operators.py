@@ -116,7 +116,7 @@ class _TensorMethods(_Methods):
         name = ufunc.__name__ + ("" if method == "__call__" else f".{method}")
         raise TypeError(
             f"np.{name} on a deltagrad Tensor has no derivative rule in deltagrad "
-            f"(and would drop off the tape); use deltagrad's ops, or np.asarray(t) "
+            f"(and would drop off the tape); use deltagrad's ops, or t.numpy() "
             f"to compute on the values without a gradient"
         )
 

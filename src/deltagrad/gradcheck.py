@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from deltagrad.ops.core import value_of
 from deltagrad.tape import GradientTape
 from deltagrad.tensor import Tensor, constant
 
@@ -72,7 +73,7 @@ def relative_error(a, b, floor: float = ATOL):
     to round-off of the largest, so an entry a million times smaller cannot be compared by its
     own size. NaN in either side gives NaN (a disagreement for the checks).
     """
-    a, b = np.asarray(a, float), np.asarray(b, float)
+    a, b = np.asarray(value_of(a), float), np.asarray(value_of(b), float)
     mags = np.abs(np.concatenate([a.ravel(), b.ravel()]))
     scale = float(np.max(mags[np.isfinite(mags)], initial=0.0))
     return np.abs(a - b) / max(scale, floor)
@@ -80,7 +81,7 @@ def relative_error(a, b, floor: float = ATOL):
 
 def disagrees(err, rtol: float = RTOL):
     """True where an error exceeds ``rtol`` or is NaN (a NaN never counts as agreement)."""
-    return ~(np.asarray(err) <= rtol)
+    return ~(value_of(err) <= rtol)
 
 
 def central_difference(f, x, eps=EPS, *, elementwise: bool = False, valid=None, progress=None):
@@ -106,7 +107,7 @@ def central_difference(f, x, eps=EPS, *, elementwise: bool = False, valid=None, 
         if valid is not None or len(steps) != 1:
             raise ValueError("central_difference: elementwise=True takes one step and no valid")
         x, (step,) = np.asarray(x, dtype=np.float64), steps
-        return (np.asarray(f(x + step)) - np.asarray(f(x - step))) / (2 * step)
+        return (value_of(f(x + step)) - value_of(f(x - step))) / (2 * step)
     if not (isinstance(x, np.ndarray) and x.dtype == np.float64):
         raise TypeError(
             "central_difference: x must be a float64 NumPy array (it is nudged in "
@@ -197,7 +198,7 @@ def tape_gradients(f, arrays):
         tape.watch(xs)
         y = f(*xs)
     grads = tape.gradient(y, xs, unconnected_gradients="zero")
-    return [np.asarray(g, dtype=np.float64) for g in grads]
+    return [np.asarray(value_of(g), dtype=np.float64) for g in grads]
 
 
 def numeric_gradients(f, arrays, eps: float = EPS):
@@ -206,7 +207,7 @@ def numeric_gradients(f, arrays, eps: float = EPS):
     xs = [np.array(a, dtype=np.float64) for a in arrays]  # copies: they are nudged in place
 
     def value(_):
-        return float(np.asarray(f(*[constant(a.copy()) for a in xs])))
+        return float(value_of(f(*[constant(a.copy()) for a in xs])))
 
     return [central_difference(value, x, eps) for x in xs]
 
@@ -221,10 +222,10 @@ def _jacobians(f, arrays, eps):
     work = [np.array(a) for a in arrays]
 
     def value(_):
-        return np.asarray(_call(f, [constant(a.copy()) for a in work]))
+        return value_of(_call(f, [constant(a.copy()) for a in work]))
 
     return [
-        (np.asarray(t, dtype=np.float64), central_difference(value, x, eps))
+        (np.asarray(value_of(t), dtype=np.float64), central_difference(value, x, eps))
         for t, x in zip(tape_j, work)
     ]
 
@@ -265,7 +266,7 @@ def _projection_error(fu, arrays, rng, eps) -> tuple[float, float, float]:
     analytic = sum(float(np.sum(g * v)) for g, v in zip(tape_gradients(fu, arrays), vs))
 
     def along(t):  # fu at arrays + t·v: its derivative at t = 0 is ⟨∇fu, v⟩
-        return float(np.asarray(fu(*[constant(a + t * v) for a, v in zip(arrays, vs)])))
+        return float(value_of(fu(*[constant(a + t * v) for a, v in zip(arrays, vs)])))
 
     numeric = float(central_difference(along, np.zeros(()), eps))
     return analytic, numeric, float(relative_error(analytic, numeric))

@@ -111,6 +111,18 @@ class Tensor:
         return v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v
 
     def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> NDArray[Any]:
+        # NumPy converts a Tensor with this wherever no protocol dispatches to deltagrad: a list
+        # of tensors (np.array([t1, t2])), a fill value (np.full(3, t)), np.asarray(t). For a
+        # tensor a tape is recording, that would drop the gradient silently, so it is refused.
+        if _recording_tapes_follow(self):
+            raise TypeError(
+                f"a {type(self).__name__} of shape {self.shape} that a GradientTape is "
+                "recording was converted to a NumPy array (np.array or np.asarray of it or of "
+                "a list holding it, np.full(shape, tensor), a tensor in out= or where=, …): "
+                "its gradient would be lost. Build arrays of tensors with dg.stack, "
+                "dg.concatenate or dg.broadcast_to, or take t.numpy() for the values "
+                "without a gradient"
+            )
         arr = np.asarray(self._value, dtype=dtype)
         return arr.copy() if copy else arr
 
@@ -209,6 +221,25 @@ class Tensor:
             self, axis: Any = None, keepdims: bool = False, dtype: None = None, out: None = None
         ) -> Tensor: ...
         def max(self, axis: Any = None, keepdims: bool = False, out: None = None) -> Tensor: ...
+
+
+def _recording_tapes_follow(t: Tensor) -> bool:
+    """Whether an active tape records ``t`` (it is watched, or a trainable Variable the tape
+    would watch when read)."""
+    tapes = sys.modules.get("deltagrad._recording")
+    if tapes is None or not tapes.ACTIVE:
+        return False
+    for tape in tapes.ACTIVE:
+        if id(t) in tape._watched:
+            return True
+        if (
+            isinstance(t, Variable)
+            and tape._auto_watch
+            and t.trainable
+            and t._value.dtype.kind == "f"
+        ):
+            return True
+    return False
 
 
 def _wrap(value: Any) -> Tensor:

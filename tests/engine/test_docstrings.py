@@ -22,6 +22,12 @@ MODULES = [
     "deltagrad.optim",
     "deltagrad.viz",
     "deltagrad.compat.tf",
+    "deltagrad.linalg",
+    "deltagrad.scipy",
+    "deltagrad.scipy.special",
+    "deltagrad.scipy.stats",
+    "deltagrad.scipy.signal",
+    "deltagrad.scipy.integrate",
 ]
 # Functions whose docstrings already list their parameters, return value and errors in
 # sections (Args:, Returns:, Raises: where they raise); the rest describe them in prose.

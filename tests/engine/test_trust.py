@@ -89,7 +89,7 @@ def test_np_reshape_is_recorded():
     np.testing.assert_array_equal(g.numpy(), [2.0, 4.0])
 
 
-W = np.random.default_rng(7).standard_normal(64)
+W = np.random.default_rng(7).standard_normal(256)  # weights for outputs of up to 256 entries
 
 # (name, call on an array or a tensor x of shape (3, 4)); NumPy functions people reach for.
 NUMPY_CALLS = [

@@ -11,7 +11,7 @@ package imports the engine-level ops explicitly. ``UFUNCS`` maps NumPy ufuncs to
 
 import numpy as np
 
-from deltagrad.ops import arith, elementwise, unary
+from deltagrad.ops import arith, elementwise, elementwise_extra, unary
 from deltagrad.ops.arith import (
     add,
     divide,
@@ -30,7 +30,7 @@ from deltagrad.ops.arith import (
     subtract,
     where_p,
 )
-from deltagrad.ops.core import Primitive, broadcast_to, shape_of, sum_to_shape, unbroadcast
+from deltagrad.ops.core import Primitive, broadcast_to_p, shape_of, sum_to_shape, unbroadcast
 from deltagrad.ops.elementwise import (
     arccos_p,
     arccosh_p,
@@ -59,7 +59,7 @@ from deltagrad.ops.elementwise import (
     sinh_p,
     softplus_p,
     tan_p,
-    zeros_like,
+    zeros_like_p,
 )
 from deltagrad.ops.linalg import (
     diag_p,
@@ -108,5 +108,10 @@ from deltagrad.ops.unary import (
     tanh_p,
 )
 
-UFUNCS: dict[np.ufunc, Primitive] = {**arith.UFUNCS, **unary.UFUNCS, **elementwise.UFUNCS}
+UFUNCS: dict[np.ufunc, Primitive] = {
+    **arith.UFUNCS,
+    **unary.UFUNCS,
+    **elementwise.UFUNCS,
+    **elementwise_extra.UFUNCS,
+}
 """NumPy ufunc → primitive, gathered from the op modules that define ufuncs."""

@@ -22,8 +22,7 @@ import numpy as np
 
 from deltagrad.ops import shape as _shape  # the public shape ops the compositions use
 from deltagrad.ops.arith import not_equal
-from deltagrad.ops.core import Primitive, as_operand, shape_of
-from deltagrad.ops.core import broadcast_to as broadcast_to_p
+from deltagrad.ops.core import Primitive, as_operand, broadcast_to_p, shape_of
 from deltagrad.ops.public import TensorLike, public
 from deltagrad.ops.shape import concatenate_p, fail, getitem, normal_axis
 from deltagrad.ops.unary import identity

@@ -161,6 +161,16 @@ def as_operand(name: str, x: Any) -> Tensor | NDArray[Any]:
     return arr
 
 
+def value_of(x: Any) -> NDArray[Any]:
+    """The NumPy value of ``x``: a Tensor's own array, anything else through ``np.asarray``.
+
+    The engine reads values with this, never with ``np.asarray(tensor)``: NumPy's conversion of
+    a tensor a tape is recording is refused (it would drop the gradient; see
+    ``Tensor.__array__``), and rules run on such tensors when they compute higher derivatives.
+    """
+    return x._value if isinstance(x, Tensor) else np.asarray(x)  # type: ignore[return-value]
+
+
 def as_result(out: Any) -> Tensor:
     """An op's result as a Tensor: a Tensor as it is, anything else wrapped as a constant."""
     return out if isinstance(out, Tensor) else as_tensor(np.asarray(out))
@@ -227,9 +237,9 @@ def _sum_to_shape_fwd(x: ArrayLike, shape: tuple[int, ...]) -> NDArray[Any]:
 
 
 sum_to_shape = Primitive("sum_to_shape", _sum_to_shape_fwd)
-broadcast_to = Primitive("broadcast_to", lambda x, shape: np.broadcast_to(x, shape))
-sum_to_shape.defvjp(lambda g, out, x, shape: broadcast_to.bind(g, shape=shape_of(x)))
-broadcast_to.defvjp(lambda g, out, x, shape: sum_to_shape.bind(g, shape=shape_of(x)))
+broadcast_to_p = Primitive("broadcast_to", lambda x, shape: np.broadcast_to(x, shape))
+sum_to_shape.defvjp(lambda g, out, x, shape: broadcast_to_p.bind(g, shape=shape_of(x)))
+broadcast_to_p.defvjp(lambda g, out, x, shape: sum_to_shape.bind(g, shape=shape_of(x)))
 
 
 def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:

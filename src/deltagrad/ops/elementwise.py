@@ -30,7 +30,7 @@ import numpy as np
 
 from deltagrad import functional as F
 from deltagrad.ops.arith import equal, greater, greater_equal, less, less_equal, maximum_p, where_p
-from deltagrad.ops.core import Primitive
+from deltagrad.ops.core import Primitive, value_of
 from deltagrad.ops.public import TensorLike, public
 from deltagrad.ops.unary import exp_p, sigmoid_p, sqrt_p
 from deltagrad.tensor import Tensor
@@ -138,7 +138,7 @@ _LN10 = math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 # The zero gradient of the piecewise-constant ops: zeros of g's shape and dtype, a constant.
-zeros_like = Primitive("zeros_like", np.zeros_like, differentiable=False)
+zeros_like_p = Primitive("zeros_like", np.zeros_like, differentiable=False)
 
 
 # --- trigonometric ----------------------------------------------------------------------------
@@ -405,7 +405,7 @@ def exp2(x: TensorLike) -> Tensor:
 
 def _reciprocal(x: ArrayLike) -> Any:
     # NumPy's reciprocal truncates integers (1/2 → 0); here they give the true quotient.
-    if np.asarray(x).dtype.kind in "biu":
+    if value_of(x).dtype.kind in "biu":
         return np.true_divide(1.0, x)
     return np.reciprocal(x)
 
@@ -519,7 +519,7 @@ def clip(
 
 
 def _zero_rule(g: Any, out: Any, x: Any, **params: Any) -> Any:
-    return zeros_like.bind(g)
+    return zeros_like_p.bind(g)
 
 
 floor_p = Primitive("floor", np.floor)
@@ -584,6 +584,7 @@ def sign(x: TensorLike) -> Tensor:
 
 # NumPy's ufuncs of these ops: np.<ufunc>(tensor) runs the primitive (see deltagrad._operators).
 UFUNCS: dict[np.ufunc, Primitive] = {
+    np.sign: sign_p,
     np.sin: sin_p,
     np.cos: cos_p,
     np.tan: tan_p,

@@ -25,9 +25,9 @@ import numpy as np
 
 from deltagrad.ops.arith import equal, where_p
 from deltagrad.ops.core import Primitive
-from deltagrad.ops.elementwise import cos_p
+from deltagrad.ops.elementwise import cos_p, sign_p
 from deltagrad.ops.public import TensorLike, public
-from deltagrad.ops.unary import sigmoid_p, sign_p
+from deltagrad.ops.unary import sigmoid_p
 from deltagrad.tensor import Tensor
 
 __all__ = [

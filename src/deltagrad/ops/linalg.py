@@ -24,10 +24,11 @@ from deltagrad.ops.arith import matmul_p
 from deltagrad.ops.core import (
     Primitive,
     as_operand,
-    broadcast_to,
+    broadcast_to_p,
     int_tuple,
     shape_of,
     sum_to_shape,
+    value_of,
 )
 from deltagrad.ops.public import TensorLike, public
 from deltagrad.ops.reduce import sum_p
@@ -200,7 +201,7 @@ def fit(g, shape):
     if summed != gs:
         g = sum_to_shape.bind(g, shape=summed)
     if summed != shape:
-        g = broadcast_to.bind(g, shape=shape)
+        g = broadcast_to_p.bind(g, shape=shape)
     return g
 
 
@@ -220,7 +221,7 @@ def _einsum_vjp(i, g, out, *operands, subscripts, optimize):
     if mask is not None:
         gi = gi * mask
     if shape_of(gi) != shapes[i]:
-        gi = broadcast_to.bind(gi, shape=shapes[i])
+        gi = broadcast_to_p.bind(gi, shape=shapes[i])
     return gi
 
 
@@ -484,7 +485,7 @@ def _diagonal_length(n1, n2, offset):
 
 def _embed_diagonal_fwd(g, shape, offset, axis1, axis2):
     """Zeros of ``shape`` with ``g``'s last axis written on the diagonal (diagonal's adjoint)."""
-    g = np.asarray(g)
+    g = value_of(g)
     out = np.zeros(shape, dtype=g.dtype)
     view = np.moveaxis(out, (axis1, axis2), (-2, -1))
     n = _diagonal_length(shape[axis1], shape[axis2], offset)
@@ -542,7 +543,7 @@ def _trace_vjp(g, out, x, offset, axis1, axis2):
     a1, a2 = diagonal_axes(s, axis1, axis2)
     n = _diagonal_length(s[a1], s[a2], offset)
     gs = shape_of(g)
-    spread = broadcast_to.bind(reshape_p.bind(g, shape=gs + (1,)), shape=gs + (n,))
+    spread = broadcast_to_p.bind(reshape_p.bind(g, shape=gs + (1,)), shape=gs + (n,))
     return embed_diagonal.bind(spread, shape=s, offset=offset, axis1=a1, axis2=a2)
 
 

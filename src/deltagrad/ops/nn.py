@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from deltagrad import functional as F
-from deltagrad.ops.core import Primitive
+from deltagrad.ops.core import Primitive, value_of
 from deltagrad.ops.public import TensorLike, public
 from deltagrad.ops.reduce import sum_p
 from deltagrad.ops.shape import expand_dims_p
@@ -95,7 +95,7 @@ def softmax_cross_entropy(*, labels: TensorLike, logits: TensorLike, axis: int =
 
 
 def _check_sparse(labels: ArrayLike, logits: ArrayLike) -> NDArray[Any]:
-    labels = np.asarray(labels)
+    labels = value_of(labels)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"labels must be integer class indices, got dtype {labels.dtype}")
     if np.ndim(logits) < 1 or labels.shape != np.shape(logits)[:-1]:
@@ -133,8 +133,8 @@ def _sparse_sce_dlogits(g: Any, out: Any, labels: Any, logits: Any) -> Any:
             p *= g[:, None]
             return p
         return g[:, None] * p
-    one_hot = np.zeros(np.shape(logits), dtype=np.result_type(np.asarray(logits).dtype, np.float32))
-    np.put_along_axis(one_hot, np.asarray(labels)[..., None], 1, axis=-1)
+    one_hot = np.zeros(np.shape(logits), dtype=np.result_type(value_of(logits).dtype, np.float32))
+    np.put_along_axis(one_hot, value_of(labels)[..., None], 1, axis=-1)
     return expand_dims_p(g, -1) * (softmax_p.bind(logits, axis=-1) - one_hot)
 
 

@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from deltagrad.ops.arith import equal, where_p
-from deltagrad.ops.core import Primitive, _op_error, as_operand, broadcast_to, shape_of
+from deltagrad.ops.core import Primitive, _op_error, as_operand, broadcast_to_p, shape_of, value_of
 from deltagrad.ops.public import TensorLike, public
 from deltagrad.ops.shape import reshape_p
 from deltagrad.ops.unary import abs_p, exp_p
@@ -66,7 +66,7 @@ def _spread(g, x, axis, keepdims):
         return np.broadcast_to(g, shape_of(x))  # g has one entry: the same read-only view
     if not keepdims:
         g = reshape_p.bind(g, shape=_keepdims_shape(x, axis))
-    return broadcast_to.bind(g, shape=shape_of(x))
+    return broadcast_to_p.bind(g, shape=shape_of(x))
 
 
 def _check_axis(fn):
@@ -136,7 +136,7 @@ def _max_vjp(g, out, x, axis, keepdims):
     # The count of ties is a constant, in g's float dtype (an int64 count would make float32
     # gradients float64).
     gv = _plain(g)
-    dtype = gv.dtype if np.asarray(gv).dtype.kind == "f" else np.float64
+    dtype = gv.dtype if value_of(gv).dtype.kind == "f" else np.float64
     count = np.sum(_plain(mask), axis=_axis_arg(axis), keepdims=True).astype(dtype)
     return _spread(g, x, axis, keepdims) * mask / count
 
@@ -227,7 +227,7 @@ def _axis_arg(axis):
 def _logsumexp(x, axis, keepdims):
     _normal_axes(axis, np.ndim(x))
     axis = _axis_arg(axis)
-    x = np.asarray(x)
+    x = value_of(x)
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
     m = np.max(x, axis=axis, keepdims=True)
@@ -272,7 +272,7 @@ def _prod_others(x, axis):
     product of the others at the zero and 0 elsewhere; with two or more zeros it is 0.
     """
     axis = _axis_arg(axis)
-    x = np.asarray(x)
+    x = value_of(x)
     zero = x == 0
     n_zeros = np.sum(zero, axis=axis, keepdims=True)
     safe = np.where(zero, 1, x)
@@ -454,7 +454,7 @@ def std(x: TensorLike, axis=None, ddof=0, keepdims: bool = False) -> Tensor:
 
 
 def _norm2(x, axis, keepdims):
-    x = np.asarray(x)
+    x = value_of(x)
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
     return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))

@@ -17,7 +17,15 @@ from typing import Any
 
 import numpy as np
 
-from deltagrad.ops.core import Primitive, _op_error, as_operand, as_result, int_tuple, shape_of
+from deltagrad.ops.core import (
+    Primitive,
+    _op_error,
+    as_operand,
+    as_result,
+    int_tuple,
+    shape_of,
+    value_of,
+)
 from deltagrad.ops.public import TensorLike, public
 from deltagrad.tensor import Tensor
 
@@ -379,8 +387,8 @@ def roll(a: TensorLike, shift, axis=None) -> Tensor:
 
 
 def _repeat_fwd(x, repeats, axis):
-    if np.asarray(repeats).dtype.kind not in "iu":
-        raise TypeError(f"repeats must be integers, got {np.asarray(repeats).dtype}")
+    if value_of(repeats).dtype.kind not in "iu":
+        raise TypeError(f"repeats must be integers, got {value_of(repeats).dtype}")
     if axis is not None:
         normal_axis(axis, np.ndim(x))
     return np.repeat(x, repeats, axis)
@@ -388,13 +396,13 @@ def _repeat_fwd(x, repeats, axis):
 
 def _repeat_sum_fwd(g, repeats, axis, shape):
     """The sum of each run of ``repeats`` copies along ``axis``: the adjoint of repeat."""
-    g = np.asarray(g)
+    g = value_of(g)
     if axis is None:
         ax, n = 0, int(np.prod(shape))
     else:
         ax = axis % len(shape)
         n = shape[ax]
-    reps = np.asarray(repeats)
+    reps = value_of(repeats)
     if reps.ndim == 0 or reps.size == 1:  # every element repeated r times: sum an axis of length r
         r = int(reps.reshape(-1)[0]) if reps.size else 0
         out = g.reshape(g.shape[:ax] + (n, r) + g.shape[ax + 1 :]).sum(axis=ax + 1)
@@ -458,7 +466,7 @@ def _tile_sum_fwd(g, reps, shape):
     xs = (1,) * (d - len(shape)) + tuple(shape)
     rs = (1,) * (d - len(reps)) + reps
     split_p = tuple(n for pair in zip(rs, xs) for n in pair)
-    return np.asarray(g).reshape(split_p).sum(axis=tuple(range(0, 2 * d, 2))).reshape(shape)
+    return value_of(g).reshape(split_p).sum(axis=tuple(range(0, 2 * d, 2))).reshape(shape)
 
 
 tile_p = Primitive("tile", _tile_fwd)
@@ -492,7 +500,7 @@ _PAD_UNSUPPORTED = ("linear_ramp", "maximum", "mean", "median", "minimum", "empt
 
 def pad_pairs(pad_width, ndim):
     """``pad_width`` as ``((before, after),) * ndim`` of non-negative ints, as NumPy reads it."""
-    pw = np.asarray(pad_width)
+    pw = value_of(pad_width)
     if pw.dtype.kind not in "iu" or (pw.size == 0 and ndim):
         raise TypeError(f"pad_width must be integers, got {pad_width!r}")
     try:
@@ -606,7 +614,7 @@ def split_p(x, indices_or_sections, axis=0, equal=True):
             sizes = [each + 1] * extra + [each] * (sections - extra)
             bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
         else:
-            idx = np.asarray(indices_or_sections)
+            idx = value_of(indices_or_sections)
             if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
                 raise TypeError(
                     f"indices_or_sections must be an integer or a 1-D sequence of "

@@ -68,7 +68,7 @@ def square(x: TensorLike) -> Tensor:
 
 
 abs_p = Primitive("abs", np.abs)
-abs_p.defvjp(lambda g, out, x: g * sign_p.bind(x))
+abs_p.defvjp(lambda g, out, x: g * _sign_p.bind(x))
 
 
 @public
@@ -83,7 +83,7 @@ def absolute(x: TensorLike) -> Tensor:
     return abs(x)
 
 
-sign_p: Primitive = Primitive("sign", np.sign, differentiable=False)
+_sign_p: Primitive = Primitive("sign", np.sign, differentiable=False)
 
 tanh_p = Primitive("tanh", np.tanh)
 tanh_p.defvjp(lambda g, out, x: g * (1 - out * out))
@@ -155,5 +155,4 @@ UFUNCS: dict[np.ufunc, Primitive] = {
     np.square: square_p,
     np.absolute: abs_p,
     np.tanh: tanh_p,
-    np.sign: sign_p,
 }
