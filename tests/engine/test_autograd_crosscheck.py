@@ -953,6 +953,21 @@ CASES = [
         lambda x: anp.broadcast_to(x, (3, 4)),
         (1, 4),  # autograd's rule handles the same number of axes only
     ),
+    case(
+        "array-of-tensors",
+        "array",
+        lambda x, y: dg.array([[x, 2.0 * y], [y, x * y]]),
+        lambda x, y: anp.array([[x, 2.0 * y], [y, x * y]]),
+        (3,),
+        (3,),
+    ),
+    case(
+        "full-tensor-fill",
+        "full",
+        lambda x: dg.full((2, 3), x),
+        lambda x: anp.broadcast_to(x, (2, 3)),  # autograd's full has no rule for its fill
+        (1, 3),
+    ),
 ]
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 import deltagrad as dg
+import finite_differences as fd
 from deltagrad.gradcheck import check_grads
 
 ELEMENTWISE = "deltagrad.ops.elementwise_extra"
@@ -613,3 +614,47 @@ def test_each_module_lists_exactly_its_public_ops_with_complete_docstrings(name)
         for p in inspect.signature(fn).parameters:
             assert f"\n    {p}:" in doc, f"{n}: parameter {p} not documented"
         assert "\nReturns:\n" in doc, n
+
+
+# --- array and full: arrays built out of tensors, on the tape ----------------------------------
+
+
+def test_array_of_tensors_is_recorded_and_matches_numpy():
+    x = dg.constant(np.array([0.5, -1.0]))
+    with dg.GradientTape() as tape:
+        tape.watch(x)
+        built = dg.array([[x, 2.0 * x], [x * x, np.ones(2)]])
+        loss = dg.sum(built * np.arange(8.0).reshape(2, 2, 2))
+    np.testing.assert_array_equal(
+        built.numpy(), np.array([[[0.5, -1.0], [1.0, -2.0]], [[0.25, 1.0], [1.0, 1.0]]])
+    )
+    w = np.arange(8.0).reshape(2, 2, 2)
+    numeric = fd.gradient(
+        lambda v: float(np.sum(np.array([[v, 2 * v], [v * v, np.ones(2)]]) * w)), x.numpy()
+    )
+    np.testing.assert_allclose(tape.gradient(loss, x).numpy(), numeric, rtol=1e-7)
+
+
+def test_array_without_tensors_is_a_constant_like_numpy():
+    out = dg.array([[1, 2], [3, 4]])
+    assert isinstance(out, dg.Tensor) and out.dtype == np.array([1]).dtype
+    assert dg.array([1.0, 2.0], dtype=np.float32).dtype == np.float32
+
+
+def test_array_refuses_ragged_tensors_and_integer_dtypes():
+    x = dg.constant(np.ones(2))
+    with pytest.raises(ValueError, match="array: the elements have different shapes"):
+        dg.array([x, np.ones(3)])
+    with pytest.raises(TypeError, match="array: dtype int64"):
+        dg.array([x, x], dtype=np.int64)
+
+
+def test_full_with_a_tensor_fill_sums_the_gradient_over_the_copies():
+    x = dg.constant(2.0)
+    with dg.GradientTape() as tape:
+        tape.watch(x)
+        loss = dg.sum(dg.full(3, x) * x)  # the example: 3·x², derivative 12 at 2
+    assert tape.gradient(loss, x).numpy() == pytest.approx(12.0)
+    assert dg.full((2, 2), 1.5).numpy().tolist() == [[1.5, 1.5], [1.5, 1.5]]
+    with pytest.raises(ValueError, match="full:"):
+        dg.full((2, 3), dg.constant(np.ones(2)))

@@ -1,6 +1,8 @@
 """NumPy's array functions: ravel, the stacking functions (hstack, vstack, dstack, column_stack,
 append), atleast_1d/2d/3d, fliplr, flipud, rot90, broadcast_to, diff, kron, cross, cumprod, and
-full_like, zeros_like and ones_like, whose results are constants.
+full_like, zeros_like and ones_like, whose results are constants; and ``array`` and ``full``,
+which build arrays out of tensors (NumPy's own ``np.array([t1, t2])`` and ``np.full(3, t)`` cannot
+hand such calls to deltagrad, and refuse a recorded tensor).
 
 Most are compositions of the shape ops (reshape, transpose, flip, concatenate, indexing) and
 arithmetic, with the values NumPy computes, so their derivatives, to every order, are those ops'
@@ -49,6 +51,8 @@ __all__ = [
     "full_like",
     "zeros_like",
     "ones_like",
+    "array",
+    "full",
 ]
 
 
@@ -568,3 +572,76 @@ def ones_like(a: TensorLike, dtype: Any = None, shape: int | Sequence[int] | Non
         Tensor: A constant (not recorded: it carries no gradient).
     """
     return _constant_like("ones_like", a, 1, dtype, shape)
+
+
+def _has_tensor(obj: Any) -> bool:
+    if isinstance(obj, Tensor):
+        return True
+    return isinstance(obj, (list, tuple)) and any(_has_tensor(o) for o in obj)
+
+
+def _nested(obj: Any) -> Any:
+    """A nested list/tuple holding tensors as one stacked Tensor (recorded)."""
+    if not isinstance(obj, (list, tuple)):
+        return obj
+    if not _has_tensor(obj):
+        return as_operand("array", obj)
+    parts = [_nested(o) for o in obj]
+    shapes = {shape_of(p) for p in parts}
+    if len(shapes) > 1:
+        raise ValueError(
+            f"array: the elements have different shapes {sorted(shapes)}; NumPy would make an "
+            "object array, which carries no gradient"
+        )
+    return _shape.stack(parts)
+
+
+@public
+def array(object: Any, dtype: Any = None) -> Tensor:  # noqa: A002 - NumPy's name
+    """``object`` as a Tensor, like NumPy's ``array``, also when it is a (nested) list or tuple
+    holding tensors: they are stacked, on the tape, so ``dg.array([x, 2 * x])`` carries the
+    gradient to ``x`` (``np.array([x, 2 * x])`` refuses a recorded ``x``). Without tensors
+    inside, the result is a constant.
+
+    Args:
+        object: A Tensor, an array, a number, or a nested list or tuple of them; the elements of
+            a list must have one shape.
+        dtype: A floating-point dtype to cast to (None: the elements' own).
+
+    Raises:
+        ValueError: For list elements of different shapes.
+        TypeError: For elements that are not real numbers, or an integer ``dtype`` with tensors
+            inside (an integer result carries no gradient: use ``dg.cast`` on purpose).
+    """
+    if _has_tensor(object):
+        out = as_tensor(_nested(object))
+        if dtype is None or np.dtype(dtype) == out.dtype:
+            return out
+        if np.dtype(dtype).kind != "f":
+            raise TypeError(
+                f"array: dtype {np.dtype(dtype)} with tensors inside would drop the gradient; "
+                "use dg.cast on purpose"
+            )
+        from deltagrad.ops.unary import cast
+
+        return cast(out, dtype)
+    return constant(as_operand("array", object) if dtype is None else np.array(object, dtype))
+
+
+@public
+def full(shape: int | Sequence[int], fill_value: TensorLike, dtype: Any = None) -> Tensor:
+    """An array of ``shape`` filled with ``fill_value``, like NumPy's ``full``; a tensor
+    ``fill_value`` (of any shape that broadcasts to ``shape``) is broadcast on the tape, so its
+    gradient is the sum over the copies.
+
+    Args:
+        shape: The shape of the result (an int for 1-D).
+        fill_value: The value: a number, an array or a Tensor.
+        dtype: The dtype of a constant result (None: the fill value's). A tensor fill value keeps
+            its own dtype.
+    """
+    dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if isinstance(fill_value, Tensor):
+        with _named("full"):
+            return broadcast_to(fill_value, dims)
+    return constant(np.full(dims, as_operand("full", fill_value), dtype=dtype))
