@@ -163,6 +163,68 @@ class _TensorMethods(_Methods):
         _no_numpy_extras("max", None, out)
         return _ops.max_p.bind(self, axis=axis, keepdims=keepdims)
 
+    def min(self, axis: Any = None, keepdims: bool = False, out: None = None) -> Tensor:
+        """``dg.min(t, axis, keepdims)``; NumPy's ``out`` must stay None."""
+        _no_numpy_extras("min", None, out)
+        return _ops.min_p.bind(self, axis=axis, keepdims=keepdims)
+
+    def prod(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """``dg.prod(t, axis, keepdims)``."""
+        return _api.prod(self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+        """``dg.var(t, axis, ddof, keepdims)``."""
+        return _api.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+        """``dg.std(t, axis, ddof, keepdims)``."""
+        return _api.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def argmax(self, axis: Any = None) -> Tensor:
+        """``dg.argmax(t, axis)``: integer indices, no gradient."""
+        return _api.argmax(self, axis=axis)
+
+    def argmin(self, axis: Any = None) -> Tensor:
+        """``dg.argmin(t, axis)``: integer indices, no gradient."""
+        return _api.argmin(self, axis=axis)
+
+    def cumsum(self, axis: Any = None) -> Tensor:
+        """``dg.cumsum(t, axis)``."""
+        return _api.cumsum(self, axis=axis)
+
+    def ravel(self, order: str = "C") -> Tensor:
+        """``dg.ravel(t)``: the tensor as 1-D, on the tape."""
+        return _api.ravel(self, order=order)
+
+    def flatten(self, order: str = "C") -> Tensor:
+        """As :meth:`ravel` (tensors are immutable, so a copy and a view are the same)."""
+        return _api.ravel(self, order=order)
+
+    def squeeze(self, axis: Any = None) -> Tensor:
+        """``dg.squeeze(t, axis)``."""
+        return _api.squeeze(self, axis=axis)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """``dg.transpose(t, axes)``; the axes as one tuple or as separate integers."""
+        order = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
+        return _ops.transpose_p.bind(self, axes=tuple(order) if order else None)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        """``dg.swapaxes(t, axis1, axis2)``."""
+        return _api.swapaxes(self, axis1, axis2)
+
+    def dot(self, other: Operand) -> Tensor:
+        """``dg.dot(t, other)``."""
+        return _api.dot(self, other)
+
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - NumPy's names
+        """``dg.clip(t, min, max)``."""
+        return _api.clip(self, min, max)
+
+    def astype(self, dtype: Any) -> Tensor:
+        """``dg.cast(t, dtype)``: a float dtype keeps the gradient, an integer one drops it."""
+        return _api.cast(self, dtype)
+
     def __round__(self, ndigits: int | None = None) -> Any:
         if self.ndim == 0:
             value = self._value.item()
