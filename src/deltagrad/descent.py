@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from deltagrad import tree as _tree
+from deltagrad.ops.core import value_of
 
 __all__ = ["sgd", "rmsprop", "adam"]
 
@@ -76,7 +77,7 @@ class _Flat:
             raise TypeError(
                 f"descent.{what}: callback must be callable or None, got {type(callback).__name__}"
             )
-        values = _tree.map(np.asarray, x0)  # Tensors and numbers to arrays
+        values = _tree.map(value_of, x0)  # Tensors and numbers to arrays
         self.x, self.unravel = _tree.ravel(values)
         self.shapes = [np.shape(leaf) for leaf in _tree.flatten(values)[0]]
         self.grad_fn, self.callback, self.what = grad_fn, callback, what
@@ -85,7 +86,7 @@ class _Flat:
         """The gradient at ``x`` as a vector, and the parameters as a tree."""
         params = self.unravel(x)
         g_tree = self.grad_fn(params, i)
-        leaves = [np.asarray(leaf) for leaf in _tree.flatten(g_tree)[0]]
+        leaves = [np.asarray(value_of(leaf)) for leaf in _tree.flatten(g_tree)[0]]
         shapes = [leaf.shape for leaf in leaves]
         if shapes != self.shapes:
             raise ValueError(

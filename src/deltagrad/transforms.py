@@ -35,6 +35,7 @@ from deltagrad import _recording
 from deltagrad import api as _api
 from deltagrad import ops as _ops
 from deltagrad import tree as _tree
+from deltagrad.ops.core import value_of
 from deltagrad.tape import GradientTape
 from deltagrad.tensor import Tensor, Variable, _checked_array, _wrap, constant
 
@@ -812,7 +813,7 @@ def _take(leaf: Any, axis: int, i: int) -> Any:
     """Entry ``i`` of ``leaf`` along ``axis`` (a recorded op on a Tensor)."""
     axis = axis % len(_tree._shape(leaf))  # checked to be in range by the caller
     key = (slice(None),) * axis + (i,)
-    return leaf[key] if isinstance(leaf, Tensor) else np.asarray(leaf)[key]
+    return leaf[key] if isinstance(leaf, Tensor) else value_of(leaf)[key]
 
 
 def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0) -> Callable[..., Any]:
@@ -892,7 +893,7 @@ def _stack_results(results: list[Any], out_axes: Any, plain: bool) -> Any:
         ndim = len(_tree._shape(column[0])) + 1
         ax = _normal_axis(axis, ndim, "vmap: out_axes")
         if plain:
-            stacked.append(np.stack([np.asarray(c) for c in column], axis=ax))
+            stacked.append(np.stack([value_of(c) for c in column], axis=ax))
         else:
             stacked.append(_api.stack(column, axis=ax))
     return treedef.unflatten(stacked)
