@@ -19,9 +19,12 @@ __version__ = "0.1.0"
 
 from deltagrad import (
     _operators,  # attaches Tensor's operators and NumPy protocols
+    descent,
     exercises,
+    extend,
     linalg,
     optim,
+    tree,
 )
 from deltagrad.api import *  # noqa: F403 - every public op (see deltagrad.api)
 from deltagrad.api import __all__ as _ops_all
@@ -30,7 +33,19 @@ from deltagrad.function import function
 from deltagrad.ops.core import Primitive
 from deltagrad.tape import GradientTape
 from deltagrad.tensor import Tensor, Variable, as_tensor, constant
-from deltagrad.transforms import custom_gradient, grad, hessian, hvp, jacobian, jvp, value_and_grad
+from deltagrad.transforms import (
+    checkpoint,
+    custom_gradient,
+    elementwise_grad,
+    grad,
+    hessian,
+    hvp,
+    jacobian,
+    jvp,
+    value_and_grad,
+    vjp,
+    vmap,
+)
 
 __all__ = [
     "Tensor",
@@ -45,10 +60,17 @@ __all__ = [
     "hvp",
     "jvp",
     "custom_gradient",
+    "vjp",
+    "elementwise_grad",
+    "checkpoint",
+    "vmap",
     "function",
     "Primitive",
     "optim",
     "linalg",
+    "tree",
+    "descent",
+    "extend",
     "check_backprop",
     "check_network",
 ]

@@ -28,6 +28,10 @@ NOT_OPS = frozenset(
         "hvp",
         "jvp",
         "custom_gradient",
+        "vjp",  # transforms (tests/engine/test_transforms_trees.py), not ops
+        "elementwise_grad",
+        "checkpoint",
+        "vmap",
         "constant",
         "as_tensor",
         "check_backprop",  # learning tools, not ops
