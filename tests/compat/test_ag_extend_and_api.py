@@ -161,11 +161,6 @@ def products_program(ag):
     return {"vjp": vjp(x, np.ones(3)), "tjp": tjp(x, np.eye(3))}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="tensor_jacobian_product unpacks make_vjp's (vjp, ans) the wrong way round",
-)
 def test_vector_and_tensor_jacobian_products():
     expected, actual = run_both(products_program)
     assert_same(actual, expected, rtol=1e-12)

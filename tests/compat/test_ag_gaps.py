@@ -1,7 +1,6 @@
-"""The smallest autograd programs that behave differently on deltagrad.compat.autograd, each
-expected to fail (strictly: the test flips to an unexpected pass when the gap is closed).
-
-The program tests elsewhere in this folder fail on these causes too; these name one cause each.
+"""The smallest autograd programs for each difference the compat layer had (or has) from
+autograd: one cause per test. Those still open are strict xfails (the test flips to an
+unexpected pass when the gap is closed); the closed ones pass.
 """
 
 import importlib
@@ -35,7 +34,6 @@ PLAIN_CALLS = {
 }
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="a Tensor, not NumPy, comes back")
 @pytest.mark.parametrize("name", PLAIN_CALLS)
 def test_scipy_function_on_plain_arrays_returns_numpy(name):
     module, call = PLAIN_CALLS[name]
@@ -55,7 +53,6 @@ def isfinite_program(ag):
     return bool(ag.np.isfinite(ag.norm.logpdf(0.5)))
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="np.isfinite refuses the Tensor")
 def test_numpy_check_on_a_plain_log_density():
     expected, actual = run_both(isfinite_program)
     assert actual is expected is True
@@ -104,7 +101,6 @@ def test_autograd_name_exists(module, name):
     assert callable(lookup(COMPAT))
 
 
-@pytest.mark.xfail(strict=True, raises=ModuleNotFoundError, reason="no autograd.scipy.linalg")
 def test_scipy_linalg_module_exists():
     assert importlib.import_module(f"{REFERENCE}.scipy.linalg").solve_triangular
     assert importlib.import_module(f"{COMPAT}.scipy.linalg").solve_triangular

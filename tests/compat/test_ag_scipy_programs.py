@@ -11,8 +11,6 @@ pytest.importorskip("autograd")
 
 from _twin import assert_same, run_both  # noqa: E402
 
-PLAIN_SCIPY = "autograd.scipy functions on plain arrays return Tensors, not NumPy arrays"
-
 
 def gp_data(ag):
     rs = ag.npr.RandomState(3)
@@ -68,9 +66,6 @@ def gp_program(ag):
 GP_RTOL = 1e-9
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason=PLAIN_SCIPY + " (multivariate_normal.logpdf)"
-)
 def test_gp_marginal_likelihood_fit():
     expected, actual = run_both(gp_program)
     assert_same(actual, expected, rtol=GP_RTOL)
@@ -100,11 +95,6 @@ def gp_cholesky_program(ag):
     return ag.value_and_grad(negative_log_marginal)(theta)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ModuleNotFoundError,
-    reason="no autograd.scipy.linalg (solve_triangular)",
-)
 def test_gp_with_cholesky_and_solve_triangular():
     expected, actual = run_both(gp_cholesky_program)
     assert_same(actual, expected, rtol=1e-12)
@@ -198,7 +188,6 @@ def ode_program(ag):
 ODE_RTOL = 1e-7
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=PLAIN_SCIPY + " (odeint)")
 def test_ode_parameter_fit():
     expected, actual = run_both(ode_program)
     assert_same(actual, expected, rtol=ODE_RTOL, atol=1e-12)

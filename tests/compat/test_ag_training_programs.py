@@ -90,11 +90,6 @@ def svi_program(ag):
     return {"elbos": elbos, "posterior": posterior, "gradient": ag.grad(negative_elbo)(init, 0)}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="scipy.stats.norm.logpdf on plain arrays returns a Tensor",
-)
 def test_black_box_svi_with_norm_logpdf():
     expected, actual = run_both(svi_program)
     assert_same(actual, expected, rtol=1e-10)

@@ -118,7 +118,7 @@ def tensor_jacobian_product(fun: Callable[..., Any], argnum: int = 0) -> Callabl
     @functools.wraps(fun)
     def product(*args: Any) -> Any:
         *primal, v = args
-        _, vjp_fn = make_vjp(fun, argnum)(*primal)
+        vjp_fn, _ = make_vjp(fun, argnum)(*primal)
         return vjp_fn(v)
 
     return product
