@@ -4,6 +4,8 @@ custom ``@primitive`` with ``defvjp`` (to second order, and by ``check_grads``),
 ``hessian_vector_product``, ``make_vjp``, ``fixed_point``, and arrays built from traced
 values with ``np.array`` and ``np.full``."""
 
+import importlib
+
 import pytest
 
 pytest.importorskip("autograd")
@@ -227,3 +229,51 @@ def traced_constructors_program(ag):
 def test_arrays_from_traced_values():
     expected, actual = run_both(traced_constructors_program)
     assert_same(actual, expected, rtol=1e-13)
+
+
+def more_api_program(ag):
+    """make_ggnvp, unflatten_optimizer, defvjp_argnums, check_grads' argnum, and the builtins'
+    view of a traced array, each as an autograd program uses them."""
+    np, top = ag.np, importlib.import_module(ag.top)
+    rng = ag.npr.RandomState(3)
+    w, v = rng.randn(3), rng.randn(3)
+    x = rng.randn(4, 3)
+
+    def predict(w):
+        return np.tanh(np.dot(x, w))
+
+    ggnvp = top.make_ggnvp(predict)(w)(v)
+
+    def flat_sgd(grad, x0, callback=None, num_iters=5, step_size=0.1):
+        for i in range(num_iters):
+            x0 = x0 - step_size * grad(x0, i)
+        return x0
+
+    tree_sgd = ag.optimizers.unflatten_optimizer(flat_sgd)
+    fitted = tree_sgd(
+        lambda p, i: {"a": 2 * (p["a"] - 1.0), "b": [2 * (p["b"][0] + 2.0)]},
+        {"a": np.zeros(2), "b": [np.ones(1)]},
+    )
+
+    @ag.extend.primitive
+    def scaled_sum(a, b):
+        return np.sum(a * b)
+
+    ag.extend.defvjp_argnums(
+        scaled_sum,
+        lambda argnums, ans, args, kwargs: lambda g: tuple(g * args[1 - i] for i in argnums),
+    )
+    product_grads = ag.grad(lambda a, b: scaled_sum(a, b) ** 2, (0, 1))(w, v)
+
+    ag.test_util.check_grads(lambda a, b: np.sum(np.sin(a) * b), 1, modes=["rev"])(w, v)
+
+    def branch(z):
+        ok = ag.builtins.isinstance(z, np.ndarray) and ag.builtins.type(z) is np.ndarray
+        return np.sum(z**2) if ok else np.sum(z)
+
+    return ggnvp, fitted, product_grads, ag.grad(branch)(w)
+
+
+def test_ggnvp_unflatten_optimizer_defvjp_argnums_check_grads_and_builtins():
+    expected, actual = run_both(more_api_program)
+    assert_same(actual, expected, rtol=1e-12)

@@ -81,13 +81,11 @@ def test_zero_d_results_are_ndarrays():
 
 
 MISSING = [
-    ("", "make_ggnvp"),
     ("scipy.special", "i0"),
     ("scipy.special", "iv"),
     ("scipy.special", "j0"),
     ("scipy.special", "jn"),
     ("scipy.special", "y0"),
-    ("misc.optimizers", "unflatten_optimizer"),
 ]
 
 

@@ -129,3 +129,47 @@ def test_no_refused_call_returns_silently_under_a_tape(name, values, nested):
                 inner.watch(x)
             with pytest.raises(TypeError):
                 REFUSED[name](x)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [np.isfinite, np.isnan, np.isinf, np.signbit, lambda t: np.logical_and(t > 0, t < 1)],
+    ids=["isfinite", "isnan", "isinf", "signbit", "logical_and"],
+)
+def test_value_only_ufuncs_read_a_recorded_tensor_and_return_plain_arrays(call):
+    values = np.array([0.5, -1.0, np.inf, np.nan])
+    x = dg.constant(values)
+    with dg.GradientTape() as tape:
+        tape.watch(x)
+        out = call(x)
+    assert isinstance(out, np.ndarray) and out.dtype == bool
+    np.testing.assert_array_equal(out, call(values))
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("matmul", (np.ones((2, 3)), np.ones((3, 2)))),
+        ("outer", (np.arange(2.0), np.arange(3.0))),
+        ("cross", (np.arange(3.0), np.ones(3))),
+        ("tensordot", (np.ones((2, 3)), np.arange(6.0).reshape(2, 3))),
+        ("trace", (np.arange(9.0).reshape(3, 3),)),
+        ("diagonal", (np.arange(9.0).reshape(3, 3),)),
+    ],
+)
+def test_numpy_linalg_spellings_run_deltagrads_ops(name, args):
+    if not hasattr(np.linalg, name):
+        pytest.skip(f"np.linalg.{name} is not in this NumPy")
+    f = getattr(np.linalg, name)
+    x = dg.constant(args[0])
+    with dg.GradientTape() as tape:
+        tape.watch(x)
+        out = f(x, *args[1:])
+        loss = dg.sum(out)
+    np.testing.assert_allclose(out.numpy(), f(*args))
+    assert tape.gradient(loss, x) is not None
+
+
+def test_a_singular_matrix_raises_numpys_linalgerror():
+    with pytest.raises(np.linalg.LinAlgError, match="inv: .*Singular"):
+        np.linalg.inv(dg.constant(np.ones((2, 2))))

@@ -203,7 +203,9 @@ def _op_error(
     args = ", ".join(_describe(v) for v in vals)
     extra = "".join(f", {k}={v!r}" for k, v in params.items() if k != "key")
     cls: type[Exception]
-    if isinstance(err, TypeError):
+    if isinstance(err, np.linalg.LinAlgError):  # a ValueError that callers catch by name
+        cls = np.linalg.LinAlgError
+    elif isinstance(err, TypeError):
         cls = TypeError
     elif isinstance(err, IndexError) and not isinstance(err, ValueError):  # AxisError is both
         cls = IndexError

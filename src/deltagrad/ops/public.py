@@ -57,6 +57,12 @@ NUMPY_NAMES: dict[str, str] = {
     "around": "round",
     "concat": "concatenate",
     "linalg.norm": "norm",
+    "linalg.matmul": "matmul",
+    "linalg.outer": "outer",
+    "linalg.cross": "cross",
+    "linalg.tensordot": "tensordot",
+    "linalg.trace": "trace",
+    "linalg.diagonal": "diagonal",
 }
 """NumPy's other spellings of public ops: ``np.amax(t)`` runs ``dg.max``."""
 

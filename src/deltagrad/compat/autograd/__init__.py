@@ -51,6 +51,7 @@ __all__ = [
     "deriv",
     "holomorphic_grad",
     "checkpoint",
+    "make_ggnvp",
     "primitive",
     "isinstance",
     "type",
@@ -169,6 +170,34 @@ def make_hvp(fun: Callable[..., Any], argnum: int = 0) -> Callable[..., Any]:
         return (lambda v: product(*args, v)), grad(fun, argnum)(*args)
 
     return at
+
+
+def make_ggnvp(
+    f: Callable[..., Any],
+    g: Callable[[Any], Any] | None = None,
+    f_argnum: int = 0,
+) -> Callable[..., Any]:
+    """autograd's ``make_ggnvp``: ``make_ggnvp(f, g)(*args)(v)`` is the generalized
+    Gauss-Newton product Jᵀ H J v, J the Jacobian of ``f`` at ``args[f_argnum]`` and H the
+    Hessian of ``g`` (default ½‖·‖² over the last axis) at ``f(*args)``."""
+    if g is None:
+        g = _half_square
+
+    def at(*args: Any) -> Callable[[Any], Any]:
+        f_vjp, f_x = make_vjp(f, f_argnum)(*args)
+        f_jvp = make_jvp(f, f_argnum)(*args)
+        g_hvp, _ = make_hvp(g)(f_x)
+
+        def ggnvp(v: Any) -> Any:
+            return f_vjp(g_hvp(f_jvp(v)[1]))
+
+        return ggnvp
+
+    return at
+
+
+def _half_square(x: Any) -> Any:
+    return 0.5 * _dg.sum(x**2, axis=-1)
 
 
 def grad_and_aux(fun: Callable[..., Any], argnum: int = 0) -> Callable[..., Any]:

@@ -14,7 +14,39 @@ from typing import Any
 
 from deltagrad.extend import defjvp, defvjp, defvjp_argnum, primitive
 
-__all__ = ["primitive", "defvjp", "defvjp_argnum", "defjvp", "notrace_primitive"]
+__all__ = [
+    "primitive",
+    "defvjp",
+    "defvjp_argnum",
+    "defvjp_argnums",
+    "defjvp",
+    "defjvp_argnum",
+    "defjvp_argnums",
+    "notrace_primitive",
+    "register_notrace",
+]
+
+
+def defvjp_argnums(op: Callable[..., Any], maker: Callable[..., Any]) -> None:
+    """autograd's ``defvjp_argnums``: ``maker(argnums, ans, args, kwargs)`` returns ``g ↦``
+    the tuple of cotangents of ``args[argnums]``; deltagrad asks for one argument at a time."""
+    defvjp_argnum(op, lambda argnum, ans, args, kwargs: _first(maker((argnum,), ans, args, kwargs)))
+
+
+def _first(vjp: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda g: vjp(g)[0]
+
+
+def defjvp_argnum(op: Callable[..., Any], jvp: Callable[..., Any]) -> None:
+    """Accepted for autograd's code; not run by deltagrad (see :func:`deltagrad.extend.defjvp`)."""
+    defjvp(op)
+
+
+defjvp_argnums = defjvp_argnum
+
+
+def register_notrace(trace_type: Any, primitive_fun: Any) -> None:
+    """Accepted for autograd's code; deltagrad has no trace types, so nothing to register."""
 
 
 def notrace_primitive(f: Callable[..., Any]) -> Callable[..., Any]:

@@ -8,7 +8,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from deltagrad import descent as optimizers
+from deltagrad import descent as _descent
 from deltagrad import tree as _tree
 from deltagrad.compat.autograd.misc import fixed_points
 
@@ -39,4 +39,32 @@ _flatten_module = types.ModuleType(f"{__name__}.flatten", "autograd.misc.flatten
 _flatten_module.flatten = flatten  # type: ignore[attr-defined]
 _flatten_module.flatten_func = flatten_func  # type: ignore[attr-defined]
 sys.modules[_flatten_module.__name__] = _flatten_module
-sys.modules[f"{__name__}.optimizers"] = optimizers
+
+
+def unflatten_optimizer(optimize: Callable[..., Any]) -> Callable[..., Any]:
+    """autograd's ``optimizers.unflatten_optimizer``: an optimiser of flat vectors made to take
+    trees (``optimize(grad, x0, callback, *args, **kwargs)``)."""
+
+    def tree_optimize(
+        grad: Callable[..., Any], x0: Any, callback: Any = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        flat0, unflatten = _tree.ravel(x0)
+
+        def flat_grad(x: Any, i: int) -> Any:
+            return _tree.ravel(grad(unflatten(x), i))[0]
+
+        def flat_callback(x: Any, i: int, g: Any) -> Any:
+            return callback(unflatten(x), i, unflatten(g))
+
+        out = optimize(flat_grad, flat0, flat_callback if callback else None, *args, **kwargs)
+        return unflatten(out)
+
+    return tree_optimize
+
+
+# autograd.misc.optimizers: deltagrad.descent's loops, and unflatten_optimizer.
+optimizers = types.ModuleType(f"{__name__}.optimizers", _descent.__doc__)
+for _name in _descent.__all__:
+    setattr(optimizers, _name, getattr(_descent, _name))
+optimizers.unflatten_optimizer = unflatten_optimizer  # type: ignore[attr-defined]
+sys.modules[optimizers.__name__] = optimizers
