@@ -90,3 +90,36 @@ def test_errors():
         odeint(rhs, Y0, np.ones((2, 2)), (A, B))
     with pytest.raises(TypeError, match="odeint: args must be a tuple"):
         odeint(rhs, Y0, T, A)
+
+
+def test_extra_arguments_may_be_trees_and_get_tree_gradients():
+    """A neural ODE passes its layers as one argument, a list of (W, b) pairs."""
+    import autograd
+    import autograd.numpy as anp
+    from autograd.builtins import tuple as ag_tuple
+    from autograd.scipy.integrate import odeint as ag_odeint
+
+    rng = np.random.default_rng(4)
+    params = [
+        (0.3 * rng.standard_normal((2, 3)), 0.1 * rng.standard_normal(3)),
+        (0.3 * rng.standard_normal((3, 2)), 0.1 * rng.standard_normal(2)),
+    ]
+    y0, t = np.array([1.0, -0.5]), np.linspace(0.0, 1.0, 5)
+
+    def field(np_, y, _t, layers):
+        for w, b in layers[:-1]:
+            y = np_.tanh(y @ w + b)
+        w, b = layers[-1]
+        return y @ w + b
+
+    def loss_dg(layers):
+        return dg.sum(odeint(lambda y, s, p: field(np, y, s, p), y0, t, (layers,)) ** 2)
+
+    def loss_ag(layers):
+        ys = ag_odeint(lambda y, s, p: field(anp, y, s, p), y0, t, ag_tuple((layers,)))
+        return anp.sum(ys**2)
+
+    got, expected = dg.grad(loss_dg)(params), autograd.grad(loss_ag)(params)
+    for (gw, gb), (ew, eb) in zip(got, expected):
+        np.testing.assert_allclose(gw, ew, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(gb, eb, rtol=1e-6, atol=1e-9)

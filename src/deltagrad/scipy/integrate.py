@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import scipy.integrate
 
+from deltagrad import tree as _tree
 from deltagrad.ops.core import Primitive, as_operand, shape_of
 from deltagrad.scipy._common import value
 from deltagrad.tape import GradientTape
@@ -170,7 +171,16 @@ def odeint(
             f"odeint: args must be a tuple of extra arguments, got {type(args).__name__}"
         )
     y0, t = as_operand("odeint", y0), as_operand("odeint", t)
-    extra = [as_operand("odeint", a) for a in args]
+    # The extra arguments may be trees (a list of (W, b) pairs): their leaves are integrated
+    # over and differentiated, and func receives the trees rebuilt.
+    leaves, treedef = _tree.flatten(tuple(args))
+    extra = [as_operand("odeint", a) for a in leaves]
+    if treedef != _tree.flatten(tuple(range(len(args))))[1]:
+        tree_func = func
+
+        def func(y: Any, s: Any, *leaf_args: Any) -> Any:
+            return tree_func(y, s, *_tree.unflatten(treedef, leaf_args))
+
     if len(shape_of(t)) != 1 or shape_of(t)[0] == 0:
         raise ValueError(
             f"odeint: t must be a non-empty 1-D array of times, got shape {shape_of(t)}"

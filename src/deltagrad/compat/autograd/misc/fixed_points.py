@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from deltagrad import transforms as _t
 from deltagrad.extend import defvjp, primitive
+from deltagrad.ops.core import value_of
 
 __all__ = ["fixed_point"]
 
@@ -47,7 +50,8 @@ def _vjp_a(ans: Any, f: Any, a: Any, x0: Any, distance: Any, tol: float) -> Call
 
     def vjp(g: Any) -> Any:
         w_step = lambda w: g + vjp_x(w)[0]  # noqa: E731
-        w, w_prev = w_step(g), g
+        w_prev = np.zeros_like(value_of(g))  # from zero, as autograd's: the same iterates
+        w = w_step(w_prev)
         while distance(w, w_prev) > tol:
             w, w_prev = w_step(w), w
         return vjp_a(w)[0]
