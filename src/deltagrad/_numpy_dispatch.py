@@ -52,6 +52,21 @@ _VALUE_ONLY = {
     np.savetxt,
     np.searchsorted,
 }
+# Ufuncs whose results are booleans about the values (NaN, infinity, signs, logic): they run
+# on a Tensor's values too (see Tensor.__array_ufunc__) and return plain arrays.
+VALUE_ONLY_UFUNCS = frozenset(
+    {
+        np.isfinite,
+        np.isnan,
+        np.isinf,
+        np.isnat,
+        np.signbit,
+        np.logical_and,
+        np.logical_or,
+        np.logical_xor,
+        np.logical_not,
+    }
+)
 # np.testing's assertions too; named, not imported: importing numpy.testing takes 30 ms, and
 # they can only be called once the caller has imported it.
 _TESTING_VALUE_ONLY = (

@@ -113,7 +113,11 @@ class _TensorMethods(_Methods):
         op = _ops.UFUNCS.get(ufunc)
         if method == "__call__" and op is not None and not kwargs:
             return op.bind(*inputs)
-        if method == "__call__" and ufunc in _VALUE_ONLY_UFUNCS and "out" not in kwargs:
+        if (
+            method == "__call__"
+            and ufunc in _numpy_dispatch.VALUE_ONLY_UFUNCS
+            and "out" not in kwargs
+        ):
             # Tests of the values (NaN, infinity, signs, logic): no gradient to carry.
             return ufunc(*(x._value if isinstance(x, Tensor) else x for x in inputs), **kwargs)
         name = ufunc.__name__ + ("" if method == "__call__" else f".{method}")
@@ -237,22 +241,6 @@ class _TensorMethods(_Methods):
 
 
 _NO_PARAMS: dict[str, Any] = {}  # shared, never mutated
-
-# Ufuncs whose results are booleans about the values: they run on a Tensor's values (as
-# np.allclose does) and return plain arrays, since nothing differentiable comes out.
-_VALUE_ONLY_UFUNCS = frozenset(
-    {
-        np.isfinite,
-        np.isnan,
-        np.isinf,
-        np.isnat,
-        np.signbit,
-        np.logical_and,
-        np.logical_or,
-        np.logical_xor,
-        np.logical_not,
-    }
-)
 
 
 def _no_numpy_extras(name: str, dtype: object, out: object) -> None:

@@ -100,10 +100,24 @@ def record(
 _FIRST, _SECOND, _BOTH = (0,), (1,), (0, 1)
 
 
+def _would_watch(tape: GradientTape, v: Variable) -> bool:
+    """Whether ``tape`` watches Variable ``v`` when an op reads it: the tape watches what it
+    reads and ``v`` is a trainable float."""
+    return tape._auto_watch and v.trainable and v._value.dtype.kind == "f"
+
+
 def _auto_watch(tape: GradientTape, v: Variable) -> bool:
-    """Watch Variable ``v`` on ``tape`` if the tape watches what it reads and ``v`` is a
-    trainable float; whether it did."""
-    if tape._auto_watch and v.trainable and v._value.dtype.kind == "f":
+    """Watch Variable ``v`` on ``tape`` if :func:`_would_watch`; whether it did."""
+    if _would_watch(tape, v):
         tape._watch_one(v)
         return True
     return False
+
+
+def records(t: Tensor) -> bool:
+    """Whether an active tape records ``t``: it is watched, or a Variable a tape would watch
+    when an op reads it (what :func:`record` checks for each argument)."""
+    return any(
+        id(t) in tape._watched or (t.__class__ is Variable and _would_watch(tape, t))
+        for tape in ACTIVE
+    )

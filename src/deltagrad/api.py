@@ -25,7 +25,6 @@ from deltagrad.ops.elementwise import *  # noqa: F403
 from deltagrad.ops.elementwise_extra import *  # noqa: F403
 from deltagrad.ops.linalg import *  # noqa: F403
 from deltagrad.ops.nn import *  # noqa: F403
-from deltagrad.ops.public import numpy_functions as numpy_functions
 from deltagrad.ops.reduce import *  # noqa: F403
 from deltagrad.ops.shape import *  # noqa: F403
 from deltagrad.ops.unary import *  # noqa: F403

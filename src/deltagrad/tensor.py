@@ -239,22 +239,10 @@ class Tensor:
 
 
 def _recording_tapes_follow(t: Tensor) -> bool:
-    """Whether an active tape records ``t`` (it is watched, or a trainable Variable the tape
-    would watch when read)."""
+    """Whether an active tape records ``t`` (:func:`deltagrad._recording.records`; looked up
+    at call time: that module imports this one)."""
     tapes = sys.modules.get("deltagrad._recording")
-    if tapes is None or not tapes.ACTIVE:
-        return False
-    for tape in tapes.ACTIVE:
-        if id(t) in tape._watched:
-            return True
-        if (
-            isinstance(t, Variable)
-            and tape._auto_watch
-            and t.trainable
-            and t._value.dtype.kind == "f"
-        ):
-            return True
-    return False
+    return tapes is not None and bool(tapes.ACTIVE) and tapes.records(t)
 
 
 def _wrap(value: Any) -> Tensor:

@@ -574,17 +574,18 @@ def ones_like(a: TensorLike, dtype: Any = None, shape: int | Sequence[int] | Non
     return _constant_like("ones_like", a, 1, dtype, shape)
 
 
-def _has_tensor(obj: Any) -> bool:
+def has_tensor(obj: Any) -> bool:
+    """Whether ``obj`` is a Tensor or a (nested) list or tuple holding one."""
     if isinstance(obj, Tensor):
         return True
-    return isinstance(obj, (list, tuple)) and any(_has_tensor(o) for o in obj)
+    return isinstance(obj, (list, tuple)) and any(has_tensor(o) for o in obj)
 
 
 def _nested(obj: Any) -> Any:
     """A nested list/tuple holding tensors as one stacked Tensor (recorded)."""
     if not isinstance(obj, (list, tuple)):
         return obj
-    if not _has_tensor(obj):
+    if not has_tensor(obj):
         return as_operand("array", obj)
     parts = [_nested(o) for o in obj]
     shapes = {shape_of(p) for p in parts}
@@ -613,7 +614,7 @@ def array(object: Any, dtype: Any = None) -> Tensor:  # noqa: A002 - NumPy's nam
         TypeError: For elements that are not real numbers, or an integer ``dtype`` with tensors
             inside (an integer result carries no gradient: use ``dg.cast`` on purpose).
     """
-    if _has_tensor(object):
+    if has_tensor(object):
         out = as_tensor(_nested(object))
         if dtype is None or np.dtype(dtype) == out.dtype:
             return out

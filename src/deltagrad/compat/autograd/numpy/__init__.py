@@ -19,16 +19,11 @@ from numpy import *  # noqa: F403 - NumPy's namespace, as autograd.numpy's
 from numpy import fft, linalg, random
 
 import deltagrad as _dg
+from deltagrad.ops.arrays import has_tensor as _has_tensor
 from deltagrad.tensor import Tensor
 
 for _name, _module in (("random", random), ("linalg", linalg), ("fft", fft)):
     sys.modules[f"{__name__}.{_name}"] = _module
-
-
-def _has_tensor(obj: Any) -> _builtins.bool:
-    if isinstance(obj, Tensor):
-        return True
-    return isinstance(obj, (list, tuple)) and _builtins.any(_has_tensor(o) for o in obj)
 
 
 def array(object: Any, dtype: Any = None, *args: Any, **kwargs: Any) -> Any:  # type: ignore[no-redef]  # noqa: A002
