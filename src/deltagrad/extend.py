@@ -28,13 +28,16 @@ op for reference but the engine does not run them (see its docstring).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from deltagrad._recording import ACTIVE as _ACTIVE
 from deltagrad.ops.core import Primitive
 from deltagrad.tensor import Tensor
+from deltagrad.transforms import _has_tensor
+from deltagrad.tree import TreeDef, flatten, unflatten
 
 __all__ = ["primitive", "defvjp", "defvjp_argnum", "defjvp", "Primitive"]
 
@@ -42,28 +45,119 @@ __all__ = ["primitive", "defvjp", "defvjp_argnum", "defjvp", "Primitive"]
 def primitive(f: Callable[..., Any]) -> Callable[..., Any]:
     """Make ``f``, a function of NumPy values, an op that tapes record (see the module doc).
 
+    A positional argument may be a tree (a tuple, list or dict, nested) with Tensors among its
+    leaves, as autograd allows: ``f`` receives the tree with each Tensor replaced by its value,
+    and the VJP maker of that argument returns a cotangent of the same structure.
+
     Args:
         f: The forward function. It receives plain values (a Tensor's array) and returns an
-            array or a number.
+            array or a number. It runs with no tape recording, as on plain arrays.
 
     Returns:
-        The op: called with a Tensor among its positional arguments it returns a Tensor,
-        recorded; otherwise ``f``'s own result. ``op.primitive`` is the engine's
-        :class:`~deltagrad.ops.core.Primitive` and ``op.fun`` is ``f``.
+        The op: called with a Tensor among its positional arguments (or inside one of them) it
+        returns a Tensor, recorded; otherwise ``f``'s own result. ``op.primitive`` is the
+        engine's :class:`~deltagrad.ops.core.Primitive` and ``op.fun`` is ``f``.
     """
-    prim = Primitive(getattr(f, "__name__", "primitive"), lambda *a, **k: np.asarray(f(*a, **k)))
+    prim = Primitive(getattr(f, "__name__", "primitive"), lambda *a, **k: np.asarray(_off(f, a, k)))
+    by_layout: dict[tuple[Any, ...], Primitive] = {}
 
     @functools.wraps(f)
     def op(*args: Any, **kwargs: Any) -> Any:
-        if not any(isinstance(a, Tensor) for a in args):
+        if any(isinstance(a, Tensor) for a in args):
+            if not any(_tree_with_tensor(a) for a in args):
+                vals = [a._value if isinstance(a, Tensor) else a for a in args]
+                return prim.apply(args, vals, kwargs, checked=True)
+        elif not any(_tree_with_tensor(a) for a in args):
             return f(*args, **kwargs)
-        vals = [a._value if isinstance(a, Tensor) else a for a in args]
-        return prim.apply(args, vals, kwargs, checked=True)
+        # A tree argument holds Tensors: the engine sees its leaves as arguments of their own.
+        layout: list[TreeDef | None] = []
+        flat: list[Any] = []
+        for a in args:
+            if _tree_with_tensor(a):
+                leaves, treedef = flatten(a)
+                layout.append(treedef)
+                flat.extend(leaves)
+            else:
+                layout.append(None)
+                flat.append(a)
+        key = tuple(layout)
+        leaf_prim = by_layout.get(key)
+        if leaf_prim is None:
+            leaf_prim = by_layout[key] = _leaf_primitive(prim, f, key)
+        vals = [a._value if isinstance(a, Tensor) else a for a in flat]
+        return leaf_prim.apply(flat, vals, kwargs, checked=True)
 
     op.primitive = prim  # type: ignore[attr-defined]
     op.fun = f  # type: ignore[attr-defined]
     op.jvps = {}  # type: ignore[attr-defined]
     return op
+
+
+def _off(f: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    """``f(*args, **kwargs)`` with no tape recording (a primitive's forward sees plain values)."""
+    if not _ACTIVE:
+        return f(*args, **kwargs)
+    saved = _ACTIVE[:]
+    _ACTIVE.clear()
+    try:
+        return f(*args, **kwargs)
+    finally:
+        _ACTIVE[:] = saved
+
+
+def _tree_with_tensor(a: Any) -> bool:
+    return isinstance(a, (list, tuple, dict)) and _has_tensor(a)
+
+
+def _rebuild(flat: Sequence[Any], layout: tuple[TreeDef | None, ...]) -> list[Any]:
+    """The original arguments from the flat ones (each tree from its run of leaves)."""
+    args, i = [], 0
+    for treedef in layout:
+        if treedef is None:
+            args.append(flat[i])
+            i += 1
+        else:
+            n = treedef.num_leaves
+            args.append(unflatten(treedef, flat[i : i + n]))
+            i += n
+    return args
+
+
+def _leaf_primitive(prim: Primitive, f: Callable[..., Any], layout: tuple[Any, ...]) -> Primitive:
+    """The engine op for calls whose tree arguments have this layout: its arguments are the
+    leaves, its forward rebuilds the trees, and the rule of a leaf is the leaf of its tree
+    argument's cotangent (one call of that argument's maker serves all its leaves)."""
+    where: list[tuple[int, int | None]] = []  # flat position -> (argument, leaf in it or None)
+    for j, treedef in enumerate(layout):
+        if treedef is None:
+            where.append((j, None))
+        else:
+            where.extend((j, k) for k in range(treedef.num_leaves))
+    leaf_prim = Primitive(
+        prim.name,
+        lambda *flat, **k: np.asarray(_off(f, _rebuild(flat, layout), k)),
+    )
+    last: list[Any] = []  # (g, out, argument, flat arguments, cotangent leaves) of the last call
+
+    def rule(i: int, g: Any, out: Any, *flat: Any, **kwargs: Any) -> Any:
+        j, k = where[i]
+        if k is None:
+            return prim.vjp(j)(g, out, *_rebuild(flat, layout), **kwargs)
+        if not (
+            last
+            and last[0] is g
+            and last[1] is out
+            and last[2] == j
+            and all(x is y for x, y in zip(last[3], flat))
+        ):
+            cot = prim.vjp(j)(g, out, *_rebuild(flat, layout), **kwargs)
+            leaves, _ = flatten(cot)
+            last[:] = [g, out, j, flat, leaves]
+        leaf = last[4][k]
+        return leaf if isinstance(leaf, Tensor) else np.asarray(leaf)
+
+    leaf_prim.defvjp_argnum(rule)
+    return leaf_prim
 
 
 def _prim(op: Callable[..., Any], what: str) -> Primitive:

@@ -331,7 +331,7 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
         takes a cotangent of the output's structure (one array-like per output Tensor, of its
         shape) and returns a tuple with one cotangent per primal, each of that primal's tree
         structure. Plain NumPy values when ``vjp`` is called with plain primals outside any
-        tape (decided then, for ``vjp_fn`` too), Tensors otherwise.
+        tape and ``vjp_fn`` with a plain cotangent outside any tape; Tensors otherwise.
 
     Raises:
         TypeError: A primal is not floating-point; ``f`` does not return Tensors; a cotangent
@@ -362,7 +362,7 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
             else [_wrap(np.zeros_like(s._value)) for s in sources]
         )
         grads = tuple(_regroup(flat, groups))
-        return _plain_tree(grads) if plain else grads
+        return _plain_tree(grads) if plain and _plain_call(cotangent, {}) else grads
 
     value = _plain_tree(out) if plain else out
     return (value, vjp_fn, _plain_tree(aux) if plain else aux) if has_aux else (value, vjp_fn)

@@ -186,16 +186,21 @@ def fixed_point_program(ag):
     def loss(a):
         return np.sin(root(a)) * a
 
+    def slow_root(a):  # a slowly converging iteration: unrolling it would give other digits
+        return fixed_point(lambda b: lambda x: x - 0.05 * (x**2 - b), a, 1.0, distance, 1e-6)
+
     return {
         "root": root(2.0),
         "derivative": ag.grad(root)(2.0),
         "loss_gradient": ag.grad(loss)(3.0),
+        "second_derivative": ag.grad(ag.grad(slow_root))(2.0),
     }
 
 
 def test_fixed_point():
     expected, actual = run_both(fixed_point_program)
     assert_same(expected["derivative"], 0.5 / 2.0**0.5, rtol=1e-10)
+    assert_same(expected["second_derivative"], -0.25 / 2.0**1.5, rtol=1e-4)
     assert_same(actual, expected, rtol=1e-12)
 
 

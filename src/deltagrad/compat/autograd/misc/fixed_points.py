@@ -44,19 +44,17 @@ def fixed_point(
 
 
 def _vjp_a(ans: Any, f: Any, a: Any, x0: Any, distance: Any, tol: float) -> Callable[[Any], Any]:
-    # With x* = f(a)(x*): ∂L/∂a = (∂f/∂a)ᵀ w for w = g + (∂f/∂x)ᵀ w, itself a fixed point.
-    _, vjp_x = _t.vjp(lambda x: f(a)(x), ans)
-    _, vjp_a = _t.vjp(lambda p: f(p)(ans), a)
+    # With x* = f(a)(x*): ∂L/∂a = (∂f/∂a)ᵀ w for w = g + (∂f/∂x)ᵀ w, itself a fixed point,
+    # found by this primitive again (from zero), as autograd does: a second derivative then
+    # differentiates that fixed point implicitly too, with (a, x*, g) as its parameters.
+    def adjoint_step(params: tuple[Any, Any, Any]) -> Callable[[Any], Any]:
+        p, x_star, x_star_bar = params
+        _, vjp_x = _t.vjp(f(p), x_star)
+        return lambda w: vjp_x(w)[0] + x_star_bar
 
-    def vjp(g: Any) -> Any:
-        w_step = lambda w: g + vjp_x(w)[0]  # noqa: E731
-        w_prev = np.zeros_like(value_of(g))  # from zero, as autograd's: the same iterates
-        w = w_step(w_prev)
-        while distance(w, w_prev) > tol:
-            w, w_prev = w_step(w), w
-        return vjp_a(w)[0]
-
-    return vjp
+    _, vjp_a = _t.vjp(lambda p, x: f(p)(x), a, ans)
+    zero = np.zeros_like(value_of(x0))
+    return lambda g: vjp_a(fixed_point(adjoint_step, (a, ans, g), zero, distance, tol))[0]
 
 
 defvjp(fixed_point, None, _vjp_a, argnums=(0, 1))
