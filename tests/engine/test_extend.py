@@ -99,3 +99,26 @@ def test_vjp_fn_follows_a_recorded_cotangent():
     assert isinstance(vjp_fn(np.ones(1))[0], np.ndarray)
     second = dg.grad(lambda g: dg.sum(vjp_fn(g)[0] * g))(np.array([1.5]))
     np.testing.assert_allclose(second, [2 * 12.0 * 1.5])
+
+
+def test_dg_function_runs_ops_of_ones_own_even_two_of_the_same_name():
+    def make(scale):
+        @primitive
+        def cube(x):
+            return scale * x**3
+
+        defvjp(cube, lambda ans, x: lambda g: 3 * scale * g * x**2)
+        return cube
+
+    cube_a, cube_b = make(1.0), make(2.0)
+    w = dg.Variable(np.array([0.5, -1.0, 1.5]))
+
+    def step(x):
+        with dg.GradientTape() as tape:
+            loss = dg.sum(cube_a(w * x)) + dg.sum(cube_b(w * x))
+        return tape.gradient(loss, w)
+
+    traced = dg.function(step)
+    x = np.array([1.0, 2.0, -0.5])
+    np.testing.assert_array_equal(traced(x).numpy(), step(x).numpy())
+    np.testing.assert_allclose(traced(x).numpy(), 9 * (w.numpy() * x) ** 2 * x, rtol=1e-14)

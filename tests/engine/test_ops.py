@@ -231,6 +231,30 @@ def test_unary_derivative_formulas(f, fprime, rng):
     np.testing.assert_allclose(g.numpy(), fprime(x), rtol=1e-12)
 
 
+def test_tanh_derivative_keeps_its_digits_where_tanh_nears_one():
+    """sech²(x) = 4 / (eˣ + e⁻ˣ)²: 1 − tanh²(x) would give 0 at x = ±20 and lose about nine
+    digits at x = 10; the derivative stays within a few ulps."""
+    x = np.array([-20.0, -10.0, 3.0, 10.0, 20.0, 30.0])
+    _, (g,) = tape_grad(dg.tanh, x)
+    exact = 4.0 / (np.exp(x) + np.exp(-x)) ** 2
+    np.testing.assert_allclose(g.numpy(), exact, rtol=1e-14)
+    _, (far,) = tape_grad(dg.tanh, np.array([-800.0, 800.0]))  # cosh overflows: no warning
+    np.testing.assert_array_equal(far.numpy(), [0.0, 0.0])
+
+
+def test_tanh_third_derivative():
+    """d³/dx³ tanh = −2 sech²(x) (1 − 3 tanh²(x)), through three nested gradients."""
+    x = np.array([0.3, -1.2, 2.0, -25.0])
+
+    def d(f):
+        return lambda z: dg.grad(lambda y: dg.sum(f(y)))(z)
+
+    sech2 = 4.0 / (np.exp(x) + np.exp(-x)) ** 2
+    np.testing.assert_allclose(
+        d(d(d(dg.tanh)))(x), -2 * sech2 * (1 - 3 * np.tanh(x) ** 2), rtol=1e-12, atol=1e-300
+    )
+
+
 def test_relu_and_leaky_relu_values(rng):
     x = away_from_zero(rng, (10,))
     np.testing.assert_array_equal(dg.relu(x).numpy(), np.where(x > 0, x, 0.0))

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from deltagrad.function import _numba
-from deltagrad.function._ir import UNARY, Eqn, Src, Var, literal
+from deltagrad.function._ir import UNARY, Eqn, Src, Var, call_op, literal
 from deltagrad.function._trace import Trace
 
 _HEADERS = {
@@ -292,8 +292,14 @@ def _statement(
             imports.add(f"from deltagrad.functional import {root}")
         elif root in ("index_gradient", "unbroadcast"):
             imports.add(f"from deltagrad.function.runtime import {root}")
-        elif root not in namespace:
-            namespace[root] = op.run
+        else:  # an op of the user's own (dg.extend): its function, under a name of its own
+            name = base = re.sub(r"\W+", "_", label).strip("_")
+            k = 1
+            while namespace.get(name, op.run) is not op.run:
+                k += 1
+                name = f"{base}_{k}"
+            namespace[name] = op.run
+            op = call_op(op.run, name)
     if op.name == "math_sqrt":
         imports.add("import math")
     out = eqn.out

@@ -101,6 +101,7 @@ from deltagrad.ops.unary import (
     exp_p,
     identity,
     log_p,
+    sech2_p,
     sigmoid_p,
     sqrt_p,
     square_p,

@@ -86,12 +86,37 @@ def absolute(x: TensorLike) -> Tensor:
 _sign_p: Primitive = Primitive("sign", np.sign, differentiable=False)
 
 tanh_p = Primitive("tanh", np.tanh)
-tanh_p.defvjp(lambda g, out, x: g * (1 - out * out))
+
+
+def _sech2(x: Any) -> Any:
+    with np.errstate(over="ignore"):  # cosh overflows past |x| = 710: sech² is 0 there
+        return 1.0 / np.cosh(x) ** 2
+
+
+# sech²(x) as one op, for tanh's higher derivatives: its derivative −2·sech²(x)·tanh(x) is
+# finite everywhere, where differentiating 1 / cosh²(x) as ops would give inf / inf far out.
+sech2_p = Primitive("sech2", _sech2)
+sech2_p.defvjp(lambda g, out, x: g * (-2.0 * out * tanh_p.bind(x)))
+
+
+def _tanh_vjp(g: Any, out: Any, x: Any) -> Any:
+    # 1 − tanh²(x) = 1 / cosh²(x), computed as the latter: to a few ulps everywhere, where
+    # 1 − tanh² cancels (relative error 1e-9 at |x| = 10, and 0 instead of 4e-18 at |x| = 20).
+    # On arrays it is g / cosh(x)², digit for digit HIPS autograd's; on Tensors (a higher
+    # derivative is being recorded) it is the op sech², which stays finite at every order.
+    if isinstance(x, Tensor):
+        return g * sech2_p.bind(x)
+    with np.errstate(over="ignore"):
+        return g / np.cosh(x) ** 2
+
+
+tanh_p.defvjp(_tanh_vjp)
 
 
 @public
 def tanh(x: TensorLike) -> Tensor:
-    """Hyperbolic tangent; derivative 1 − tanh²(x)."""
+    """Hyperbolic tangent; derivative 1 − tanh²(x) = 1 / cosh²(x), computed as the latter (the
+    former loses all digits as tanh(x) nears ±1)."""
     return tanh_p(x)
 
 
