@@ -8,6 +8,7 @@ Python floats become float64; NumPy dtypes are kept.
 
 from __future__ import annotations
 
+import dis
 import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -52,9 +53,11 @@ class Tensor:
 
     Off the tape: ``float(t)``, ``int(t)``, ``round(t)``, ``t.item()``, ``f"{t:.4f}"``,
     ``t.numpy()`` and ``np.asarray(t)`` give plain Python numbers or ndarrays, and whatever is
-    computed from those carries no gradient. NumPy functions called on the tensor itself
-    (``np.exp(t)``, ``np.reshape(t, …)``) stay on the tape, or raise a TypeError when deltagrad
-    has no derivative for them.
+    computed from those carries no gradient. NumPy's own conversions of a tensor a tape is
+    recording raise a TypeError instead (``np.asarray(t)``, ``np.array([t1, t2])``,
+    ``array[i] = t``): they would drop its gradient unseen. NumPy functions called on the
+    tensor itself (``np.exp(t)``, ``np.reshape(t, …)``) stay on the tape, or raise a TypeError
+    when deltagrad has no derivative for them.
 
     The operators, NumPy protocols and ``sum``/``mean``/``max``/``reshape``/``T`` are attached
     by :mod:`deltagrad._operators`; each runs an op of :mod:`deltagrad.ops`.
@@ -138,10 +141,16 @@ class Tensor:
     # Python numbers from scalar tensors, as NumPy scalars give them. A Python number (or an
     # ndarray from np.asarray / .numpy()) is a plain value: it is off the tape, and what is
     # computed from it carries no gradient.
+    # Refused: ``array[i] = t`` of a tensor a tape records. NumPy stores it into the element
+    # with float() (or int()), which would drop the gradient as silently as np.asarray would.
     def __float__(self) -> float:
+        if _recording_tapes_follow(self) and _storing_an_element():
+            raise _stored_error(self, "float")
         return float(self._value)
 
     def __int__(self) -> int:
+        if _recording_tapes_follow(self) and _storing_an_element():
+            raise _stored_error(self, "int")
         return int(self._value)
 
     def __index__(self) -> int:
@@ -243,6 +252,29 @@ def _recording_tapes_follow(t: Tensor) -> bool:
     at call time: that module imports this one)."""
     tapes = sys.modules.get("deltagrad._recording")
     return tapes is not None and bool(tapes.ACTIVE) and tapes.records(t)
+
+
+def _stored_error(t: Tensor, kind: str) -> TypeError:
+    return TypeError(
+        f"a {type(t).__name__} that a GradientTape is recording was stored into an element of "
+        "a NumPy array (array[i] = tensor): its gradient would be lost. Build the array with "
+        f"dg.stack or dg.array, or store {kind}(tensor) to keep the value without a gradient"
+    )
+
+
+_STORE_SUBSCR = dis.opmap.get("STORE_SUBSCR")
+
+
+def _storing_an_element() -> bool:
+    """Whether the Python code that made NumPy ask for a Tensor's float is ``array[i] = t``.
+
+    NumPy converts the value stored into one element of a float array with ``float()``, so
+    that store and an explicit ``float(t)`` reach ``__float__`` alike; only the instruction
+    the calling frame is executing tells them apart (a store, not a call)."""
+    if _STORE_SUBSCR is None:
+        return False
+    frame = sys._getframe(2)  # 0: this function, 1: __float__/__int__, 2: NumPy's caller
+    return frame.f_code.co_code[frame.f_lasti] == _STORE_SUBSCR
 
 
 def _wrap(value: Any) -> Tensor:

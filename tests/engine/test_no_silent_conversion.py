@@ -173,3 +173,48 @@ def test_numpy_linalg_spellings_run_deltagrads_ops(name, args):
 def test_a_singular_matrix_raises_numpys_linalgerror():
     with pytest.raises(np.linalg.LinAlgError, match="inv: .*Singular"):
         np.linalg.inv(dg.constant(np.ones((2, 2))))
+
+
+def _store_element(x):
+    a = np.zeros(3)
+    a[1] = x  # NumPy converts x with float()
+    return a
+
+
+def _store_int_element(x):
+    a = np.zeros(3, dtype=int)
+    a[1] = x  # NumPy converts x with int()
+    return a
+
+
+@pytest.mark.parametrize("store", [_store_element, _store_int_element], ids=["float", "int"])
+def test_storing_a_recorded_scalar_into_an_array_element_is_refused(store):
+    """deltagrad's TypeError names the store (a float array's NumPy reports it as the cause of
+    its ValueError "setting an array element with a sequence")."""
+    x = dg.constant(2.0)
+    with dg.GradientTape() as tape:
+        tape.watch(x)
+        with pytest.raises((TypeError, ValueError)) as info:
+            store(x * 3.0)
+    error = info.value if isinstance(info.value, TypeError) else info.value.__cause__
+    assert isinstance(error, TypeError)
+    assert "array[i] = tensor" in str(error)
+    with pytest.raises((TypeError, ValueError)):
+        dg.grad(lambda z: dg.sum(dg.constant(store(z))))(2.0)
+
+
+def test_an_explicit_float_of_a_recorded_scalar_is_still_a_plain_number():
+    """float(t), int(t) and f-strings are explicit: off the tape, as documented; storing
+    float(t) into an array is allowed, and so is storing a tensor no tape records."""
+    x = dg.constant(2.0)
+    a = np.zeros(3)
+    with dg.GradientTape() as tape:
+        tape.watch(x)
+        y = x * 3.0
+        a[0] = float(y)
+        a[1] = int(y)
+        assert f"{y:.1f}" == "6.0"
+        a[2] = dg.constant(7.0)  # a constant: nothing is recorded for it
+    np.testing.assert_array_equal(a, [6.0, 6.0, 7.0])
+    a[1] = y  # the tape is done recording
+    assert a[1] == 6.0

@@ -6,10 +6,12 @@ of this module (the derivative of :func:`gammaln` is :func:`digamma`, whose deri
 :func:`polygamma` of order 1, and so on) and with NumPy's ufuncs, so derivatives of any order
 work. :func:`logsumexp`, :func:`expit` and :func:`erf` are the engine's own ops.
 
-Some functions are differentiable in some arguments only (the regularised incomplete gamma and
-beta functions in ``x``, not in their shape parameters; :func:`polygamma` not in its order):
-asking for a missing derivative raises NotImplementedError naming the function and the
-argument.
+Some functions are differentiable in some arguments only. The regularised incomplete gamma and
+beta functions are differentiable in ``x``, not in their shape parameters: asking for a missing
+derivative raises NotImplementedError naming the function and the argument. The orders of
+:func:`polygamma` and of the Bessel functions (:func:`jn`, :func:`yn`, :func:`iv`, :func:`ive`)
+are taken as constants, as autograd takes them: a gradient with respect to an order is zero.
+:func:`gammasgn` is piecewise constant: its derivative is zero.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import scipy.special as sc
 
 from deltagrad.api import erf, sigmoid, softplus
 from deltagrad.api import logsumexp as _engine_logsumexp
-from deltagrad.ops.core import Primitive
+from deltagrad.ops import zeros_like_p
+from deltagrad.ops.core import Primitive, as_operand
 from deltagrad.scipy._common import no_derivative, tensor, value
 from deltagrad.tensor import Tensor
 
@@ -36,6 +39,7 @@ __all__ = [
     "gammaln",
     "gamma",
     "rgamma",
+    "gammasgn",
     "digamma",
     "psi",
     "polygamma",
@@ -56,6 +60,16 @@ __all__ = [
     "ndtri",
     "xlogy",
     "xlog1py",
+    "j0",
+    "j1",
+    "jn",
+    "y0",
+    "y1",
+    "yn",
+    "i0",
+    "i1",
+    "iv",
+    "ive",
 ]
 
 _SQRT_PI = math.sqrt(math.pi)
@@ -117,6 +131,9 @@ gamma_p.defvjp(lambda g, out, x: g * out * digamma_p.bind(x))
 rgamma_p = Primitive("rgamma", sc.rgamma)
 rgamma_p.defvjp(lambda g, out, x: -(g * out * digamma_p.bind(x)))
 
+gammasgn_p = Primitive("gammasgn", sc.gammasgn)
+gammasgn_p.defvjp(lambda g, out, x: zeros_like_p.bind(g))
+
 
 def gammaln(x) -> Tensor:
     """log |Γ(x)|, as ``scipy.special.gammaln``; derivative :func:`digamma`.
@@ -152,6 +169,20 @@ def rgamma(x) -> Tensor:
         Tensor: 1/Γ(x), recorded on every active tape.
     """
     return rgamma_p(x)
+
+
+def gammasgn(x) -> Tensor:
+    """The sign of Γ(x), ±1, as ``scipy.special.gammasgn`` (NaN at the poles −1, −2, …, and
+    the sign of the zero at ±0, as SciPy gives them). Piecewise constant: its derivative is 0
+    (a zero gradient, never None, so it composes), as in autograd.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: sign Γ(x), recorded on every active tape.
+    """
+    return gammasgn_p(x)
 
 
 def digamma(x) -> Tensor:
@@ -406,6 +437,205 @@ def pdtr(k, m) -> Tensor:
         Tensor: P(N ≤ k), recorded on every active tape.
     """
     return pdtr_p(value(k), m)
+
+
+# --- Bessel functions (differentiable in x; the order carries no derivative) -----------------
+
+j0_p = Primitive("j0", sc.j0)
+j1_p = Primitive("j1", sc.j1)
+jn_p = Primitive("jn", sc.jn)
+y0_p = Primitive("y0", sc.y0)
+y1_p = Primitive("y1", sc.y1)
+yn_p = Primitive("yn", sc.yn)
+i0_p = Primitive("i0", sc.i0)
+i1_p = Primitive("i1", sc.i1)
+iv_p = Primitive("iv", sc.iv)
+ive_p = Primitive("ive", sc.ive)
+
+# J and Y: C₀' = −C₁ and Cₙ' = (Cₙ₋₁ − Cₙ₊₁)/2 (C₁' = (C₀ − C₂)/2), for C = J or Y.
+j0_p.defvjp(lambda g, out, x: -(g * j1_p.bind(x)))
+j1_p.defvjp(lambda g, out, x: g * 0.5 * (j0_p.bind(x) - jn_p.bind(2, x)))
+jn_p.defvjp(None, lambda g, out, n, x: g * 0.5 * (jn_p.bind(n - 1, x) - jn_p.bind(n + 1, x)))
+y0_p.defvjp(lambda g, out, x: -(g * y1_p.bind(x)))
+y1_p.defvjp(lambda g, out, x: g * 0.5 * (y0_p.bind(x) - yn_p.bind(2, x)))
+yn_p.defvjp(None, lambda g, out, n, x: g * 0.5 * (yn_p.bind(n - 1, x) - yn_p.bind(n + 1, x)))
+# I: I₀' = I₁ and I_v' = (I_(v−1) + I_(v+1))/2; ive = iv·e^(−|x|) adds −sign(x)·ive.
+i0_p.defvjp(lambda g, out, x: g * i1_p.bind(x))
+i1_p.defvjp(lambda g, out, x: g * 0.5 * (i0_p.bind(x) + iv_p.bind(2.0, x)))
+iv_p.defvjp(None, lambda g, out, v, x: g * 0.5 * (iv_p.bind(v - 1.0, x) + iv_p.bind(v + 1.0, x)))
+ive_p.defvjp(
+    None,
+    lambda g, out, v, x: (
+        g * (0.5 * (ive_p.bind(v - 1.0, x) + ive_p.bind(v + 1.0, x)) - np.sign(x) * out)
+    ),
+)
+
+
+def _order(name: str, n: Any, *, whole: bool) -> Any:
+    """The order ``n`` of a Bessel function as a plain array (a Tensor's value: the order is
+    not differentiated); TypeError naming ``name`` unless real, ValueError for a non-whole
+    order where ``whole``."""
+    order = value(as_operand(name, n))
+    if whole and order.dtype.kind not in "iub":
+        if not (np.all(np.isfinite(order)) and np.all(order == np.floor(order))):
+            raise ValueError(f"{name}: the order n must be whole numbers, got {n!r}")
+        order = order.astype(np.int64)
+    return order
+
+
+def j0(x) -> Tensor:
+    """The Bessel function of the first kind of order 0, J₀(x), as ``scipy.special.j0``;
+    derivative −J₁(x).
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: J₀(x), recorded on every active tape.
+    """
+    return j0_p(x)
+
+
+def j1(x) -> Tensor:
+    """The Bessel function of the first kind of order 1, J₁(x), as ``scipy.special.j1``;
+    derivative (J₀(x) − J₂(x))/2.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: J₁(x), recorded on every active tape.
+    """
+    return j1_p(x)
+
+
+def jn(n, x) -> Tensor:
+    """The Bessel function of the first kind of order ``n``, Jₙ(x), as ``scipy.special.jn``
+    (SciPy's other name for ``jv``: a non-integer order gives J_n too). Differentiable in ``x``
+    (derivative (Jₙ₋₁(x) − Jₙ₊₁(x))/2), not in the order, as in autograd.
+
+    Args:
+        n: The order: a real number or an array of them, broadcast against ``x`` (not
+            differentiable: a gradient with respect to it is zero).
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: Jₙ(x), recorded on every active tape.
+
+    Raises:
+        TypeError: when ``n`` or ``x`` is complex or not numeric.
+    """
+    return jn_p(_order("jn", n, whole=False), x)
+
+
+def y0(x) -> Tensor:
+    """The Bessel function of the second kind of order 0, Y₀(x), as ``scipy.special.y0``
+    (defined for x > 0); derivative −Y₁(x).
+
+    Args:
+        x: The input, positive: a Tensor, a NumPy array or a number.
+
+    Returns:
+        Tensor: Y₀(x), recorded on every active tape.
+    """
+    return y0_p(x)
+
+
+def y1(x) -> Tensor:
+    """The Bessel function of the second kind of order 1, Y₁(x), as ``scipy.special.y1``
+    (defined for x > 0); derivative (Y₀(x) − Y₂(x))/2.
+
+    Args:
+        x: The input, positive: a Tensor, a NumPy array or a number.
+
+    Returns:
+        Tensor: Y₁(x), recorded on every active tape.
+    """
+    return y1_p(x)
+
+
+def yn(n, x) -> Tensor:
+    """The Bessel function of the second kind of integer order ``n``, Yₙ(x), as
+    ``scipy.special.yn`` (defined for x > 0). Differentiable in ``x`` (derivative
+    (Yₙ₋₁(x) − Yₙ₊₁(x))/2), not in the order, as in autograd.
+
+    Args:
+        n: The order: a whole number or an array of them, broadcast against ``x`` (not
+            differentiable: a gradient with respect to it is zero).
+        x: The input, positive: a Tensor, a NumPy array or a number.
+
+    Returns:
+        Tensor: Yₙ(x), recorded on every active tape.
+
+    Raises:
+        TypeError: when ``n`` or ``x`` is complex or not numeric.
+        ValueError: when an order is not a whole number (SciPy would truncate it).
+    """
+    return yn_p(_order("yn", n, whole=True), x)
+
+
+def i0(x) -> Tensor:
+    """The modified Bessel function of the first kind of order 0, I₀(x), as
+    ``scipy.special.i0``; derivative I₁(x).
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: I₀(x), recorded on every active tape.
+    """
+    return i0_p(x)
+
+
+def i1(x) -> Tensor:
+    """The modified Bessel function of the first kind of order 1, I₁(x), as
+    ``scipy.special.i1``; derivative (I₀(x) + I₂(x))/2.
+
+    Args:
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: I₁(x), recorded on every active tape.
+    """
+    return i1_p(x)
+
+
+def iv(v, x) -> Tensor:
+    """The modified Bessel function of the first kind of real order ``v``, I_v(x), as
+    ``scipy.special.iv`` (NaN for x < 0 unless v is a whole number). Differentiable in ``x``
+    (derivative (I_(v−1)(x) + I_(v+1)(x))/2), not in the order, as in autograd.
+
+    Args:
+        v: The order: a real number or an array of them, broadcast against ``x`` (not
+            differentiable: a gradient with respect to it is zero).
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: I_v(x), recorded on every active tape.
+
+    Raises:
+        TypeError: when ``v`` or ``x`` is complex or not numeric.
+    """
+    return iv_p(_order("iv", v, whole=False), x)
+
+
+def ive(v, x) -> Tensor:
+    """The exponentially scaled modified Bessel function I_v(x)·e^(−|x|), as
+    ``scipy.special.ive`` (finite where I_v overflows). Differentiable in ``x`` (derivative
+    (ive(v − 1, x) + ive(v + 1, x))/2 − sign(x)·ive(v, x)), not in the order, as in autograd.
+
+    Args:
+        v: The order: a real number or an array of them, broadcast against ``x`` (not
+            differentiable: a gradient with respect to it is zero).
+        x: The input: a Tensor, a NumPy array or a number (arrays and numbers are constants).
+
+    Returns:
+        Tensor: I_v(x)·e^(−|x|), recorded on every active tape.
+
+    Raises:
+        TypeError: when ``v`` or ``x`` is complex or not numeric.
+    """
+    return ive_p(_order("ive", v, whole=False), x)
 
 
 # --- error functions and the normal distribution function ------------------------------------
