@@ -1,6 +1,6 @@
-"""The smallest autograd programs for each difference the compat layer had (or has) from
-autograd: one cause per test. Those still open are strict xfails (the test flips to an
-unexpected pass when the gap is closed); the closed ones pass.
+"""The smallest autograd programs for each difference the compat layer had from autograd: one
+cause per test. A gap still open would be a strict xfail (the test flips to an unexpected
+pass when the gap is closed); all of these are closed now and pass.
 """
 
 import importlib
@@ -72,7 +72,6 @@ def test_autograd_returns_zero_d_ndarrays():
     assert all(isinstance(v, np.ndarray) and v.ndim == 0 for v in expected.values())
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="np.float64 where autograd: 0-d")
 def test_zero_d_results_are_ndarrays():
     expected, actual = run_both(zero_d_program)
     for key, value in actual.items():

@@ -28,6 +28,8 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as _np
+
 import deltagrad as _dg
 from deltagrad import transforms as _t
 from deltagrad.extend import primitive
@@ -61,14 +63,40 @@ __all__ = [
 ]
 
 
+def _arrays(tree: Any) -> Any:
+    """``tree`` with each NumPy scalar made a 0-d array, as autograd gives them."""
+    return _dg.tree.map(lambda v: _np.asarray(v) if isinstance(v, _np.generic) else v, tree)
+
+
+def _in_container(args: Any, argnum: int | Sequence[int], grads: Any) -> Any:
+    """autograd's gradient of a list, tuple or dict argument holds arrays (0-d for numbers)
+    where deltagrad gives NumPy scalars; the gradient of a lone number stays a scalar."""
+    if not isinstance(argnum, int):
+        return tuple(_in_container(args, n, g) for n, g in zip(argnum, grads))
+    return _arrays(grads) if isinstance(args[argnum], (list, tuple, dict)) else grads
+
+
 def grad(fun: Callable[..., Any], argnum: int | Sequence[int] = 0) -> Callable[..., Any]:
     """autograd's ``grad``: :func:`deltagrad.grad` with ``argnum`` for ``argnums``."""
-    return _dg.grad(fun, argnums=argnum)
+    g = _dg.grad(fun, argnums=argnum)
+
+    @functools.wraps(fun)
+    def gradient(*args: Any, **kwargs: Any) -> Any:
+        return _in_container(args, argnum, g(*args, **kwargs))
+
+    return gradient
 
 
 def value_and_grad(fun: Callable[..., Any], argnum: int | Sequence[int] = 0) -> Callable[..., Any]:
     """autograd's ``value_and_grad``: :func:`deltagrad.value_and_grad`."""
-    return _dg.value_and_grad(fun, argnums=argnum)
+    vg = _dg.value_and_grad(fun, argnums=argnum)
+
+    @functools.wraps(fun)
+    def value_and_gradient(*args: Any, **kwargs: Any) -> Any:
+        value, grads = vg(*args, **kwargs)
+        return value, _in_container(args, argnum, grads)
+
+    return value_and_gradient
 
 
 def elementwise_grad(
@@ -79,13 +107,16 @@ def elementwise_grad(
 
 
 def jacobian(fun: Callable[..., Any], argnum: int | Sequence[int] = 0) -> Callable[..., Any]:
-    """autograd's ``jacobian`` (shape ``out + in``): :func:`deltagrad.jacobian`."""
-    return _dg.jacobian(fun, argnums=argnum)
+    """autograd's ``jacobian`` (shape ``out + in``; a 0-d array for a number):
+    :func:`deltagrad.jacobian`."""
+    jac = _dg.jacobian(fun, argnums=argnum)
+    return functools.wraps(fun)(lambda *args, **kwargs: _arrays(jac(*args, **kwargs)))
 
 
 def hessian(fun: Callable[..., Any], argnum: int | Sequence[int] = 0) -> Callable[..., Any]:
-    """autograd's ``hessian``: :func:`deltagrad.hessian`."""
-    return _dg.hessian(fun, argnums=argnum)
+    """autograd's ``hessian`` (a 0-d array for a number): :func:`deltagrad.hessian`."""
+    hess = _dg.hessian(fun, argnums=argnum)
+    return functools.wraps(fun)(lambda *args, **kwargs: _arrays(hess(*args, **kwargs)))
 
 
 def _plain(value: Any, args: Any) -> Any:
