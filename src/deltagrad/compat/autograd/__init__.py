@@ -65,15 +65,19 @@ __all__ = [
 
 def _arrays(tree: Any) -> Any:
     """``tree`` with each NumPy scalar made a 0-d array, as autograd gives them."""
-    return _dg.tree.map(lambda v: _np.asarray(v) if isinstance(v, _np.generic) else v, tree)
+    return _dg.tree.map(
+        lambda v: _np.asarray(v) if _builtins.isinstance(v, _np.generic) else v, tree
+    )
 
 
 def _in_container(args: Any, argnum: int | Sequence[int], grads: Any) -> Any:
     """autograd's gradient of a list, tuple or dict argument holds arrays (0-d for numbers)
     where deltagrad gives NumPy scalars; the gradient of a lone number stays a scalar."""
-    if not isinstance(argnum, int):
-        return tuple(_in_container(args, n, g) for n, g in zip(argnum, grads))
-    return _arrays(grads) if isinstance(args[argnum], (list, tuple, dict)) else grads
+    # (this module's isinstance, tuple, list and dict are autograd's builtins: Python's here)
+    if _builtins.isinstance(argnum, Sequence):
+        return _builtins.tuple(_in_container(args, n, g) for n, g in zip(argnum, grads))
+    container = (_builtins.list, _builtins.tuple, _builtins.dict)
+    return _arrays(grads) if _builtins.isinstance(args[argnum], container) else grads
 
 
 def grad(fun: Callable[..., Any], argnum: int | Sequence[int] = 0) -> Callable[..., Any]:
