@@ -1,10 +1,11 @@
 """``deltagrad.linalg``: the names of ``numpy.linalg`` on Tensors, differentiable.
 
 ``import deltagrad.linalg as la`` gives :func:`solve`, :func:`inv`, :func:`det`,
-:func:`slogdet`, :func:`cholesky`, :func:`eigh` (from :mod:`deltagrad.ops.decomp`, where their
-derivative rules are) and :func:`norm` (the engine's ``dg.norm``). Each takes a matrix or a stack
-of matrices (the last two axes), a Tensor, array or number, and returns Tensors recorded on
-every active tape; every rule is written with differentiable ops, so second derivatives work.
+:func:`slogdet`, :func:`cholesky`, :func:`eigh`, :func:`svd`, :func:`pinv` (from
+:mod:`deltagrad.ops.decomp`, where their derivative rules are) and :func:`norm` (the engine's
+``dg.norm``). Each takes a matrix or a stack of matrices (the last two axes), a Tensor, array or
+number, and returns Tensors recorded on every active tape; every rule is written with
+differentiable ops, so second derivatives work.
 
 >>> import deltagrad as dg, deltagrad.linalg as la
 >>> a = dg.constant([[2.0, 1.0], [1.0, 3.0]])
@@ -17,12 +18,15 @@ from deltagrad.api import norm
 from deltagrad.ops.decomp import (
     EighResult,
     SlogdetResult,
+    SVDResult,
     cholesky,
     det,
     eigh,
     inv,
+    pinv,
     slogdet,
     solve,
+    svd,
 )
 
 __all__ = [
@@ -32,7 +36,10 @@ __all__ = [
     "slogdet",
     "cholesky",
     "eigh",
+    "svd",
+    "pinv",
     "norm",
     "SlogdetResult",
     "EighResult",
+    "SVDResult",
 ]

@@ -1,4 +1,4 @@
-"""Arithmetic: + − × ÷ **, negation, matmul, maximum, where, comparisons.
+"""Arithmetic: + − × ÷ **, negation, matmul, maximum, where, select, comparisons.
 
 Forward functions are Python's operators rather than ufunc calls: on NumPy scalars they are about
 ten times faster (no ufunc dispatch), and on arrays they are the same ufuncs.
@@ -7,12 +7,13 @@ ten times faster (no ufunc dispatch), and on arrays they are the same ufuncs.
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from deltagrad.ops import shape as _shape
-from deltagrad.ops.core import Primitive, shape_of
+from deltagrad.ops.core import Primitive, as_operand, as_result, shape_of
 from deltagrad.ops.public import TensorLike, public
 from deltagrad.ops.unary import log_p
 from deltagrad.tensor import Tensor
@@ -21,6 +22,7 @@ __all__ = [
     "maximum",
     "minimum",
     "where",
+    "select",
     "matmul",
 ]
 
@@ -186,6 +188,63 @@ def where(
             "use np.nonzero(condition))"
         )
     return where_p(condition, x, y)
+
+
+@public
+def select(
+    condlist: Sequence[TensorLike], choicelist: Sequence[TensorLike], default: TensorLike = 0
+) -> Tensor:
+    """Element by element, the entry of the first choice whose condition holds, else
+    ``default``, as ``np.select``.
+
+    A chain of :func:`where` from the last condition to the first: the gradient flows to the
+    choice (or ``default``) selected at each entry, the others get exactly 0 there (the
+    double-where advice of :func:`where` applies to each choice). Conditions carry no
+    gradient. The result's dtype is NumPy's: that of the choices and ``default`` together, with
+    Python numbers taking the arrays' precision.
+
+    Args:
+        condlist: The conditions: boolean arrays (or Tensors), one per choice, broadcast
+            together with the choices.
+        choicelist: The choices: Tensors, arrays or numbers.
+        default: The value where no condition holds: a Tensor, array or number.
+
+    Raises:
+        ValueError: when ``condlist`` and ``choicelist`` differ in length or are empty, or their
+            shapes do not broadcast together (naming them).
+        TypeError: when a condition is not boolean (naming its position and dtype).
+    """
+    conds, choices = list(condlist), list(choicelist)
+    if len(conds) != len(choices):
+        raise ValueError(
+            f"select: condlist and choicelist must have the same length, got {len(conds)} "
+            f"conditions and {len(choices)} choices"
+        )
+    if not conds:
+        raise ValueError("select: condlist is empty (give at least one condition and choice)")
+    conditions = [as_operand("select", c) for c in conds]
+    for i, c in enumerate(conditions):
+        if c.dtype != np.bool_:
+            raise TypeError(f"select: condition {i} must be boolean, got dtype {c.dtype}")
+    # Python numbers stay "weak" in the result's dtype, as in np.select (NEP 50).
+    operands: list[Any] = [
+        x if type(x) in (int, float) else as_operand("select", x) for x in (*choices, default)
+    ]
+    dtype = np.result_type(*(x if type(x) in (int, float) else x.dtype for x in operands))
+    operands = [x if isinstance(x, Tensor) else np.asarray(x, dtype=dtype) for x in operands]
+    shapes = [shape_of(x) for x in (*conditions, *operands)]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        n = len(conditions)
+        raise ValueError(
+            f"select: the conditions (shapes {shapes[:n]}) and the choices and default (shapes "
+            f"{shapes[n:]}) do not broadcast together"
+        ) from None
+    out = operands[-1]
+    for c, x in zip(conditions[::-1], operands[-2::-1]):
+        out = where_p.bind(c, x, out)
+    return as_result(out)
 
 
 # Ties go to the first argument (as TensorFlow does).
