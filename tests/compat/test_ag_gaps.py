@@ -64,6 +64,7 @@ def zero_d_program(ag):
         "hessian_of_float": ag.hessian(lambda s: s**3)(1.5),
         "jacobian_of_float": ag.jacobian(lambda s: s**2)(1.5),
         "grad_of_0d_leaf": ag.grad(lambda p: p["a"] ** 2)({"a": np.array(1.5)})["a"],
+        "grad_in_two_numbers": ag.grad(lambda a, b: a * b**2, argnum=(0, 1))(1.5, 2.0)[1],
     }
 
 

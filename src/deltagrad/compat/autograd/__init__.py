@@ -71,11 +71,12 @@ def _arrays(tree: Any) -> Any:
 
 
 def _in_container(args: Any, argnum: int | Sequence[int], grads: Any) -> Any:
-    """autograd's gradient of a list, tuple or dict argument holds arrays (0-d for numbers)
+    """autograd's gradient of a list, tuple or dict argument, or of several arguments (a tuple
+    ``argnum``, which autograd differentiates as one tuple), holds arrays (0-d for numbers)
     where deltagrad gives NumPy scalars; the gradient of a lone number stays a scalar."""
     # (this module's isinstance, tuple, list and dict are autograd's builtins: Python's here)
     if _builtins.isinstance(argnum, Sequence):
-        return _builtins.tuple(_in_container(args, n, g) for n, g in zip(argnum, grads))
+        return _arrays(grads)
     container = (_builtins.list, _builtins.tuple, _builtins.dict)
     return _arrays(grads) if _builtins.isinstance(args[argnum], container) else grads
 
