@@ -386,11 +386,26 @@ def _dot_fwd(a, b):
     return np.dot(a, b)
 
 
+def _swap_last(x):
+    n = len(shape_of(x))
+    return transpose_p.bind(x, axes=(*range(n - 2), n - 1, n - 2))
+
+
 def _dot_vjp(i, g, out, a, b):
-    sa, sb = shape_of(a), shape_of(b)
-    if not sa or not sb:
+    # The contractions are HIPS autograd's, operand for operand (a product of the same numbers
+    # in another order, e.g. aᵀ·g for (gᵀ·a)ᵀ, can differ in the last bit).
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    if not na or not nb:
         return _scalar_product_grad(i, g, a, b)
-    return _tensordot_grad(i, g, a, b, (len(sa) - 1,), (0 if len(sb) == 1 else len(sb) - 2,))
+    if i == 0:  # g · bᵀ over b's other axes; an outer product when b is a vector
+        if nb == 1:
+            return tensordot_p.bind(g, b, axes=0)
+        return tensordot_p.bind(g, _swap_last(b), axes=nb - 1)
+    if na == 1:  # (g ⊗ a), with b's last two axes swapped back
+        r = tensordot_p.bind(g, a, axes=0)
+    else:  # g against a over a's leading axes
+        r = tensordot_p.bind(g, a, axes=(tuple(range(-na - nb + 2, -nb + 1)), tuple(range(na - 1))))
+    return _swap_last(r) if nb > 1 else r
 
 
 dot_p = Primitive("dot", _dot_fwd)

@@ -15,6 +15,7 @@ import builtins
 import math
 
 import numpy as np
+import scipy.special as _sc
 
 from deltagrad.ops.arith import equal, where_p
 from deltagrad.ops.core import Primitive, _op_error, as_operand, broadcast_to_p, shape_of, value_of
@@ -225,25 +226,30 @@ def _axis_arg(axis):
 
 
 def _logsumexp(x, axis, keepdims):
-    _normal_axes(axis, np.ndim(x))
+    axes = _normal_axes(axis, np.ndim(x))
     axis = _axis_arg(axis)
     x = value_of(x)
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
-    m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)  # rows of ±inf: no shift (−inf − −inf would be NaN)
-    s = np.sum(np.exp(x - m), axis=axis, keepdims=keepdims)
-    with np.errstate(divide="ignore"):  # a row of −inf has log 0 = −inf
-        return np.log(s) + (m if keepdims else np.reshape(m, np.shape(s)))
+    if any(x.shape[a] == 0 for a in axes):
+        raise ValueError("an empty reduction: the log of an empty sum has no value")
+    # SciPy's (shifted by the maximum, with log1p of the rest: no overflow at x = 1000, −inf
+    # for a row of −inf, and the last digit HIPS autograd's, which uses it too).
+    if x.ndim == 0:  # (SciPy gives shape (1,) with keepdims here)
+        return _sc.logsumexp(x)
+    return _sc.logsumexp(x, axis=axis, keepdims=keepdims)
 
 
 def _logsumexp_vjp(g, out, x, axis, keepdims):
-    # ∂/∂x log Σ eˣ = softmax(x) = e^(x − m) / Σ e^(x − m), for the constant shift m = max x
-    # (which cancels, at every order): exponents ≤ 0 cannot overflow, and x − m is exact where
-    # x − logsumexp(x) would lose float32 digits at |x| = 1000.
-    m = np.max(_plain(x), axis=_axis_arg(axis), keepdims=True)
-    e = exp_p.bind(x - np.where(np.isfinite(m), m, 0))
-    return _spread(g, x, axis, keepdims) * (e / sum_p.bind(e, axis=axis, keepdims=True))
+    # ∂/∂x log Σ eˣ = softmax(x) = e^(x − logsumexp(x)) (autograd's formula, digit for digit),
+    # in float64. In float32 and float16 x − logsumexp(x) would lose digits at |x| = 1000, so
+    # there it is e^(x − m) / Σ e^(x − m) for the constant shift m = max x (exact, and it
+    # cancels at every order).
+    if _plain(x).dtype != np.float64:
+        m = np.max(_plain(x), axis=_axis_arg(axis), keepdims=True)
+        e = exp_p.bind(x - np.where(np.isfinite(m), m, 0))
+        return _spread(g, x, axis, keepdims) * (e / sum_p.bind(e, axis=axis, keepdims=True))
+    return _spread(g, x, axis, keepdims) * exp_p.bind(x - _spread(out, x, axis, keepdims))
 
 
 logsumexp_p = Primitive("logsumexp", _logsumexp)
