@@ -52,6 +52,19 @@ def _check_square(name: str, shape: tuple[int, ...], arg: str = "a") -> None:
         )
 
 
+def _matrix(name: str, a: Any, hermitian: bool) -> Any:
+    """``a`` as an operand of op ``name``: a matrix or a stack of them (square if hermitian)."""
+    a = as_operand(name, a)
+    shape = shape_of(a)
+    if len(shape) < 2:
+        raise ValueError(
+            f"{name}: a must be a matrix or a stack of them (shape (..., M, N)), got shape {shape}"
+        )
+    if hermitian:
+        _check_square(name, shape)
+    return a
+
+
 def _square(name: str, a: Any) -> Any:
     a = as_operand(name, a)
     _check_square(name, shape_of(a))
@@ -454,19 +467,12 @@ def svd(
         NotImplementedError: from the gradient, for a result that depends on the columns of U
             or rows of Vh beyond min(M, N) (``full_matrices=True`` on a non-square matrix).
     """
-    a = as_operand("svd", a)
-    shape = shape_of(a)
-    if len(shape) < 2:
-        raise ValueError(
-            f"svd: a must be a matrix or a stack of them (shape (..., M, N)), got shape {shape}"
-        )
-    if hermitian:
-        _check_square("svd", shape)
+    a = _matrix("svd", a, hermitian)
     if not compute_uv:
         return singular_values_p(a, hermitian=bool(hermitian))
     full = bool(full_matrices)
     packed = svd_p(a, full_matrices=full, hermitian=bool(hermitian))
-    return SVDResult(*_svd_unpack(packed, shape, full))
+    return SVDResult(*_svd_unpack(packed, shape_of(a), full))
 
 
 # --- pinv -----------------------------------------------------------------------------------
@@ -513,14 +519,7 @@ def pinv(a, rcond=None, hermitian: bool = False, *, rtol=np._NoValue) -> Tensor:
         ValueError: when ``a`` has fewer than two axes, or with ``hermitian=True`` is not square
             (naming its shape); when both ``rcond`` and ``rtol`` are given.
     """
-    a = as_operand("pinv", a)
-    shape = shape_of(a)
-    if len(shape) < 2:
-        raise ValueError(
-            f"pinv: a must be a matrix or a stack of them (shape (..., M, N)), got shape {shape}"
-        )
-    if hermitian:
-        _check_square("pinv", shape)
+    a = _matrix("pinv", a, hermitian)
     params: dict[str, Any] = {"hermitian": bool(hermitian)}
     if rcond is not None and rtol is not np._NoValue:
         raise ValueError("pinv: give rcond or rtol, not both")
