@@ -304,6 +304,17 @@ def _split_join(parts):
     return [p * (k + 1.0) + p**2 for k, p in enumerate(parts)]
 
 
+def _split_case(name, axis, shape):
+    """hsplit, vsplit or dsplit into 2 sections, the pieces joined again along ``axis``."""
+    return case(
+        name,
+        name,
+        lambda x: dg.concatenate(_split_join(getattr(dg, name)(x, 2)), axis=axis),
+        lambda x: anp.concatenate(_split_join(getattr(anp, name)(x, 2)), axis=axis),
+        shape,
+    )
+
+
 CASES = [
     # arithmetic operators (Tensor methods, not in dg.__all__) with broadcasting
     case(
@@ -743,6 +754,53 @@ CASES = [
         lambda x: dg.concatenate(_split_join(dg.array_split(x, 3, axis=1)), axis=1),
         lambda x: anp.concatenate(_split_join([x[:, :2], x[:, 2:4], x[:, 4:]]), axis=1),
         (2, 5),
+    ),
+    _split_case("hsplit", 1, (2, 4)),
+    _split_case("vsplit", 0, (4, 3)),
+    _split_case("dsplit", 2, (2, 1, 4)),
+    case(
+        "rollaxis",
+        "rollaxis",
+        lambda x: dg.rollaxis(x, 2, 1),
+        lambda x: anp.rollaxis(x, 2, 1),
+        (2, 3, 4),
+    ),
+    case(
+        "rollaxis-to-end",
+        "rollaxis",
+        lambda x: dg.rollaxis(x, 0, 3),
+        lambda x: anp.rollaxis(x, 0, 3),
+        (2, 3, 4),
+    ),
+    case(
+        "astype",
+        "astype",
+        lambda x: dg.astype(x * x, np.float64),
+        lambda x: anp.astype(x * x, np.float64),
+        (2, 3),
+    ),
+    case(
+        "linspace",
+        "linspace",
+        lambda a, b: dg.linspace(a, b, 7),
+        lambda a, b: anp.linspace(a, b, 7),  # autograd's rule: scalar start and stop, num only
+        ((), "mixed"),
+        W(()),
+    ),
+    case("gradient", "gradient", dg.gradient, anp.gradient, (7,)),  # autograd: ≥ 5 points
+    case(
+        "gradient-2d",
+        "gradient",
+        lambda x: dg.stack(dg.gradient(x)),
+        lambda x: anp.stack(anp.gradient(x)),
+        (5, 6),
+    ),
+    case(
+        "partition",
+        "partition",
+        lambda x: dg.partition(x, 3),
+        lambda x: anp.partition(x, 3),  # autograd's rule: 1-D only
+        (8,),
     ),
     # reductions over axes
     *[

@@ -1,7 +1,9 @@
 """NumPy's other element-wise functions (deltagrad.ops.elementwise_extra: logaddexp, logaddexp2,
-hypot, fmax, fmin, fabs, sinc, deg2rad, rad2deg, mod/remainder, nan_to_num) and array functions
-(deltagrad.ops.arrays: ravel, the stacks, atleast_nd, flips, rot90, broadcast_to, diff, append,
-kron, cross, cumprod, the *_like constants).
+hypot, fmax, fmin, fabs, sinc, deg2rad, rad2deg, mod/remainder, nan_to_num, and complex NumPy's
+real, imag, conjugate, real_if_close, angle on real tensors) and array functions
+(deltagrad.ops.arrays: ravel, the stacks and splits, atleast_nd, flips, rot90, rollaxis,
+broadcast_to, diff, gradient, append, kron, cross, cumprod, partition, astype, linspace, the *_like
+constants).
 
 Values against NumPy on the same inputs (shapes, broadcasting, dtypes); gradients against
 central finite differences in float64 (first and second order) and against HIPS autograd
@@ -413,6 +415,80 @@ ARRAY_CASES = [
             ((2, 3), (3, 2), {"axisa": 1, "axisb": 0, "axisc": 0}),
         ]
     ],
+    *[
+        (
+            f"rollaxis-{axis}-{start}",
+            lambda a, axis=axis, start=start: op("rollaxis")(a, axis, start),
+            lambda a, axis=axis, start=start: np.rollaxis(a, axis, start),
+            ("rollaxis", axis, start) if axis >= 0 and start >= 0 else None,  # autograd: ≥ 0
+            [A(2, 3, 4)],
+        )
+        for axis, start in [(2, 0), (0, 3), (1, 1), (0, 2), (-1, 1), (1, -3)]
+    ],
+    *[
+        (
+            f"gradient-{shape}-{kw}",
+            lambda a, kw=kw: op("gradient")(a, **kw),
+            lambda a, kw=kw: np.gradient(a, **kw),
+            # autograd's rule: no options, and at least 5 points
+            "gradient" if len(shape) == 1 and shape[0] >= 5 and not kw else None,
+            [A(*shape)],
+        )
+        for shape, kw in [
+            ((6,), {}),
+            ((5,), {"edge_order": 2}),
+            ((2,), {}),
+            ((3,), {"edge_order": 2}),
+            ((4, 5), {"axis": 1}),
+            ((4, 5), {"axis": 0, "edge_order": 2}),
+        ]
+    ],
+    (
+        "gradient-spacing",
+        lambda a: op("gradient")(a, 0.3, edge_order=2),
+        lambda a: np.gradient(a, 0.3, edge_order=2),
+        None,
+        [A(7)],
+    ),
+    (
+        "gradient-coordinates",
+        lambda a: op("gradient")(a, COORDS, axis=0, edge_order=2),
+        lambda a: np.gradient(a, COORDS, axis=0, edge_order=2),
+        None,
+        [A(5, 2)],
+    ),
+    *[
+        (
+            f"partition-{shape}-{kth}-{axis}",
+            lambda a, kth=kth, axis=axis: op("partition")(a, kth, axis=axis),
+            lambda a, kth=kth, axis=axis: np.partition(a, kth, axis=axis),
+            ("partition", kth) if len(shape) == 1 and axis == -1 else None,  # autograd: 1-D
+            [A(*shape)],
+        )
+        for shape, kth, axis in [
+            ((7,), 3, -1),
+            ((7,), [1, 5], -1),
+            ((3, 5), 2, 0),
+            ((3, 5), -1, 1),
+            ((2, 3), 4, None),
+        ]
+    ],
+    *[
+        (
+            f"linspace-{'-'.join(map(str, shapes))}-{kw}",
+            lambda lo, hi, kw=kw: op("linspace")(lo, hi, **kw),
+            lambda lo, hi, kw=kw: np.linspace(lo, hi, **kw),
+            None,  # autograd's linspace: scalars, num only (tests/engine/test_autograd_crosscheck)
+            [A(*shapes[0]), A(*shapes[1], seed=1) + 3.0],
+        )
+        for shapes, kw in [
+            (((), ()), {"num": 7}),
+            (((), ()), {"num": 6, "endpoint": False}),
+            (((), ()), {"num": 1}),
+            (((3,), (2, 3)), {"num": 4, "axis": -1}),
+            (((2,), ()), {"num": 5, "axis": 1, "endpoint": False}),
+        ]
+    ],
     ("cumprod-flat", lambda a: op("cumprod")(a), np.cumprod, None, [A(2, 3)]),
     *[
         (
@@ -425,6 +501,9 @@ ARRAY_CASES = [
         for axis in (0, 1, -1)
     ],
 ]
+
+
+COORDS = np.array([0.0, 0.4, 1.1, 1.3, 2.2])  # uneven: NumPy's non-uniform formulas
 
 
 def _autograd_ref(spec):
@@ -553,6 +632,7 @@ def test_like_functions_return_constants(name):
 # --- errors name the op -------------------------------------------------------------------------
 
 T3 = np.ones(3)
+COMPLEX_NAMES = ["real", "imag", "conjugate", "real_if_close", "angle"]
 ERRORS = [
     ("logaddexp", lambda: op("logaddexp")(np.ones(3), np.ones(4)), ValueError),
     ("hypot", lambda: op("hypot")(np.array(["a"]), 1.0), TypeError),
@@ -586,6 +666,35 @@ ERRORS = [
     ("cumprod", lambda: op("cumprod")(1.0, axis=0), ValueError),
     ("full_like", lambda: op("full_like")(T3, dg.constant(1.0)), TypeError),
     ("zeros_like", lambda: op("zeros_like")(T3, dtype=complex), TypeError),
+    *[(n, lambda n=n: op(n)(np.array([1 + 2j])), TypeError) for n in COMPLEX_NAMES],
+    ("angle", lambda: op("angle")(np.array(["a"])), TypeError),
+    ("hsplit", lambda: op("hsplit")(1.0, 1), ValueError),
+    ("hsplit", lambda: op("hsplit")(np.ones((2, 3)), 2), ValueError),
+    ("vsplit", lambda: op("vsplit")(T3, 1), ValueError),
+    ("dsplit", lambda: op("dsplit")(np.ones((2, 2)), 1), ValueError),
+    ("dsplit", lambda: op("dsplit")(np.ones((2, 2, 2), complex), 1), TypeError),
+    ("rollaxis", lambda: op("rollaxis")(np.ones((2, 3)), 2), ValueError),
+    ("rollaxis", lambda: op("rollaxis")(np.ones((2, 3)), 0, 4), ValueError),
+    ("rollaxis", lambda: op("rollaxis")(np.ones((2, 3)), 0.5), TypeError),
+    ("astype", lambda: op("astype")(T3, complex), TypeError),
+    ("astype", lambda: op("astype")(np.array([1j]), float), TypeError),
+    ("astype", lambda: op("astype")(T3, float, device="gpu"), ValueError),
+    ("linspace", lambda: op("linspace")(0.0, 1.0, -1), ValueError),
+    ("linspace", lambda: op("linspace")(0.0, 1.0, 2.5), TypeError),
+    ("linspace", lambda: op("linspace")(0.0, 1j), TypeError),
+    ("linspace", lambda: op("linspace")(0.0, 1.0, 3, dtype=complex), TypeError),
+    ("linspace", lambda: op("linspace")(T3, 1.0, 3, axis=2), ValueError),
+    ("gradient", lambda: op("gradient")(np.ones(2), edge_order=2), ValueError),
+    ("gradient", lambda: op("gradient")(T3, edge_order=3), ValueError),
+    ("gradient", lambda: op("gradient")(T3, np.ones(4)), ValueError),
+    ("gradient", lambda: op("gradient")(np.ones((3, 3)), 1.0, 2.0, 3.0), TypeError),
+    ("gradient", lambda: op("gradient")(T3, dg.constant(1.0)), TypeError),
+    ("gradient", lambda: op("gradient")(T3, axis=1), ValueError),
+    ("gradient", lambda: op("gradient")(np.array([1j, 2, 3])), TypeError),
+    ("partition", lambda: op("partition")(T3, 3), ValueError),
+    ("partition", lambda: op("partition")(T3, 1, axis=1), ValueError),
+    ("partition", lambda: op("partition")(T3, 1, order="f"), TypeError),
+    ("partition", lambda: op("partition")(np.array([1j, 2]), 0), TypeError),
 ]
 
 
@@ -658,3 +767,265 @@ def test_full_with_a_tensor_fill_sums_the_gradient_over_the_copies():
     assert dg.full((2, 2), 1.5).numpy().tolist() == [[1.5, 1.5], [1.5, 1.5]]
     with pytest.raises(ValueError, match="full:"):
         dg.full((2, 3), dg.constant(np.ones(2)))
+
+
+# --- complex NumPy's functions on real tensors: real, imag, conjugate, real_if_close, angle ----
+
+# name → (NumPy's function of the same real input, derivative: 1 or 0)
+COMPLEX_FUNCTIONS = {
+    "real": (np.real, 1.0),
+    "imag": (np.imag, 0.0),
+    "conjugate": (np.conjugate, 1.0),
+    "real_if_close": (np.real_if_close, 1.0),
+    "angle": (np.angle, 0.0),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("name", COMPLEX_NAMES)
+def test_complex_functions_values_equal_numpy_on_real_input(name, shape, dtype, rng):
+    x = (rng.uniform(-5, 5, shape) * 1.7).astype(dtype)
+    out = op(name)(x)
+    want = COMPLEX_FUNCTIONS[name][0](x)
+    assert isinstance(out, dg.Tensor)
+    assert out.dtype == np.asarray(want).dtype and out.shape == np.shape(want)
+    np.testing.assert_array_equal(out.numpy(), want)
+
+
+@pytest.mark.parametrize("name", COMPLEX_NAMES)
+def test_complex_functions_have_derivative_one_or_zero_to_second_order(name):
+    y, (g,) = tape_grads(op(name), X1)
+    assert y.shape == X1.shape
+    # Recorded, with a gradient (zeros for imag and angle, not None: as autograd's).
+    np.testing.assert_array_equal(g, np.full_like(X1, COMPLEX_FUNCTIONS[name][1]))
+    check_grads(op(name), X1, order=2)
+
+
+@pytest.mark.parametrize("name", COMPLEX_NAMES)
+def test_complex_functions_match_autograd(name):
+    anp = pytest.importorskip("autograd.numpy")
+    crosscheck(op(name), getattr(anp, name), X1)
+
+
+def test_angle_at_zero_nan_and_in_degrees():
+    x = np.array([2.0, -3.0, 0.0, -0.0, np.nan, -np.inf])
+    np.testing.assert_array_equal(op("angle")(x).numpy(), np.angle(x))
+    np.testing.assert_array_equal(op("angle")(x, deg=True).numpy(), np.angle(x, deg=True))
+    assert op("angle")(np.float32(-1.5), deg=True).dtype == np.angle(np.float32(-1.5)).dtype
+    _, (g,) = tape_grads(lambda t: op("angle")(t, deg=True), x)
+    np.testing.assert_array_equal(g, np.zeros(6))
+
+
+def test_conj_is_conjugate_s_ufunc_and_dispatches():
+    assert np.conj is np.conjugate
+    assert module(ELEMENTWISE).UFUNCS[np.conj] is module(ELEMENTWISE).conjugate_p
+
+
+# --- hsplit, vsplit, dsplit ---------------------------------------------------------------------
+
+SPLITS = [
+    ("hsplit", (6,), 3, 0),
+    ("hsplit", (2, 6, 2), [1, 4], 1),
+    ("hsplit", (3, 4), [], 1),
+    ("vsplit", (4, 3), 2, 0),
+    ("vsplit", (5, 2, 2), [2, 3], 0),
+    ("dsplit", (2, 3, 4), 2, 2),
+    ("dsplit", (1, 2, 5, 2), [1, 7], 2),  # an index past the end: an empty last piece
+]
+
+
+@pytest.mark.parametrize("name,shape,sections,axis", SPLITS)
+def test_splits_equal_numpy_and_differentiate_to_second_order(name, shape, sections, axis):
+    a = A(*shape)
+    pieces = op(name)(a, sections)
+    want = getattr(np, name)(a, sections)
+    assert isinstance(pieces, list) and len(pieces) == len(want)
+    for p, w in zip(pieces, want):
+        assert isinstance(p, dg.Tensor) and p.shape == w.shape
+        np.testing.assert_array_equal(p.numpy(), w)
+
+    def joined(t):  # every piece matters, each differently
+        parts = op(name)(t, sections)
+        return dg.concatenate([(k + 1.0) * p + p * p for k, p in enumerate(parts)], axis=axis)
+
+    check_grads(joined, a, order=2)
+
+
+# --- rollaxis, astype ---------------------------------------------------------------------------
+
+
+def test_astype_is_numpy_2_s_astype_and_tensor_astype():
+    a = A(2, 3)
+    for dtype in (np.float32, np.float64, np.int32, np.bool_, "float16"):
+        out = op("astype")(a, dtype)
+        want = np.astype(a, dtype)
+        assert out.dtype == want.dtype
+        np.testing.assert_array_equal(out.numpy(), want)
+        np.testing.assert_array_equal(dg.constant(a).astype(dtype).numpy(), want)
+    t = dg.constant(a)
+    assert op("astype")(t, np.float64, copy=False) is t  # NumPy: no copy when not needed
+    assert op("astype")(t, np.float64) is not t
+    assert op("astype")(t, np.float32, copy=False, device="cpu").dtype == np.float32
+    # Floating dtypes carry the gradient back (in the input's dtype); integers drop it.
+    _, (g,) = tape_grads(lambda t: op("astype")(t, np.float32) * 2.0, a)
+    assert g.dtype == np.float64
+    np.testing.assert_array_equal(g, np.full_like(a, 2.0))
+    check_grads(lambda t: op("astype")(t * t, np.float64), a, order=2)
+    x = dg.constant(a)
+    with dg.GradientTape() as tape:
+        tape.watch(x)
+        y = op("astype")(x, np.int64)
+    assert tape.gradient(dg.sum(y), x) is None
+
+
+# --- linspace -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("endpoint", [True, False])
+@pytest.mark.parametrize(
+    "start,stop", [(0.1, 0.3), (-1.7, 2.9), (1e5, 1e5 + 1), (0.0, np.pi), (3, 11), (2.5, -0.5)]
+)
+def test_linspace_values_equal_numpy_s_to_the_last_bit(start, stop, endpoint):
+    for num in range(0, 40):
+        want = np.linspace(start, stop, num, endpoint=endpoint)
+        out = op("linspace")(start, stop, num, endpoint=endpoint)
+        assert out.dtype == want.dtype
+        np.testing.assert_array_equal(out.numpy(), want)
+        out = op("linspace")(dg.constant(np.float64(start)), stop, num, endpoint=endpoint)
+        np.testing.assert_array_equal(
+            out.numpy(), np.linspace(np.float64(start), stop, num, endpoint=endpoint)
+        )
+
+
+@pytest.mark.parametrize(
+    "start,stop,kw",
+    [
+        (np.float32(0.1), np.float32(0.9), {"num": 11}),  # float32 stays float32
+        (np.float32(1.0), 2.5, {"num": 7}),  # a Python number does not widen it
+        (1, 10, {"num": 7, "dtype": np.int64}),  # integers: rounded down
+        (0.3, 0.9, {"num": 6, "dtype": np.float32}),
+        (0.0, 1e-320, {"num": 5}),  # a subnormal step: NumPy's k / div · delta
+        (np.array([0.1, 2.0]), np.array([[1.3, -2.2], [0.7, 5.0]]), {"num": 9, "axis": -1}),
+        (np.array([0.1, 2.0]), 1.0, {"num": 0}),
+    ],
+)
+def test_linspace_dtypes_and_array_bounds_equal_numpy(start, stop, kw):
+    want = np.linspace(start, stop, **kw)
+    out = op("linspace")(start, stop, **kw)
+    assert out.dtype == want.dtype and out.shape == want.shape
+    np.testing.assert_array_equal(out.numpy(), want)
+
+
+def test_linspace_retstep_and_derivatives_in_start_and_stop():
+    out, step = op("linspace")(0.2, 1.7, 8, retstep=True)
+    want, want_step = np.linspace(0.2, 1.7, 8, retstep=True)
+    np.testing.assert_array_equal(out.numpy(), want)
+    assert isinstance(step, dg.Tensor) and step.numpy() == want_step
+    assert math.isnan(op("linspace")(0.0, 1.0, 1, retstep=True)[1])
+    for num, endpoint in [(7, True), (5, False)]:
+        div = num - 1 if endpoint else num
+        k = np.arange(num)
+        w = np.random.default_rng(num).standard_normal(num)
+        lo, hi = dg.constant(0.4), dg.constant(-1.3)
+        with dg.GradientTape() as tape:
+            tape.watch([lo, hi])
+            y = op("linspace")(lo, hi, num, endpoint=endpoint)
+        g_lo, g_hi = tape.gradient(y, [lo, hi], output_gradients=w)
+        np.testing.assert_allclose(g_lo.numpy(), w @ (1 - k / div), rtol=1e-14)
+        np.testing.assert_allclose(g_hi.numpy(), w @ (k / div), rtol=1e-14)
+
+
+def test_linspace_matches_autograd():
+    anp = pytest.importorskip("autograd.numpy")
+    crosscheck(lambda a, b: op("linspace")(a, b, 6), lambda a, b: anp.linspace(a, b, 6), 0.3, 1.9)
+
+
+# --- gradient -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("edge_order", [1, 2])
+@pytest.mark.parametrize("shape", [(5,), (4, 6), (3, 4, 5)])
+@pytest.mark.parametrize("spacing", ["none", "scalar", "per-axis", "coordinates"])
+def test_gradient_values_equal_numpy_s_to_the_last_bit(shape, edge_order, spacing, rng):
+    f = rng.standard_normal(shape)
+    args = {
+        "none": (),
+        "scalar": (0.3,),
+        "per-axis": tuple(0.5 + k for k in range(len(shape))),
+        "coordinates": tuple(np.cumsum(rng.uniform(0.5, 1.5, n)) for n in shape),
+    }[spacing]
+    for x in (f, f.astype(np.float32), np.round(f * 10).astype(np.int64)):
+        want = np.gradient(x, *args, edge_order=edge_order)
+        out = op("gradient")(x, *args, edge_order=edge_order)
+        want, out = (want, out) if isinstance(want, tuple) else ((want,), (out,))
+        assert len(out) == len(want)
+        for o, w in zip(out, want):
+            assert o.dtype == w.dtype
+            np.testing.assert_array_equal(o.numpy(), w)
+    # One axis of several: a Tensor alone, as NumPy.
+    out = op("gradient")(f, axis=-1, edge_order=edge_order)
+    np.testing.assert_array_equal(out.numpy(), np.gradient(f, axis=-1, edge_order=edge_order))
+
+
+def test_gradient_of_several_axes_differentiates_to_second_order():
+    def both(t):
+        gx, gy = op("gradient")(t, 0.5, COORDS[:4], edge_order=2)
+        return gx * gy
+
+    check_grads(both, A(5, 4), order=2)
+    assert op("gradient")(np.float64(2.0)) == ()  # 0-d: no axes, as NumPy
+
+
+# --- partition ----------------------------------------------------------------------------------
+
+
+def test_partition_gradient_goes_back_where_each_entry_came_from():
+    a = np.array([0.7, -1.2, 2.5, 0.1, -0.4, 1.9, 0.3])
+    w = np.arange(1.0, 8.0)
+    x = dg.constant(a)
+    with dg.GradientTape() as tape:
+        tape.watch(x)
+        y = op("partition")(x, 3)
+    np.testing.assert_array_equal(y.numpy(), np.partition(a, 3))
+    perm = np.argpartition(a, 3)
+    want = np.empty(7)
+    want[perm] = w
+    np.testing.assert_array_equal(tape.gradient(y, x, output_gradients=w).numpy(), want)
+
+
+# --- np.<name>(tensor) runs the op, on the tape -------------------------------------------------
+
+DISPATCH = [
+    ("real", lambda t: np.real(t)),
+    ("imag", lambda t: np.imag(t) + t),
+    ("conjugate", lambda t: np.conjugate(t)),
+    ("conjugate", lambda t: np.conj(t)),
+    ("real_if_close", lambda t: np.real_if_close(t, tol=1000)),
+    ("angle", lambda t: np.angle(t, deg=True) + t),
+    ("hsplit", lambda t: np.hsplit(t, 2)[1]),
+    ("vsplit", lambda t: np.vsplit(t, [1])[1]),
+    ("dsplit", lambda t: np.dsplit(t[..., None], 1)[0]),
+    ("rollaxis", lambda t: np.rollaxis(t, 1)),
+    ("astype", lambda t: np.astype(t, np.float32)),
+    ("linspace", lambda t: np.linspace(t, 2.0, num=5, axis=1)),
+    ("gradient", lambda t: np.gradient(t, 0.5, axis=1, edge_order=2)),
+    ("partition", lambda t: np.partition(t, 1, axis=0)),
+]
+
+
+@pytest.mark.parametrize(
+    "name,call", [pytest.param(*d, id=f"{d[0]}-{i}") for i, d in enumerate(DISPATCH)]
+)
+def test_numpy_function_on_a_tensor_runs_the_op_and_records(name, call):
+    a = A(4, 6)
+    t = dg.constant(a)
+    with dg.GradientTape() as tape:
+        tape.watch(t)
+        y = call(t)
+        loss = dg.sum(y * y)
+    assert isinstance(y, dg.Tensor)
+    g = tape.gradient(loss, t)
+    assert g is not None and g.shape == a.shape
+    np.testing.assert_array_equal(y.numpy(), call(a))  # the same call on an array: NumPy's value
+    assert module(ELEMENTWISE if name in COMPLEX_NAMES else ARRAYS).__all__.count(name) == 1

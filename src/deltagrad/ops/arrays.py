@@ -1,13 +1,15 @@
 """NumPy's array functions: ravel, the stacking functions (hstack, vstack, dstack, column_stack,
-append), atleast_1d/2d/3d, fliplr, flipud, rot90, broadcast_to, diff, kron, cross, cumprod, and
-full_like, zeros_like and ones_like, whose results are constants; and ``array`` and ``full``,
-which build arrays out of tensors (NumPy's own ``np.array([t1, t2])`` and ``np.full(3, t)`` cannot
-hand such calls to deltagrad, and refuse a recorded tensor).
+append) and their splitting counterparts (hsplit, vsplit, dsplit), atleast_1d/2d/3d, fliplr,
+flipud, rot90, rollaxis, broadcast_to, diff, gradient, kron, cross, cumprod, partition, astype,
+linspace, and full_like, zeros_like and ones_like, whose results are constants; and ``array`` and
+``full``, which build arrays out of tensors (NumPy's own ``np.array([t1, t2])`` and
+``np.full(3, t)`` cannot hand such calls to deltagrad, and refuse a recorded tensor).
 
 Most are compositions of the shape ops (reshape, transpose, flip, concatenate, indexing) and
 arithmetic, with the values NumPy computes, so their derivatives, to every order, are those ops'
 rules. Two are primitives: broadcast_to (the engine's own, whose rule sums the gradient back)
-and cumprod, whose rule uses products and sums only, so it is exact where entries are 0.
+and cumprod, whose rule uses products and sums only, so it is exact where entries are 0;
+partition is a gather through NumPy's ``argpartition`` (the engine's permutation op).
 
 An error of an op a composition runs is raised again with the composition's name in front
 (``vstack: concatenate: invalid arguments (…)``), so each names the function called.
@@ -16,17 +18,20 @@ An error of an op a composition runs is raised again with the composition's name
 from __future__ import annotations
 
 import contextlib
+import math
 import operator
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
+from deltagrad.ops import elementwise as _elementwise
 from deltagrad.ops import shape as _shape  # the public shape ops the compositions use
+from deltagrad.ops import unary as _unary
 from deltagrad.ops.arith import not_equal
 from deltagrad.ops.core import Primitive, as_operand, broadcast_to_p, shape_of
 from deltagrad.ops.public import TensorLike, public
-from deltagrad.ops.shape import concatenate_p, fail, getitem, normal_axis
+from deltagrad.ops.shape import concatenate_p, fail, getitem, normal_axis, permute
 from deltagrad.ops.unary import identity
 from deltagrad.tensor import Tensor, as_tensor, constant
 
@@ -53,6 +58,14 @@ __all__ = [
     "ones_like",
     "array",
     "full",
+    "hsplit",
+    "vsplit",
+    "dsplit",
+    "rollaxis",
+    "astype",
+    "linspace",
+    "gradient",
+    "partition",
 ]
 
 
@@ -646,3 +659,418 @@ def full(shape: int | Sequence[int], fill_value: TensorLike, dtype: Any = None) 
         with _named("full"):
             return broadcast_to(fill_value, dims)
     return constant(np.full(dims, as_operand("full", fill_value), dtype=dtype))
+
+
+# --- hsplit, vsplit, dsplit, rollaxis: splits and a transpose ---------------------------------
+
+
+def _split_along(name: str, ary: TensorLike, indices_or_sections: Any, min_ndim: int) -> list:
+    """``np.split`` along the axis of hsplit (1, or 0 for 1-D), vsplit (0) or dsplit (2)."""
+    x = _tensor(name, ary)
+    if x.ndim < min_ndim:
+        raise ValueError(
+            f"{name}: only works on arrays of {min_ndim} or more dimensions, got shape {x.shape}"
+        )
+    axis = {"hsplit": 1 if x.ndim > 1 else 0, "vsplit": 0, "dsplit": 2}[name]
+    with _named(name):
+        return _shape.split(x, indices_or_sections, axis=axis)
+
+
+@public
+def hsplit(ary: TensorLike, indices_or_sections: int | Sequence[int]) -> list:
+    """``ary`` split column-wise, as NumPy's ``hsplit``: :func:`split` along axis 1, or along
+    axis 0 for a 1-D ``ary``. Derivative: each piece is a slice of ``ary``.
+
+    Args:
+        ary: The input: a Tensor, a NumPy array or a number.
+        indices_or_sections: A number of equal sections, or the sorted indices to split at.
+
+    Returns:
+        list[Tensor]: The pieces, each recorded on every active tape.
+
+    Raises:
+        ValueError: For a 0-d ``ary``, or a number of sections that does not divide the axis.
+    """
+    return _split_along("hsplit", ary, indices_or_sections, 1)
+
+
+@public
+def vsplit(ary: TensorLike, indices_or_sections: int | Sequence[int]) -> list:
+    """``ary`` split row-wise, as NumPy's ``vsplit``: :func:`split` along axis 0, for ``ary`` of
+    2 or more axes. Derivative: each piece is a slice of ``ary``.
+
+    Args:
+        ary: The input: a Tensor, a NumPy array or a number.
+        indices_or_sections: A number of equal sections, or the sorted indices to split at.
+
+    Returns:
+        list[Tensor]: The pieces, each recorded on every active tape.
+
+    Raises:
+        ValueError: For ``ary`` of fewer than 2 axes, or a number of sections that does not
+            divide the axis.
+    """
+    return _split_along("vsplit", ary, indices_or_sections, 2)
+
+
+@public
+def dsplit(ary: TensorLike, indices_or_sections: int | Sequence[int]) -> list:
+    """``ary`` split depth-wise, as NumPy's ``dsplit``: :func:`split` along axis 2, for ``ary``
+    of 3 or more axes. Derivative: each piece is a slice of ``ary``.
+
+    Args:
+        ary: The input: a Tensor, a NumPy array or a number.
+        indices_or_sections: A number of equal sections, or the sorted indices to split at.
+
+    Returns:
+        list[Tensor]: The pieces, each recorded on every active tape.
+
+    Raises:
+        ValueError: For ``ary`` of fewer than 3 axes, or a number of sections that does not
+            divide the axis.
+    """
+    return _split_along("dsplit", ary, indices_or_sections, 3)
+
+
+@public
+def rollaxis(a: TensorLike, axis: int, start: int = 0) -> Tensor:
+    """``a`` with ``axis`` moved to lie before position ``start`` (the other axes keep their
+    order), as NumPy's ``rollaxis``; :func:`moveaxis` is the clearer spelling. A transpose;
+    derivative: the inverse transpose of the upstream gradient.
+
+    Args:
+        axis: The axis to move.
+        start: The axis is moved to lie before the axis now at ``start`` (``a.ndim``: last);
+            negative values count from the end.
+
+    Raises:
+        ValueError: For an out-of-range ``axis`` or ``start`` (``-ndim <= start < ndim + 1``).
+        TypeError: For non-integer axes.
+    """
+    x = _tensor("rollaxis", a)
+    n = x.ndim
+    try:
+        ax = normal_axis(axis, n)
+        st = operator.index(start)
+        if st < 0:
+            st += n
+        if not 0 <= st < n + 1:
+            raise ValueError(f"start must satisfy {-n} <= start < {n + 1}, got {start}")
+    except (ValueError, TypeError) as err:
+        raise fail("rollaxis", [x], {"axis": axis, "start": start}, err) from None
+    if ax < st:
+        st -= 1
+    return _shape.moveaxis(x, ax, st)
+
+
+# --- astype, linspace ---------------------------------------------------------------------------
+
+
+def _dtype(name: str, dtype: Any) -> np.dtype[Any]:
+    """``dtype`` as a NumPy dtype of a kind deltagrad computes on; TypeError naming ``name``."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as err:
+        raise TypeError(f"{name}: {dtype!r} is not a dtype: {err}") from None
+    if dt.kind not in "biuf":
+        raise TypeError(
+            f"{name}: unsupported dtype {dt}; deltagrad computes on bool, integer and real "
+            "floating-point numbers"
+        )
+    return dt
+
+
+def _device(name: str, device: Any) -> None:
+    if device not in (None, "cpu"):
+        raise ValueError(f"{name}: device must be None or 'cpu', got {device!r}")
+
+
+@public
+def astype(x: TensorLike, dtype: Any, /, *, copy: bool = True, device: Any = None) -> Tensor:
+    """``x`` converted to ``dtype``, as NumPy 2's ``np.astype`` (and :meth:`Tensor.astype`): to
+    a floating-point dtype the gradient flows back (cast to ``x``'s dtype); an integer or boolean
+    result carries no gradient (see :func:`cast`).
+
+    Args:
+        dtype: The NumPy dtype (or its name) to convert to: bool, integer or real floating-point.
+        copy: False: a Tensor that has ``dtype`` already is returned as it is (True: always a
+            new Tensor).
+        device: Accepted for NumPy compatibility: None or ``'cpu'``.
+
+    Raises:
+        TypeError: For a complex or non-numeric ``dtype`` or input.
+        ValueError: For another ``device``.
+    """
+    t = _tensor("astype", x)
+    dt = _dtype("astype", dtype)
+    _device("astype", device)
+    if not copy and isinstance(x, Tensor) and x.dtype == dt:
+        return x
+    return _unary.cast(t, dt)
+
+
+def _result_dtype(*values: Any) -> np.dtype[Any]:
+    """NumPy's result type of linspace's ``start`` and ``stop``, made inexact (Python numbers
+    count as NumPy counts them: they do not widen an array's dtype)."""
+    kinds = [v.dtype if isinstance(v, Tensor) else v for v in values]
+    kinds = [v if isinstance(v, (int, float, bool, np.dtype)) else np.asarray(v) for v in kinds]
+    dt = np.result_type(*kinds)
+    return dt if dt.kind == "f" else np.result_type(dt, np.float64)
+
+
+@public
+def linspace(
+    start: TensorLike,
+    stop: TensorLike,
+    num: int = 50,
+    endpoint: bool = True,
+    retstep: bool = False,
+    dtype: Any = None,
+    axis: int = 0,
+    *,
+    device: Any = None,
+) -> Tensor | tuple[Tensor, Any]:
+    """``num`` evenly spaced values from ``start`` to ``stop``, as NumPy's ``linspace``, with
+    NumPy's values to the last bit (the same formula: ``start + k·step``, with the last value
+    ``stop`` itself). ``start`` and ``stop`` may be arrays: the values run along a new axis.
+
+    Derivative: 1 − k/div for ``start`` and k/div for ``stop`` at sample k (div = ``num`` − 1
+    with the endpoint, else ``num``); an integer ``dtype`` gives a result without a gradient.
+
+    Args:
+        start: The first value: a Tensor, array or number.
+        stop: The last value (excluded when ``endpoint`` is False), like ``start``.
+        num: The number of values (non-negative).
+        endpoint: Whether ``stop`` is the last value.
+        retstep: Also return the step between values.
+        dtype: The dtype of the result (None: the floating-point type of ``start`` and
+            ``stop``); an integer dtype rounds down, as NumPy.
+        axis: Where the new axis of values goes in the result (for array ``start``/``stop``).
+        device: Accepted for NumPy compatibility: None or ``'cpu'``.
+
+    Returns:
+        Tensor | tuple[Tensor, Any]: The values, recorded on every active tape; with
+            ``retstep``, a tuple of them and the step (a Tensor, or NaN when ``num`` < 2 with
+            the endpoint or ``num`` = 0).
+
+    Raises:
+        ValueError: For a negative ``num``, an out-of-range ``axis`` or another ``device``.
+        TypeError: For complex input or a complex ``dtype``.
+    """
+    lo, hi = _tensor("linspace", start), _tensor("linspace", stop)
+    out_dtype = None if dtype is None else _dtype("linspace", dtype)
+    _device("linspace", device)
+    try:
+        num = operator.index(num)
+        if num < 0:
+            raise ValueError(f"the number of samples must be non-negative, got {num}")
+    except (ValueError, TypeError) as err:
+        raise fail("linspace", [lo, hi], {"num": num}, err) from None
+    dt = _result_dtype(start, stop)
+    div = num - 1 if endpoint else num
+    with _named("linspace"):
+        lo, hi = (v if v.dtype == dt else _unary.cast(v, dt) for v in (lo, hi))
+        delta = hi - lo
+        k = np.arange(0, num, dtype=dt).reshape((-1,) + (1,) * delta.ndim)
+        step: Any
+        y: Tensor
+        if div > 0:
+            step = delta / div
+            if np.any(step.numpy() == 0):  # NumPy's way with subnormal steps: k / div · delta
+                y = delta * (k / div)
+            else:
+                y = step * k
+        else:
+            step = math.nan
+            y = delta * k
+        y = y + lo
+        if endpoint and num > 1:
+            last = broadcast_to(hi, y.shape[1:])
+            y = _shape.concatenate([y[:-1], _shape.reshape(last, (1,) + last.shape)], axis=0)
+        if axis != 0:
+            y = _shape.moveaxis(y, 0, axis)
+        if out_dtype is not None and out_dtype.kind in "iu":
+            y = _elementwise.floor(y)
+        if out_dtype is not None and out_dtype != y.dtype:
+            y = _unary.cast(y, out_dtype)
+    return (y, step) if retstep else y
+
+
+# --- gradient: NumPy's finite differences, a linear combination of shifted slices ----------
+
+
+def _spacings(varargs: tuple[Any, ...], f: Tensor, axes: tuple[int, ...]) -> list[Any]:
+    """NumPy's spacing per axis: a number (uniform) or the 1-D differences of the coordinates."""
+    for v in varargs:
+        if isinstance(v, Tensor):
+            raise TypeError(
+                "the spacing must be numbers or arrays (constants), not a Tensor: the "
+                "gradient does not flow to the coordinates"
+            )
+    n = len(varargs)
+    if n == 0:
+        return [1.0] * len(axes)
+    if n == 1 and np.ndim(varargs[0]) == 0:
+        return list(varargs) * len(axes)
+    if n != len(axes):
+        raise TypeError(
+            f"invalid number of spacing arguments: {n} for {len(axes)} axes (give none, one "
+            "number, or one per axis)"
+        )
+    dx = list(varargs)
+    for i, distances in enumerate(dx):
+        d = np.asarray(as_operand("gradient", distances))  # (not a Tensor: refused above)
+        if d.ndim == 0:
+            continue
+        if d.ndim != 1:
+            raise ValueError("distances must be either scalars or 1d")
+        if len(d) != f.shape[axes[i]]:
+            raise ValueError(
+                "when 1d, distances must match the length of the corresponding dimension"
+            )
+        if d.dtype.kind in "biu":
+            d = d.astype(np.float64)
+        diffx = np.diff(d)
+        dx[i] = diffx[0] if (diffx == diffx[0]).all() else diffx
+    return dx
+
+
+def _gradient_along(f: Tensor, axis: int, ax_dx: Any, edge_order: int) -> Tensor:
+    """NumPy's gradient of ``f`` along ``axis``: central differences inside, one-sided ones
+    of order ``edge_order`` at the two ends, each term as NumPy computes it."""
+    lead = (slice(None),) * axis
+
+    def at(s: Any) -> Tensor:
+        return f[lead + (s,)]
+
+    def coefficient(c: Any) -> Any:  # a 1-D coefficient along ``axis``, shaped to broadcast
+        shape = [1] * f.ndim
+        shape[axis] = -1
+        return np.reshape(c, shape)
+
+    def edge(s: int) -> Tensor:  # at(s) keeping the axis (length 1)
+        return at(slice(s, s + 1) if s != -1 else slice(-1, None))
+
+    uniform = np.ndim(ax_dx) == 0
+    if uniform:
+        inside = (at(slice(2, None)) - at(slice(None, -2))) / (2.0 * ax_dx)
+    else:
+        dx1, dx2 = ax_dx[0:-1], ax_dx[1:]
+        a = coefficient(-(dx2) / (dx1 * (dx1 + dx2)))
+        b = coefficient((dx2 - dx1) / (dx1 * dx2))
+        c = coefficient(dx1 / (dx2 * (dx1 + dx2)))
+        inside = a * at(slice(None, -2)) + b * at(slice(1, -1)) + c * at(slice(2, None))
+    if edge_order == 1:
+        first = (edge(1) - edge(0)) / (ax_dx if uniform else ax_dx[0])
+        last = (edge(-1) - edge(-2)) / (ax_dx if uniform else ax_dx[-1])
+    else:
+        if uniform:
+            a, b, c = -1.5 / ax_dx, 2.0 / ax_dx, -0.5 / ax_dx
+        else:
+            dx1, dx2 = ax_dx[0], ax_dx[1]
+            a = -(2.0 * dx1 + dx2) / (dx1 * (dx1 + dx2))
+            b = (dx1 + dx2) / (dx1 * dx2)
+            c = -dx1 / (dx2 * (dx1 + dx2))
+        first = a * edge(0) + b * edge(1) + c * edge(2)
+        if uniform:
+            a, b, c = 0.5 / ax_dx, -2.0 / ax_dx, 1.5 / ax_dx
+        else:
+            dx1, dx2 = ax_dx[-2], ax_dx[-1]
+            a = (dx2) / (dx1 * (dx1 + dx2))
+            b = -(dx2 + dx1) / (dx1 * dx2)
+            c = (2.0 * dx2 + dx1) / (dx2 * (dx1 + dx2))
+        last = a * edge(-3) + b * edge(-2) + c * edge(-1)
+    out = _shape.concatenate([first, inside, last], axis=axis)
+    return out if out.dtype == f.dtype else _unary.cast(out, f.dtype)
+
+
+@public
+def gradient(
+    f: TensorLike, *varargs: Any, axis: int | Sequence[int] | None = None, edge_order: int = 1
+) -> Tensor | tuple[Tensor, ...]:
+    """The numerical gradient of sampled values ``f``, as NumPy's ``gradient`` (the same
+    formulas, so the same values): second-order central differences inside and one-sided
+    differences of order ``edge_order`` at the ends, along each axis. A linear combination of
+    shifted slices of ``f``, so differentiable in ``f`` to every order.
+
+    Args:
+        f: The sampled values: a Tensor, array or number (integers are computed as float64).
+        varargs: The spacing: none (1 along every axis), one number for every axis, or one per
+            axis, each a number or the 1-D coordinates along that axis (constants, not Tensors).
+        axis: The axis or axes to differentiate along (None: all).
+        edge_order: 1 or 2: the order of the differences at the ends.
+
+    Returns:
+        Tensor | tuple[Tensor, ...]: One Tensor per axis (a Tensor alone for one axis), each of
+            ``f``'s shape and recorded on every active tape.
+
+    Raises:
+        ValueError: For an ``edge_order`` other than 1 or 2, an axis shorter than
+            ``edge_order`` + 1, coordinates of the wrong length or an out-of-range axis.
+        TypeError: For the wrong number of spacing arguments or a Tensor among them.
+    """
+    x = _tensor("gradient", f)
+    try:
+        axes = tuple(range(x.ndim)) if axis is None else _shape.normal_axes(axis, x.ndim)
+        dx = _spacings(varargs, x, axes)
+        if edge_order not in (1, 2):
+            raise ValueError(f"edge_order must be 1 or 2, got {edge_order!r}")
+        for ax in axes:
+            if x.shape[ax] < edge_order + 1:
+                raise ValueError(
+                    f"axis {ax} of length {x.shape[ax]} is too short for a numerical gradient: "
+                    f"edge_order={edge_order} needs at least {edge_order + 1} elements"
+                )
+    except (ValueError, TypeError) as err:
+        raise fail("gradient", [x], {"axis": axis, "edge_order": edge_order}, err) from None
+    if x.dtype.kind != "f":
+        x = _unary.cast(x, np.float64)
+    with _named("gradient"):
+        out = tuple(_gradient_along(x, ax, ax_dx, edge_order) for ax, ax_dx in zip(axes, dx))
+    return out[0] if len(out) == 1 else out
+
+
+# --- partition: a gather through argpartition -----------------------------------------------
+
+
+@public
+def partition(
+    a: TensorLike,
+    kth: int | Sequence[int],
+    axis: int | None = -1,
+    kind: str = "introselect",
+    order: None = None,
+) -> Tensor:
+    """``a`` rearranged along ``axis`` (None: flattened) so that the entry at each ``kth``
+    position is where a sort would put it, smaller ones before and larger ones after, as
+    NumPy's ``partition``: ``a`` gathered at NumPy's ``argpartition`` indices (the same
+    selection, so the same values).
+
+    Derivative: each entry's gradient goes back to the position it came from (as autograd's).
+
+    Args:
+        kth: The index (or indices) of the entries put in their sorted place.
+        axis: The axis to partition along (None: the flattened input).
+        kind: The selection algorithm, as NumPy's (``'introselect'``).
+        order: Accepted for NumPy compatibility; must be None (no structured arrays).
+
+    Raises:
+        ValueError: For an out-of-range ``kth`` or ``axis``, or a 0-d input with an axis.
+        TypeError: For ``order``, complex or non-numeric input.
+    """
+    if order is not None:
+        raise TypeError(
+            "partition: order= applies to structured arrays, which deltagrad does not support"
+        )
+    x = _tensor("partition", a)
+    if axis is None:
+        x, axis = _shape.reshape(x, (-1,)), 0
+    try:
+        ax = normal_axis(axis, x.ndim)
+        perm = np.argpartition(x._value, kth, axis=ax, kind=kind)  # type: ignore[arg-type]
+    except (ValueError, TypeError, IndexError) as err:
+        raise fail("partition", [x], {"kth": kth, "axis": axis, "kind": kind}, err) from None
+    inverse = np.empty_like(perm)
+    positions = np.arange(perm.shape[ax]).reshape([-1 if k == ax else 1 for k in range(x.ndim)])
+    np.put_along_axis(inverse, perm, np.broadcast_to(positions, perm.shape), axis=ax)
+    return permute(x, perm=perm, inverse=inverse, axis=ax)

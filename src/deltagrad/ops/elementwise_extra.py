@@ -1,5 +1,7 @@
 """NumPy's other element-wise functions: logaddexp, logaddexp2, hypot, fmax, fmin, fabs, sinc,
-deg2rad, rad2deg, mod (remainder) and nan_to_num.
+deg2rad, rad2deg, mod (remainder) and nan_to_num; and real, imag, conjugate, real_if_close
+and angle, NumPy's functions of complex numbers, for code written for complex NumPy (deltagrad's
+tensors are real, so they are the identity, zeros, 0 or π).
 
 Each is a primitive with NumPy's forward and a rule right under it, written with ``bind``-based
 ops only, so it serves first derivatives (plain arrays) and higher ones (Tensors) alike.
@@ -14,6 +16,7 @@ Conventions, where the derivative needs one:
 * mod: 1 for ``x1`` and −floor(x1 / x2) for ``x2`` (the quotient NumPy's ``floor_divide``
   gives), also at the jumps, where the derivative does not exist.
 * nan_to_num: 1 where ``x`` is finite, 0 where a NaN or infinity was replaced.
+* imag and angle: 0 (their values do not change with a real ``x``, except angle's jump at 0).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import numpy as np
 
 from deltagrad.ops.arith import equal, where_p
 from deltagrad.ops.core import Primitive
-from deltagrad.ops.elementwise import cos_p, sign_p
+from deltagrad.ops.elementwise import cos_p, sign_p, zeros_like_p
 from deltagrad.ops.public import TensorLike, public
 from deltagrad.ops.unary import sigmoid_p
 from deltagrad.tensor import Tensor
@@ -43,6 +46,11 @@ __all__ = [
     "mod",
     "remainder",
     "nan_to_num",
+    "real",
+    "imag",
+    "conjugate",
+    "real_if_close",
+    "angle",
 ]
 
 _LN2 = math.log(2.0)
@@ -314,6 +322,121 @@ def nan_to_num(
     return nan_to_num_p(x, nan=nan, posinf=posinf, neginf=neginf)
 
 
+# --- real, imag, conjugate, real_if_close, angle: complex NumPy's functions, on real tensors ----
+
+# deltagrad computes on real numbers (complex operands are refused by every op), so these are
+# what NumPy's functions give for a real array: the identity, zeros, and 0 or π.
+
+
+def _zero_rule(g: Any, out: Any, x: Any, **params: Any) -> Any:
+    return zeros_like_p.bind(g)
+
+
+# (their own primitives, not ``identity``: a primitive's name is the one its errors give)
+real_p = Primitive("real", lambda x: x)
+real_p.defvjp(lambda g, out, x: g)
+
+
+@public
+def real(val: TensorLike) -> Tensor:
+    """The real part of ``val``: ``val`` itself (as a new recorded Tensor), as NumPy's ``real`` of
+    a real array. For code written for complex NumPy: deltagrad's tensors are real (complex
+    input is refused).
+
+    Derivative: 1.
+
+    Args:
+        val: The input: a Tensor, a real NumPy array or a number.
+
+    Raises:
+        TypeError: For complex (or non-numeric) input.
+    """
+    return real_p(val)
+
+
+imag_p = Primitive("imag", np.zeros_like)
+imag_p.defvjp(_zero_rule)
+
+
+@public
+def imag(val: TensorLike) -> Tensor:
+    """The imaginary part of ``val``: zeros of its shape and dtype, as NumPy's ``imag`` of a real
+    array. For code written for complex NumPy: deltagrad's tensors are real (complex input is
+    refused).
+
+    Derivative: 0 (a recorded result with a zero gradient, as autograd's, not a constant).
+
+    Args:
+        val: The input: a Tensor, a real NumPy array or a number.
+
+    Raises:
+        TypeError: For complex (or non-numeric) input.
+    """
+    return imag_p(val)
+
+
+conjugate_p = Primitive("conjugate", np.conjugate)
+conjugate_p.defvjp(lambda g, out, x: g)
+
+
+@public
+def conjugate(x: TensorLike) -> Tensor:
+    """The complex conjugate of ``x``: ``x`` itself (as a new recorded Tensor), as NumPy's
+    ``conjugate`` (also spelled ``np.conj``: the same ufunc) of a real array. For code written
+    for complex NumPy: deltagrad's tensors are real (complex input is refused).
+
+    Derivative: 1.
+
+    Raises:
+        TypeError: For complex (or non-numeric) input.
+    """
+    return conjugate_p(x)
+
+
+real_if_close_p = Primitive("real_if_close", lambda x: x)
+real_if_close_p.defvjp(lambda g, out, x: g)
+
+
+@public
+def real_if_close(a: TensorLike, tol: float = 100) -> Tensor:
+    """``a`` itself (as a new recorded Tensor), as NumPy's ``real_if_close`` of a real array
+    (which drops imaginary parts within ``tol`` machine epsilons of 0). For code written for
+    complex NumPy: deltagrad's tensors are real (complex input is refused).
+
+    Derivative: 1.
+
+    Args:
+        tol: Accepted for NumPy compatibility: a real input has no imaginary part to drop.
+
+    Raises:
+        TypeError: For complex (or non-numeric) input.
+    """
+    return real_if_close_p(a)
+
+
+angle_p = Primitive("angle", lambda z, deg: np.angle(z, deg=deg))
+angle_p.defvjp(_zero_rule)
+
+
+@public
+def angle(z: TensorLike, deg: bool = False) -> Tensor:
+    """The argument (polar angle) of ``z``, as NumPy's ``angle`` of a real array: 0 where
+    z ≥ 0, π where z < 0 (and at −0.0; NaN stays NaN); in degrees (0 or 180) with ``deg=True``.
+    Integers give float64. For code written for complex NumPy: deltagrad's tensors are real
+    (complex input is refused).
+
+    Derivative: 0 (the angle of a real number is piecewise constant; 0 also at the jump at 0).
+
+    Args:
+        z: The input: a Tensor, a real NumPy array or a number.
+        deg: Give degrees instead of radians.
+
+    Raises:
+        TypeError: For complex (or non-numeric) input.
+    """
+    return angle_p(z, deg=bool(deg))
+
+
 UFUNCS: dict[np.ufunc, Primitive] = {
     np.logaddexp: logaddexp_p,
     np.logaddexp2: logaddexp2_p,
@@ -327,5 +450,6 @@ UFUNCS: dict[np.ufunc, Primitive] = {
     np.radians: deg2rad_p,
     np.rad2deg: rad2deg_p,
     np.degrees: rad2deg_p,
+    np.conjugate: conjugate_p,  # (np.conj is the same ufunc)
 }
 """NumPy's ufuncs → the primitive ``np.<ufunc>(tensor)`` runs (for ``deltagrad.ops.UFUNCS``)."""
