@@ -63,17 +63,17 @@ def primitive(f: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(f)
     def op(*args: Any, **kwargs: Any) -> Any:
-        if any(isinstance(a, Tensor) for a in args):
-            if not any(_tree_with_tensor(a) for a in args):
-                vals = [a._value if isinstance(a, Tensor) else a for a in args]
-                return prim.apply(args, vals, kwargs, checked=True)
-        elif not any(_tree_with_tensor(a) for a in args):
-            return f(*args, **kwargs)
+        trees = [_tree_with_tensor(a) for a in args]
+        if not any(trees):
+            if not any(isinstance(a, Tensor) for a in args):
+                return f(*args, **kwargs)
+            vals = [a._value if isinstance(a, Tensor) else a for a in args]
+            return prim.apply(args, vals, kwargs, checked=True)
         # A tree argument holds Tensors: the engine sees its leaves as arguments of their own.
         layout: list[TreeDef | None] = []
         flat: list[Any] = []
-        for a in args:
-            if _tree_with_tensor(a):
+        for a, tree in zip(args, trees):
+            if tree:
                 leaves, treedef = flatten(a)
                 layout.append(treedef)
                 flat.extend(leaves)
