@@ -15,7 +15,6 @@ import builtins
 import math
 
 import numpy as np
-import scipy.special as _sc
 
 from deltagrad.ops.arith import equal, where_p
 from deltagrad.ops.core import Primitive, _op_error, as_operand, broadcast_to_p, shape_of, value_of
@@ -234,10 +233,13 @@ def _logsumexp(x, axis, keepdims):
     if any(x.shape[a] == 0 for a in axes):
         raise ValueError("an empty reduction: the log of an empty sum has no value")
     # SciPy's (shifted by the maximum, with log1p of the rest: no overflow at x = 1000, −inf
-    # for a row of −inf, and the last digit HIPS autograd's, which uses it too).
+    # for a row of −inf, and the last digit HIPS autograd's, which uses it too). Imported
+    # here: scipy.special at module level would add about half a second to `import deltagrad`.
+    from scipy.special import logsumexp
+
     if x.ndim == 0:  # (SciPy gives shape (1,) with keepdims here)
-        return _sc.logsumexp(x)
-    return _sc.logsumexp(x, axis=axis, keepdims=keepdims)
+        return logsumexp(x)
+    return logsumexp(x, axis=axis, keepdims=keepdims)
 
 
 def _logsumexp_vjp(g, out, x, axis, keepdims):
