@@ -189,7 +189,7 @@ MATMUL = Op(
 RELU = _ufunc("relu", np.maximum, extra=", 0")
 UNARY = {
     name: _ufunc(name, getattr(np, name))
-    for name in ("exp", "log", "sqrt", "square", "tanh", "sin", "cos", "abs")
+    for name in ("exp", "log", "sqrt", "square", "tanh", "cosh", "sin", "cos", "abs")
 }
 # (np.add.reduce is what ndarray.sum and np.sum call: the same numbers, less Python.)
 SUM = Op(

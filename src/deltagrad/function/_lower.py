@@ -122,8 +122,8 @@ def _relu_rule(t: Trace, g: Var, out: Var, args: list[Any], p: dict[str, Any]) -
 
 
 def _tanh_rule(t: Trace, g: Var, out: Var, args: list[Any], p: dict[str, Any]) -> Var | None:
-    one_minus = t.emit(_ir.SUBTRACT, [1, t.emit(_ir.MULTIPLY, [out, out])])
-    return t.emit(_ir.MULTIPLY, [g, one_minus])
+    cosh = t.emit(_ir.UNARY["cosh"], [args[0]], hint="cosh")  # the engine's g / cosh(x)²
+    return t.emit(_ir.DIVIDE, [g, t.emit(_ir.MULTIPLY, [cosh, cosh])])
 
 
 def _sigmoid_rule(t: Trace, g: Var, out: Var, args: list[Any], p: dict[str, Any]) -> Var | None:
@@ -219,7 +219,7 @@ RULE_COMMENTS: dict[tuple[str, int], str] = {
     ("relu", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} ⊙ [{x} > 0]",
     ("exp", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} ⊙ {out}",
     ("log", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} / {x}",
-    ("tanh", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} ⊙ (1 − {out}²)",
+    ("tanh", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} / cosh²({x}) = ∂{L}/∂{gout} ⊙ (1 − {out}²)",
     ("sigmoid", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} ⊙ {out}(1 − {out})",
     ("sum", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} spread over the summed axes",
     ("mean", 0): "∂{L}/∂{x} = ∂{L}/∂{gout} / n on every entry",

@@ -44,6 +44,7 @@ _SCALAR = {
     "sqrt": "np.sqrt({0})",
     "square": "{0} * {0}",
     "tanh": "np.tanh({0})",
+    "cosh": "np.cosh({0})",
     "abs": "abs({0})",
 }
 _EFFECTS = {"sub_into": "-", "add_into": "+", "mul_into": "*"}
