@@ -32,7 +32,7 @@ from deltagrad.ops.core import (
 )
 from deltagrad.ops.public import TensorLike, public
 from deltagrad.ops.reduce import sum_p
-from deltagrad.ops.shape import normal_axis, reshape_p, transpose_p
+from deltagrad.ops.shape import normal_axis, reshape_p, swapaxes_p, transpose_p
 from deltagrad.tensor import Tensor
 
 __all__ = [
@@ -386,11 +386,6 @@ def _dot_fwd(a, b):
     return np.dot(a, b)
 
 
-def _swap_last(x):
-    n = len(shape_of(x))
-    return transpose_p.bind(x, axes=(*range(n - 2), n - 1, n - 2))
-
-
 def _dot_vjp(i, g, out, a, b):
     # The contractions are HIPS autograd's, operand for operand (a product of the same numbers
     # in another order, e.g. aᵀ·g for (gᵀ·a)ᵀ, can differ in the last bit).
@@ -400,12 +395,12 @@ def _dot_vjp(i, g, out, a, b):
     if i == 0:  # g · bᵀ over b's other axes; an outer product when b is a vector
         if nb == 1:
             return tensordot_p.bind(g, b, axes=0)
-        return tensordot_p.bind(g, _swap_last(b), axes=nb - 1)
+        return tensordot_p.bind(g, swapaxes_p(b, -1, -2), axes=nb - 1)
     if na == 1:  # (g ⊗ a), with b's last two axes swapped back
         r = tensordot_p.bind(g, a, axes=0)
     else:  # g against a over a's leading axes
         r = tensordot_p.bind(g, a, axes=(tuple(range(-na - nb + 2, -nb + 1)), tuple(range(na - 1))))
-    return _swap_last(r) if nb > 1 else r
+    return swapaxes_p(r, -1, -2) if nb > 1 else r
 
 
 dot_p = Primitive("dot", _dot_fwd)
